@@ -1,0 +1,55 @@
+#include "command.h"
+
+#include "core/runtime/error.h"
+#include "core/runtime/threads.h"
+#include "gesso/build_config.h"
+
+#include <QtCore/QCoreApplication>
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+
+namespace {
+
+void printUsage() {
+    std::printf("Usage: gesso-cli [--help] [--version] <command> [options]\n\nCommands:\n");
+    for (const auto& command : gesso::cli::CommandRegistry::instance().commands())
+        std::printf("  %-12s %s\n", command.name.c_str(), command.summary.c_str());
+    std::printf("\nRun 'gesso-cli <command> --help' for a command's options.\n");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName("gesso-cli");
+    QCoreApplication::setApplicationVersion(GESSO_VERSION_STRING);
+
+    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+        std::strcmp(argv[1], "help") == 0) {
+        printUsage();
+        return argc < 2 ? gesso::cli::kUsage : gesso::cli::kOk;
+    }
+    if (std::strcmp(argv[1], "--version") == 0) {
+        std::printf("gesso-cli %s\n", GESSO_VERSION_STRING);
+        return gesso::cli::kOk;
+    }
+    const gesso::cli::Command* command = gesso::cli::CommandRegistry::instance().find(argv[1]);
+    if (!command) {
+        gesso::cli::printError(std::string("unknown command '") + argv[1] + "' (see gesso-cli --help)");
+        return gesso::cli::kUsage;
+    }
+    gesso::configureThreads();
+    QStringList arguments{QString("gesso-cli ") + argv[1]};
+    for (int i = 2; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+    try {
+        return command->run(arguments);
+    } catch (const gesso::Error& error) {
+        gesso::cli::printError(error.what());
+        return gesso::cli::kUsage;
+    } catch (const std::exception& error) {
+        gesso::cli::printError(std::string("internal error: ") + error.what());
+        return gesso::cli::kFailure;
+    }
+}

@@ -1,0 +1,34 @@
+#include "core/runtime/threads.h"
+#include "gesso/build_config.h"
+#include "ui/main_window.h"
+
+#include <QtWidgets/QApplication>
+
+#include <cstdio>
+#include <cstring>
+
+int main(int argc, char** argv) {
+    // Answered before QApplication exists, so they work without a display.
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--version") == 0) {
+            std::printf("gesso %s\n", GESSO_VERSION_STRING);
+            return 0;
+        }
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            std::printf("Usage: gesso [PROJECT.ora]\n\nGesso, a painting program with latent diffusion.\n"
+                        "  --version   print the version and exit\n  --help      this text\n"
+                        "Headless use: gesso-cli --help\n");
+            return 0;
+        }
+    }
+    QApplication app(argc, argv);
+    QApplication::setApplicationName("Gesso");
+    QApplication::setOrganizationName("Gesso");
+    QApplication::setApplicationVersion(GESSO_VERSION_STRING);
+    QApplication::setDesktopFileName("org.gesso.Gesso");
+    gesso::configureThreads();
+
+    gesso::ui::MainWindow window;
+    window.show();
+    return app.exec();
+}

@@ -1,0 +1,56 @@
+#include "core/runtime/device.h"
+
+#include "core/runtime/error.h"
+
+#include <torch/cuda.h>
+
+#if __has_include(<cuda_runtime_api.h>) && __has_include(<ATen/cuda/CUDAContext.h>)
+#include <ATen/cuda/CUDAContext.h>
+#define GESSO_HAVE_CUDA_HEADERS 1
+#endif
+
+#include <thread>
+
+namespace gesso {
+
+torch::Device parseDevice(const std::string& spec) {
+    if (spec.empty() || spec == "auto")
+        return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+    if (spec == "cpu") return torch::Device(torch::kCPU);
+    if (spec.rfind("cuda", 0) == 0) {
+        if (!torch::cuda::is_available())
+            throw Error("device '" + spec + "' requested, but this build of libtorch has no usable CUDA device");
+        int index = 0;
+        if (spec.size() > 4) {
+            if (spec[4] != ':') throw Error("unknown device '" + spec + "' (use cpu, cuda or cuda:N)");
+            try {
+                index = std::stoi(spec.substr(5));
+            } catch (...) {
+                throw Error("unknown device '" + spec + "' (use cpu, cuda or cuda:N)");
+            }
+        }
+        if (index < 0 || index >= static_cast<int>(torch::cuda::device_count()))
+            throw Error("device '" + spec + "' does not exist (" + std::to_string(torch::cuda::device_count()) +
+                        " CUDA device(s) present)");
+        return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+    }
+    throw Error("unknown device '" + spec + "' (use auto, cpu, cuda or cuda:N)");
+}
+
+std::vector<DeviceDescription> availableDevices() {
+    std::vector<DeviceDescription> devices;
+    devices.push_back({"cpu", "CPU, " + std::to_string(std::thread::hardware_concurrency()) + " hardware threads"});
+    if (torch::cuda::is_available()) {
+        for (size_t i = 0; i < torch::cuda::device_count(); ++i) {
+            std::string name = "CUDA device";
+#ifdef GESSO_HAVE_CUDA_HEADERS
+            const auto* props = at::cuda::getDeviceProperties(static_cast<int64_t>(i));
+            name = std::string(props->name) + ", " + std::to_string(props->totalGlobalMem >> 20) + " MiB";
+#endif
+            devices.push_back({"cuda:" + std::to_string(i), name});
+        }
+    }
+    return devices;
+}
+
+} // namespace gesso

@@ -1,0 +1,16 @@
+#pragma once
+
+namespace gesso {
+
+// torch's intra-op pool starts at 1 thread on these machines, so every process sets it here, once.
+// Precedence: explicit request (> 0, e.g. --threads) > environment GESSO_THREADS > hardware cores.
+// Returns the count applied. Call from the main thread before any torch work.
+int configureThreads(int requested = 0);
+
+// The count that configureThreads would choose for `requested` (no side effects).
+int chooseThreadCount(int requested = 0);
+
+// torch's current intra-op thread count.
+int currentThreadCount();
+
+} // namespace gesso
