@@ -11,4 +11,10 @@ public:
     explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// Thrown out of long-running work (denoising loops, VAE tiles, model loading) when its cancel flag is set.
+class Cancelled : public Error {
+public:
+    Cancelled() : Error("cancelled") {}
+};
+
 } // namespace gesso

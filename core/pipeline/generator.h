@@ -1,0 +1,33 @@
+#pragma once
+// The generation entry point used by gesso-cli and by the engine thread.
+// Thread contract: a Generator is not thread-safe; one thread (the engine worker, or the CLI's main thread)
+// owns it and calls everything. It keeps the last loaded model (and TAESD) cached between requests.
+#include "core/pipeline/generation.h"
+
+#include <atomic>
+#include <memory>
+
+namespace gesso::pipeline {
+
+class Generator {
+public:
+    Generator();
+    ~Generator();
+    Generator(const Generator&) = delete;
+    Generator& operator=(const Generator&) = delete;
+
+    // Loads request.modelPath (reusing the cached model when unchanged), then generates request.batch
+    // images, calling `progress` after every denoising step. Checks `cancel` between steps and inside long
+    // VAE work. Throws gesso::Error (bad input, load failure, out of memory) or gesso::Cancelled.
+    GenerationResult generate(const GenerationRequest& request, const ProgressCallback& progress,
+                              const std::atomic<bool>& cancel);
+
+    // Frees every cached model (RAM and device memory).
+    void releaseModels();
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+} // namespace gesso::pipeline
