@@ -1,5 +1,6 @@
 #include "core/runtime/build_info.h"
 
+#include "core/runtime/data_paths.h"
 #include "core/runtime/device.h"
 #include "core/runtime/threads.h"
 #include "gesso/build_config.h"
@@ -61,6 +62,7 @@ BuildInfo currentBuildInfo() {
     info.blas = activeBlas();
     info.threads = currentThreadCount();
     for (const auto& device : availableDevices()) info.devices.push_back(device.id + ": " + device.name);
+    for (const auto& dir : dataDirectories()) info.dataDirectories.push_back(dir.string());
     return info;
 }
 
@@ -74,6 +76,10 @@ std::string formatBuildInfo(const BuildInfo& info) {
         << "threads:      " << info.threads << "\n"
         << "devices:\n";
     for (const auto& device : info.devices) out << "  " << device << "\n";
+    out << "data:         ";
+    if (info.dataDirectories.empty()) out << "no share/gesso folder found";
+    for (size_t i = 0; i < info.dataDirectories.size(); ++i) out << (i ? ", " : "") << info.dataDirectories[i];
+    out << "\n";
     return out.str();
 }
 

@@ -13,6 +13,7 @@ struct BuildInfo {
     std::string blas;               // the BLAS library libtorch resolved to (path), and OpenBLAS's config
     int threads = 0;                // torch intra-op threads now in effect
     std::vector<std::string> devices;
+    std::vector<std::string> dataDirectories; // existing share/gesso folders, in search order
 };
 
 BuildInfo currentBuildInfo();
