@@ -1,0 +1,33 @@
+#pragma once
+// Shared pieces of the network benchmarks: option parsing for --arch/--size/--dtype, the full-size
+// configurations, the timing helper and the 3x3 convolution microbenchmark every figure is related to.
+#include <QtCore/QCommandLineParser>
+#include <torch/types.h>
+
+#include <functional>
+#include <string>
+
+namespace gesso::cli {
+
+struct NetworkBenchOptions {
+    std::string arch = "sd15"; // sd15 | sdxl
+    int size = 512;            // image pixels (square)
+    torch::ScalarType dtype = torch::kFloat32;
+    std::string dtypeName = "fp32";
+    torch::Device device = torch::kCPU;
+    int runs = 3;
+};
+
+void addNetworkBenchOptions(QCommandLineParser& parser);
+// Validates and applies the common options too; prints an error and returns false on bad input.
+bool readNetworkBenchOptions(const QCommandLineParser& parser, NetworkBenchOptions& options);
+
+// Median wall-clock seconds of `runs` calls of `fn` (after one warm-up call when `warmUp`).
+double medianSeconds(int runs, const std::function<void()>& fn, bool warmUp = true);
+
+// 3x3 convolution 320 -> 320 channels, 64x64, batch 2, in `dtype` on `device`: GFLOP/s (median of 3).
+double convMicrobenchmarkGflops(torch::ScalarType dtype, torch::Device device);
+
+void synchronize(torch::Device device);
+
+} // namespace gesso::cli

@@ -1,0 +1,69 @@
+#include "core/text/prompt_chunks.h"
+
+#include <algorithm>
+
+namespace gesso::text {
+
+PromptChunk emptyChunk() {
+    PromptChunk chunk;
+    chunk.ids.fill(ClipTokenizer::kEosId);
+    chunk.ids[0] = ClipTokenizer::kBosId;
+    chunk.multipliers.fill(1.0f);
+    return chunk;
+}
+
+PromptChunks chunkPrompt(const ClipTokenizer& tokenizer, const std::vector<WeightedText>& runs) {
+    constexpr int kLength = ClipTokenizer::kChunkTokens;
+    const int64_t comma = tokenizer.commaId();
+    PromptChunks out;
+    std::vector<int64_t> tokens;
+    std::vector<double> multipliers;
+    int lastComma = -1;
+
+    auto nextChunk = [&](bool isLast) {
+        out.tokenCount += isLast ? static_cast<int>(tokens.size()) : kLength;
+        PromptChunk chunk;
+        chunk.ids.fill(ClipTokenizer::kEosId);
+        chunk.multipliers.fill(1.0f);
+        chunk.ids[0] = ClipTokenizer::kBosId;
+        for (size_t k = 0; k < tokens.size() && k < static_cast<size_t>(kLength); ++k) {
+            chunk.ids[k + 1] = tokens[k];
+            chunk.multipliers[k + 1] = static_cast<float>(multipliers[k]);
+        }
+        out.chunks.push_back(chunk);
+        tokens.clear();
+        multipliers.clear();
+        lastComma = -1;
+    };
+
+    for (const auto& run : runs) {
+        if (run.isBreak()) {
+            nextChunk(false);
+            continue;
+        }
+        const auto ids = tokenizer.encode(run.text);
+        for (int64_t token : ids) {
+            if (token == comma) {
+                lastComma = static_cast<int>(tokens.size());
+            } else if (static_cast<int>(tokens.size()) == kLength && lastComma != -1 &&
+                       static_cast<int>(tokens.size()) - lastComma <= kCommaBacktrack) {
+                const size_t breakAt = static_cast<size_t>(lastComma) + 1;
+                std::vector<int64_t> movedTokens(tokens.begin() + static_cast<std::ptrdiff_t>(breakAt), tokens.end());
+                std::vector<double> movedMultipliers(multipliers.begin() + static_cast<std::ptrdiff_t>(breakAt),
+                                                     multipliers.end());
+                tokens.resize(breakAt);
+                multipliers.resize(breakAt);
+                nextChunk(false);
+                tokens = std::move(movedTokens);
+                multipliers = std::move(movedMultipliers);
+            }
+            if (static_cast<int>(tokens.size()) == kLength) nextChunk(false);
+            tokens.push_back(token);
+            multipliers.push_back(run.weight);
+        }
+    }
+    if (!tokens.empty() || out.chunks.empty()) nextChunk(true);
+    return out;
+}
+
+} // namespace gesso::text
