@@ -2,6 +2,9 @@
 
 #include "core/runtime/error.h"
 
+#include <QtCore/QDir>
+#include <QtCore/QTemporaryFile>
+
 #include <OpenImageIO/filesystem.h>
 #include <OpenImageIO/imageio.h>
 
@@ -145,11 +148,17 @@ std::vector<uint8_t> encodeImage(const ImageRgba8& image, const std::string& for
         throw Error("unsupported export format '" + format + "' (use png, jpg, webp or tif)");
     const bool jpeg = extension == "jpg" || extension == "jpeg";
 
+    // OIIO 2.4's TIFF writer produces a broken directory through IOVecOutput: TIFF goes through a temporary
+    // file (QTemporaryFile, removed on return) instead.
+    const bool viaFile = extension == "tif" || extension == "tiff";
+    QTemporaryFile temporary(QDir::tempPath() + "/gesso-export-XXXXXX." + QString::fromStdString(extension));
+    if (viaFile && !temporary.open()) throw Error("cannot create a temporary file for " + extension + " encoding");
+    const std::string target = viaFile ? temporary.fileName().toStdString() : "image." + extension;
     std::vector<unsigned char> bytes;
     OIIO::Filesystem::IOVecOutput proxy(bytes);
-    auto output = OIIO::ImageOutput::create("image." + extension);
+    auto output = OIIO::ImageOutput::create(target);
     if (!output) throw Error("no " + extension + " writer available: " + oiioError({}));
-    if (!output->set_ioproxy(&proxy)) throw Error(extension + " writer cannot write to memory");
+    if (!viaFile && !output->set_ioproxy(&proxy)) throw Error(extension + " writer cannot write to memory");
 
     const int channels = jpeg ? 3 : 4;
     OIIO::ImageSpec spec(image.width, image.height, channels, OIIO::TypeDesc::UINT8);
@@ -175,9 +184,13 @@ std::vector<uint8_t> encodeImage(const ImageRgba8& image, const std::string& for
         }
         data = pixels.data();
     }
-    if (!output->open("image." + extension, spec) || !output->write_image(OIIO::TypeDesc::UINT8, data) ||
-        !output->close())
+    if (!output->open(target, spec) || !output->write_image(OIIO::TypeDesc::UINT8, data) || !output->close())
         throw Error("cannot encode " + extension + ": " + oiioError(output->geterror()));
+    if (viaFile) {
+        const QByteArray written = temporary.readAll();
+        bytes.assign(written.begin(), written.end());
+        if (bytes.empty()) throw Error("cannot encode " + extension + ": empty output");
+    }
     return bytes;
 }
 
