@@ -1,0 +1,82 @@
+#include "core/document/generation_input.h"
+
+#include "core/document/composite.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace gesso::document {
+
+bool hasPaint(const Document& document, Rect rect) {
+    // Scans the layers instead of compositing (a 4096x4096 region would take seconds): the region is flat
+    // when every visible layer is uniform over it (all transparent pixels count as equal) and covers it
+    // completely or not at all: a stack of uniform full-cover layers composites to one colour.
+    rect = rect.intersected(document.bounds());
+    if (rect.empty()) return false;
+    for (const Layer& layer : document.layers()) {
+        if (!layer.visible || layer.opacity <= 0.0 || layer.pixels.empty()) continue;
+        Rect area = layer.bounds().intersected(rect);
+        if (area.empty()) continue;
+        const uint8_t* first = layer.pixels.pixel(area.x - layer.offsetX, area.y - layer.offsetY);
+        for (int y = area.y; y < area.bottom(); ++y) {
+            const uint8_t* p = layer.pixels.pixel(area.x - layer.offsetX, y - layer.offsetY);
+            for (int x = 0; x < area.width; ++x, p += 4) {
+                if (first[3] == 0 ? p[3] != 0 : std::memcmp(first, p, 4) != 0) return true;
+            }
+        }
+        if (first[3] == 0) continue; // transparent over the whole area: invisible
+        if (area != rect) return true; // a uniform layer with an edge inside the region
+    }
+    return false;
+}
+
+pipeline::Mode suggestedMode(const Document& document) {
+    Rect region = document.region();
+    Rect mask = document.maskBounds();
+    if (!mask.intersected(region).empty()) return pipeline::Mode::Inpaint;
+    return hasPaint(document, region) ? pipeline::Mode::Img2Img : pipeline::Mode::Txt2Img;
+}
+
+std::pair<int, int> autoSize(Rect region, int longSide) {
+    double scale = std::min(1.0, static_cast<double>(longSide) / std::max({region.width, region.height, 1}));
+    auto snap = [&](int v) { return std::max(64, static_cast<int>(v * scale) / 8 * 8); };
+    return {snap(region.width), snap(region.height)};
+}
+
+pipeline::GenerationRequest buildRequest(const Document& document, std::optional<pipeline::Mode> mode) {
+    pipeline::GenerationRequest request = document.settings();
+    Rect region = document.region();
+    request.mode = mode.value_or(suggestedMode(document));
+    if (request.width <= 0 || request.height <= 0) {
+        auto [w, h] = autoSize(region);
+        request.width = w;
+        request.height = h;
+    }
+    request.initImage = {};
+    request.mask = {};
+    if (request.mode != pipeline::Mode::Txt2Img) {
+        ImageRgba8 init = flattenOnto(composite(document, region), 255, 255, 255);
+        request.initImage = resized(init, request.width, request.height);
+    }
+    if (request.mode == pipeline::Mode::Inpaint)
+        request.mask = resized(crop(document.mask(), region), request.width, request.height);
+    return request;
+}
+
+Layer resultLayer(Document& document, const ImageRgba8& image, Rect region, pipeline::Mode mode,
+                  const std::string& name) {
+    Layer layer;
+    layer.id = document.newLayerId();
+    layer.name = name;
+    layer.offsetX = region.x;
+    layer.offsetY = region.y;
+    layer.pixels = resized(image, region.width, region.height);
+    if (mode == pipeline::Mode::Inpaint) {
+        ImageGray8 mask = crop(document.mask(), region);
+        for (size_t i = 0; i < mask.pixels.size(); ++i)
+            layer.pixels.pixels[i * 4 + 3] = static_cast<uint8_t>(layer.pixels.pixels[i * 4 + 3] * mask.pixels[i] / 255);
+    }
+    return layer;
+}
+
+} // namespace gesso::document

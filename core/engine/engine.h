@@ -1,0 +1,124 @@
+#pragma once
+// gesso::engine::Engine — the one door between the UI and the generation pipelines.
+//
+// Thread contract
+// - One worker QThread owns the backend (and through it the loaded models). It runs one job at a time from a
+//   FIFO queue; requests are copied in, so the caller may change its own copy right away.
+// - Every public function may be called from any thread; they never block on the worker (the destructor
+//   excepted: it cancels everything and joins the worker, waiting at most for one denoising step).
+// - Every signal is delivered QUEUED: it is emitted from the thread the Engine object lives in (normally the
+//   GUI thread), never from the worker, so slots run there whatever connection type they use.
+// - Exceptions never cross into Qt: backend failures become failed(...) signals, gesso::Cancelled becomes
+//   failed(..., cancelled = true).
+// - The worker runs at QThread::LowPriority and, when generating from the GUI, uses cores-1 torch threads
+//   (setWorkerThreads), so the GUI thread always has a core to run on.
+//
+// Minimal use (GUI thread):
+//     gesso::engine::Engine engine;                              // default backend: pipeline::Generator
+//     QObject::connect(&engine, &Engine::progress, [](quint64 id, const gesso::pipeline::Progress& p) {
+//         showPreview(p.preview); bar->setValue(p.step);        // one signal per denoising step
+//     });
+//     QObject::connect(&engine, &Engine::finished, [](quint64 id, const gesso::pipeline::GenerationResult& r) {...});
+//     QObject::connect(&engine, &Engine::failed, [](quint64 id, const QString& message, bool cancelled) {...});
+//     quint64 id = engine.submit(request);                        // returns at once
+//     engine.cancel(id);                                          // stops within one step
+#include "core/pipeline/generation.h"
+
+#include <QtCore/QMetaType>
+#include <QtCore/QObject>
+#include <QtCore/QString>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+class QThread;
+
+namespace gesso::engine {
+
+// What the worker calls for each request. Must check `cancel` between steps (throwing gesso::Cancelled) and
+// call `progress` after each step. Runs on the worker thread only.
+using Backend = std::function<pipeline::GenerationResult(const pipeline::GenerationRequest&,
+                                                         const pipeline::ProgressCallback&, const std::atomic<bool>&)>;
+// Optional: loads (and caches) a model ahead of the first generation. progress(fraction 0..1, what).
+using ModelLoader = std::function<void(const std::string& path, const std::function<void(double, const std::string&)>& progress,
+                                       const std::atomic<bool>& cancel)>;
+// Optional: frees cached models.
+using ModelReleaser = std::function<void()>;
+
+struct BackendSet {
+    Backend generate;
+    ModelLoader load;
+    ModelReleaser release;
+};
+
+// The pipeline::Generator backend, created lazily on the worker thread. Empty generate function when this build
+// has no generator linked.
+BackendSet defaultBackend();
+
+class Engine : public QObject {
+    Q_OBJECT
+public:
+    explicit Engine(QObject* parent = nullptr);           // defaultBackend()
+    explicit Engine(BackendSet backend, QObject* parent = nullptr);
+    ~Engine() override;
+
+    // Queues a request; returns its id (> 0). Emits queueChanged; started() when the worker picks it up.
+    quint64 submit(pipeline::GenerationRequest request);
+    // Queues a model load (runs in turn with generations). Emits modelLoadProgress / modelLoaded / failed.
+    quint64 loadModel(const QString& path);
+    // Queues freeing every cached model.
+    void releaseModels();
+
+    void cancel(quint64 id);    // queued: removed; running: its cancel flag is set
+    void cancelCurrent();
+    void cancelAll();
+
+    int queuedCount() const;    // waiting, not counting the running job
+    quint64 currentJob() const; // 0 when idle
+    bool hasBackend() const { return static_cast<bool>(m_backend.generate); }
+    bool canPreload() const { return static_cast<bool>(m_backend.load); }
+    // torch intra-op threads for the worker's jobs (0 = leave as configured). Applied before the next job.
+    void setWorkerThreads(int threads) { m_workerThreads = threads; }
+
+Q_SIGNALS:
+    void queueChanged(int queued, quint64 running);
+    void started(quint64 id);
+    void progress(quint64 id, const gesso::pipeline::Progress& progress);
+    void finished(quint64 id, const gesso::pipeline::GenerationResult& result);
+    void failed(quint64 id, const QString& message, bool cancelled);
+    void modelLoadProgress(quint64 id, double fraction, const QString& what);
+    void modelLoaded(quint64 id, const QString& path);
+
+private:
+    struct Job {
+        enum class Kind { Generate, Load, Release } kind = Kind::Generate;
+        quint64 id = 0;
+        pipeline::GenerationRequest request;
+        std::string path;
+    };
+    quint64 enqueue(Job job);
+    void workerLoop();
+    void runJob(const Job& job);
+    void post(std::function<void()> emitter); // runs `emitter` in this object's thread
+    void announceQueue();
+
+    BackendSet m_backend;
+    QThread* m_thread = nullptr;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::deque<Job> m_queue;
+    quint64 m_nextId = 1;
+    quint64 m_current = 0;
+    bool m_stopping = false;
+    std::atomic<bool> m_cancel{false};
+    std::atomic<int> m_workerThreads{0};
+};
+
+} // namespace gesso::engine
+
+Q_DECLARE_METATYPE(gesso::pipeline::Progress)
+Q_DECLARE_METATYPE(gesso::pipeline::GenerationResult)

@@ -1,0 +1,193 @@
+#include "core/engine/engine.h"
+#include "core/runtime/error.h"
+
+#include <QtCore/QThread>
+#include <QtTest/QtTest>
+
+#include <chrono>
+#include <thread>
+
+using namespace gesso;
+using gesso::engine::BackendSet;
+using gesso::engine::Engine;
+
+namespace {
+
+// A stand-in for pipeline::Generator: `steps` steps of `stepMs` each, a preview per step, honours cancel
+// between steps like the real one.
+BackendSet fakeBackend(int stepMs, std::atomic<int>* stepsRun = nullptr) {
+    BackendSet set;
+    set.generate = [stepMs, stepsRun](const pipeline::GenerationRequest& request, const pipeline::ProgressCallback& progress,
+                                      const std::atomic<bool>& cancel) {
+        if (request.prompt == "throw") throw Error("model file broken.safetensors is not a checkpoint");
+        if (request.prompt == "oom") throw std::bad_alloc();
+        for (int step = 1; step <= request.steps; ++step) {
+            if (cancel) throw Cancelled();
+            std::this_thread::sleep_for(std::chrono::milliseconds(stepMs));
+            if (stepsRun) ++*stepsRun;
+            pipeline::Progress p;
+            p.step = step;
+            p.total = request.steps;
+            p.etaSeconds = (request.steps - step) * stepMs / 1000.0;
+            p.preview = ImageRgba8::filled(request.width / 8, request.height / 8, uint8_t(step), 0, 0, 255);
+            progress(p);
+        }
+        pipeline::GenerationResult result;
+        for (int i = 0; i < request.batch; ++i)
+            result.images.push_back({ImageRgba8::filled(request.width, request.height, 1, 2, 3, 255), 1000 + i, "p"});
+        return result;
+    };
+    set.load = [](const std::string& path, const std::function<void(double, const std::string&)>& progress,
+                  const std::atomic<bool>&) {
+        if (path.empty()) throw Error("no model chosen");
+        for (int i = 1; i <= 4; ++i) progress(i / 4.0, "unet");
+    };
+    return set;
+}
+
+pipeline::GenerationRequest request(int steps, const std::string& prompt = "a cat") {
+    pipeline::GenerationRequest r;
+    r.prompt = prompt;
+    r.steps = steps;
+    r.width = 128;
+    r.height = 96;
+    return r;
+}
+
+} // namespace
+
+class TestEngine : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void oneProgressSignalPerStepOnTheGuiThread() {
+        Engine engine(fakeBackend(2));
+        QThread* gui = QThread::currentThread();
+        std::vector<int> steps;
+        bool allOnGui = true, previews = true;
+        connect(&engine, &Engine::progress, this, [&](quint64, const pipeline::Progress& p) {
+            steps.push_back(p.step);
+            allOnGui = allOnGui && QThread::currentThread() == gui;
+            previews = previews && p.preview.width == 16 && p.preview.height == 12;
+        });
+        // Direct connection: still delivered on the GUI thread because the Engine posts its emits.
+        bool finishedOnGui = false;
+        connect(&engine, &Engine::finished, [&](quint64, const pipeline::GenerationResult&) {
+            finishedOnGui = QThread::currentThread() == gui;
+        });
+        QSignalSpy finished(&engine, &Engine::finished);
+        QSignalSpy started(&engine, &Engine::started);
+        quint64 id = engine.submit(request(7));
+        QVERIFY(id > 0);
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(steps, (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
+        QVERIFY(allOnGui);
+        QVERIFY(previews);
+        QVERIFY(finishedOnGui);
+        QCOMPARE(started.count(), 1);
+        QCOMPARE(finished.at(0).at(0).value<quint64>(), id);
+        auto result = finished.at(0).at(1).value<pipeline::GenerationResult>();
+        QCOMPARE(result.images.size(), size_t(1));
+        QCOMPARE(result.images[0].image.width, 128);
+    }
+
+    void cancelStopsWithinOneStep() {
+        std::atomic<int> stepsRun{0};
+        Engine engine(fakeBackend(30, &stepsRun));
+        QSignalSpy failed(&engine, &Engine::failed);
+        QSignalSpy finished(&engine, &Engine::finished);
+        int seenAtCancel = 0;
+        quint64 id = engine.submit(request(50));
+        connect(&engine, &Engine::progress, this, [&](quint64 job, const pipeline::Progress& p) {
+            if (p.step == 3 && job == id) {
+                seenAtCancel = stepsRun.load();
+                engine.cancel(id);
+            }
+        });
+        QVERIFY(failed.wait(5000));
+        QCOMPARE(failed.at(0).at(0).value<quint64>(), id);
+        QCOMPARE(failed.at(0).at(2).toBool(), true);
+        // The worker may be inside the step that was running when cancel arrived; no step after that.
+        QVERIFY2(stepsRun.load() <= seenAtCancel + 1, qPrintable(QString("ran %1 steps, cancel at %2").arg(stepsRun.load()).arg(seenAtCancel)));
+        QCOMPARE(finished.count(), 0);
+        QCOMPARE(engine.currentJob(), quint64(0));
+    }
+
+    void queueRunsInOrderAndCancelAllEmptiesIt() {
+        Engine engine(fakeBackend(1));
+        QSignalSpy finished(&engine, &Engine::finished);
+        quint64 a = engine.submit(request(3)), b = engine.submit(request(3)), c = engine.submit(request(3));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 3, 5000);
+        QCOMPARE(finished.at(0).at(0).value<quint64>(), a);
+        QCOMPARE(finished.at(1).at(0).value<quint64>(), b);
+        QCOMPARE(finished.at(2).at(0).value<quint64>(), c);
+
+        Engine slow(fakeBackend(20));
+        QSignalSpy failed(&slow, &Engine::failed);
+        QSignalSpy started(&slow, &Engine::started);
+        slow.submit(request(100));
+        slow.submit(request(100));
+        quint64 third = slow.submit(request(100));
+        QVERIFY(started.wait(5000));
+        slow.cancel(third); // queued: removed at once
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 2000);
+        QCOMPARE(failed.at(0).at(0).value<quint64>(), third);
+        QCOMPARE(slow.queuedCount(), 1);
+        slow.cancelAll();
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 3, 5000);
+        for (const auto& args : failed) QVERIFY(args.at(2).toBool());
+        QCOMPARE(started.count(), 1); // the second never started
+    }
+
+    void failuresBecomeSignalsAndTheWorkerCarriesOn() {
+        Engine engine(fakeBackend(1));
+        QSignalSpy failed(&engine, &Engine::failed);
+        QSignalSpy finished(&engine, &Engine::finished);
+        engine.submit(request(2, "throw"));
+        engine.submit(request(2, "oom"));
+        engine.submit(request(2));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 5000);
+        QCOMPARE(failed.count(), 2);
+        QVERIFY(failed.at(0).at(1).toString().contains("broken.safetensors"));
+        QCOMPARE(failed.at(0).at(2).toBool(), false);
+        QVERIFY(failed.at(1).at(1).toString().contains("memory"));
+    }
+
+    void noBackendIsAnErrorNotACrash() {
+        Engine engine(BackendSet{});
+        QVERIFY(!engine.hasBackend());
+        QSignalSpy failed(&engine, &Engine::failed);
+        engine.submit(request(2));
+        QVERIFY(failed.wait(2000));
+        QVERIFY(failed.at(0).at(1).toString().contains("generator"));
+    }
+
+    void modelLoadReportsProgress() {
+        Engine engine(fakeBackend(1));
+        QVERIFY(engine.canPreload());
+        QSignalSpy loadProgress(&engine, &Engine::modelLoadProgress);
+        QSignalSpy loaded(&engine, &Engine::modelLoaded);
+        QSignalSpy failed(&engine, &Engine::failed);
+        engine.loadModel("/models/x.safetensors");
+        QVERIFY(loaded.wait(2000));
+        QCOMPARE(loadProgress.count(), 4);
+        QCOMPARE(loadProgress.last().at(1).toDouble(), 1.0);
+        QCOMPARE(loaded.at(0).at(1).toString(), QString("/models/x.safetensors"));
+        engine.loadModel("");
+        QVERIFY(failed.wait(2000));
+        QVERIFY(failed.at(0).at(1).toString().contains("no model"));
+    }
+
+    void destructorStopsARunningJob() {
+        auto engine = std::make_unique<Engine>(fakeBackend(20));
+        QSignalSpy started(engine.get(), &Engine::started);
+        engine->submit(request(1000));
+        QVERIFY(started.wait(2000));
+        QElapsedTimer timer;
+        timer.start();
+        engine.reset();
+        QVERIFY(timer.elapsed() < 500);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEngine)
+#include "test_engine.moc"
