@@ -1,54 +1,506 @@
 #include "ui/main_window.h"
 
+#include "core/document/commands.h"
+#include "core/document/generation_input.h"
+#include "ui/image_convert.h"
+#include "ui/layers_panel.h"
+#include "ui/model_folders_dialog.h"
+#include "ui/prompt_panel.h"
+#include "ui/staging_strip.h"
+
+#include <QtCore/QFileInfo>
+#include <QtCore/QThread>
+#include <QtCore/QTimer>
+#include <QtGui/QAction>
+#include <QtGui/QActionGroup>
 #include <QtWidgets/QApplication>
+#include <QtWidgets/QColorDialog>
+#include <QtWidgets/QDialog>
+#include <QtWidgets/QDialogButtonBox>
 #include <QtWidgets/QDockWidget>
+#include <QtWidgets/QFormLayout>
 #include <QtWidgets/QLabel>
+#include <QtWidgets/QListWidget>
 #include <QtWidgets/QMenuBar>
 #include <QtWidgets/QMessageBox>
+#include <QtWidgets/QSlider>
+#include <QtWidgets/QSpinBox>
+#include <QtWidgets/QSplitter>
 #include <QtWidgets/QStatusBar>
+#include <QtWidgets/QToolBar>
+#include <QtWidgets/QToolButton>
+#include <QtWidgets/QVBoxLayout>
 
 namespace gesso::ui {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+using document::Change;
+
+MainWindow::MainWindow(QWidget* parent) : MainWindow(engine::defaultBackend(), parent) {}
+
+MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindow(parent) {
     setObjectName("mainWindow");
     setWindowTitle(tr("Gesso"));
     resize(1280, 800);
 
-    auto* canvas = new QLabel(tr("Canvas"), this);
-    canvas->setObjectName("canvasArea");
-    canvas->setAlignment(Qt::AlignCenter);
-    canvas->setAutoFillBackground(true);
-    QPalette palette = canvas->palette();
-    palette.setColor(QPalette::Window, QColor(0x3a, 0x3a, 0x3a));
-    palette.setColor(QPalette::WindowText, QColor(0x88, 0x88, 0x88));
-    canvas->setPalette(palette);
-    setCentralWidget(canvas);
+    m_engine = std::make_unique<engine::Engine>(std::move(backend));
+    // Leave one core to the GUI thread while the worker denoises.
+    m_engine->setWorkerThreads(std::max(1, QThread::idealThreadCount() - 1));
 
-    m_promptDock = addToolDock(tr("Prompt"), "promptDock", Qt::RightDockWidgetArea);
-    m_layersDock = addToolDock(tr("Layers"), "layersDock", Qt::RightDockWidgetArea);
-    m_historyDock = addToolDock(tr("History"), "historyDock", Qt::BottomDockWidgetArea);
-    createMenus();
+    m_canvas = new CanvasView(this);
+    setCentralWidget(m_canvas);
+    m_modeTimer = new QTimer(this);
+    m_modeTimer->setSingleShot(true);
+    m_modeTimer->setInterval(250);
+    connect(m_modeTimer, &QTimer::timeout, this, &MainWindow::refreshMode);
+
+    createDocks();
+    createActions();
+    createToolBar();
+    connectEngine();
+
+    m_zoomLabel = new QLabel(this);
+    m_positionLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(m_positionLabel);
+    statusBar()->addPermanentWidget(m_zoomLabel);
+    connect(m_canvas, &CanvasView::zoomChanged, this,
+            [this](double zoom) { m_zoomLabel->setText(QString("%1%").arg(zoom * 100.0, 0, 'f', zoom < 0.1 ? 1 : 0)); });
+    connect(m_canvas, &CanvasView::cursorMoved, this, [this](QPointF p) {
+        m_positionLabel->setText(QString("%1, %2").arg(int(std::floor(p.x()))).arg(int(std::floor(p.y()))));
+    });
+    connect(m_canvas, &CanvasView::message, this, [this](const QString& text) { statusBar()->showMessage(text, 4000); });
+    connect(m_canvas, &CanvasView::colorPicked, this, &MainWindow::setBrushColor);
+
+    newDocument(1024, 768);
+    reloadModels();
     statusBar()->showMessage(tr("Ready"));
 }
 
-QDockWidget* MainWindow::addToolDock(const QString& title, const QString& objectName, Qt::DockWidgetArea area) {
+MainWindow::~MainWindow() {
+    // The engine joins its worker first; then the views drop their listeners before the document goes.
+    m_engine.reset();
+    m_canvas->setDocument(nullptr);
+    m_layers->setDocument(nullptr);
+    if (m_document && m_listener) m_document->removeListener(m_listener);
+}
+
+QDockWidget* MainWindow::addToolDock(const QString& title, const QString& objectName, Qt::DockWidgetArea area,
+                                     QWidget* widget) {
     auto* dock = new QDockWidget(title, this);
     dock->setObjectName(objectName);
-    dock->setWidget(new QWidget(dock));
+    dock->setWidget(widget);
     addDockWidget(area, dock);
     return dock;
 }
 
-void MainWindow::createMenus() {
+void MainWindow::createDocks() {
+    m_prompt = new PromptPanel(this);
+    m_layers = new LayersPanel(this);
+    auto* historyWidget = new QWidget(this);
+    auto* historyLayout = new QVBoxLayout(historyWidget);
+    historyLayout->setContentsMargins(0, 0, 0, 0);
+    auto* splitter = new QSplitter(Qt::Horizontal, historyWidget);
+    m_staging = new StagingStrip(splitter);
+    m_history = new QListWidget(splitter);
+    m_history->setObjectName("generationHistory");
+    m_history->setToolTip(tr("Past generations: double-click to reuse the settings"));
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    historyLayout->addWidget(splitter);
+
+    m_promptDock = addToolDock(tr("Prompt"), "promptDock", Qt::RightDockWidgetArea, m_prompt);
+    m_layersDock = addToolDock(tr("Layers"), "layersDock", Qt::RightDockWidgetArea, m_layers);
+    m_historyDock = addToolDock(tr("History"), "historyDock", Qt::BottomDockWidgetArea, historyWidget);
+    resizeDocks({m_promptDock, m_layersDock}, {520, 220}, Qt::Vertical);
+    resizeDocks({m_promptDock}, {340}, Qt::Horizontal);
+
+    connect(m_prompt, &PromptPanel::generateRequested, this, &MainWindow::generate);
+    connect(m_prompt, &PromptPanel::cancelRequested, this, [this] { m_engine->cancelCurrent(); });
+    connect(m_prompt, &PromptPanel::cancelAllRequested, this, [this] { m_engine->cancelAll(); });
+    connect(m_prompt, &PromptPanel::modelFoldersRequested, this, [this] {
+        ModelFoldersDialog dialog(this);
+        if (dialog.exec() == QDialog::Accepted) {
+            setModelFolders(dialog.folders());
+            reloadModels();
+        }
+    });
+    connect(m_staging, &StagingStrip::currentChanged, this, &MainWindow::showStagedPreview);
+    connect(m_staging, &StagingStrip::applyRequested, this, &MainWindow::applyStaged);
+    connect(m_history, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
+        const auto* record = m_document->record(item->data(Qt::UserRole).toULongLong());
+        if (!record) return;
+        pipeline::GenerationRequest settings = record->request;
+        if (!record->seeds.empty()) settings.seed = record->seeds.front();
+        m_prompt->setSettings(settings);
+        statusBar()->showMessage(tr("Settings of that generation restored (seed %1)").arg(settings.seed), 4000);
+    });
+}
+
+void MainWindow::createActions() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&New..."), QKeySequence::New, this, [this] {
+        QDialog dialog(this);
+        dialog.setWindowTitle(tr("New canvas"));
+        auto* form = new QFormLayout(&dialog);
+        auto* w = new QSpinBox(&dialog);
+        auto* h = new QSpinBox(&dialog);
+        w->setRange(64, 16384);
+        h->setRange(64, 16384);
+        w->setValue(m_document->width());
+        h->setValue(m_document->height());
+        form->addRow(tr("Width"), w);
+        form->addRow(tr("Height"), h);
+        auto* box = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+        form->addRow(box);
+        connect(box, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+        connect(box, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+        if (dialog.exec() != QDialog::Accepted) return;
+        if (!m_document->undoStack().isClean() &&
+            QMessageBox::question(this, tr("New canvas"), tr("Discard the current canvas?")) != QMessageBox::Yes)
+            return;
+        newDocument(w->value(), h->value());
+    });
+    file->addAction(tr("&Model folders..."), this, [this] { Q_EMIT m_prompt->modelFoldersRequested(); });
+    file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    m_undo = edit->addAction(tr("&Undo"), QKeySequence::Undo, this, [this] { m_document->undoStack().undo(); });
+    m_redo = edit->addAction(tr("&Redo"), this, [this] { m_document->undoStack().redo(); });
+    m_redo->setShortcuts({QKeySequence::Redo, QKeySequence(Qt::CTRL | Qt::Key_Y)});
+    m_undo->setObjectName("undoAction");
+    m_redo->setObjectName("redoAction");
+    edit->addSeparator();
+    edit->addAction(tr("Clear &mask"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M), this, [this] {
+        std::vector<uint8_t> zeros(m_document->mask().pixels.size(), 0);
+        if (auto command = document::PixelCommand::replace(*m_document, document::PixelTarget::ofMask(),
+                                                           m_document->bounds(), zeros, "Clear mask"))
+            m_document->undoStack().push(std::move(command), false);
+    });
+    edit->addAction(tr("Region = whole &canvas"), this, [this] {
+        if (m_document->region() != m_document->bounds())
+            m_document->undoStack().push(std::make_unique<document::SetRegionCommand>(*m_document, m_document->bounds()));
+    });
+    edit->addAction(tr("Region around the mas&k"), this, [this] {
+        document::Rect mask = m_document->maskBounds();
+        if (mask.empty()) {
+            statusBar()->showMessage(tr("The mask is empty"), 3000);
+            return;
+        }
+        // The mask's box plus context on every side, at least 512 pixels per side where the canvas allows.
+        int w = std::min(m_document->width(), std::max(512, (mask.width + 64 + 7) / 8 * 8));
+        int h = std::min(m_document->height(), std::max(512, (mask.height + 64 + 7) / 8 * 8));
+        int x = std::clamp(mask.x + mask.width / 2 - w / 2, 0, m_document->width() - w);
+        int y = std::clamp(mask.y + mask.height / 2 - h / 2, 0, m_document->height() - h);
+        m_document->undoStack().push(std::make_unique<document::SetRegionCommand>(*m_document, document::Rect{x, y, w, h}));
+    });
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* zoomIn = view->addAction(tr("Zoom &in"), m_canvas, &CanvasView::zoomIn);
+    zoomIn->setShortcuts({QKeySequence::ZoomIn, QKeySequence(Qt::Key_Plus), QKeySequence(Qt::Key_Equal)});
+    QAction* zoomOut = view->addAction(tr("Zoom &out"), m_canvas, &CanvasView::zoomOut);
+    zoomOut->setShortcuts({QKeySequence::ZoomOut, QKeySequence(Qt::Key_Minus)});
+    view->addAction(tr("&Fit to window"), QKeySequence(Qt::CTRL | Qt::Key_0), m_canvas, &CanvasView::fitToWindow);
+    view->addAction(tr("&Actual size (100%)"), QKeySequence(Qt::CTRL | Qt::Key_1), m_canvas, &CanvasView::actualSize);
+    view->addSeparator();
+    m_showMask = view->addAction(tr("Show &mask"));
+    m_showMask->setObjectName("showMaskAction");
+    m_showMask->setCheckable(true);
+    m_showMask->setChecked(true);
+    m_showMask->setShortcut(QKeySequence(Qt::Key_H));
+    connect(m_showMask, &QAction::toggled, m_canvas, &CanvasView::setMaskVisible);
+    connect(m_canvas, &CanvasView::maskVisibilityChanged, m_showMask, &QAction::setChecked);
+    view->addSeparator();
     for (QDockWidget* dock : {m_promptDock, m_layersDock, m_historyDock}) view->addAction(dock->toggleViewAction());
+
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    m_tools = new QActionGroup(this);
+    const struct {
+        Tool tool;
+        const char* text;
+        QKeySequence key;
+        const char* name;
+    } toolList[] = {
+        {Tool::Brush, QT_TR_NOOP("&Brush"), QKeySequence(Qt::Key_B), "toolBrush"},
+        {Tool::Eraser, QT_TR_NOOP("&Eraser"), QKeySequence(Qt::Key_E), "toolEraser"},
+        {Tool::Picker, QT_TR_NOOP("Colour p&icker"), QKeySequence(Qt::Key_I), "toolPicker"},
+        {Tool::MaskBrush, QT_TR_NOOP("&Mask brush"), QKeySequence(Qt::Key_M), "toolMask"},
+        {Tool::MaskEraser, QT_TR_NOOP("Mask e&raser"), QKeySequence(Qt::SHIFT | Qt::Key_M), "toolMaskEraser"},
+        {Tool::Region, QT_TR_NOOP("Generation re&gion"), QKeySequence(Qt::Key_R), "toolRegion"},
+    };
+    for (const auto& t : toolList) {
+        QAction* action = tools->addAction(tr(t.text));
+        action->setObjectName(t.name);
+        action->setShortcut(t.key);
+        action->setCheckable(true);
+        action->setData(int(t.tool));
+        action->setChecked(t.tool == Tool::Brush);
+        m_tools->addAction(action);
+        connect(action, &QAction::triggered, this, [this, tool = t.tool] { m_canvas->setTool(tool); });
+    }
+    connect(m_canvas, &CanvasView::toolChanged, this, [this](Tool tool) {
+        for (QAction* action : m_tools->actions())
+            if (action->data().toInt() == int(tool)) action->setChecked(true);
+    });
+
+    QMenu* generateMenu = menuBar()->addMenu(tr("&Generate"));
+    generateMenu->addAction(tr("&Generate"), QKeySequence(Qt::CTRL | Qt::Key_G), this, &MainWindow::generate);
+    generateMenu->addAction(tr("&Cancel current"), QKeySequence(Qt::Key_Escape), this, [this] { m_engine->cancelCurrent(); });
+    generateMenu->addAction(tr("Cancel &all"), this, [this] { m_engine->cancelAll(); });
+    generateMenu->addSeparator();
+    generateMenu->addAction(tr("&Next result"), QKeySequence(Qt::ALT | Qt::Key_Right), m_staging, &StagingStrip::next);
+    generateMenu->addAction(tr("&Previous result"), QKeySequence(Qt::ALT | Qt::Key_Left), m_staging, &StagingStrip::previous);
+    generateMenu->addAction(tr("&Apply result as layer"), QKeySequence(Qt::ALT | Qt::Key_Return), this,
+                            [this] { applyStaged(m_staging->current()); });
+    generateMenu->addAction(tr("&Free model memory"), this, [this] { m_engine->releaseModels(); });
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keys"), this, [this] {
+        QMessageBox::information(this, tr("Keys"),
+                                 tr("B brush, E eraser, I colour picker, M mask brush, Shift+M mask eraser, R region\n"
+                                    "[ and ] brush size, H show/hide mask\n"
+                                    "Wheel zoom, Space+drag or middle button pan, Ctrl+0 fit, Ctrl+1 100%\n"
+                                    "Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo\n"
+                                    "Ctrl+Enter generate, Esc cancel, Alt+Left/Right step through results, "
+                                    "Alt+Enter apply"));
+    });
     help->addAction(tr("&About Gesso"), this, [this] {
         QMessageBox::about(this, tr("About Gesso"),
                            tr("Gesso %1\nPainting with latent diffusion.").arg(QApplication::applicationVersion()));
     });
+}
+
+void MainWindow::createToolBar() {
+    QToolBar* bar = addToolBar(tr("Tools"));
+    bar->setObjectName("toolBar");
+    bar->setMovable(false);
+    bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    for (QAction* action : m_tools->actions()) {
+        QString text = action->text().remove('&');
+        if (text == tr("Colour picker")) text = tr("Picker");
+        if (text == tr("Generation region")) text = tr("Region");
+        QAction* proxy = bar->addAction(text);
+        proxy->setCheckable(true);
+        proxy->setChecked(action->isChecked());
+        proxy->setToolTip(QString("%1 (%2)").arg(action->text().remove('&'), action->shortcut().toString()));
+        connect(proxy, &QAction::triggered, action, &QAction::trigger);
+        connect(action, &QAction::toggled, proxy, &QAction::setChecked);
+    }
+    bar->addSeparator();
+    m_colorButton = new QToolButton(this);
+    m_colorButton->setObjectName("brushColor");
+    m_colorButton->setToolTip(tr("Brush colour"));
+    m_colorButton->setFixedSize(28, 24);
+    connect(m_colorButton, &QToolButton::clicked, this, [this] {
+        QColor color = QColorDialog::getColor(m_canvas->brush().color, this, tr("Brush colour"));
+        if (color.isValid()) setBrushColor(color);
+    });
+    bar->addWidget(m_colorButton);
+    setBrushColor(m_canvas->brush().color);
+
+    auto addSlider = [&](const QString& label, int min, int max, int value, const char* name) {
+        bar->addWidget(new QLabel(" " + label + " ", this));
+        auto* slider = new QSlider(Qt::Horizontal, this);
+        slider->setObjectName(name);
+        slider->setRange(min, max);
+        slider->setValue(value);
+        slider->setFixedWidth(110);
+        bar->addWidget(slider);
+        return slider;
+    };
+    m_sizeSlider = addSlider(tr("Size"), 1, 500, int(m_canvas->brush().size), "brushSize");
+    m_hardnessSlider = addSlider(tr("Hardness"), 0, 100, int(m_canvas->brush().hardness * 100), "brushHardness");
+    m_opacitySlider = addSlider(tr("Opacity"), 1, 100, int(m_canvas->brush().opacity * 100), "brushOpacity");
+    connect(m_sizeSlider, &QSlider::valueChanged, this, [this](int v) { m_canvas->brush().size = v; m_canvas->update(); });
+    connect(m_hardnessSlider, &QSlider::valueChanged, this, [this](int v) { m_canvas->brush().hardness = v / 100.0; });
+    connect(m_opacitySlider, &QSlider::valueChanged, this, [this](int v) { m_canvas->brush().opacity = v / 100.0; });
+    bar->addSeparator();
+    QAction* mask = bar->addAction(tr("Mask"));
+    mask->setCheckable(true);
+    mask->setChecked(m_showMask->isChecked());
+    mask->setToolTip(tr("Show the inpainting mask (H)"));
+    connect(mask, &QAction::toggled, m_showMask, &QAction::setChecked);
+    connect(m_showMask, &QAction::toggled, mask, &QAction::setChecked);
+}
+
+void MainWindow::setBrushColor(const QColor& color) {
+    m_canvas->brush().color = color;
+    m_colorButton->setStyleSheet(QString("QToolButton { background: %1; border: 1px solid #888; }").arg(color.name()));
+}
+
+void MainWindow::newDocument(int width, int height) {
+    m_engine->cancelAll();
+    m_jobs.clear();
+    m_staging->clear();
+    m_canvas->setDocument(nullptr);
+    m_layers->setDocument(nullptr);
+    if (m_document && m_listener) m_document->removeListener(m_listener);
+    m_document = std::make_unique<document::Document>(width, height);
+    m_listener = m_document->addListener([this](const Change& change) { onDocumentChange(change); });
+    m_canvas->setDocument(m_document.get());
+    m_layers->setDocument(m_document.get());
+    refreshUndoActions();
+    refreshHistory();
+    refreshMode();
+}
+
+void MainWindow::onDocumentChange(const Change& change) {
+    switch (change.kind) {
+    case Change::Kind::Undo:
+        refreshUndoActions();
+        m_modeTimer->start();
+        break;
+    case Change::Kind::Region:
+        m_modeTimer->start();
+        break;
+    case Change::Kind::History:
+        refreshHistory();
+        break;
+    default:
+        break;
+    }
+}
+
+void MainWindow::refreshUndoActions() {
+    auto& stack = m_document->undoStack();
+    m_undo->setEnabled(stack.canUndo());
+    m_redo->setEnabled(stack.canRedo());
+    m_undo->setText(stack.canUndo() ? tr("&Undo %1").arg(QString::fromStdString(stack.undoText())) : tr("&Undo"));
+    m_redo->setText(stack.canRedo() ? tr("&Redo %1").arg(QString::fromStdString(stack.redoText())) : tr("&Redo"));
+}
+
+void MainWindow::refreshMode() {
+    m_prompt->setSuggestedMode(document::suggestedMode(*m_document));
+    auto [w, h] = document::autoSize(m_document->region());
+    m_prompt->setRegionSize(w, h);
+}
+
+void MainWindow::refreshHistory() {
+    m_history->clear();
+    const auto& history = m_document->history();
+    for (auto it = history.rbegin(); it != history.rend(); ++it) {
+        QString prompt = QString::fromStdString(it->request.prompt).simplified();
+        if (prompt.size() > 60) prompt = prompt.left(57) + "...";
+        QString seeds = it->seeds.empty() ? QString() : QString::number(it->seeds.front());
+        auto* item = new QListWidgetItem(QString("%1  [%2, seed %3%4]")
+                                             .arg(prompt.isEmpty() ? tr("(no prompt)") : prompt,
+                                                  QString::fromStdString(it->modelName), seeds,
+                                                  it->resultLayerIds.empty() ? QString() : tr(", applied")));
+        item->setData(Qt::UserRole, QVariant::fromValue<qulonglong>(it->id));
+        item->setToolTip(QString::fromStdString(it->parameters));
+        m_history->addItem(item);
+    }
+}
+
+void MainWindow::reloadModels() {
+    std::vector<std::filesystem::path> folders;
+    for (const QString& folder : modelFolders()) folders.emplace_back(folder.toStdString());
+    m_prompt->setModels(engine::findModels(folders));
+}
+
+void MainWindow::generate() {
+    pipeline::GenerationRequest settings = m_prompt->settings();
+    if (settings.modelPath.empty()) {
+        showError(tr("No model chosen. Add a folder that holds models (*.safetensors, *.ckpt or diffusers folders) "
+                     "with the ... button next to Model, or File > Model folders."));
+        return;
+    }
+    m_prompt->clearMessage();
+    // The document remembers the settings (one merged undo step, not one per keystroke).
+    settings.plainPrompt = m_document->settings().plainPrompt;
+    m_document->undoStack().push(std::make_unique<document::SetSettingsCommand>(*m_document, settings));
+    Job job;
+    job.region = m_document->region();
+    pipeline::GenerationRequest request = document::buildRequest(*m_document, m_prompt->modeOverride());
+    job.mode = request.mode;
+    job.settings = request;
+    job.settings.initImage = {};
+    job.settings.mask = {};
+    quint64 id = m_engine->submit(std::move(request));
+    m_jobs.insert(id, job);
+    statusBar()->showMessage(tr("Queued generation %1").arg(id), 3000);
+}
+
+void MainWindow::connectEngine() {
+    engine::Engine* engine = m_engine.get();
+    connect(engine, &engine::Engine::queueChanged, this, [this](int queued, quint64 running) {
+        m_queued = queued;
+        m_running = running;
+        refreshBusy();
+    });
+    connect(engine, &engine::Engine::started, this, [this](quint64 id) {
+        if (!m_jobs.contains(id)) return;
+        m_prompt->showProgress(0, m_jobs[id].settings.steps, 0.0);
+        statusBar()->showMessage(tr("Generating..."));
+    });
+    connect(engine, &engine::Engine::progress, this, [this](quint64 id, const pipeline::Progress& p) {
+        auto it = m_jobs.constFind(id);
+        if (it == m_jobs.constEnd()) return;
+        m_prompt->showProgress(p.step, p.total, p.etaSeconds);
+        if (!p.preview.empty()) {
+            m_livePreview = true;
+            m_canvas->setPreview(toQImage(p.preview), it->region);
+        }
+    });
+    connect(engine, &engine::Engine::finished, this, [this](quint64 id, const pipeline::GenerationResult& result) {
+        Job job = m_jobs.take(id);
+        m_prompt->clearProgress();
+        m_livePreview = false;
+        m_canvas->clearPreview();
+        if (result.images.empty()) return;
+        document::GenerationRecord record;
+        record.request = job.settings;
+        record.modelName = QFileInfo(QString::fromStdString(job.settings.modelPath)).fileName().toStdString();
+        record.region = job.region;
+        record.parameters = result.images.front().parameters;
+        for (const auto& image : result.images) record.seeds.push_back(image.seed);
+        uint64_t recordId = m_document->appendHistory(record);
+        int first = m_staging->count();
+        for (const auto& image : result.images)
+            m_staging->add({toQImage(image.image), image.seed, recordId, job.region, job.mode});
+        m_staging->setCurrent(first);
+        showStagedPreview(first);
+        m_prompt->setLastSeed(result.images.front().seed);
+        for (const auto& warning : result.warnings)
+            m_prompt->showMessage(QString::fromStdString(warning), false);
+        statusBar()->showMessage(tr("Done: %n result(s) in the staging strip. Apply one as a layer or discard.", "",
+                                    int(result.images.size())), 6000);
+    });
+    connect(engine, &engine::Engine::failed, this, [this](quint64 id, const QString& message, bool cancelled) {
+        m_jobs.remove(id);
+        m_prompt->clearProgress();
+        m_livePreview = false;
+        showStagedPreview(m_staging->current());
+        if (cancelled) statusBar()->showMessage(tr("Generation cancelled"), 4000);
+        else showError(message);
+    });
+}
+
+void MainWindow::refreshBusy() {
+    m_prompt->setBusy(m_running != 0 || m_queued > 0, m_queued);
+}
+
+void MainWindow::showError(const QString& message) {
+    // Non-modal: painting continues; the message stays until the next generation.
+    m_prompt->showMessage(message, true);
+    statusBar()->showMessage(message, 8000);
+}
+
+void MainWindow::showStagedPreview(int index) {
+    if (m_livePreview) return; // the live preview owns the canvas overlay while generating
+    const StagedImage* staged = m_staging->staged(index);
+    if (staged) m_canvas->setPreview(staged->image, staged->region);
+    else m_canvas->clearPreview();
+}
+
+void MainWindow::applyStaged(int index) {
+    const StagedImage* staged = m_staging->staged(index);
+    if (!staged) return;
+    document::Layer layer = document::resultLayer(*m_document, fromQImage(staged->image), staged->region, staged->mode,
+                                                  "Seed " + std::to_string(staged->seed));
+    int above = m_document->indexOf(m_document->activeLayer()) + 1;
+    m_document->undoStack().push(std::make_unique<document::ApplyResultCommand>(std::move(layer), above, staged->recordId));
+    m_staging->remove(index); // the next staged image (if any) becomes the preview
+    statusBar()->showMessage(tr("Result added as a layer (Ctrl+Z to undo)"), 4000);
 }
 
 } // namespace gesso::ui

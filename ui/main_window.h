@@ -1,27 +1,98 @@
 #pragma once
+// The application window: the canvas in the centre, the prompt, layers and history/staging docks around it,
+// the tool bar above. Owns the document and the engine facade. GUI thread only.
+#include "core/document/document.h"
+#include "core/engine/engine.h"
+#include "ui/canvas_view.h"
+
+#include <QtCore/QHash>
 #include <QtWidgets/QMainWindow>
 
+#include <memory>
+
 class QDockWidget;
+class QActionGroup;
+class QLabel;
+class QListWidget;
+class QSlider;
+class QToolButton;
 
 namespace gesso::ui {
 
-// The application window: the canvas in the centre, tool docks around it. GUI thread only.
+class LayersPanel;
+class PromptPanel;
+class StagingStrip;
+
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget* parent = nullptr);
+    explicit MainWindow(QWidget* parent = nullptr); // default engine backend (pipeline::Generator)
+    explicit MainWindow(engine::BackendSet backend, QWidget* parent = nullptr);
+    ~MainWindow() override;
 
     QDockWidget* promptDock() const { return m_promptDock; }
     QDockWidget* layersDock() const { return m_layersDock; }
     QDockWidget* historyDock() const { return m_historyDock; }
+    CanvasView* canvas() const { return m_canvas; }
+    PromptPanel* promptPanel() const { return m_prompt; }
+    LayersPanel* layersPanel() const { return m_layers; }
+    StagingStrip* stagingStrip() const { return m_staging; }
+    engine::Engine* engine() const { return m_engine.get(); }
+    document::Document* document() const { return m_document.get(); }
+
+    void newDocument(int width, int height);
+    void generate();
+    void applyStaged(int index);
+    void reloadModels();
 
 private:
-    QDockWidget* addToolDock(const QString& title, const QString& objectName, Qt::DockWidgetArea area);
-    void createMenus();
+    struct Job {
+        document::Rect region;
+        pipeline::Mode mode = pipeline::Mode::Txt2Img;
+        pipeline::GenerationRequest settings; // without images
+    };
 
+    void createActions();
+    void createToolBar();
+    void createDocks();
+    void connectEngine();
+    void onDocumentChange(const document::Change& change);
+    void refreshUndoActions();
+    void refreshMode();
+    void refreshBusy();
+    void refreshHistory();
+    void showStagedPreview(int index);
+    void showError(const QString& message);
+    void setBrushColor(const QColor& color);
+    QDockWidget* addToolDock(const QString& title, const QString& objectName, Qt::DockWidgetArea area, QWidget* widget);
+
+    std::unique_ptr<document::Document> m_document;
+    int m_listener = 0;
+    std::unique_ptr<engine::Engine> m_engine;
+    QHash<quint64, Job> m_jobs;
+    quint64 m_running = 0;
+    int m_queued = 0;
+    bool m_livePreview = false; // a generation's step preview is on the canvas
+
+    CanvasView* m_canvas = nullptr;
+    PromptPanel* m_prompt = nullptr;
+    LayersPanel* m_layers = nullptr;
+    StagingStrip* m_staging = nullptr;
+    QListWidget* m_history = nullptr;
     QDockWidget* m_promptDock = nullptr;
     QDockWidget* m_layersDock = nullptr;
     QDockWidget* m_historyDock = nullptr;
+    QActionGroup* m_tools = nullptr;
+    QAction* m_undo = nullptr;
+    QAction* m_redo = nullptr;
+    QAction* m_showMask = nullptr;
+    QToolButton* m_colorButton = nullptr;
+    QSlider* m_sizeSlider = nullptr;
+    QSlider* m_hardnessSlider = nullptr;
+    QSlider* m_opacitySlider = nullptr;
+    QLabel* m_zoomLabel = nullptr;
+    QLabel* m_positionLabel = nullptr;
+    QTimer* m_modeTimer = nullptr;
 };
 
 } // namespace gesso::ui

@@ -1,24 +1,120 @@
 #include "command.h"
 
+#include "core/io/model_loader.h"
 #include "core/runtime/build_info.h"
+#include "core/runtime/error.h"
+
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 
 namespace gesso::cli {
 namespace {
 
+nlohmann::json summaryJson(const io::ModelSummary& summary) {
+    const model::Checkpoint& ck = summary.checkpoint;
+    nlohmann::json j;
+    j["source"] = ck.source.string();
+    j["layout"] = summary.layout;
+    j["family"] = model::familyName(ck.family);
+    j["variant"] = ck.unetConfig.inChannels == 9 ? "inpainting" : "normal";
+    j["prediction"] = model::predictionName(ck.prediction);
+    j["prediction_guessed"] = ck.predictionGuessed;
+    j["unet"] = ck.unetConfig.toJson();
+    if (!ck.vaeConfig.blockOutChannels.empty()) j["vae"] = ck.vaeConfig.toJson();
+    j["text_encoders"] = nlohmann::json::array();
+    for (const auto& te : ck.textEncoders) j["text_encoders"].push_back(te.config.toJson());
+    j["components"] = nlohmann::json::array();
+    int64_t total = 0;
+    for (const auto& c : summary.components) {
+        j["components"].push_back(
+            {{"name", c.name}, {"parameters", c.parameters}, {"tensors", c.tensors}, {"stored_dtypes", c.storedDtypes}});
+        total += c.parameters;
+    }
+    j["parameters"] = total;
+    j["ignored_tensors"] = summary.ignoredTensors;
+    j["warnings"] = ck.warnings;
+    return j;
+}
+
+std::string millions(int64_t n) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.1fM", double(n) / 1e6);
+    return buffer;
+}
+
+void printText(const io::ModelSummary& summary) {
+    const model::Checkpoint& ck = summary.checkpoint;
+    std::printf("model:      %s (%s)\n", ck.source.string().c_str(), summary.layout.c_str());
+    std::printf("family:     %s%s\n", model::familyName(ck.family), ck.unetConfig.inChannels == 9 ? " (inpainting)" : "");
+    std::printf("prediction: %s%s\n", model::predictionName(ck.prediction),
+                ck.predictionGuessed ? " (guessed: the file does not say; override with --prediction)" : "");
+    std::printf("unet:       %s\n", ck.unetConfig.toJson().dump().c_str());
+    if (!ck.vaeConfig.blockOutChannels.empty()) std::printf("vae:        %s\n", ck.vaeConfig.toJson().dump().c_str());
+    for (size_t i = 0; i < ck.textEncoders.size(); ++i)
+        std::printf("text %zu:     %s\n", i + 1, ck.textEncoders[i].config.toJson().dump().c_str());
+    int64_t total = 0;
+    for (const auto& c : summary.components) {
+        std::string dtypes;
+        for (const auto& [dtype, count] : c.storedDtypes) dtypes += (dtypes.empty() ? "" : ", ") + dtype + " x" + std::to_string(count);
+        std::printf("%-15s %9s parameters in %lld tensors, stored %s\n", c.name.c_str(), millions(c.parameters).c_str(),
+                    static_cast<long long>(c.tensors), dtypes.c_str());
+        total += c.parameters;
+    }
+    std::printf("total:          %9s parameters; %lld tensors ignored (EMA, schedule buffers, ...)\n",
+                millions(total).c_str(), static_cast<long long>(summary.ignoredTensors));
+    for (const auto& w : ck.warnings) std::printf("warning: %s\n", w.c_str());
+}
+
 int runInfo(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription("Print the build configuration: versions, devices, threads, BLAS.");
+    parser.setApplicationDescription(
+        "Without MODEL: print the build configuration (versions, devices, threads, BLAS).\n"
+        "With MODEL (a .safetensors/.ckpt file or a diffusers folder): print the detected family, variant, "
+        "prediction type, every component's configuration, parameter counts, stored dtypes and warnings. "
+        "Reads headers only (fast for multi-GB files).");
     addCommonOptions(parser);
+    parser.addPositionalArgument("MODEL", "Model file or diffusers folder (optional).", "[MODEL]");
+    QCommandLineOption json("json", "Print the model information as JSON (keys: family, variant, prediction, "
+                                    "prediction_guessed, unet {in_channels, context_dim, ...}, vae, text_encoders, "
+                                    "components, warnings).");
+    QCommandLineOption prediction("prediction", "Override the prediction type: epsilon or v.", "TYPE");
+    parser.addOption(json);
+    parser.addOption(prediction);
     int exitCode = kOk;
     if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
     if (!applyCommonOptions(parser)) return kUsage;
-    std::fputs(formatBuildInfo(currentBuildInfo()).c_str(), stdout);
+    const QStringList positional = parser.positionalArguments();
+    if (positional.isEmpty()) {
+        std::fputs(formatBuildInfo(currentBuildInfo()).c_str(), stdout);
+        return kOk;
+    }
+    if (positional.size() > 1) {
+        printError("info takes at most one MODEL");
+        return kUsage;
+    }
+    io::LoadOptions options;
+    if (parser.isSet(prediction)) {
+        const QString p = parser.value(prediction);
+        if (p == "v" || p == "v_prediction") options.prediction = model::Prediction::V;
+        else if (p == "epsilon" || p == "eps") options.prediction = model::Prediction::Epsilon;
+        else {
+            printError("--prediction must be epsilon or v");
+            return kUsage;
+        }
+    }
+    try {
+        const io::ModelSummary summary = io::inspectModel(positional.front().toStdString(), options);
+        if (parser.isSet(json)) std::printf("%s\n", summaryJson(summary).dump(2).c_str());
+        else printText(summary);
+    } catch (const Error& e) {
+        printError(e.what());
+        return kUsage;
+    }
     return kOk;
 }
 
-const RegisterCommand registration({"info", "Show the build configuration (versions, devices, threads).", runInfo});
+const RegisterCommand registration({"info", "Show the build configuration, or what a model file is (info MODEL).", runInfo});
 
 } // namespace
 } // namespace gesso::cli

@@ -49,3 +49,16 @@ void MappedFile::prefetch(size_t offset, size_t length) const {
 }
 
 } // namespace gesso::io
+
+namespace gesso::io {
+
+void MappedFile::release(size_t offset, size_t length) const {
+    if (!m_data || offset >= m_size) return;
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t end = std::min(m_size, offset + length);
+    const size_t start = (offset + page - 1) / page * page; // inward: never drop a page still shared
+    const size_t stop = end == m_size ? (end + page - 1) / page * page : end / page * page;
+    if (stop > start) ::madvise(m_data + start, stop - start, MADV_DONTNEED);
+}
+
+} // namespace gesso::io

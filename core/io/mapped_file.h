@@ -21,6 +21,10 @@ public:
 
     // Tells the kernel the range will be read soon (sequential read-ahead); harmless if ignored.
     void prefetch(size_t offset, size_t length) const;
+    // Drops the process's pages of the range (whole pages inside it only). Only for ranges no live tensor
+    // views any more (after converting them): a later access would re-read the file, and in-place edits made
+    // through the copy-on-write mapping would be lost.
+    void release(size_t offset, size_t length) const;
 
 private:
     MappedFile() = default;

@@ -220,6 +220,10 @@ torch::Tensor SafetensorsFile::tensor(const TensorEntry& entry) const {
     return torch::from_blob(base, entry.shape, [keepAlive](void*) mutable { keepAlive.reset(); }, options);
 }
 
+void SafetensorsFile::releasePages(const TensorEntry& entry) const {
+    m_file->release(m_header.dataStart + entry.begin, entry.end - entry.begin);
+}
+
 std::map<std::string, torch::Tensor> SafetensorsFile::tensors() const {
     std::map<std::string, torch::Tensor> all;
     for (const auto& entry : m_header.entries) all.emplace(entry.name, tensor(entry));

@@ -58,6 +58,9 @@ public:
     // dtype libtorch cannot represent.
     torch::Tensor tensor(const std::string& name) const;
     torch::Tensor tensor(const TensorEntry& entry) const;
+    // Drops the resident pages of an entry's bytes (see MappedFile::release); for loaders that have
+    // converted the entry into a new tensor and hold no view of it.
+    void releasePages(const TensorEntry& entry) const;
     // Every tensor, keyed by name.
     std::map<std::string, torch::Tensor> tensors() const;
 

@@ -21,15 +21,21 @@ ClipAttentionImpl::ClipAttentionImpl(int width, int heads) : m_heads(heads) {
 }
 
 torch::Tensor ClipAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& causalMask) {
+    // The exact op sequence of transformers' CLIPAttention (contiguous heads, bmm, mask added on a 4-D view),
+    // so that results on the same libtorch build are bit-identical, which A1111's emphasis needs: it rescales
+    // by a ratio of means that are close to zero after the final layer norm.
     const auto b = x.size(0), l = x.size(1), d = x.size(2), dh = d / m_heads;
-    const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
-    auto split = [&](const torch::Tensor& t) { return t.view({b, l, m_heads, dh}).transpose(1, 2); };
-    auto q = split(m_q->forward(x) * scale);
-    auto k = split(m_k->forward(x));
-    auto v = split(m_v->forward(x));
-    auto weights = torch::matmul(q, k.transpose(-1, -2)) + causalMask;
+    const double scale = std::pow(static_cast<double>(dh), -0.5);
+    auto heads = [&](const torch::Tensor& t) {
+        return t.view({b, l, m_heads, dh}).transpose(1, 2).contiguous().view({b * m_heads, l, dh});
+    };
+    auto q = heads(m_q->forward(x) * scale);
+    auto k = heads(m_k->forward(x));
+    auto v = heads(m_v->forward(x));
+    auto weights = torch::bmm(q, k.transpose(1, 2));
+    weights = (weights.view({b, m_heads, l, l}) + causalMask).view({b * m_heads, l, l});
     weights = torch::softmax(weights, -1);
-    auto out = torch::matmul(weights, v).transpose(1, 2).reshape({b, l, d});
+    auto out = torch::bmm(weights, v).view({b, m_heads, l, dh}).transpose(1, 2).reshape({b, l, d});
     return m_out->forward(out);
 }
 
@@ -76,7 +82,11 @@ ClipTextOutput ClipTextTransformerImpl::forward(const torch::Tensor& ids, int la
     const auto weight = m_tokenEmbedding->weight;
     auto positions = torch::arange(l, torch::TensorOptions().dtype(torch::kLong).device(weight.device()));
     auto x = m_tokenEmbedding->forward(ids.to(weight.device())) + m_positionEmbedding->forward(positions).unsqueeze(0);
-    auto mask = torch::full({l, l}, -std::numeric_limits<float>::infinity(), weight.options()).triu(1);
+    // transformers' causal mask: the dtype's lowest value above the diagonal, 0 elsewhere.
+    const double lowest = weight.scalar_type() == torch::kFloat ? std::numeric_limits<float>::lowest()
+                          : weight.scalar_type() == torch::kDouble ? std::numeric_limits<double>::lowest()
+                                                                    : -65504.0; // half; bfloat16 saturates
+    auto mask = torch::full({l, l}, lowest, weight.options()).triu(1);
     ClipTextOutput out;
     out.hiddenStates.push_back(x);
     const int run = layers < 0 ? m_config.numLayers : std::min(layers, m_config.numLayers);

@@ -120,13 +120,22 @@ Conditioning TextConditioner::encodeWindows(const torch::Tensor& ids1, const tor
         }
     }
     if (multipliers.defined()) {
-        // A1111 "Original" emphasis, per encoder (SDXL's two embedders each restore their own mean) and per chunk.
+        // A1111 "Original" emphasis, per encoder (SDXL's two embedders each restore their own mean) and per chunk,
+        // with A1111's exact tensor ops (whole-chunk mean() as a 0-dim tensor).
+        const auto m = multipliers.to(parts[0].device(), parts[0].scalar_type());
         for (auto& z : parts) {
-            auto m = multipliers.to(z.device(), z.scalar_type()).unsqueeze(-1);
-            auto originalMean = z.mean({1, 2}, true);
-            z = z * m;
-            auto newMean = z.mean({1, 2}, true);
-            z = z * (originalMean / newMean);
+            std::vector<torch::Tensor> chunks;
+            for (int64_t i = 0; i < z.size(0); ++i) {
+                auto zc = z.slice(0, i, i + 1);
+                auto originalMean = zc.mean();
+                zc = zc * m.slice(0, i, i + 1).reshape({1, zc.size(1), 1}).expand(zc.sizes());
+                auto newMean = zc.mean();
+                // A chunk mean of exactly 0 would make the whole conditioning NaN; keep the weighted values then.
+                auto ratio = originalMean / newMean;
+                ratio = torch::where(torch::isfinite(ratio), ratio, torch::ones_like(ratio));
+                chunks.push_back(zc * ratio);
+            }
+            z = torch::cat(chunks, 0);
         }
     }
     auto z = parts.size() == 1 ? parts[0] : torch::cat(parts, -1); // [n, 77, D]

@@ -1,0 +1,186 @@
+// gesso-cli bench load MODEL: time to a ready-to-run Checkpoint (weights converted to the compute dtype, in
+// memory) against reading the file once from the page cache, plus peak RSS against the converted weights.
+// gesso-cli bench make-random-checkpoint: a full-size test file from a reference manifest (random data).
+#include "bench_command.h"
+#include "command.h"
+
+#include "core/io/model_loader.h"
+#include "core/runtime/error.h"
+
+#include <QtCore/QElapsedTimer>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <vector>
+
+namespace gesso::cli {
+namespace {
+
+long long currentRssBytes() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+    return -1;
+}
+
+// cat-style: the whole file through one 1 MiB buffer. Seconds.
+double readOnce(const std::string& path, long long& bytes) {
+    QElapsedTimer timer;
+    timer.start();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error("cannot open '" + path + "'");
+    std::vector<char> buffer(1 << 20);
+    bytes = 0;
+    for (ssize_t n; (n = ::read(fd, buffer.data(), buffer.size())) > 0;) bytes += n;
+    ::close(fd);
+    return double(timer.nsecsElapsed()) / 1e9;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+int runLoad(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Time loading MODEL to fp32 weights in memory vs reading it from the page cache.");
+    addCommonOptions(parser);
+    parser.addPositionalArgument("MODEL", "Single file or diffusers folder (a single file for the read baseline).");
+    QCommandLineOption repeat("repeat", "Timed runs of each (median reported).", "N", "3");
+    parser.addOption(repeat);
+    int exitCode = kOk;
+    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
+    if (!applyCommonOptions(parser)) return kUsage;
+    if (parser.positionalArguments().size() != 1) {
+        printError("bench load takes one MODEL");
+        return kUsage;
+    }
+    const std::string path = parser.positionalArguments().front().toStdString();
+    const int runs = std::max(1, parser.value(repeat).toInt());
+    try {
+        long long bytes = 0;
+        readOnce(path, bytes); // warm the page cache
+        std::vector<double> reads;
+        for (int i = 0; i < runs; ++i) reads.push_back(readOnce(path, bytes));
+        const double read = median(reads);
+
+        const long long rssBefore = currentRssBytes();
+        std::vector<double> loads;
+        long long weightBytes = 0;
+        for (int i = 0; i < runs; ++i) {
+            QElapsedTimer timer;
+            timer.start();
+            model::Checkpoint ck = io::loadCheckpoint(path);
+            loads.push_back(double(timer.nsecsElapsed()) / 1e9);
+            weightBytes = 0;
+            auto add = [&](const model::TensorMap& m) {
+                for (const auto& [k, t] : m) weightBytes += t.numel() * t.element_size();
+            };
+            add(ck.unet);
+            add(ck.vae);
+            for (const auto& te : ck.textEncoders) add(te.weights);
+        }
+        const double load = median(loads);
+        const long long peak = peakRssBytes();
+        std::printf("file:              %s (%.2f GB)\n", path.c_str(), double(bytes) / 1e9);
+        std::printf("threads:           %d\n", at::get_num_threads());
+        std::printf("page-cache read:   %.3f s median of %d (%.2f GB/s)\n", read, runs, double(bytes) / 1e9 / read);
+        std::printf("load to fp32:      %.3f s median of %d (runs:", load, runs);
+        for (double l : loads) std::printf(" %.3f", l);
+        std::printf(")\n");
+        std::printf("load / read:       %.2fx (target <= 1.5x)\n", load / read);
+        std::printf("fp32 weights:      %.3f GB\n", double(weightBytes) / 1e9);
+        std::printf("peak RSS:          %.3f GB = %.3f x weights (process baseline before loading %.3f GB; "
+                    "peak - baseline = %.3f x weights; target <= 1.10)\n",
+                    double(peak) / 1e9, double(peak) / double(weightBytes), double(rssBefore) / 1e9,
+                    double(peak - rssBefore) / double(weightBytes));
+    } catch (const Error& e) {
+        printError(e.what());
+        return kFailure;
+    }
+    return kOk;
+}
+
+size_t dtypeBytes(const std::string& dtype) {
+    if (dtype == "F32") return 4;
+    if (dtype == "F16" || dtype == "BF16") return 2;
+    throw Error("make-random-checkpoint: unsupported dtype " + dtype);
+}
+
+int runMakeRandom(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Write a checkpoint with the exact names and shapes of a reference manifest "
+                                     "(shared/reference/manifests/*.json) and random weights. For benchmarks only.");
+    addCommonOptions(parser);
+    QCommandLineOption manifest("manifest", "Manifest JSON.", "FILE");
+    QCommandLineOption dtype("dtype", "f16, bf16 or f32.", "TYPE", "f16");
+    QCommandLineOption output({"o", "output"}, "Output .safetensors.", "FILE");
+    parser.addOption(manifest);
+    parser.addOption(dtype);
+    parser.addOption(output);
+    int exitCode = kOk;
+    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
+    if (!applyCommonOptions(parser)) return kUsage;
+    if (!parser.isSet(manifest) || !parser.isSet(output)) {
+        printError("--manifest and -o are required");
+        return kUsage;
+    }
+    const QString d = parser.value(dtype).toLower();
+    const std::string storedName = d == "f32" ? "F32" : d == "bf16" ? "BF16" : d == "f16" ? "F16" : "";
+    if (storedName.empty()) {
+        printError("--dtype must be f16, bf16 or f32");
+        return kUsage;
+    }
+    const torch::ScalarType scalar = d == "f32" ? torch::kFloat32 : d == "bf16" ? torch::kBFloat16 : torch::kFloat16;
+    try {
+        std::ifstream in(parser.value(manifest).toStdString());
+        const nlohmann::json list = nlohmann::json::parse(in);
+        std::map<std::string, std::vector<int64_t>> shapes; // data written in this (name) order
+        for (const auto& t : list) shapes[t.at("name").get<std::string>()] = t.at("shape").get<std::vector<int64_t>>();
+        nlohmann::json header = nlohmann::json::object();
+        uint64_t offset = 0;
+        for (const auto& [name, shape] : shapes) {
+            uint64_t n = dtypeBytes(storedName);
+            for (int64_t s : shape) n *= uint64_t(s);
+            header[name] = {{"dtype", storedName}, {"shape", shape}, {"data_offsets", {offset, offset + n}}};
+            offset += n;
+        }
+        std::string text = header.dump();
+        while (text.size() % 8) text.push_back(' ');
+        const std::string out = parser.value(output).toStdString();
+        std::ofstream file(out, std::ios::binary);
+        const uint64_t length = text.size();
+        for (int i = 0; i < 8; ++i) file.put(char(length >> (8 * i)));
+        file << text;
+        torch::manual_seed(0);
+        c10::InferenceMode guard;
+        for (const auto& [name, shape] : shapes) {
+            torch::Tensor t = (torch::randn(shape) * 0.05).to(scalar).contiguous();
+            file.write(static_cast<const char*>(t.data_ptr()), std::streamsize(t.numel() * t.element_size()));
+        }
+        if (!file) throw Error("cannot write '" + out + "'");
+        std::printf("wrote %s: %zu tensors, %.2f GB\n", out.c_str(), list.size(), double(offset + 8 + text.size()) / 1e9);
+    } catch (const nlohmann::json::exception& e) {
+        printError(std::string("manifest is not usable: ") + e.what());
+        return kUsage;
+    } catch (const Error& e) {
+        printError(e.what());
+        return kFailure;
+    }
+    return kOk;
+}
+
+const RegisterBenchmark loadRegistration({"load", "Load MODEL to fp32 vs one page-cache read; peak RSS.", runLoad});
+const RegisterBenchmark makeRandomRegistration(
+    {"make-random-checkpoint", "Write a random-weight checkpoint from a reference manifest.", runMakeRandom});
+
+} // namespace
+} // namespace gesso::cli

@@ -1,0 +1,172 @@
+// `gesso-cli bench ui`: how long the UI thread's event loop can stall while the engine worker denoises.
+// A 5 ms timer runs on the main thread (the thread the GUI would use) while the Engine's worker runs
+// full-size SD1.5 UNet steps with random weights; the longest gap between timer ticks is the longest time
+// the UI could not react. The worker runs as the app runs it: lower priority, cores-1 torch threads.
+#include "bench_command.h"
+#include "command.h"
+
+#include "core/engine/engine.h"
+#include "core/runtime/error.h"
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QThread>
+#include <QtCore/QTimer>
+#include <torch/torch.h>
+
+#if __has_include("core/model/unet.cpp")
+#define GESSO_BENCH_HAVE_UNET 1
+#include "core/model/unet.h"
+#include "core/model/weights.h"
+#endif
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+namespace gesso::cli {
+namespace {
+
+struct GapStats {
+    double longestMs = 0.0;
+    double p99Ms = 0.0;
+    size_t ticks = 0;
+};
+
+// Runs the event loop until `done` returns true, ticking a 5 ms precise timer; returns the tick gaps.
+GapStats measureGaps(const std::function<bool()>& done, int maxSeconds) {
+    std::vector<double> gaps;
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = clock.nsecsElapsed();
+    QTimer timer;
+    timer.setTimerType(Qt::PreciseTimer);
+    timer.setInterval(5);
+    QEventLoop loop;
+    QObject::connect(&timer, &QTimer::timeout, [&] {
+        qint64 now = clock.nsecsElapsed();
+        gaps.push_back((now - last) / 1e6);
+        last = now;
+        if (done() || clock.elapsed() > maxSeconds * 1000) loop.quit();
+    });
+    timer.start();
+    loop.exec();
+    GapStats stats;
+    stats.ticks = gaps.size();
+    if (gaps.empty()) return stats;
+    std::sort(gaps.begin(), gaps.end());
+    stats.longestMs = gaps.back();
+    stats.p99Ms = gaps[std::min(gaps.size() - 1, size_t(gaps.size() * 0.99))];
+    return stats;
+}
+
+engine::BackendSet unetBackend(int latentSize, int batch, std::string& description) {
+    engine::BackendSet set;
+#ifdef GESSO_BENCH_HAVE_UNET
+    description = "SD1.5 UNet (random weights)";
+    auto unet = std::make_shared<model::Unet>(nullptr);
+    set.generate = [unet, latentSize, batch](const pipeline::GenerationRequest& request,
+                                             const pipeline::ProgressCallback& progress, const std::atomic<bool>& cancel) {
+        c10::InferenceMode guard;
+        if (!*unet) {
+            model::UnetConfig config;
+            config.blockOutChannels = {320, 640, 1280, 1280};
+            config.crossAttention = {true, true, true, false};
+            config.heads = {8, 8, 8, 8};
+            config.transformerDepth = {1, 1, 1, 1};
+            config.crossAttentionDim = 768;
+            *unet = model::Unet(config);
+            model::randomizeWeights(**unet, 1);
+        }
+        torch::manual_seed(0);
+        auto latent = torch::randn({batch, 4, latentSize, latentSize});
+        auto context = torch::randn({batch, 77, 768});
+        QElapsedTimer clock;
+        clock.start();
+        for (int step = 1; step <= request.steps; ++step) {
+            if (cancel) throw Cancelled();
+            auto t = torch::full({1}, 999.0 - step * 50.0);
+            latent = latent - 0.01 * (*unet)->forward(latent, t, context);
+            pipeline::Progress p;
+            p.step = step;
+            p.total = request.steps;
+            p.elapsedSeconds = clock.elapsed() / 1000.0;
+            p.etaSeconds = p.elapsedSeconds / step * (request.steps - step);
+            p.preview = ImageRgba8::filled(latentSize, latentSize, 128, 128, 128, 255); // what a linear preview costs to ship
+            progress(p);
+        }
+        return pipeline::GenerationResult{};
+    };
+#else
+    (void)latentSize;
+    (void)batch;
+    description.clear();
+#endif
+    return set;
+}
+
+int runUiBench(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription("Longest UI event-loop stall while the engine worker runs full-size SD1.5 UNet steps.");
+    addCommonOptions(parser);
+    QCommandLineOption stepsOption("steps", "UNet steps to run (default 3).", "N", "3");
+    QCommandLineOption sizeOption("size", "Image size in pixels; the latent is size/8 (default 512).", "PIXELS", "512");
+    QCommandLineOption batchOption("batch", "UNet batch (2 = one image with classifier-free guidance).", "N", "2");
+    QCommandLineOption workerOption("worker-threads", "torch threads for the worker (default: cores - 1).", "N", "0");
+    parser.addOptions({stepsOption, sizeOption, batchOption, workerOption});
+    int exitCode = kOk;
+    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
+    if (!applyCommonOptions(parser)) return kUsage;
+    int steps = parser.value(stepsOption).toInt(), size = parser.value(sizeOption).toInt();
+    int batch = parser.value(batchOption).toInt(), workerThreads = parser.value(workerOption).toInt();
+    if (steps < 1 || size < 64 || size % 8 || batch < 1) throw Error("--steps >= 1, --size >= 64 and a multiple of 8, --batch >= 1");
+    if (workerThreads <= 0) workerThreads = std::max(1, QThread::idealThreadCount() - 1);
+
+    std::string description;
+    engine::BackendSet backend = unetBackend(size / 8, batch, description);
+    if (!backend.generate) {
+        printError("this build has no UNet (core/model/unet.cpp); nothing to measure");
+        return kFailure;
+    }
+    GapStats idle = measureGaps([] { return false; }, 2);
+    std::printf("idle event loop (2 s): longest gap %.1f ms, p99 %.1f ms, %zu ticks\n", idle.longestMs, idle.p99Ms, idle.ticks);
+
+    engine::Engine engine(backend);
+    engine.setWorkerThreads(workerThreads);
+    bool finished = false;
+    QString failure;
+    std::vector<double> stepTimes;
+    double lastElapsed = 0.0;
+    QObject::connect(&engine, &engine::Engine::progress, [&](quint64, const pipeline::Progress& p) {
+        stepTimes.push_back(p.elapsedSeconds - lastElapsed);
+        lastElapsed = p.elapsedSeconds;
+        std::printf("  step %d/%d  %.2f s\n", p.step, p.total, stepTimes.back());
+        std::fflush(stdout);
+    });
+    QObject::connect(&engine, &engine::Engine::finished, [&] { finished = true; });
+    QObject::connect(&engine, &engine::Engine::failed, [&](quint64, const QString& message, bool) {
+        failure = message;
+        finished = true;
+    });
+    pipeline::GenerationRequest request;
+    request.steps = steps;
+    engine.submit(request);
+    GapStats busy = measureGaps([&] { return finished; }, 3600);
+    if (!failure.isEmpty()) {
+        printError(failure.toStdString());
+        return kFailure;
+    }
+    // The first step includes building the network and filling it with random weights.
+    std::printf("generating: %d steps of %s, latent %dx%d, batch %d, worker: %d torch threads at nice 10, "
+                "main thread: %d cores total\n",
+                steps, description.c_str(), size / 8, size / 8, batch, workerThreads, QThread::idealThreadCount());
+    std::printf("event loop (5 ms timer) during generation: longest gap %.1f ms, p99 %.1f ms, %zu ticks\n",
+                busy.longestMs, busy.p99Ms, busy.ticks);
+    std::printf("longest UI stall: %.1f ms (target < 50 ms: %s)\n", busy.longestMs, busy.longestMs < 50.0 ? "met" : "NOT met");
+    return kOk;
+}
+
+const RegisterBenchmark registration({"ui", "Longest UI event-loop stall while the worker runs SD1.5 UNet steps.", runUiBench});
+
+} // namespace
+} // namespace gesso::cli

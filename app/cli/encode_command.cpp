@@ -1,0 +1,102 @@
+// gesso-cli encode: prompt conditioning tensors to a safetensors file, for debugging and comparisons.
+#include "command.h"
+
+#include "core/io/safetensors.h"
+#include "core/runtime/device.h"
+#include "core/runtime/error.h"
+#include "core/text/conditioner.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <string>
+
+namespace gesso::cli {
+namespace {
+
+int runEncode(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "Encode a prompt (and negative prompt) to the UNet conditioning and write it as safetensors:\n"
+        "  positive.K.context / negative.K.context  [1, 77*chunks, D] per prompt-editing schedule entry K\n"
+        "  positive.K.pooled / negative.K.pooled    SDXL pooled text embeddings\n"
+        "  encoder_hidden_states                    cat(negative.000, positive.000) like diffusers' CFG batch\n"
+        "Metadata 'gesso.text' (JSON): schedules (until_step, text), LoRA tags, warnings.");
+    addCommonOptions(parser);
+    parser.addOption({"model", "Diffusers model folder.", "PATH"});
+    parser.addOption({"prompt", "The prompt.", "TEXT"});
+    parser.addOption({"negative", "The negative prompt (default empty).", "TEXT", ""});
+    parser.addOption({"plain-prompt", "No prompt syntax: the text goes to the tokenizer as is (diffusers)."});
+    parser.addOption({"clip-skip", "CLIP skip in AUTOMATIC1111's numbering (1 = default layer).", "N", "1"});
+    parser.addOption({"steps", "Sampling steps for the prompt-editing schedule.", "N", "20"});
+    parser.addOption({"tokenizer-dir", "Folder with vocab.json and merges.txt for models without a tokenizer folder.", "DIR"});
+    parser.addOption({{"o", "output"}, "Output .safetensors file.", "FILE"});
+    int exitCode = kOk;
+    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
+    if (!applyCommonOptions(parser)) return kUsage;
+    if (!parser.isSet("model") || !parser.isSet("prompt") || !parser.isSet("output")) {
+        printError("encode needs --model, --prompt and -o");
+        return kUsage;
+    }
+    bool ok1 = false, ok2 = false;
+    const int clipSkip = parser.value("clip-skip").toInt(&ok1);
+    const int steps = parser.value("steps").toInt(&ok2);
+    if (!ok1 || clipSkip < 1 || clipSkip > 64) {
+        printError("--clip-skip needs a number >= 1");
+        return kUsage;
+    }
+    if (!ok2 || steps < 1 || steps > 10000) {
+        printError("--steps needs a number >= 1");
+        return kUsage;
+    }
+    try {
+        text::TokenizerSearch search;
+        if (parser.isSet("tokenizer-dir")) search.explicitDir = parser.value("tokenizer-dir").toStdString();
+        const auto device = parseDevice(parser.value("device").toStdString());
+        const std::filesystem::path model = parser.value("model").toStdString();
+        if (!std::filesystem::exists(model)) throw Error("the model '" + model.string() + "' does not exist");
+        const auto conditioner = text::TextConditioner::loadPath(model, search, device, torch::kFloat);
+        text::EncodeOptions options;
+        options.plainPrompt = parser.isSet("plain-prompt");
+        options.clipSkip = clipSkip;
+        const auto result = conditioner.encodePrompts(parser.value("prompt").toStdString(),
+                                                      parser.value("negative").toStdString(), steps, options);
+        std::vector<std::pair<std::string, torch::Tensor>> tensors;
+        nlohmann::json meta;
+        meta["family"] = model::familyName(conditioner.family());
+        meta["clip_skip"] = clipSkip;
+        meta["plain_prompt"] = options.plainPrompt;
+        auto add = [&](const char* side, const std::vector<text::ScheduledConditioning>& entries) {
+            for (size_t k = 0; k < entries.size(); ++k) {
+                char prefix[64];
+                std::snprintf(prefix, sizeof prefix, "%s.%03zu.", side, k);
+                tensors.emplace_back(std::string(prefix) + "context", entries[k].conditioning.context.cpu());
+                if (entries[k].conditioning.pooled.defined())
+                    tensors.emplace_back(std::string(prefix) + "pooled", entries[k].conditioning.pooled.cpu());
+                meta[side].push_back({{"until_step", entries[k].untilStep}, {"text", entries[k].text}});
+            }
+        };
+        add("positive", result.positive);
+        add("negative", result.negative);
+        tensors.emplace_back("encoder_hidden_states", torch::cat({result.negative[0].conditioning.context,
+                                                                  result.positive[0].conditioning.context}).cpu());
+        meta["loras"] = nlohmann::json::array();
+        for (const auto& l : result.loras) meta["loras"].push_back({{"name", l.name}, {"weight", l.weight}});
+        meta["warnings"] = result.warnings;
+        for (const auto& w : result.warnings) std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
+        const std::filesystem::path out = parser.value("output").toStdString();
+        io::writeSafetensors(out, tensors, {{"gesso.text", meta.dump()}});
+        std::printf("wrote %s: %zu tensors, %lld chunk(s), context width %lld\n", out.string().c_str(), tensors.size(),
+                    static_cast<long long>(result.positive[0].conditioning.chunks()),
+                    static_cast<long long>(conditioner.contextDim()));
+        return kOk;
+    } catch (const Error& e) {
+        printError(e.what());
+        return kUsage;
+    }
+}
+
+const RegisterCommand registration({"encode", "Encode prompts to conditioning tensors (safetensors).", runEncode});
+
+} // namespace
+} // namespace gesso::cli

@@ -1,0 +1,384 @@
+#include "core/io/model_loader.h"
+
+#include "core/io/key_mapping.h"
+#include "core/io/tensor_store.h"
+#include "core/io/weight_buffers.h"
+#include "core/runtime/error.h"
+
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+namespace gesso::io {
+
+namespace {
+
+namespace fs = std::filesystem;
+using model::Checkpoint;
+using model::ModelFamily;
+using model::Prediction;
+
+constexpr size_t kNamedKeys = 5; // how many keys an error or warning names
+
+std::string componentName(int component) {
+    if (component == kUnet) return "unet";
+    if (component == kVae) return "vae";
+    const int i = component - kTextEncoder;
+    return i == 0 ? "text_encoder" : "text_encoder_" + std::to_string(i + 1);
+}
+
+std::string firstKeys(const std::vector<std::string>& keys) {
+    std::string text;
+    for (size_t i = 0; i < keys.size() && i < kNamedKeys; ++i) text += (i ? ", " : "") + ("'" + keys[i] + "'");
+    if (keys.size() > kNamedKeys) text += ", ...";
+    return text;
+}
+
+// A sharded diffusers component: several files seen as one store.
+class ShardedStore final : public TensorStore {
+public:
+    explicit ShardedStore(std::vector<std::unique_ptr<TensorStore>> shards) : m_shards(std::move(shards)) {
+        m_path = m_shards.front()->path();
+        for (size_t i = 0; i < m_shards.size(); ++i)
+            for (const auto& [name, shape] : m_shards[i]->shapes()) {
+                if (m_owner.count(name)) throw Error("tensor '" + name + "' appears in two shards of '" + m_path.string() + "'");
+                m_owner[name] = i;
+                m_shapes[name] = shape;
+                m_dtypes[name] = m_shards[i]->dtypeOf(name);
+            }
+    }
+    torch::Tensor view(const std::string& key) const override { return m_shards[m_owner.at(key)]->view(key); }
+    void release(const std::string& key) const override { m_shards[m_owner.at(key)]->release(key); }
+
+private:
+    std::vector<std::unique_ptr<TensorStore>> m_shards;
+    std::map<std::string, size_t> m_owner;
+};
+
+struct Work {
+    const TensorStore* store = nullptr;
+    KeyMapping mapping;
+};
+
+struct Prepared {
+    ModelSummary summary;
+    std::vector<std::unique_ptr<TensorStore>> stores;
+    std::vector<Work> work;
+};
+
+nlohmann::json readJson(const fs::path& path) {
+    std::ifstream in(path);
+    if (!in) throw Error("cannot read '" + path.string() + "'");
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) throw Error("'" + path.string() + "' is not a JSON object");
+    return j;
+}
+
+std::string readText(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Checks the mapped keys of one component against what its network needs: missing -> error, extra ->
+// warning (and dropped).
+void validateComponent(Prepared& p, int component, const std::vector<std::string>& expected, const fs::path& source) {
+    std::set<std::string> produced;
+    for (const auto& w : p.work)
+        if (w.mapping.component == component) produced.insert(w.mapping.target);
+    std::vector<std::string> missing;
+    for (const auto& key : expected)
+        if (!produced.count(key)) missing.push_back(key);
+    if (!missing.empty())
+        throw Error("'" + source.string() + "': the " + componentName(component) + " lacks " +
+                    std::to_string(missing.size()) + " weight(s) its detected architecture needs: " + firstKeys(missing));
+    const std::set<std::string> wanted(expected.begin(), expected.end());
+    std::vector<std::string> extra;
+    std::vector<Work> kept;
+    for (auto& w : p.work) {
+        if (w.mapping.component == component && !wanted.count(w.mapping.target)) extra.push_back(w.mapping.source);
+        else kept.push_back(std::move(w));
+    }
+    p.work = std::move(kept);
+    if (!extra.empty())
+        p.summary.checkpoint.warnings.push_back(componentName(component) + ": ignored " + std::to_string(extra.size()) +
+                                                " unexpected tensor(s): " + firstKeys(extra));
+}
+
+void summarise(Prepared& p) {
+    std::map<int, ComponentSummary> byComponent;
+    for (const auto& w : p.work) {
+        ComponentSummary& s = byComponent[w.mapping.component];
+        s.name = componentName(w.mapping.component);
+        int64_t n = 1;
+        for (int64_t d : transformedShape(w.store->shapes().at(w.mapping.source), w.mapping.transform)) n *= d;
+        s.parameters += n;
+        s.tensors += 1;
+        if (w.mapping.transform != KeyTransform::ChunkK && w.mapping.transform != KeyTransform::ChunkV)
+            s.storedDtypes[w.store->dtypeOf(w.mapping.source)] += 1;
+    }
+    for (auto& [component, s] : byComponent) p.summary.components.push_back(std::move(s));
+}
+
+void validateAll(Prepared& p, const fs::path& source) {
+    Checkpoint& ck = p.summary.checkpoint;
+    validateComponent(p, kUnet, expectedUnetKeys(ck.unetConfig), source);
+    if (!ck.vaeConfig.blockOutChannels.empty()) validateComponent(p, kVae, expectedVaeKeys(ck.vaeConfig), source);
+    for (size_t i = 0; i < ck.textEncoders.size(); ++i)
+        validateComponent(p, kTextEncoder + int(i), expectedClipKeys(ck.textEncoders[i].config), source);
+    summarise(p);
+}
+
+void applyPredictionOverride(Checkpoint& ck, const LoadOptions& options) {
+    if (!options.prediction) return;
+    ck.prediction = *options.prediction;
+    ck.predictionGuessed = false;
+}
+
+// --- single files -----------------------------------------------------------------------------------------
+
+Prepared prepareSingleFile(const fs::path& path, const LoadOptions& options) {
+    Prepared p;
+    p.stores.push_back(openTensorStore(path));
+    const TensorStore& store = *p.stores.front();
+    p.summary.layout = store.inMemory() ? "pytorch-zip" : "safetensors";
+    const model::DetectedModel detected = model::detectLdmModel(store.shapes(), path.string());
+    Checkpoint& ck = p.summary.checkpoint;
+    ck.source = path;
+    ck.family = detected.family;
+    ck.unetConfig = detected.unet;
+    if (detected.hasVae) ck.vaeConfig = detected.vae;
+    else ck.warnings.push_back("the file has no VAE (first_stage_model.*): a separate VAE is needed");
+    for (const auto& te : detected.textEncoders) ck.textEncoders.push_back({te.config, {}});
+    if (ck.textEncoders.empty()) ck.warnings.push_back("the file has no text encoder: a separate one is needed");
+    ck.forceZerosForEmptyPrompt = detected.family == ModelFamily::Sdxl;
+
+    // Prediction type: marker key or metadata, else the family's convention; SD2 is a real guess.
+    const auto& metadata = store.metadata();
+    auto spec = metadata.find("modelspec.prediction_type");
+    if (store.shapes().count("v_pred")) {
+        ck.prediction = Prediction::V;
+    } else if (spec != metadata.end() && (spec->second == "v" || spec->second == "v_prediction")) {
+        ck.prediction = Prediction::V;
+    } else if (spec != metadata.end() && (spec->second == "epsilon" || spec->second == "eps")) {
+        ck.prediction = Prediction::Epsilon;
+    } else if (detected.family == ModelFamily::Sd2) {
+        ck.prediction = Prediction::V;
+        ck.predictionGuessed = true;
+        ck.warnings.push_back("SD2 prediction type not stated in the file: assuming v-prediction (the 768-v models); "
+                              "choose epsilon for 512-base models");
+    } else {
+        ck.prediction = Prediction::Epsilon;
+    }
+    applyPredictionOverride(ck, options);
+
+    KeyPlan plan = planLdmKeys(store.shapes(), detected);
+    for (auto& m : plan.mappings) p.work.push_back({&store, std::move(m)});
+    int64_t ignored = 0;
+    std::set<std::string> used;
+    for (const auto& w : p.work) used.insert(w.mapping.source);
+    ignored = int64_t(store.shapes().size() - used.size() - plan.unexpected.size());
+    p.summary.ignoredTensors = ignored;
+    if (!plan.unexpected.empty())
+        ck.warnings.push_back("ignored " + std::to_string(plan.unexpected.size()) +
+                              " tensor(s) of no known component: " + firstKeys(plan.unexpected));
+    validateAll(p, path);
+    return p;
+}
+
+// --- diffusers folders ------------------------------------------------------------------------------------
+
+// The weights of a component folder: prefer full precision for an F32 target, the fp16 variant otherwise.
+std::unique_ptr<TensorStore> openComponentWeights(const fs::path& dir, bool preferFp16) {
+    std::vector<std::string> variants = preferFp16 ? std::vector<std::string>{".fp16", ""}
+                                                   : std::vector<std::string>{"", ".fp16"};
+    for (const char* ext : {".safetensors", ".bin"})
+        for (const auto& variant : variants)
+            for (const char* base : {"diffusion_pytorch_model", "model", "pytorch_model"}) {
+                const fs::path single = dir / (std::string(base) + variant + ext);
+                if (fs::is_regular_file(single)) return openTensorStore(single);
+                const fs::path index = dir / (std::string(base) + variant + ext + ".index.json");
+                if (fs::is_regular_file(index)) {
+                    const nlohmann::json j = readJson(index);
+                    std::set<std::string> files;
+                    for (const auto& [key, file] : j.value("weight_map", nlohmann::json::object()).items())
+                        if (file.is_string()) files.insert(file.get<std::string>());
+                    if (files.empty()) throw Error("'" + index.string() + "' names no shard files");
+                    std::vector<std::unique_ptr<TensorStore>> shards;
+                    for (const auto& file : files) {
+                        if (fs::path(file).has_parent_path()) throw Error("'" + index.string() + "': shard outside the folder");
+                        shards.push_back(openTensorStore(dir / file));
+                    }
+                    return std::make_unique<ShardedStore>(std::move(shards));
+                }
+            }
+    throw Error("'" + dir.string() + "' holds no weights (diffusion_pytorch_model/model .safetensors or .bin)");
+}
+
+bool hasComponent(const nlohmann::json& index, const fs::path& root, const char* name) {
+    auto it = index.find(name);
+    if (it == index.end() || !it->is_array() || it->size() != 2 || (*it)[1].is_null()) return false;
+    return fs::is_directory(root / name);
+}
+
+Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
+    Prepared p;
+    p.summary.layout = "diffusers";
+    Checkpoint& ck = p.summary.checkpoint;
+    ck.source = root;
+    const nlohmann::json index = readJson(root / "model_index.json");
+    const bool preferFp16 = options.dtype != torch::kFloat32 && options.dtype != torch::kFloat64;
+    auto addComponent = [&](const fs::path& dir, int component) {
+        p.stores.push_back(openComponentWeights(dir, preferFp16));
+        const TensorStore& store = *p.stores.back();
+        KeyPlan plan = planDiffusersKeys(store.shapes(), component);
+        for (auto& m : plan.mappings) p.work.push_back({&store, std::move(m)});
+        p.summary.ignoredTensors += int64_t(store.shapes().size() - plan.mappings.size());
+    };
+
+    if (!hasComponent(index, root, "unet")) throw Error("'" + root.string() + "' has no unet folder");
+    try {
+        ck.unetConfig = model::UnetConfig::fromDiffusersJson(readJson(root / "unet" / "config.json"));
+        addComponent(root / "unet", kUnet);
+        if (hasComponent(index, root, "vae")) {
+            ck.vaeConfig = model::VaeConfig::fromDiffusersJson(readJson(root / "vae" / "config.json"));
+            addComponent(root / "vae", kVae);
+        } else {
+            ck.warnings.push_back("the folder has no VAE: a separate VAE is needed");
+        }
+        for (const char* name : {"text_encoder", "text_encoder_2"}) {
+            if (!hasComponent(index, root, name)) continue;
+            ck.textEncoders.push_back({model::ClipTextConfig::fromDiffusersJson(readJson(root / name / "config.json")), {}});
+            addComponent(root / name, kTextEncoder + int(ck.textEncoders.size()) - 1);
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("'" + root.string() + "': a config.json is not usable: " + e.what());
+    }
+
+    const bool hasClipL = hasComponent(index, root, "text_encoder");
+    if (ck.unetConfig.additionTimeEmbedDim > 0) {
+        ck.family = hasClipL ? ModelFamily::Sdxl : ModelFamily::SdxlRefiner;
+    } else if ((!ck.textEncoders.empty() && !ck.textEncoders.front().config.quickGelu) ||
+               ck.unetConfig.crossAttentionDim == 1024) {
+        ck.family = ModelFamily::Sd2;
+    } else {
+        ck.family = ModelFamily::Sd1;
+    }
+    if (fs::is_directory(root / "tokenizer")) ck.tokenizerDir = root / "tokenizer";
+    if (fs::is_directory(root / "tokenizer_2")) ck.tokenizer2Dir = root / "tokenizer_2";
+    ck.forceZerosForEmptyPrompt = index.value("force_zeros_for_empty_prompt", false);
+    const fs::path schedulerConfig = root / "scheduler" / "scheduler_config.json";
+    if (fs::is_regular_file(schedulerConfig)) {
+        ck.schedulerConfigJson = readText(schedulerConfig);
+        const nlohmann::json scheduler = readJson(schedulerConfig);
+        ck.prediction = scheduler.value("prediction_type", std::string("epsilon")) == "v_prediction" ? Prediction::V
+                                                                                                     : Prediction::Epsilon;
+    } else if (ck.family == ModelFamily::Sd2) {
+        ck.prediction = Prediction::V;
+        ck.predictionGuessed = true;
+        ck.warnings.push_back("no scheduler config: assuming v-prediction for this SD2 model");
+    }
+    applyPredictionOverride(ck, options);
+    validateAll(p, root);
+    return p;
+}
+
+Prepared prepare(const fs::path& path, const LoadOptions& options) {
+    if (fs::is_directory(path)) {
+        if (!fs::is_regular_file(path / "model_index.json"))
+            throw Error("'" + path.string() + "' is a folder without model_index.json: not a diffusers model");
+        return prepareDiffusers(path, options);
+    }
+    if (!fs::exists(path)) throw Error("'" + path.string() + "' does not exist");
+    return prepareSingleFile(path, options);
+}
+
+// --- conversion -------------------------------------------------------------------------------------------
+
+torch::Tensor convert(const Work& w, const LoadOptions& options) {
+    torch::Tensor t = w.store->view(w.mapping.source);
+    if (!t.is_floating_point())
+        throw Error("'" + w.store->path().string() + "': tensor '" + w.mapping.source + "' is not floating point");
+    const auto shape = transformedShape(t.sizes().vec(), w.mapping.transform);
+    switch (w.mapping.transform) {
+    case KeyTransform::None: break;
+    case KeyTransform::ConvToLinear: t = t.reshape(shape); break;
+    case KeyTransform::Transpose: t = t.t(); break;
+    case KeyTransform::ChunkQ: t = t.narrow(0, 0, shape[0]); break;
+    case KeyTransform::ChunkK: t = t.narrow(0, shape[0], shape[0]); break;
+    case KeyTransform::ChunkV: t = t.narrow(0, 2 * shape[0], shape[0]); break;
+    }
+    if (!options.device.is_cpu()) return t.to(options.device, options.dtype).contiguous();
+    if (t.scalar_type() == options.dtype && t.is_contiguous()) return t; // zero-copy (mapping or pickle)
+    torch::Tensor out = allocateWeight(shape, options.dtype);
+    convertInto(t, out);
+    const bool chunk = w.mapping.transform == KeyTransform::ChunkQ || w.mapping.transform == KeyTransform::ChunkK ||
+                       w.mapping.transform == KeyTransform::ChunkV;
+    if (!chunk) w.store->release(w.mapping.source); // the stored bytes are not needed any more
+    return out;
+}
+
+void materialize(Prepared& p, const LoadOptions& options) {
+    c10::InferenceMode guard;
+    const size_t n = p.work.size();
+    // Largest first, so that the parallel workers finish together.
+    std::vector<size_t> order(n);
+    std::vector<int64_t> sizes(n);
+    for (size_t i = 0; i < n; ++i) {
+        order[i] = i;
+        int64_t s = 1;
+        for (int64_t d : p.work[i].store->shapes().at(p.work[i].mapping.source)) s *= d;
+        sizes[i] = s;
+    }
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+    std::vector<torch::Tensor> results(n);
+    std::atomic<size_t> next{0};
+    std::mutex errorMutex;
+    std::exception_ptr error;
+    const int threads = std::max(1, at::get_num_threads());
+    at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
+        c10::InferenceMode innerGuard;
+        for (size_t k = next++; k < n; k = next++) {
+            const size_t i = order[k];
+            try {
+                results[i] = convert(p.work[i], options);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(errorMutex);
+                if (!error) error = std::current_exception();
+                next = n;
+            }
+        }
+    });
+    if (error) std::rethrow_exception(error);
+    Checkpoint& ck = p.summary.checkpoint;
+    for (size_t i = 0; i < n; ++i) {
+        const KeyMapping& m = p.work[i].mapping;
+        model::TensorMap* target = m.component == kUnet ? &ck.unet
+                                 : m.component == kVae  ? &ck.vae
+                                                        : &ck.textEncoders.at(size_t(m.component - kTextEncoder)).weights;
+        target->emplace(m.target, std::move(results[i]));
+    }
+}
+
+} // namespace
+
+ModelSummary inspectModel(const fs::path& path, const LoadOptions& options) {
+    return prepare(path, options).summary;
+}
+
+Checkpoint loadCheckpoint(const fs::path& path, const LoadOptions& options) {
+    Prepared p = prepare(path, options);
+    materialize(p, options);
+    return std::move(p.summary.checkpoint);
+}
+
+} // namespace gesso::io

@@ -1,0 +1,262 @@
+#include "core/project/a1111_parameters.h"
+
+#include "gesso/build_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cctype>
+
+namespace gesso::project {
+namespace {
+
+struct SamplerName {
+    const char* id;
+    const char* label;
+};
+constexpr SamplerName kSamplers[] = {
+    {"euler_a", "Euler a"},           {"euler", "Euler"},
+    {"ddim", "DDIM"},                 {"pndm", "PLMS"},
+    {"dpmpp_2m", "DPM++ 2M"},         {"dpmpp_2m_karras", "DPM++ 2M Karras"},
+    {"dpmpp_sde_karras", "DPM++ SDE Karras"}, {"lcm", "LCM"},
+};
+
+// A1111's quote(): plain unless the value holds ',', ':' or a newline, then a JSON string.
+std::string quote(const std::string& text) {
+    if (text.find_first_of(",:\n") == std::string::npos) return text;
+    return nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string formatNumber(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.6g", value);
+    return buffer;
+}
+
+std::string trim(const std::string& s) {
+    const auto begin = s.find_first_not_of(" \t\r\n");
+    if (begin == std::string::npos) return {};
+    const auto end = s.find_last_not_of(" \t\r\n");
+    return s.substr(begin, end - begin + 1);
+}
+
+template <typename T>
+std::optional<T> parseInteger(const std::string& text) {
+    const std::string t = trim(text);
+    T value{};
+    auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), value);
+    if (error != std::errc() || end != t.data() + t.size() || t.empty()) return std::nullopt;
+    return value;
+}
+
+std::optional<double> parseReal(const std::string& text) {
+    const std::string t = trim(text);
+    if (t.empty()) return std::nullopt;
+    char* end = nullptr;
+    const double value = std::strtod(t.c_str(), &end);
+    if (end != t.c_str() + t.size() || !std::isfinite(value)) return std::nullopt;
+    return value;
+}
+
+bool isWordChar(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+
+// The "Key: value, Key: "quoted, value", ..." line, read like A1111's regex
+// \s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$) but without std::regex, whose recursion can overflow
+// the stack on long hostile input.
+std::vector<std::pair<std::string, std::string>> splitFields(const std::string& line) {
+    std::vector<std::pair<std::string, std::string>> fields;
+    const size_t n = line.size();
+    size_t i = 0;
+    while (i < n) {
+        size_t start = i;
+        while (start < n && std::isspace(static_cast<unsigned char>(line[start]))) ++start;
+        const size_t colon = line.find(':', start);
+        if (colon == std::string::npos) break;
+        const std::string key = trim(line.substr(start, colon - start));
+        bool validKey = key.size() >= 2 && isWordChar(static_cast<unsigned char>(key[0]));
+        for (unsigned char c : key)
+            validKey = validKey && (isWordChar(c) || c == ' ' || c == '-' || c == '/');
+        if (!validKey) {
+            const size_t comma = line.find(',', start);
+            if (comma == std::string::npos) break;
+            i = comma + 1;
+            continue;
+        }
+        size_t j = colon + 1;
+        while (j < n && std::isspace(static_cast<unsigned char>(line[j]))) ++j;
+        std::string value;
+        if (j < n && line[j] == '"') {
+            size_t k = j + 1;
+            while (k < n && line[k] != '"') k += line[k] == '\\' ? 2 : 1;
+            if (k < n) {
+                value = line.substr(j, k - j + 1);
+                i = k + 1;
+                while (i < n && line[i] != ',') ++i; // anything after the closing quote up to the separator
+                if (i < n) ++i;
+                fields.emplace_back(key, value);
+                continue;
+            }
+        }
+        const size_t comma = line.find(',', j);
+        value = line.substr(j, comma == std::string::npos ? std::string::npos : comma - j);
+        fields.emplace_back(key, trim(value));
+        i = comma == std::string::npos ? n : comma + 1;
+    }
+    return fields;
+}
+
+} // namespace
+
+std::string a1111SamplerLabel(const std::string& samplerId) {
+    for (const auto& s : kSamplers)
+        if (samplerId == s.id) return s.label;
+    return {};
+}
+
+std::optional<std::string> samplerIdFromA1111(const std::string& label, const std::string& scheduleType) {
+    std::string name = trim(label);
+    const std::string schedule = trim(scheduleType);
+    // A1111 >= 1.9 writes "DPM++ 2M" + "Schedule type: Karras"; older versions "DPM++ 2M Karras".
+    if (schedule == "Karras" && name.find("Karras") == std::string::npos) name += " Karras";
+    if (name == "PNDM") name = "PLMS";
+    if (name == "DPM++ SDE" && schedule.empty()) name = "DPM++ SDE Karras"; // A1111's default schedule for it
+    for (const auto& s : kSamplers)
+        if (name == s.label) return std::string(s.id);
+    return std::nullopt;
+}
+
+std::string formatA1111Parameters(const pipeline::GenerationRequest& request, int64_t seed,
+                                  const std::string& modelName, const std::string& modelHash) {
+    std::string text = request.prompt;
+    if (!request.negativePrompt.empty()) text += "\nNegative prompt: " + request.negativePrompt;
+    std::vector<std::pair<std::string, std::string>> fields;
+    fields.emplace_back("Steps", std::to_string(request.steps));
+    const std::string label = a1111SamplerLabel(request.sampler);
+    fields.emplace_back("Sampler", label.empty() ? request.sampler : label);
+    fields.emplace_back("CFG scale", formatNumber(request.guidance));
+    fields.emplace_back("Seed", std::to_string(seed));
+    fields.emplace_back("Size", std::to_string(request.width) + "x" + std::to_string(request.height));
+    if (!modelHash.empty()) fields.emplace_back("Model hash", modelHash);
+    if (!modelName.empty()) fields.emplace_back("Model", modelName);
+    if (request.mode != pipeline::Mode::Txt2Img)
+        fields.emplace_back("Denoising strength", formatNumber(request.strength));
+    if (request.clipSkip > 1) fields.emplace_back("Clip skip", std::to_string(request.clipSkip));
+    if (request.mode == pipeline::Mode::Inpaint) fields.emplace_back("Mask blur", formatNumber(request.maskBlur));
+    if (request.guidanceRescale > 0.0) fields.emplace_back("CFG rescale", formatNumber(request.guidanceRescale));
+    fields.emplace_back("Version", std::string("Gesso ") + GESSO_VERSION_STRING);
+    text += "\n";
+    for (size_t i = 0; i < fields.size(); ++i)
+        text += (i ? ", " : "") + fields[i].first + ": " + quote(fields[i].second);
+    return text;
+}
+
+const std::string* A1111Parameters::field(const std::string& key) const {
+    for (const auto& [k, v] : fields)
+        if (k == key) return &v;
+    return nullptr;
+}
+
+A1111Parameters parseA1111Parameters(const std::string& input) {
+    A1111Parameters result;
+    std::vector<std::string> lines;
+    {
+        const std::string text = trim(input);
+        size_t start = 0;
+        while (start <= text.size()) {
+            size_t end = text.find('\n', start);
+            if (end == std::string::npos) end = text.size();
+            lines.push_back(text.substr(start, end - start));
+            start = end + 1;
+        }
+    }
+    std::string last;
+    if (!lines.empty()) {
+        if (splitFields(lines.back()).size() >= 3) {
+            last = lines.back();
+            lines.pop_back();
+        }
+    }
+    bool negative = false;
+    for (std::string line : lines) {
+        line = trim(line);
+        if (line.rfind("Negative prompt:", 0) == 0) {
+            negative = true;
+            line = trim(line.substr(16));
+        }
+        std::string& target = negative ? result.negativePrompt : result.prompt;
+        target += (target.empty() ? "" : "\n") + line;
+    }
+    for (auto [key, value] : splitFields(last)) {
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+            try {
+                value = nlohmann::json::parse(value).get<std::string>();
+            } catch (const nlohmann::json::exception&) {
+                value = value.substr(1, value.size() - 2);
+            }
+        }
+        result.fields.emplace_back(key, value);
+    }
+
+    auto warnBad = [&](const std::string& key, const std::string& value) {
+        result.warnings.push_back("could not read " + key + " \"" + value + "\"");
+    };
+    std::string scheduleType;
+    if (const auto* v = result.field("Schedule type")) scheduleType = *v;
+    for (const auto& [key, value] : result.fields) {
+        if (key == "Steps") {
+            if (auto n = parseInteger<int>(value); n && *n > 0) result.steps = n; else warnBad(key, value);
+        } else if (key == "Sampler") {
+            result.samplerLabel = value;
+            result.sampler = samplerIdFromA1111(value, scheduleType);
+            if (!result.sampler) result.warnings.push_back("sampler \"" + value + "\" is not available in Gesso");
+        } else if (key == "CFG scale") {
+            if (auto n = parseReal(value)) result.cfgScale = n; else warnBad(key, value);
+        } else if (key == "Seed") {
+            if (auto n = parseInteger<int64_t>(value)) result.seed = n; else warnBad(key, value);
+        } else if (key == "Size") {
+            const auto x = value.find('x');
+            auto w = x == std::string::npos ? std::nullopt : parseInteger<int>(value.substr(0, x));
+            auto h = x == std::string::npos ? std::nullopt : parseInteger<int>(value.substr(x + 1));
+            if (w && h && *w > 0 && *h > 0) {
+                result.width = w;
+                result.height = h;
+            } else {
+                warnBad(key, value);
+            }
+        } else if (key == "Model hash") {
+            result.modelHash = value;
+        } else if (key == "Model") {
+            result.modelName = value;
+        } else if (key == "Denoising strength") {
+            if (auto n = parseReal(value)) result.denoisingStrength = n; else warnBad(key, value);
+        } else if (key == "Clip skip") {
+            if (auto n = parseInteger<int>(value); n && *n >= 1) result.clipSkip = n; else warnBad(key, value);
+        } else if (key == "Mask blur") {
+            if (auto n = parseReal(value)) result.maskBlur = n; else warnBad(key, value);
+        }
+    }
+    return result;
+}
+
+pipeline::GenerationRequest A1111Parameters::applyTo(pipeline::GenerationRequest base) const {
+    base.prompt = prompt;
+    base.negativePrompt = negativePrompt;
+    if (steps) base.steps = *steps;
+    if (sampler) base.sampler = *sampler;
+    if (cfgScale) base.guidance = *cfgScale;
+    if (seed) base.seed = *seed;
+    if (width) base.width = *width;
+    if (height) base.height = *height;
+    if (denoisingStrength) base.strength = *denoisingStrength;
+    if (clipSkip) base.clipSkip = *clipSkip;
+    if (maskBlur) base.maskBlur = *maskBlur;
+    base.mode = maskBlur ? pipeline::Mode::Inpaint
+                         : (denoisingStrength ? pipeline::Mode::Img2Img : pipeline::Mode::Txt2Img);
+    if (const auto* rescale = field("CFG rescale"))
+        if (auto n = parseReal(*rescale)) base.guidanceRescale = *n;
+    return base;
+}
+
+} // namespace gesso::project

@@ -1,0 +1,110 @@
+#include "core/project/request_json.h"
+
+#include "core/runtime/error.h"
+
+namespace gesso::project {
+namespace {
+
+template <typename T>
+void readField(const nlohmann::json& json, const char* key, T& value) {
+    auto it = json.find(key);
+    if (it == json.end() || it->is_null()) return;
+    try {
+        value = it->get<T>();
+    } catch (const nlohmann::json::exception&) {
+        throw Error(std::string("generation setting '") + key + "' has the wrong type");
+    }
+}
+
+} // namespace
+
+const char* modeName(pipeline::Mode mode) {
+    switch (mode) {
+    case pipeline::Mode::Txt2Img: return "txt2img";
+    case pipeline::Mode::Img2Img: return "img2img";
+    case pipeline::Mode::Inpaint: return "inpaint";
+    }
+    return "txt2img";
+}
+
+pipeline::Mode modeFromName(const std::string& name) {
+    if (name == "txt2img") return pipeline::Mode::Txt2Img;
+    if (name == "img2img") return pipeline::Mode::Img2Img;
+    if (name == "inpaint") return pipeline::Mode::Inpaint;
+    throw Error("unknown generation mode '" + name + "'");
+}
+
+nlohmann::json requestToJson(const pipeline::GenerationRequest& r) {
+    return {
+        {"model_path", r.modelPath},
+        {"mode", modeName(r.mode)},
+        {"prompt", r.prompt},
+        {"negative_prompt", r.negativePrompt},
+        {"plain_prompt", r.plainPrompt},
+        {"sampler", r.sampler},
+        {"timestep_spacing", r.timestepSpacing},
+        {"scheduler_config_path", r.schedulerConfigPath},
+        {"steps", r.steps},
+        {"guidance", r.guidance},
+        {"guidance_rescale", r.guidanceRescale},
+        {"seed", r.seed},
+        {"width", r.width},
+        {"height", r.height},
+        {"strength", r.strength},
+        {"batch", r.batch},
+        {"clip_skip", r.clipSkip},
+        {"mask_blur", r.maskBlur},
+        {"inpaint_only_masked", r.inpaintOnlyMasked},
+        {"only_masked_padding", r.onlyMaskedPadding},
+        {"original_width", r.originalWidth},
+        {"original_height", r.originalHeight},
+        {"target_width", r.targetWidth},
+        {"target_height", r.targetHeight},
+        {"crop_top", r.cropTop},
+        {"crop_left", r.cropLeft},
+        {"device", r.device},
+        {"dtype", r.dtype},
+        {"taesd_dir", r.taesdDir},
+        {"tokenizer_dir", r.tokenizerDir},
+    };
+}
+
+pipeline::GenerationRequest requestFromJson(const nlohmann::json& json) {
+    if (!json.is_object()) throw Error("generation settings are not a JSON object");
+    pipeline::GenerationRequest r;
+    readField(json, "model_path", r.modelPath);
+    std::string mode = modeName(r.mode);
+    readField(json, "mode", mode);
+    r.mode = modeFromName(mode);
+    readField(json, "prompt", r.prompt);
+    readField(json, "negative_prompt", r.negativePrompt);
+    readField(json, "plain_prompt", r.plainPrompt);
+    readField(json, "sampler", r.sampler);
+    readField(json, "timestep_spacing", r.timestepSpacing);
+    readField(json, "scheduler_config_path", r.schedulerConfigPath);
+    readField(json, "steps", r.steps);
+    readField(json, "guidance", r.guidance);
+    readField(json, "guidance_rescale", r.guidanceRescale);
+    readField(json, "seed", r.seed);
+    readField(json, "width", r.width);
+    readField(json, "height", r.height);
+    readField(json, "strength", r.strength);
+    readField(json, "batch", r.batch);
+    readField(json, "clip_skip", r.clipSkip);
+    readField(json, "mask_blur", r.maskBlur);
+    readField(json, "inpaint_only_masked", r.inpaintOnlyMasked);
+    readField(json, "only_masked_padding", r.onlyMaskedPadding);
+    readField(json, "original_width", r.originalWidth);
+    readField(json, "original_height", r.originalHeight);
+    readField(json, "target_width", r.targetWidth);
+    readField(json, "target_height", r.targetHeight);
+    readField(json, "crop_top", r.cropTop);
+    readField(json, "crop_left", r.cropLeft);
+    readField(json, "device", r.device);
+    readField(json, "dtype", r.dtype);
+    readField(json, "taesd_dir", r.taesdDir);
+    readField(json, "tokenizer_dir", r.tokenizerDir);
+    return r;
+}
+
+} // namespace gesso::project

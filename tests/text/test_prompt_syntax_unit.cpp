@@ -1,0 +1,198 @@
+// Edge cases of the prompt syntax that the golden set does not cover: AUTOMATIC1111's own doctests,
+// unbalanced brackets, escapes, bad weights, empty prompts, BREAK at chunk edges, very long prompts, comma
+// backtracking, nested alternation inside editing, LoRA tags, negative padding and emphasis mean restoration.
+#include "core/text/conditioner.h"
+#include "core/text/prompt_chunks.h"
+#include "core/text/prompt_parser.h"
+#include "core/text/prompt_schedule.h"
+#include "tests/common/reference.h"
+
+#include <QtTest/QtTest>
+#include <torch/torch.h>
+
+using namespace gesso;
+using text::PromptSchedule;
+using text::WeightedText;
+
+namespace {
+
+std::vector<WeightedText> parse(const std::string& s) { return text::parsePromptAttention(s).runs; }
+
+std::string repeatWord(const std::string& word, int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += (i ? " " : "") + word;
+    return s;
+}
+
+} // namespace
+
+class TestPromptSyntaxUnit : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void scheduleDoctests() {
+        auto g = [](const std::string& p) { return text::promptSchedule(p, 10); };
+        QCOMPARE(g("test"), (PromptSchedule{{10, "test"}}));
+        QCOMPARE(g("a [b:3]"), (PromptSchedule{{3, "a "}, {10, "a b"}}));
+        QCOMPARE(g("a [b: 3]"), (PromptSchedule{{3, "a "}, {10, "a b"}}));
+        QCOMPARE(g("a [[[b]]:2]"), (PromptSchedule{{2, "a "}, {10, "a [[b]]"}}));
+        QCOMPARE(g("[(a:2):3]"), (PromptSchedule{{3, ""}, {10, "(a:2)"}}));
+        QCOMPARE(g("a [b : c : 1] d"), (PromptSchedule{{1, "a b  d"}, {10, "a  c  d"}}));
+        QCOMPARE(g("a[b:[c:d:2]:1]e"), (PromptSchedule{{1, "abe"}, {2, "ace"}, {10, "ade"}}));
+        QCOMPARE(g("a [unbalanced"), (PromptSchedule{{10, "a [unbalanced"}}));
+        QCOMPARE(g("a [b:.5] c"), (PromptSchedule{{5, "a  c"}, {10, "a b c"}}));
+        QCOMPARE(g("((a][:b:c [d:3]"), (PromptSchedule{{3, "((a][:b:c "}, {10, "((a][:b:c d"}}));
+        QCOMPARE(g("[fe|]male"), (PromptSchedule{{1, "female"}, {2, "male"}, {3, "female"}, {4, "male"}, {5, "female"},
+                                                 {6, "male"}, {7, "female"}, {8, "male"}, {9, "female"}, {10, "male"}}));
+        QCOMPARE(g("[fe|||]male"), (PromptSchedule{{1, "female"}, {2, "male"}, {3, "male"}, {4, "male"}, {5, "female"},
+                                                   {6, "male"}, {7, "male"}, {8, "male"}, {9, "female"}, {10, "male"}}));
+        const auto alt = g("[a|(b:1.1)]");
+        QCOMPARE(alt.size(), size_t(10));
+        QCOMPARE(alt[1].text, std::string("(b:1.1)"));
+    }
+
+    void scheduleEdgeCases() {
+        // Nested alternation inside prompt editing.
+        const auto s = text::promptSchedule("[[cat|dog]:bird:4]", 6);
+        QCOMPARE(s, (PromptSchedule{{1, "cat"}, {2, "dog"}, {3, "cat"}, {4, "dog"}, {5, "bird"}, {6, "bird"}}));
+        // A '|' outside brackets: A1111's grammar rejects the prompt; the text is kept whole.
+        QCOMPARE(text::promptSchedule("a | b [c:2]", 10), (PromptSchedule{{10, "a | b [c:2]"}}));
+        // Steps beyond the end and step 0 never switch; fractions with a decimal point.
+        QCOMPARE(text::promptSchedule("[a:b:25]", 10), (PromptSchedule{{10, "a"}}));
+        QCOMPARE(text::promptSchedule("[a:b:0]", 10), (PromptSchedule{{10, "b"}}));
+        QCOMPARE(text::promptSchedule("[a:b:0.25]", 20), (PromptSchedule{{5, "a"}, {20, "b"}}));
+        QCOMPARE(text::promptSchedule("", 10), (PromptSchedule{{10, ""}}));
+        // The sampler picks entries like A1111's reconstruct_cond_batch (0-based step <= untilStep).
+        const auto e = text::promptSchedule("[a:b:3]", 10);
+        QCOMPARE(text::scheduleIndexForStep(e, 0), size_t(0));
+        QCOMPARE(text::scheduleIndexForStep(e, 3), size_t(0));
+        QCOMPARE(text::scheduleIndexForStep(e, 4), size_t(1));
+        QCOMPARE(text::scheduleIndexForStep(e, 99), size_t(1));
+    }
+
+    void attentionDoctests() {
+        QCOMPARE(parse("normal text"), (std::vector<WeightedText>{{"normal text", 1.0}}));
+        QCOMPARE(parse("an (important) word"),
+                 (std::vector<WeightedText>{{"an ", 1.0}, {"important", 1.1}, {" word", 1.0}}));
+        QCOMPARE(parse("(unbalanced"), (std::vector<WeightedText>{{"unbalanced", 1.1}}));
+        QCOMPARE(parse("\\(literal\\]"), (std::vector<WeightedText>{{"(literal]", 1.0}}));
+        QCOMPARE(parse("(unnecessary)(parens)"), (std::vector<WeightedText>{{"unnecessaryparens", 1.1}}));
+        QCOMPARE(parse("a (((house:1.3)) [on] a (hill:0.5), sun, (((sky)))."),
+                 (std::vector<WeightedText>{{"a ", 1.0}, {"house", 1.5730000000000004}, {" ", 1.1}, {"on", 1.0},
+                                            {" a ", 1.1}, {"hill", 0.55}, {", sun, ", 1.1}, {"sky", 1.4641000000000006},
+                                            {".", 1.1}}));
+    }
+
+    void attentionEdgeCases() {
+        // Unbalanced brackets degrade like A1111 and warn.
+        auto p = text::parsePromptAttention("a [b (c");
+        QCOMPARE(p.runs, (std::vector<WeightedText>{{"a ", 1.0}, {"b ", 1 / 1.1}, {"c", 1.1 * (1 / 1.1)}}));
+        QCOMPARE(p.warnings.size(), size_t(2));
+        p = text::parsePromptAttention("a) b]");
+        QCOMPARE(p.runs, (std::vector<WeightedText>{{"a) b]", 1.0}}));
+        QCOMPARE(p.warnings.size(), size_t(2));
+        QVERIFY(text::parsePromptAttention("(a:1.2)").warnings.empty());
+        // Negative and zero weights, signs, spaces.
+        QCOMPARE(parse("(a:-1)"), (std::vector<WeightedText>{{"a", -1.0}}));
+        QCOMPARE(parse("(a: +0.5 )"), (std::vector<WeightedText>{{"a", 0.5}}));
+        QCOMPARE(parse("(a:0)"), (std::vector<WeightedText>{{"a", 0.0}}));
+        // An unreadable weight is not fatal.
+        p = text::parsePromptAttention("(a:1.2.3)");
+        QCOMPARE(p.runs, (std::vector<WeightedText>{{"a", 1.1}}));
+        QCOMPARE(p.warnings.size(), size_t(1));
+        // ':' that is no weight stays text; escapes; a lone backslash vanishes as in A1111.
+        QCOMPARE(parse("time: 10:30"), (std::vector<WeightedText>{{"time: 10:30", 1.0}}));
+        QCOMPARE(parse("\\\\ and \\x"), (std::vector<WeightedText>{{"\\ and x", 1.0}}));
+        QCOMPARE(parse(""), (std::vector<WeightedText>{{"", 1.0}}));
+        // BREAK only as a whole word, surrounding spaces eaten.
+        QCOMPARE(parse("a BREAK b"), (std::vector<WeightedText>{{"a", 1.0}, {"BREAK", -1.0}, {"b", 1.0}}));
+        QCOMPARE(parse("BREAKING news"), (std::vector<WeightedText>{{"BREAKING news", 1.0}}));
+        // Inside brackets A1111 also weights the marker, which then is the word "break" (kept for parity).
+        QCOMPARE(parse("(a BREAK b)"), (std::vector<WeightedText>{{"a", 1.1}, {"BREAK", -1.1}, {"b", 1.1}}));
+    }
+
+    void loraTags() {
+        const auto e = text::extractLoraTags("a cat <lora:styleA:0.7>, <lora:detail> <hypernet:x:1> <lora:bad:w>");
+        QCOMPARE(e.text, std::string("a cat ,   "));
+        QCOMPARE(e.loras, (std::vector<text::LoraTag>{{"styleA", 0.7}, {"detail", 1.0}, {"bad", 1.0}}));
+        QCOMPARE(e.warnings.size(), size_t(2)); // hypernet unsupported, bad weight
+        QCOMPARE(text::extractLoraTags("a <b> c").text, std::string("a <b> c"));
+    }
+
+    void chunking() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        const auto tok = text::ClipTokenizer::load(reference / "tokenizer" / "clip");
+        const int64_t cat = tok.encode("cat")[0], dog = tok.encode("dog")[0];
+        // Empty prompt: one empty chunk, no tokens.
+        auto c = text::chunkPrompt(tok, parse(""));
+        QCOMPARE(c.chunks.size(), size_t(1));
+        QCOMPARE(c.tokenCount, 0);
+        QCOMPARE(c.chunks[0].ids, text::emptyChunk().ids);
+        // Exactly 75 tokens then BREAK: the break closes the full chunk, no empty chunk in between.
+        c = text::chunkPrompt(tok, parse(repeatWord("cat", 75) + " BREAK dog"));
+        QCOMPARE(c.chunks.size(), size_t(2));
+        QCOMPARE(c.chunks[0].ids[75], cat);
+        QCOMPARE(c.chunks[1].ids[1], dog);
+        QCOMPARE(c.chunks[1].ids[2], text::ClipTokenizer::kEosId);
+        QCOMPARE(c.tokenCount, 76);
+        // BREAK first: an empty first chunk.
+        c = text::chunkPrompt(tok, parse("BREAK dog"));
+        QCOMPARE(c.chunks.size(), size_t(2));
+        QCOMPARE(c.chunks[0].ids[1], text::ClipTokenizer::kEosId);
+        // 76 tokens: the 76th opens a second chunk.
+        c = text::chunkPrompt(tok, parse(repeatWord("cat", 76)));
+        QCOMPARE(c.chunks.size(), size_t(2));
+        QCOMPARE(c.chunks[1].ids[1], cat);
+        // Very long prompt: 300 tokens -> 4 chunks, all BOS ... EOS.
+        c = text::chunkPrompt(tok, parse(repeatWord("cat", 300)));
+        QCOMPARE(c.chunks.size(), size_t(4));
+        QCOMPARE(c.tokenCount, 300);
+        for (const auto& chunk : c.chunks) {
+            QCOMPARE(chunk.ids[0], text::ClipTokenizer::kBosId);
+            QCOMPARE(chunk.ids[76], text::ClipTokenizer::kEosId);
+        }
+        // Comma backtracking: a comma at position 70 moves the 4 words after it to the next chunk ...
+        c = text::chunkPrompt(tok, parse(repeatWord("cat", 70) + ", (" + repeatWord("dog", 10) + ")"));
+        QCOMPARE(c.chunks.size(), size_t(2));
+        QCOMPARE(c.chunks[0].ids[71], tok.commaId());
+        QCOMPARE(c.chunks[0].ids[72], text::ClipTokenizer::kEosId);
+        QCOMPARE(c.chunks[0].multipliers[72], 1.0f);
+        QCOMPARE(c.chunks[1].ids[1], dog);
+        QCOMPARE(c.chunks[1].multipliers[1], 1.1f);
+        QCOMPARE(c.chunks[1].ids[11], text::ClipTokenizer::kEosId);
+        // ... but not when the comma is more than 20 tokens back.
+        c = text::chunkPrompt(tok, parse(repeatWord("cat", 40) + ", " + repeatWord("dog", 40)));
+        QCOMPARE(c.chunks[0].ids[75], dog);
+    }
+
+    void conditioningOfTheTinyModel() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        const auto conditioner = text::TextConditioner::loadPath(reference / "models" / "tiny-sd15" / "diffusers");
+        // Emphasis keeps each chunk's mean and changes the weighted tokens.
+        const auto plain = conditioner.encode("a red cat").context;
+        const auto weighted = conditioner.encode("a (red:1.5) cat").context;
+        QVERIFY(std::abs(plain.mean().item<double>() - weighted.mean().item<double>()) < 1e-6);
+        QVERIFY(test::maxAbsDiff(plain, weighted) > 1e-3);
+        // Plain mode takes the brackets literally.
+        QVERIFY(test::maxAbsDiff(conditioner.encode("a (red:1.5) cat", {true, 1}).context, weighted) > 1e-3);
+        // Negative padded to the positive's chunk count with encoded empty chunks.
+        const auto r = conditioner.encodePrompts(repeatWord("cat", 100) + " <lora:style:0.5>", "blurry", 4);
+        QCOMPARE(r.loras, (std::vector<text::LoraTag>{{"style", 0.5}}));
+        QCOMPARE(r.positive[0].conditioning.chunks(), int64_t(2));
+        QCOMPARE(r.negative[0].conditioning.chunks(), int64_t(2));
+        const auto empty = conditioner.encode("").context;
+        QCOMPARE(test::maxAbsDiff(r.negative[0].conditioning.context.slice(1, 77, 154), empty), 0.0);
+        QCOMPARE(test::maxAbsDiff(r.negative[0].conditioning.context.slice(1, 0, 77), conditioner.encode("blurry").context), 0.0);
+        // Scheduled prompts: one entry per switch, all with the same chunk count.
+        const auto s = conditioner.encodePrompts("a [dog:cat:2] BREAK x", "", 4);
+        QCOMPARE(s.positive.size(), size_t(2));
+        QCOMPARE(s.positive[0].text, std::string("a dog BREAK x"));
+        QCOMPARE(s.positiveAt(0).chunks(), int64_t(2));
+        QCOMPARE(s.negativeAt(3).chunks(), int64_t(2));
+        QVERIFY(test::maxAbsDiff(s.positiveAt(2).context, s.positiveAt(3).context) > 1e-4);
+        // Parser problems come back as warnings, never as exceptions.
+        QVERIFY(!conditioner.encodePrompts("(unclosed", "", 4).warnings.empty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPromptSyntaxUnit)
+#include "test_prompt_syntax_unit.moc"

@@ -1,0 +1,129 @@
+#pragma once
+// The painting surface: shows the document from a tile cache, zooms and pans, and runs the paint tools
+// (brush, eraser, colour picker, mask brush/eraser, generation-region rectangle). Every edit becomes one
+// undoable command on the document's undo stack when the stroke ends. GUI thread only.
+#include "core/document/brush.h"
+#include "core/document/commands.h"
+#include "core/document/document.h"
+#include "ui/tile_cache.h"
+
+#include <QtGui/QColor>
+#include <QtWidgets/QWidget>
+
+#include <optional>
+
+namespace gesso::ui {
+
+enum class Tool { Brush, Eraser, Picker, MaskBrush, MaskEraser, Region };
+
+struct BrushSettings {
+    double size = 24.0;     // diameter in document pixels at full pressure
+    double hardness = 0.7;  // 0..1
+    double opacity = 1.0;   // 0..1
+    QColor color = QColor(20, 20, 20);
+    bool pressureSize = true;
+    bool pressureOpacity = false;
+};
+
+class CanvasView : public QWidget {
+    Q_OBJECT
+public:
+    explicit CanvasView(QWidget* parent = nullptr);
+    ~CanvasView() override;
+
+    // Not owned; the view listens to its changes until another document (or null) is set.
+    void setDocument(document::Document* document);
+    document::Document* document() const { return m_document; }
+
+    Tool tool() const { return m_tool; }
+    void setTool(Tool tool);
+    BrushSettings& brush() { return m_brush; }
+
+    double zoom() const { return m_zoom; }
+    // Zooms keeping the document point under `anchor` (widget coordinates) in place.
+    void setZoom(double zoom, QPointF anchor);
+    void setZoom(double zoom) { setZoom(zoom, QPointF(width() / 2.0, height() / 2.0)); }
+    void zoomIn();
+    void zoomOut();
+    void fitToWindow();
+    void actualSize();
+    void panBy(QPointF delta);
+    // Sets zoom and the widget position of document pixel (0, 0) directly (tests, restoring a view).
+    void setTransform(double zoom, QPointF offset);
+    QPointF offset() const { return m_offset; }
+    QPointF documentToWidget(QPointF point) const { return point * m_zoom + m_offset; }
+    QPointF widgetToDocument(QPointF point) const { return (point - m_offset) / m_zoom; }
+
+    bool maskVisible() const { return m_tiles.maskOverlay(); }
+    void setMaskVisible(bool visible);
+
+    // Live denoising: an image drawn scaled into `region` on top of the canvas until cleared.
+    void setPreview(const QImage& image, const document::Rect& region);
+    void clearPreview();
+    bool hasPreview() const { return !m_preview.isNull(); }
+
+    TileCache& tileCache() { return m_tiles; }
+
+Q_SIGNALS:
+    void colorPicked(const QColor& color);
+    void zoomChanged(double zoom);
+    void toolChanged(gesso::ui::Tool tool);
+    void maskVisibilityChanged(bool visible);
+    void message(const QString& text); // transient status-bar text
+    void cursorMoved(QPointF documentPoint);
+
+protected:
+    void paintEvent(QPaintEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+    void tabletEvent(QTabletEvent* event) override;
+    void wheelEvent(QWheelEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
+    void keyReleaseEvent(QKeyEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void leaveEvent(QEvent* event) override;
+
+private:
+    void onDocumentChange(const document::Change& change);
+    bool beginStroke(QPointF docPoint, double pressure);
+    void continueStroke(QPointF docPoint, double pressure);
+    void endStroke();
+    void pressTool(QPointF widgetPoint, double pressure, Qt::MouseButton button);
+    void moveTool(QPointF widgetPoint, double pressure);
+    void releaseTool(QPointF widgetPoint);
+    document::Dab makeDab(QPointF docPoint, double pressure) const;
+    void applyDabs(const std::vector<document::Dab>& dabs);
+    void pickColor(QPointF docPoint);
+    document::Rect regionFromDrag() const;
+    QRect widgetRect(const document::Rect& rect) const;
+    void updateCursor();
+    void ensureFitted();
+
+    document::Document* m_document = nullptr;
+    int m_listener = 0;
+    TileCache m_tiles;
+    Tool m_tool = Tool::Brush;
+    BrushSettings m_brush;
+    double m_zoom = 1.0;
+    QPointF m_offset; // widget position of document pixel (0, 0)
+    bool m_fitted = false;
+    bool m_autoFit = true;
+
+    // Interaction state.
+    bool m_spaceDown = false;
+    bool m_panning = false;
+    QPointF m_panLast;
+    std::optional<document::PixelEdit> m_edit;
+    document::Dab m_lastDab;
+    double m_carry = 0.0;
+    bool m_dragging = false; // region / picker drag
+    QPointF m_dragStart, m_dragEnd; // document coordinates
+    QPointF m_hover{-1, -1};        // widget coordinates of the brush outline, < 0 = hidden
+    bool m_tabletActive = false;
+
+    QImage m_preview;
+    document::Rect m_previewRegion;
+};
+
+} // namespace gesso::ui

@@ -1,0 +1,307 @@
+#include "ui/prompt_panel.h"
+
+#include "ui/prompt_highlighter.h"
+
+#include <QtWidgets/QCheckBox>
+#include <QtWidgets/QComboBox>
+#include <QtWidgets/QDoubleSpinBox>
+#include <QtWidgets/QFormLayout>
+#include <QtWidgets/QHBoxLayout>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QMenu>
+#include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QProgressBar>
+#include <QtWidgets/QPushButton>
+#include <QtWidgets/QSpinBox>
+#include <QtWidgets/QToolButton>
+#include <QtWidgets/QVBoxLayout>
+
+
+namespace gesso::ui {
+
+namespace {
+
+QString modeName(pipeline::Mode mode) {
+    switch (mode) {
+    case pipeline::Mode::Txt2Img: return QObject::tr("text to image");
+    case pipeline::Mode::Img2Img: return QObject::tr("image to image");
+    case pipeline::Mode::Inpaint: return QObject::tr("inpaint");
+    }
+    return {};
+}
+
+QPlainTextEdit* makePromptEdit(QWidget* parent, const QString& placeholder, const char* name, int lines) {
+    auto* edit = new QPlainTextEdit(parent);
+    edit->setObjectName(name);
+    edit->setPlaceholderText(placeholder);
+    edit->setTabChangesFocus(true);
+    edit->setFixedHeight(edit->fontMetrics().lineSpacing() * lines + 12);
+    new PromptHighlighter(edit->document());
+    return edit;
+}
+
+} // namespace
+
+PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+
+    m_message = new QLabel(this);
+    m_message->setObjectName("promptMessage");
+    m_message->setWordWrap(true);
+    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_message->hide();
+    layout->addWidget(m_message);
+
+    m_prompt = makePromptEdit(this, tr("Describe the picture, e.g. a lighthouse at dusk, (oil painting:1.2)"), "prompt", 4);
+    m_negative = makePromptEdit(this, tr("Negative prompt: what to avoid"), "negativePrompt", 2);
+    layout->addWidget(m_prompt);
+    layout->addWidget(m_negative);
+
+    auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    auto* modelRow = new QHBoxLayout;
+    m_model = new QComboBox(this);
+    m_model->setObjectName("modelPicker");
+    m_model->setMinimumContentsLength(12);
+    m_model->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_modelFolders = new QToolButton(this);
+    m_modelFolders->setText(QString::fromUtf8("\u2026"));
+    m_modelFolders->setToolTip(tr("Model folders..."));
+    modelRow->addWidget(m_model, 1);
+    modelRow->addWidget(m_modelFolders);
+    form->addRow(tr("Model"), modelRow);
+
+    m_mode = new QComboBox(this);
+    m_mode->setObjectName("modePicker");
+    m_mode->addItem(tr("Auto"));
+    m_mode->addItem(tr("Text to image"), int(pipeline::Mode::Txt2Img));
+    m_mode->addItem(tr("Image to image"), int(pipeline::Mode::Img2Img));
+    m_mode->addItem(tr("Inpaint"), int(pipeline::Mode::Inpaint));
+    m_mode->setToolTip(tr("Auto: an empty region generates from text, paint in the region is the starting image, "
+                          "a painted mask inpaints"));
+    form->addRow(tr("Mode"), m_mode);
+
+    m_sampler = new QComboBox(this);
+    m_sampler->setObjectName("samplerPicker");
+    const std::pair<const char*, const char*> samplers[] = {
+        {"euler_a", "Euler a"}, {"euler", "Euler"}, {"dpmpp_2m", "DPM++ 2M"}, {"dpmpp_2m_karras", "DPM++ 2M Karras"},
+        {"dpmpp_sde_karras", "DPM++ SDE Karras"}, {"ddim", "DDIM"}, {"pndm", "PNDM"}, {"lcm", "LCM"}};
+    for (auto [id, name] : samplers) m_sampler->addItem(name, QString(id));
+    form->addRow(tr("Sampler"), m_sampler);
+
+    auto* stepsRow = new QHBoxLayout;
+    m_steps = new QSpinBox(this);
+    m_steps->setObjectName("steps");
+    m_steps->setRange(1, 150);
+    m_steps->setValue(20);
+    m_guidance = new QDoubleSpinBox(this);
+    m_guidance->setObjectName("guidance");
+    m_guidance->setRange(0.0, 30.0);
+    m_guidance->setSingleStep(0.5);
+    m_guidance->setValue(7.5);
+    stepsRow->addWidget(m_steps);
+    stepsRow->addWidget(new QLabel(tr("CFG"), this));
+    stepsRow->addWidget(m_guidance);
+    form->addRow(tr("Steps"), stepsRow);
+
+    auto* seedRow = new QHBoxLayout;
+    m_seed = new QSpinBox(this);
+    m_seed->setObjectName("seed");
+    m_seed->setRange(0, 2147483647);
+    m_randomSeed = new QCheckBox(tr("Random"), this);
+    m_randomSeed->setObjectName("randomSeed");
+    m_randomSeed->setChecked(true);
+    m_seed->setEnabled(false);
+    m_reuseSeed = new QToolButton(this);
+    m_reuseSeed->setText(QString::fromUtf8("\u267B"));
+    m_reuseSeed->setToolTip(tr("Reuse the last seed"));
+    m_reuseSeed->setEnabled(false);
+    seedRow->addWidget(m_seed, 1);
+    seedRow->addWidget(m_randomSeed);
+    seedRow->addWidget(m_reuseSeed);
+    form->addRow(tr("Seed"), seedRow);
+
+    auto* sizeRow = new QHBoxLayout;
+    m_width = new QSpinBox(this);
+    m_height = new QSpinBox(this);
+    for (QSpinBox* box : {m_width, m_height}) {
+        box->setRange(64, 4096);
+        box->setSingleStep(64);
+        box->setValue(512);
+        box->setEnabled(false);
+    }
+    m_width->setObjectName("genWidth");
+    m_height->setObjectName("genHeight");
+    m_sizeFromRegion = new QCheckBox(tr("Region"), this);
+    m_sizeFromRegion->setToolTip(tr("Generate at the region's size (scaled to at most 768 pixels)"));
+    m_sizeFromRegion->setChecked(true);
+    sizeRow->addWidget(m_width);
+    sizeRow->addWidget(new QLabel(QString::fromUtf8("\u00d7"), this));
+    sizeRow->addWidget(m_height);
+    sizeRow->addWidget(m_sizeFromRegion);
+    form->addRow(tr("Size"), sizeRow);
+
+    auto* strengthRow = new QHBoxLayout;
+    m_strength = new QDoubleSpinBox(this);
+    m_strength->setObjectName("strength");
+    m_strength->setRange(0.0, 1.0);
+    m_strength->setSingleStep(0.05);
+    m_strength->setValue(0.75);
+    m_batch = new QSpinBox(this);
+    m_batch->setObjectName("batch");
+    m_batch->setRange(1, 16);
+    strengthRow->addWidget(m_strength);
+    strengthRow->addWidget(new QLabel(tr("Batch"), this));
+    strengthRow->addWidget(m_batch);
+    form->addRow(tr("Strength"), strengthRow);
+    layout->addLayout(form);
+
+    auto* buttons = new QHBoxLayout;
+    m_generate = new QPushButton(tr("Generate"), this);
+    m_generate->setObjectName("generateButton");
+    m_generate->setDefault(true);
+    m_generate->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+    m_generate->setToolTip(tr("Generate (Ctrl+Enter); adds to the queue while another generation runs"));
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->setObjectName("cancelButton");
+    m_cancel->setEnabled(false);
+    auto* cancelMenu = new QMenu(m_cancel);
+    cancelMenu->addAction(tr("Cancel current"), this, &PromptPanel::cancelRequested);
+    cancelMenu->addAction(tr("Cancel all queued"), this, &PromptPanel::cancelAllRequested);
+    buttons->addWidget(m_generate, 2);
+    buttons->addWidget(m_cancel, 1);
+    layout->addLayout(buttons);
+
+    m_progress = new QProgressBar(this);
+    m_progress->setObjectName("generationProgress");
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_progress->setFormat(QString());
+    m_eta = new QLabel(this);
+    m_eta->setObjectName("generationEta");
+    layout->addWidget(m_progress);
+    layout->addWidget(m_eta);
+    layout->addStretch(1);
+
+    connect(m_generate, &QPushButton::clicked, this, &PromptPanel::generateRequested);
+    connect(m_cancel, &QPushButton::clicked, this, &PromptPanel::cancelRequested);
+    m_cancel->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_cancel, &QWidget::customContextMenuRequested, this,
+            [this, cancelMenu](const QPoint& p) { cancelMenu->popup(m_cancel->mapToGlobal(p)); });
+    connect(m_modelFolders, &QToolButton::clicked, this, &PromptPanel::modelFoldersRequested);
+    connect(m_mode, &QComboBox::currentIndexChanged, this, &PromptPanel::modeChanged);
+    connect(m_randomSeed, &QCheckBox::toggled, m_seed, [this](bool random) { m_seed->setEnabled(!random); });
+    connect(m_reuseSeed, &QToolButton::clicked, this, [this] {
+        if (m_lastSeed < 0) return;
+        m_randomSeed->setChecked(false);
+        m_seed->setValue(int(m_lastSeed & 0x7fffffff));
+    });
+    connect(m_sizeFromRegion, &QCheckBox::toggled, this, [this](bool follow) {
+        m_width->setEnabled(!follow);
+        m_height->setEnabled(!follow);
+    });
+}
+
+pipeline::GenerationRequest PromptPanel::settings() const {
+    pipeline::GenerationRequest r;
+    r.modelPath = modelPath().toStdString();
+    r.prompt = m_prompt->toPlainText().toStdString();
+    r.negativePrompt = m_negative->toPlainText().toStdString();
+    r.sampler = m_sampler->currentData().toString().toStdString();
+    r.steps = m_steps->value();
+    r.guidance = m_guidance->value();
+    r.seed = m_randomSeed->isChecked() ? -1 : m_seed->value();
+    r.width = m_sizeFromRegion->isChecked() ? 0 : m_width->value() / 8 * 8;
+    r.height = m_sizeFromRegion->isChecked() ? 0 : m_height->value() / 8 * 8;
+    r.strength = m_strength->value();
+    r.batch = m_batch->value();
+    return r;
+}
+
+void PromptPanel::setSettings(const pipeline::GenerationRequest& r) {
+    if (!r.modelPath.empty()) selectModel(QString::fromStdString(r.modelPath));
+    m_prompt->setPlainText(QString::fromStdString(r.prompt));
+    m_negative->setPlainText(QString::fromStdString(r.negativePrompt));
+    int sampler = m_sampler->findData(QString::fromStdString(r.sampler));
+    if (sampler >= 0) m_sampler->setCurrentIndex(sampler);
+    m_steps->setValue(r.steps);
+    m_guidance->setValue(r.guidance);
+    m_randomSeed->setChecked(r.seed < 0);
+    if (r.seed >= 0) m_seed->setValue(int(r.seed & 0x7fffffff));
+    m_sizeFromRegion->setChecked(r.width <= 0 || r.height <= 0);
+    if (r.width > 0 && r.height > 0) {
+        m_width->setValue(r.width);
+        m_height->setValue(r.height);
+    }
+    m_strength->setValue(r.strength);
+    m_batch->setValue(r.batch);
+}
+
+std::optional<pipeline::Mode> PromptPanel::modeOverride() const {
+    QVariant data = m_mode->currentData();
+    if (!data.isValid()) return std::nullopt;
+    return static_cast<pipeline::Mode>(data.toInt());
+}
+
+void PromptPanel::setSuggestedMode(pipeline::Mode mode) { m_mode->setItemText(0, tr("Auto (%1)").arg(modeName(mode))); }
+
+void PromptPanel::setRegionSize(int width, int height) {
+    if (!m_sizeFromRegion->isChecked()) return;
+    m_width->setValue(width);
+    m_height->setValue(height);
+}
+
+void PromptPanel::setLastSeed(int64_t seed) {
+    m_lastSeed = seed;
+    m_reuseSeed->setEnabled(seed >= 0);
+    m_reuseSeed->setToolTip(tr("Reuse the last seed (%1)").arg(seed));
+}
+
+void PromptPanel::setModels(const std::vector<engine::ModelEntry>& models) {
+    QString current = modelPath();
+    m_model->clear();
+    for (const auto& model : models)
+        m_model->addItem(QString::fromStdString(model.name), QString::fromStdString(model.path.string()));
+    m_model->setPlaceholderText(models.empty() ? tr("No models: add a folder with ...") : QString());
+    if (!current.isEmpty()) selectModel(current);
+    if (m_model->currentIndex() < 0 && !models.empty()) m_model->setCurrentIndex(0);
+}
+
+QString PromptPanel::modelPath() const { return m_model->currentData().toString(); }
+
+void PromptPanel::selectModel(const QString& path) {
+    int index = m_model->findData(path);
+    if (index >= 0) m_model->setCurrentIndex(index);
+}
+
+void PromptPanel::setBusy(bool busy, int queued) {
+    m_cancel->setEnabled(busy);
+    m_generate->setText(busy ? tr("Queue") : tr("Generate"));
+    m_cancel->setText(queued > 0 ? tr("Cancel (+%1 queued)").arg(queued) : tr("Cancel"));
+}
+
+void PromptPanel::showProgress(int step, int total, double etaSeconds) {
+    m_progress->setRange(0, std::max(1, total));
+    m_progress->setValue(step);
+    m_progress->setFormat(tr("step %v / %m"));
+    m_eta->setText(etaSeconds > 0 ? tr("about %1 s left").arg(etaSeconds, 0, 'f', etaSeconds < 10 ? 1 : 0) : QString());
+}
+
+void PromptPanel::clearProgress() {
+    m_progress->setRange(0, 1);
+    m_progress->setValue(0);
+    m_progress->setFormat(QString());
+    m_eta->clear();
+}
+
+void PromptPanel::showMessage(const QString& text, bool error) {
+    m_message->setText(text);
+    m_message->setStyleSheet(error ? "QLabel { background: #5a1e24; color: #ffd7d7; padding: 6px; border-radius: 3px; }"
+                                   : "QLabel { background: #24384a; color: #dbeeff; padding: 6px; border-radius: 3px; }");
+    m_message->show();
+}
+
+void PromptPanel::clearMessage() { m_message->hide(); }
+
+} // namespace gesso::ui

@@ -1,0 +1,88 @@
+#pragma once
+// The prompt dock: prompt and negative prompt, model, sampler, steps, guidance, seed, size, strength, batch,
+// the mode (following the document unless overridden), Generate / Cancel, progress with ETA, and a
+// non-modal message line for errors. GUI thread only.
+#include "core/engine/model_catalog.h"
+#include "core/pipeline/generation.h"
+
+#include <QtWidgets/QWidget>
+
+#include <optional>
+
+class QComboBox;
+class QPlainTextEdit;
+class QSpinBox;
+class QDoubleSpinBox;
+class QCheckBox;
+class QPushButton;
+class QProgressBar;
+class QLabel;
+class QToolButton;
+
+namespace gesso::ui {
+
+class PromptPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit PromptPanel(QWidget* parent = nullptr);
+
+    // The request fields the panel owns (no images, no mode). width/height 0 = follow the region.
+    pipeline::GenerationRequest settings() const;
+    void setSettings(const pipeline::GenerationRequest& settings);
+    // Empty = follow the document.
+    std::optional<pipeline::Mode> modeOverride() const;
+    void setSuggestedMode(pipeline::Mode mode); // shown in the "Auto" entry
+    void setRegionSize(int width, int height);  // shown when the size follows the region
+    void setLastSeed(int64_t seed);
+
+    void setModels(const std::vector<engine::ModelEntry>& models);
+    QString modelPath() const;
+    void selectModel(const QString& path);
+
+    // Generation state display.
+    void setBusy(bool busy, int queued);
+    void showProgress(int step, int total, double etaSeconds);
+    void clearProgress();
+    void showMessage(const QString& text, bool error);
+    void clearMessage();
+
+    QPlainTextEdit* promptEdit() const { return m_prompt; }
+    QPlainTextEdit* negativeEdit() const { return m_negative; }
+    QPushButton* generateButton() const { return m_generate; }
+    QPushButton* cancelButton() const { return m_cancel; }
+    QProgressBar* progressBar() const { return m_progress; }
+    QLabel* messageLabel() const { return m_message; }
+
+Q_SIGNALS:
+    void generateRequested();
+    void cancelRequested();
+    void cancelAllRequested();
+    void modelFoldersRequested();
+    void modeChanged();
+
+private:
+    QPlainTextEdit* m_prompt = nullptr;
+    QPlainTextEdit* m_negative = nullptr;
+    QComboBox* m_model = nullptr;
+    QToolButton* m_modelFolders = nullptr;
+    QComboBox* m_mode = nullptr;
+    QComboBox* m_sampler = nullptr;
+    QSpinBox* m_steps = nullptr;
+    QDoubleSpinBox* m_guidance = nullptr;
+    QSpinBox* m_seed = nullptr;
+    QCheckBox* m_randomSeed = nullptr;
+    QToolButton* m_reuseSeed = nullptr;
+    QCheckBox* m_sizeFromRegion = nullptr;
+    QSpinBox* m_width = nullptr;
+    QSpinBox* m_height = nullptr;
+    QDoubleSpinBox* m_strength = nullptr;
+    QSpinBox* m_batch = nullptr;
+    QPushButton* m_generate = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_eta = nullptr;
+    QLabel* m_message = nullptr;
+    int64_t m_lastSeed = -1;
+};
+
+} // namespace gesso::ui

@@ -1,0 +1,49 @@
+#pragma once
+// Results waiting for a decision: one thumbnail per generated image. The artist steps through them (the
+// selected one is previewed on the canvas), applies one as a new layer, or discards. GUI thread only.
+#include "core/document/rect.h"
+#include "core/pipeline/generation.h"
+
+#include <QtGui/QImage>
+#include <QtWidgets/QWidget>
+
+class QListWidget;
+class QPushButton;
+
+namespace gesso::ui {
+
+struct StagedImage {
+    QImage image;
+    int64_t seed = 0;
+    uint64_t recordId = 0;      // the document's history record
+    document::Rect region;      // where it was generated
+    pipeline::Mode mode = pipeline::Mode::Txt2Img;
+};
+
+class StagingStrip : public QWidget {
+    Q_OBJECT
+public:
+    explicit StagingStrip(QWidget* parent = nullptr);
+
+    void add(const StagedImage& image);
+    int count() const { return static_cast<int>(m_images.size()); }
+    int current() const;
+    void setCurrent(int index);
+    const StagedImage* staged(int index) const;
+    void remove(int index);
+    void clear();
+    void next();
+    void previous();
+
+Q_SIGNALS:
+    void currentChanged(int index); // -1: nothing selected
+    void applyRequested(int index);
+
+private:
+    void refreshButtons();
+    std::vector<StagedImage> m_images;
+    QListWidget* m_list = nullptr;
+    QPushButton *m_apply = nullptr, *m_discard = nullptr, *m_discardAll = nullptr;
+};
+
+} // namespace gesso::ui
