@@ -177,7 +177,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_progress->setObjectName("generationProgress");
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_progress->setFormat(QString());
+    m_progress->setTextVisible(false);
     m_eta = new QLabel(this);
     m_eta->setObjectName("generationEta");
     layout->addWidget(m_progress);
@@ -285,13 +285,14 @@ void PromptPanel::showProgress(int step, int total, double etaSeconds) {
     m_progress->setRange(0, std::max(1, total));
     m_progress->setValue(step);
     m_progress->setFormat(tr("step %v / %m"));
+    m_progress->setTextVisible(true);
     m_eta->setText(etaSeconds > 0 ? tr("about %1 s left").arg(etaSeconds, 0, 'f', etaSeconds < 10 ? 1 : 0) : QString());
 }
 
 void PromptPanel::clearProgress() {
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_progress->setFormat(QString());
+    m_progress->setTextVisible(false);
     m_eta->clear();
 }
 

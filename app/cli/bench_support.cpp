@@ -1,6 +1,7 @@
 #include "bench_support.h"
 
 #include "command.h"
+#include "core/model/attention.h"
 #include "core/runtime/device.h"
 #include "core/runtime/error.h"
 
@@ -19,6 +20,8 @@ void addNetworkBenchOptions(QCommandLineParser& parser) {
     parser.addOption({"dtype", "fp32, bf16 or fp16 (fp16: GPU only) (default fp32).", "DTYPE", "fp32"});
     parser.addOption({"runs", "Timed runs; the median is reported (default 3).", "N", "3"});
     parser.addOption({"random-weights", "Build the full-size network with random weights in memory (required)."});
+    parser.addOption({"attention-mode", "CPU attention chunking: 0 all heads per chunk, 1 one head at a time.", "MODE"});
+    parser.addOption({"attention-chunk-kib", "CPU attention score block budget in KiB.", "KIB"});
 }
 
 bool readNetworkBenchOptions(const QCommandLineParser& parser, NetworkBenchOptions& o) {
@@ -47,6 +50,9 @@ bool readNetworkBenchOptions(const QCommandLineParser& parser, NetworkBenchOptio
         printError("--dtype must be fp32, bf16 or fp16");
         return false;
     }
+    if (parser.isSet("attention-mode")) model::setAttentionMode(parser.value("attention-mode").toInt());
+    if (parser.isSet("attention-chunk-kib"))
+        model::setAttentionChunkBytes(int64_t(parser.value("attention-chunk-kib").toLongLong()) << 10);
     if (!parser.isSet("random-weights")) {
         printError("only --random-weights is supported: the benchmark builds the full-size network in memory");
         return false;

@@ -330,16 +330,10 @@ torch::Tensor convert(const Work& w, const LoadOptions& options) {
 void materialize(Prepared& p, const LoadOptions& options) {
     c10::InferenceMode guard;
     const size_t n = p.work.size();
-    // Largest first, so that the parallel workers finish together.
+    // In plan order, which is name order and for common files also file order: the workers then read the
+    // mapping nearly sequentially and the kernel's read-ahead keeps up when the file is not cached.
     std::vector<size_t> order(n);
-    std::vector<int64_t> sizes(n);
-    for (size_t i = 0; i < n; ++i) {
-        order[i] = i;
-        int64_t s = 1;
-        for (int64_t d : p.work[i].store->shapes().at(p.work[i].mapping.source)) s *= d;
-        sizes[i] = s;
-    }
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
+    for (size_t i = 0; i < n; ++i) order[i] = i;
     std::vector<torch::Tensor> results(n);
     std::atomic<size_t> next{0};
     std::mutex errorMutex;

@@ -13,6 +13,7 @@ namespace gesso::model {
 namespace {
 
 std::atomic<int64_t> g_chunkBytes{16 << 20};
+std::atomic<int> g_mode{0};
 
 bool reduced(const torch::Tensor& t) {
     return t.scalar_type() == torch::kBFloat16 || t.scalar_type() == torch::kFloat16;
@@ -47,6 +48,21 @@ torch::Tensor chunkedAttention(const torch::Tensor& q, const torch::Tensor& k, c
         return mergeHeads(torch::bmm(scores, vh).to(q.scalar_type()), batch);
     }
     auto out = torch::empty({bh, n, headDim}, vh.options());
+    if (g_mode.load() == 1) {
+        // One head at a time: the score block of a chunk stays in the L2 caches of the cores working on it.
+        const int64_t headRowBytes = m * static_cast<int64_t>(qh.element_size());
+        const int64_t headChunk = std::clamp<int64_t>(g_chunkBytes.load() / std::max<int64_t>(headRowBytes, 1), 1, n);
+        for (int64_t h = 0; h < bh; ++h) {
+            auto qi = qh[h], ki = kt[h], vi = vh[h], oi = out[h];
+            for (int64_t start = 0; start < n; start += headChunk) {
+                const int64_t len = std::min(headChunk, n - start);
+                auto scores = torch::mm(qi.narrow(0, start, len), ki).softmax(-1);
+                auto slice = oi.narrow(0, start, len);
+                torch::mm_out(slice, scores, vi);
+            }
+        }
+        return mergeHeads(out.to(q.scalar_type()), batch);
+    }
     for (int64_t start = 0; start < n; start += chunk) {
         const int64_t len = std::min(chunk, n - start);
         auto scores = torch::bmm(qh.narrow(1, start, len), kt).softmax(-1);
@@ -58,6 +74,7 @@ torch::Tensor chunkedAttention(const torch::Tensor& q, const torch::Tensor& k, c
 } // namespace
 
 void setAttentionChunkBytes(int64_t bytes) { g_chunkBytes = std::max<int64_t>(bytes, 1); }
+void setAttentionMode(int mode) { g_mode = mode; }
 
 torch::Tensor naiveAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              int64_t heads) {

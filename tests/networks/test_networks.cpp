@@ -41,13 +41,18 @@ private Q_SLOTS:
         c10::InferenceMode guard;
         auto q = torch::randn({2, 300, 64}), k = torch::randn({2, 200, 64}), v = torch::randn({2, 200, 64});
         auto reference = gesso::model::naiveAttention(q, k, v, 4);
-        for (int64_t bytes : {int64_t(1), int64_t(64 << 10), int64_t(64 << 20)}) {
-            gesso::model::setAttentionChunkBytes(bytes);
-            auto out = gesso::model::multiHeadAttention(q, k, v, 4);
-            const double err = (out - reference).abs().max().item<double>();
-            std::printf("attention chunk budget %lld bytes: max|diff| = %.3g\n", static_cast<long long>(bytes), err);
-            QVERIFY(err < 1e-5);
+        for (int mode : {0, 1}) {
+            gesso::model::setAttentionMode(mode);
+            for (int64_t bytes : {int64_t(1), int64_t(64 << 10), int64_t(64 << 20)}) {
+                gesso::model::setAttentionChunkBytes(bytes);
+                auto out = gesso::model::multiHeadAttention(q, k, v, 4);
+                const double err = (out - reference).abs().max().item<double>();
+                std::printf("attention mode %d, chunk budget %lld bytes: max|diff| = %.3g\n", mode,
+                            static_cast<long long>(bytes), err);
+                QVERIFY(err < 1e-5);
+            }
         }
+        gesso::model::setAttentionMode(0);
         gesso::model::setAttentionChunkBytes(16 << 20);
         auto bf = gesso::model::multiHeadAttention(q.to(torch::kBFloat16), k.to(torch::kBFloat16),
                                                    v.to(torch::kBFloat16), 4, true);
