@@ -43,6 +43,12 @@ struct GenerationRequest {
     std::string dtype = "fp32";     // fp32|bf16|fp16
     std::string taesdDir;           // folder with taesd*_encoder/decoder files; empty = linear previews
     std::string tokenizerDir;       // CLIP vocabulary folder when the model has none
+    double eta = 0.0;               // DDIM eta (> 0: fresh noise each step)
+    // SDXL micro-conditioning of the negative (unconditional) half; 0 = the positive values.
+    int negativeOriginalWidth = 0, negativeOriginalHeight = 0, negativeTargetWidth = 0, negativeTargetHeight = 0;
+    int negativeCropTop = -1, negativeCropLeft = -1; // < 0 = the positive crop
+    std::string replayNoisePath;    // reference-format safetensors: latents_in + noise.NNN replace the seed
+    std::string previewDir;         // unused by the pipeline; the CLI writes previews there
 };
 
 struct Progress {
@@ -56,6 +62,9 @@ struct Progress {
 
 struct GeneratedImage {
     ImageRgba8 image;
+    // Final latents [1, 4, H/8, W/8] float32 CPU (scaled, i.e. what the VAE decode divides by scaling_factor).
+    std::vector<float> latents;
+    std::vector<int64_t> latentShape;
     int64_t seed = 0;
     std::string parameters;         // AUTOMATIC1111 "parameters" text for PNG metadata
 };
@@ -63,6 +72,9 @@ struct GeneratedImage {
 struct GenerationResult {
     std::vector<GeneratedImage> images;
     std::vector<std::string> warnings; // e.g. prompt syntax warnings
+    // Wall-clock seconds per phase, summed over the batch (bench and CLI report them).
+    double loadSeconds = 0, textSeconds = 0, unetSeconds = 0, vaeEncodeSeconds = 0, vaeDecodeSeconds = 0;
+    double totalSeconds = 0;
 };
 
 using ProgressCallback = std::function<void(const Progress&)>;

@@ -1,0 +1,56 @@
+#pragma once
+// Where every random draw of a generation comes from. The pipelines and schedulers never call a random
+// number generator themselves: they ask a NoiseSource, in the reference's draw order (README "noise"):
+// VAE-encode samples, initial latent noise, masked-image sample, then the per-step scheduler draws.
+#include <torch/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gesso::sampling {
+
+class NoiseSource {
+public:
+    virtual ~NoiseSource() = default;
+    // A standard-normal float32 tensor of `shape` on `device`. `purpose` names the caller for error messages.
+    virtual torch::Tensor randn(at::IntArrayRef shape, const torch::Device& device, const char* purpose) = 0;
+    // Initial latents supplied from outside (replay of a golden `latents_in`); nullopt = draw them.
+    virtual std::optional<torch::Tensor> initialLatents() const { return std::nullopt; }
+};
+
+// The documented seeded generator: a torch CPU generator (Philox-free mt19937, `at::CPUGeneratorImpl`)
+// seeded with `seed`; every tensor is drawn on the CPU in float32, in the requested (NCHW) shape, and only
+// then moved to the device. So one seed gives bit-identical noise on CPU and any GPU, whatever the thread
+// count; the pictures then agree up to device arithmetic.
+class SeededNoise final : public NoiseSource {
+public:
+    explicit SeededNoise(uint64_t seed);
+    torch::Tensor randn(at::IntArrayRef shape, const torch::Device& device, const char* purpose) override;
+
+private:
+    at::Generator m_generator;
+};
+
+// Replays the draws recorded in a golden case file (the reference format): `latents_in` if present, then
+// `noise.000`, `noise.001`, ... in order. Running out of draws or a shape mismatch throws gesso::Error.
+class ReplayNoise final : public NoiseSource {
+public:
+    // `requireDraws`: a file with neither latents_in nor noise.000 is an error (not a replay file).
+    static ReplayNoise fromFile(const std::filesystem::path& safetensorsPath, bool requireDraws = true);
+    ReplayNoise(std::optional<torch::Tensor> initial, std::vector<torch::Tensor> draws, std::string origin);
+
+    torch::Tensor randn(at::IntArrayRef shape, const torch::Device& device, const char* purpose) override;
+    std::optional<torch::Tensor> initialLatents() const override { return m_initial; }
+    size_t consumed() const { return m_next; }
+    size_t available() const { return m_draws.size(); }
+
+private:
+    std::optional<torch::Tensor> m_initial;
+    std::vector<torch::Tensor> m_draws;
+    std::string m_origin;
+    size_t m_next = 0;
+};
+
+} // namespace gesso::sampling

@@ -1,0 +1,32 @@
+#include "core/sampling/timestep_spacing.h"
+
+#include "core/runtime/error.h"
+#include "core/sampling/numpy_compat.h"
+
+namespace gesso::sampling {
+
+void checkStepCount(const SchedulerConfig& config, int steps) {
+    if (steps < 1 || steps > config.numTrainTimesteps)
+        throw Error("steps must be between 1 and " + std::to_string(config.numTrainTimesteps) + " (got " +
+                    std::to_string(steps) + ")");
+}
+
+std::vector<double> ddimTimesteps(const SchedulerConfig& config, int steps) {
+    checkStepCount(config, steps);
+    const int n = config.numTrainTimesteps;
+    std::vector<double> t;
+    if (config.timestepSpacing == "linspace") {
+        t = np::reversed(np::round(np::linspace(0, n - 1, steps)));
+    } else if (config.timestepSpacing == "leading") {
+        const int ratio = n / steps;
+        for (int i = steps - 1; i >= 0; --i) t.push_back(double(i * ratio + config.stepsOffset));
+    } else {
+        const double ratio = double(n) / steps;
+        t = np::round(np::arange(n, 0, -ratio));
+        for (auto& v : t) v -= 1;
+    }
+    for (auto& v : t) v = double(static_cast<int64_t>(v)); // astype(int64)
+    return t;
+}
+
+} // namespace gesso::sampling

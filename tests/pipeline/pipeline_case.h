@@ -1,0 +1,34 @@
+#pragma once
+// Shared by the pipeline tests: a golden `<model>/pipe_*` case (JSON may hold -Infinity, so it is read with
+// the scheduler-config reader) and the scheduler it was generated with.
+#include "core/io/safetensors.h"
+#include "core/pipeline/denoise_loop.h"
+#include "core/sampling/scheduler.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gesso::test {
+
+struct PipelineCase {
+    std::filesystem::path json;
+    std::string relative;
+    std::string model; // folder name under golden/ (= models/<model>)
+    nlohmann::json meta;
+    io::SafetensorsFile tensors;
+
+    torch::Tensor tensor(const std::string& name) const; // float32 contiguous CPU
+    bool has(const std::string& name) const { return tensors.contains(name); }
+    std::unique_ptr<sampling::Scheduler> scheduler() const;
+    pipeline::Mode mode() const;
+    pipeline::DenoiseSetup setup(double scalingFactor, int unetInChannels) const;
+};
+
+std::vector<PipelineCase> findPipelineCases(const std::filesystem::path& reference);
+std::string indexed(const char* prefix, size_t index, const char* suffix); // "unet.003.sample"
+
+} // namespace gesso::test
