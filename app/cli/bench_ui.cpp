@@ -14,11 +14,8 @@
 #include <QtCore/QTimer>
 #include <torch/torch.h>
 
-#if __has_include("core/model/unet.cpp")
-#define GESSO_BENCH_HAVE_UNET 1
 #include "core/model/unet.h"
 #include "core/model/weights.h"
-#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -62,7 +59,6 @@ GapStats measureGaps(const std::function<bool()>& done, int maxSeconds) {
 
 engine::BackendSet unetBackend(int latentSize, int batch, std::string& description) {
     engine::BackendSet set;
-#ifdef GESSO_BENCH_HAVE_UNET
     description = "SD1.5 UNet (random weights)";
     auto unet = std::make_shared<model::Unet>(nullptr);
     set.generate = [unet, latentSize, batch](const pipeline::GenerationRequest& request,
@@ -97,11 +93,6 @@ engine::BackendSet unetBackend(int latentSize, int batch, std::string& descripti
         }
         return pipeline::GenerationResult{};
     };
-#else
-    (void)latentSize;
-    (void)batch;
-    description.clear();
-#endif
     return set;
 }
 

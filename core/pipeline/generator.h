@@ -9,6 +9,8 @@
 
 namespace gesso::pipeline {
 
+struct ModelBundle; // core/pipeline/model_bundle.h
+
 class Generator {
 public:
     Generator();
@@ -24,6 +26,10 @@ public:
 
     // Frees every cached model (RAM and device memory).
     void releaseModels();
+
+    // Uses an already built model (e.g. random weights for benchmarks) for requests like `request`
+    // (same modelPath, device, dtype, tokenizerDir) instead of loading request.modelPath.
+    void useModel(ModelBundle bundle, const GenerationRequest& request);
 
 private:
     struct State;

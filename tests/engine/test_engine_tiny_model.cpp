@@ -32,7 +32,7 @@ private Q_SLOTS:
     void generatesWithOneProgressSignalPerStep() {
         GESSO_REQUIRE_REFERENCE(reference);
         Engine engine;
-        if (!engine.hasBackend()) QSKIP("this build has no pipeline::Generator yet");
+        QVERIFY(engine.hasBackend());
         QSignalSpy progress(&engine, &Engine::progress);
         QSignalSpy finished(&engine, &Engine::finished);
         QSignalSpy failed(&engine, &Engine::failed);
@@ -59,7 +59,7 @@ private Q_SLOTS:
     void cancelStopsWithinOneStep() {
         GESSO_REQUIRE_REFERENCE(reference);
         Engine engine;
-        if (!engine.hasBackend()) QSKIP("this build has no pipeline::Generator yet");
+        QVERIFY(engine.hasBackend());
         QSignalSpy failed(&engine, &Engine::failed);
         QSignalSpy finished(&engine, &Engine::finished);
         int lastStep = 0, cancelAt = 0;

@@ -1,0 +1,145 @@
+// `gesso-cli bench txt2img --arch sd15 --random-weights --size 512 --steps 4`: end-to-end txt2img with a
+// full-size random-weight model (no checkpoint file needed): seconds per image and the share spent in text
+// encoding, UNet steps and VAE decode.
+#include "bench_command.h"
+#include "command.h"
+
+#include "core/model/weights.h"
+#include "core/pipeline/generator.h"
+#include "core/pipeline/model_bundle.h"
+#include "core/runtime/device.h"
+#include "core/runtime/error.h"
+#include "core/text/clip_text_model.h"
+
+#include <torch/torch.h>
+
+#include <cstdio>
+
+namespace gesso::cli {
+namespace {
+
+model::UnetConfig sd15Unet() {
+    model::UnetConfig c;
+    c.inChannels = 4;
+    c.outChannels = 4;
+    c.blockOutChannels = {320, 640, 1280, 1280};
+    c.layersPerBlock = 2;
+    c.crossAttention = {true, true, true, false};
+    c.heads = {8, 8, 8, 8};
+    c.transformerDepth = {1, 1, 1, 1};
+    c.crossAttentionDim = 768;
+    return c;
+}
+
+model::VaeConfig sd15Vae() {
+    model::VaeConfig c;
+    c.blockOutChannels = {128, 256, 512, 512};
+    c.scalingFactor = 0.18215;
+    return c;
+}
+
+model::TensorMap parametersOf(torch::nn::Module& module) {
+    model::TensorMap map;
+    for (const auto& p : module.named_parameters()) map[p.key()] = p.value();
+    return map;
+}
+
+int runBenchTxt2img(const QStringList& arguments) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription("End-to-end txt2img benchmark with a random-weight full-size model.");
+    addCommonOptions(parser);
+    parser.addOptions({
+        {"arch", "Architecture (sd15).", "ARCH", "sd15"},
+        {"random-weights", "Use random weights (required: no checkpoint is read)."},
+        {"size", "Image size in pixels (square, multiple of 8; default 512).", "PX", "512"},
+        {"steps", "Denoising steps (default 4).", "N", "4"},
+        {"sampler", "Sampler (default euler_a).", "NAME", "euler_a"},
+        {"runs", "Images to time after one warm-up image (default 1).", "N", "1"},
+        {"tokenizer-dir", "CLIP vocabulary folder (default ../shared/reference/tokenizer/clip).", "DIR"},
+    });
+    int exitCode = kOk;
+    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
+    if (!applyCommonOptions(parser)) return kUsage;
+    try {
+        if (parser.value("arch") != "sd15") throw Error("--arch: only sd15 is supported");
+        if (!parser.isSet("random-weights")) throw Error("--random-weights is required");
+        const int size = parser.value("size").toInt();
+        const int steps = parser.value("steps").toInt();
+        const int runs = std::max(1, parser.value("runs").toInt());
+        if (size <= 0 || size % 8) throw Error("--size must be a positive multiple of 8");
+        const auto device = parseDevice(parser.value("device").toStdString());
+        std::string tokenizerDir = parser.value("tokenizer-dir").toStdString();
+        if (tokenizerDir.empty()) tokenizerDir = "../shared/reference/tokenizer/clip";
+
+        c10::InferenceMode guard;
+        pipeline::ModelBundle bundle;
+        bundle.source = "random-sd15";
+        bundle.device = device;
+        bundle.family = model::ModelFamily::Sd1;
+        const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+        bundle.unet = model::Unet(sd15Unet(), options);
+        model::randomizeWeights(*bundle.unet, 1);
+        bundle.vae = model::Vae(sd15Vae(), options);
+        model::randomizeWeights(*bundle.vae, 2);
+        {
+            model::Checkpoint ck;
+            ck.family = model::ModelFamily::Sd1;
+            model::TextEncoderWeights te;
+            text::ClipTextModel clip(te.config);
+            model::randomizeWeights(*clip, 3);
+            te.weights = parametersOf(*clip);
+            ck.textEncoders.push_back(std::move(te));
+            text::TokenizerSearch search;
+            search.explicitDir = std::filesystem::path(tokenizerDir);
+            bundle.text = text::TextConditioner::load(ck, search, device, torch::kFloat32);
+        }
+
+        pipeline::GenerationRequest r;
+        r.modelPath = "random-sd15";
+        r.prompt = "a photograph of an astronaut riding a horse, highly detailed";
+        r.negativePrompt = "blurry, low quality";
+        r.sampler = parser.value("sampler").toStdString();
+        r.steps = steps;
+        r.width = size;
+        r.height = size;
+        r.seed = 1;
+        r.device = device.str();
+        pipeline::Generator generator;
+        generator.useModel(std::move(bundle), r);
+        std::atomic<bool> cancel{false};
+        generator.generate(r, {}, cancel); // warm-up
+        pipeline::GenerationResult sum;
+        for (int i = 0; i < runs; ++i) {
+            auto res = generator.generate(r, {}, cancel);
+            sum.totalSeconds += res.totalSeconds;
+            sum.textSeconds += res.textSeconds;
+            sum.unetSeconds += res.unetSeconds;
+            sum.vaeDecodeSeconds += res.vaeDecodeSeconds;
+        }
+        const double total = sum.totalSeconds / runs;
+        auto share = [&](double s) { return 100.0 * s / runs / total; };
+        std::printf("txt2img sd15 random weights, %dx%d, %d steps (%s, CFG batch 2), device %s, %d torch threads\n",
+                    size, size, steps, r.sampler.c_str(), device.str().c_str(), at::get_num_threads());
+        std::printf("seconds per image: %.2f\n", total);
+        std::printf("  text encoding: %6.2fs  %5.1f%%\n", sum.textSeconds / runs, share(sum.textSeconds));
+        std::printf("  UNet steps:    %6.2fs  %5.1f%%  (%.2fs per step)\n", sum.unetSeconds / runs,
+                    share(sum.unetSeconds), sum.unetSeconds / runs / steps);
+        std::printf("  VAE decode:    %6.2fs  %5.1f%%\n", sum.vaeDecodeSeconds / runs, share(sum.vaeDecodeSeconds));
+        const double other = total - (sum.textSeconds + sum.unetSeconds + sum.vaeDecodeSeconds) / runs;
+        std::printf("  other:         %6.2fs  %5.1f%%\n", other, 100.0 * other / total);
+        std::printf("peak RSS: %.2f GiB\n", peakRssBytes() / double(1 << 30));
+        return kOk;
+    } catch (const Error& e) {
+        printError(e.what());
+        return kUsage;
+    } catch (const std::exception& e) {
+        printError(e.what());
+        return kFailure;
+    }
+}
+
+const RegisterBenchmark registration({"txt2img", "End-to-end txt2img (random-weight full-size model).",
+                                      runBenchTxt2img});
+
+} // namespace
+} // namespace gesso::cli

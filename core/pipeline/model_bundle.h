@@ -1,0 +1,42 @@
+#pragma once
+// The networks one generation needs, loaded together and cached by the Generator: UNet, VAE, text
+// conditioner, the model's scheduler config and (optionally) a TAESD preview decoder.
+#include "core/model/checkpoint.h"
+#include "core/model/unet.h"
+#include "core/model/vae.h"
+#include "core/text/conditioner.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace gesso::pipeline {
+
+struct ModelBundle {
+    std::filesystem::path source;
+    torch::Device device = torch::kCPU;
+    torch::ScalarType dtype = torch::kFloat32;
+    model::ModelFamily family = model::ModelFamily::Sd1;
+    model::Prediction prediction = model::Prediction::Epsilon;
+    model::Unet unet{nullptr};
+    model::Vae vae{nullptr};
+    std::optional<text::TextConditioner> text;
+    nlohmann::json schedulerConfig; // the model's own scheduler_config.json, or null
+    std::vector<std::string> warnings;
+};
+
+// Loads `path` (single file or diffusers folder) onto `device` in `dtype`. Throws gesso::Error.
+ModelBundle loadModelBundle(const std::filesystem::path& path, torch::Device device, torch::ScalarType dtype,
+                            const std::string& tokenizerDir);
+// Builds a bundle from an already loaded checkpoint (the weight maps are consumed).
+ModelBundle makeModelBundle(model::Checkpoint checkpoint, torch::Device device, torch::ScalarType dtype,
+                            const std::string& tokenizerDir);
+
+// The scheduler config a generation uses: the user's file, else the model's own, else the published
+// SD1.5/SDXL config with the model's prediction type.
+nlohmann::json baseSchedulerConfig(const ModelBundle& bundle, const std::string& userConfigPath);
+nlohmann::json parseJsonText(const std::string& text); // tolerates Python's -Infinity/NaN
+
+} // namespace gesso::pipeline

@@ -1,0 +1,127 @@
+// gesso-cli txt2img/img2img/inpaint end to end on the tiny reference model: PNG + A1111 `parameters` tEXt
+// chunk, --replay-noise/--out-latents against a golden case, and bad input (exit code 2, one error line,
+// nothing written).
+#include "cli/image_files.h"
+#include "core/io/safetensors.h"
+#include "tests/common/reference.h"
+#include "tests/pipeline/pipeline_case.h"
+
+#include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QtTest>
+#include <torch/torch.h>
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QString out, err;
+};
+
+Run runCli(const QStringList& args) {
+    QProcess p;
+    p.start(QStringLiteral(GESSO_CLI_PATH), args);
+    p.waitForFinished(300000);
+    return {p.exitCode(), QString::fromLocal8Bit(p.readAllStandardOutput()),
+            QString::fromLocal8Bit(p.readAllStandardError())};
+}
+
+QStringList tinyArgs(const std::filesystem::path& reference) {
+    return {"--model", QString::fromStdString((reference / "models/tiny-sd15/diffusers").string()), "--tokenizer-dir",
+            QString::fromStdString((reference / "tokenizer/clip").string()), "--threads", "2"};
+}
+
+int errorLines(const QString& err) {
+    int n = 0;
+    for (const auto& line : err.split('\n'))
+        if (line.startsWith("gesso-cli: error:")) ++n;
+    return n;
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void txt2imgWritesPngWithParameters() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        QTemporaryDir dir;
+        const QString out = dir.filePath("a.png");
+        auto run = runCli(QStringList{"txt2img"} + tinyArgs(reference) +
+                          QStringList{"--prompt", "a cat, (sharp:1.2)", "--negative", "blurry", "--steps", "3",
+                                      "--width", "64", "--height", "64", "--seed", "5", "--sampler", "euler_a",
+                                      "--preview-dir", dir.filePath("previews"), "-o", out});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        QVERIFY(QFile::exists(out));
+        QVERIFY(QFile::exists(dir.filePath("previews/step003.png")));
+        const auto text = gesso::cli::readPngTextChunk(out.toStdString(), "parameters");
+        std::printf("parameters chunk: %s\n", text.c_str());
+        QVERIFY(text.rfind("a cat, (sharp:1.2)\nNegative prompt: blurry\nSteps: 3, Sampler: Euler a, CFG scale: 7.5, "
+                           "Seed: 5, Size: 64x64",
+                           0) == 0);
+        // Only the final file is left in the folder (no temporaries).
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
+    }
+
+    void replayNoiseReproducesGoldenLatents() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        for (const auto& c : gesso::test::findPipelineCases(reference)) {
+            if (c.model != "tiny-sd15" || c.mode() != gesso::pipeline::Mode::Txt2Img ||
+                c.meta.contains("clip_skip"))
+                continue;
+            QTemporaryDir dir;
+            const QString sched = dir.filePath("scheduler.json");
+            QFile f(sched);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray::fromStdString(c.meta.at("scheduler").at("resolved_config").dump()));
+            f.close();
+            const QString latents = dir.filePath("latents.safetensors");
+            auto run = runCli(QStringList{"txt2img"} + tinyArgs(reference) +
+                              QStringList{"--prompt", QString::fromStdString(c.meta.at("prompt")), "--negative",
+                                          QString::fromStdString(c.meta.at("negative_prompt")), "--plain-prompt",
+                                          "--steps", "6", "--cfg", "7.5", "--width", "128", "--height", "96",
+                                          "--sampler", QString::fromStdString(c.meta.at("scheduler_name")),
+                                          "--scheduler-config", sched, "--replay-noise",
+                                          QString::fromStdString(c.tensors.path().string()), "--out-latents", latents,
+                                          "-o", dir.filePath("out.png")});
+            QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+            auto file = gesso::io::SafetensorsFile::open(latents.toStdString());
+            const double err = gesso::test::maxAbsDiff(file.tensor("latents"), c.tensor("final_latents"));
+            QVERIFY(gesso::test::reportCase(c.relative, "gesso-cli --replay-noise final latents", err, 1e-3));
+        }
+    }
+
+    void badInputFailsCleanly_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("size not multiple of 8") << QStringList{"txt2img", "--width", "100"};
+        QTest::newRow("unknown sampler") << QStringList{"txt2img", "--sampler", "heun"};
+        QTest::newRow("missing model") << QStringList{"txt2img", "--model", "/nonexistent/model.safetensors"};
+        QTest::newRow("missing image") << QStringList{"img2img", "--image", "/nonexistent.png"};
+        QTest::newRow("mask of the wrong size") << QStringList{"inpaint", "--image", "@IMG64", "--mask", "@IMG32"};
+    }
+    void badInputFailsCleanly() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        QFETCH(QStringList, args);
+        QTemporaryDir dir;
+        // Small input images for the inpaint case.
+        auto makeImage = [&](int size) {
+            const QString path = dir.filePath(QString("img%1.png").arg(size));
+            gesso::cli::writePng(path.toStdString(), gesso::ImageRgba8::filled(size, size, 255, 255, 255, 255), {});
+            return path;
+        };
+        for (auto& a : args) {
+            if (a == "@IMG64") a = makeImage(64);
+            if (a == "@IMG32") a = makeImage(32);
+        }
+        QStringList full = args.mid(0, 1) + tinyArgs(reference) + args.mid(1) +
+                           QStringList{"--prompt", "x", "--steps", "2", "-o", dir.filePath("out.png")};
+        auto run = runCli(full);
+        std::printf("%s", run.err.toLocal8Bit().constData());
+        QCOMPARE(run.exitCode, 2);
+        QCOMPARE(errorLines(run.err), 1);
+        QVERIFY(!QFile::exists(dir.filePath("out.png")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

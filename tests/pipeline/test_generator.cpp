@@ -1,0 +1,247 @@
+// End-to-end parity (label parity) of the Generator on every golden `<model>/pipe_*` case with the tiny
+// reference models and replayed noise: final latents and decoded image_out (README: <= 1e-3), and per step
+// (real networks through runDenoiseLoop): UNet inputs and step_latents. Plus determinism (same seed twice,
+// 1 vs 2 threads) and cancellation (returns within one step, Generator usable afterwards).
+#include "core/pipeline/denoise_loop.h"
+#include "core/pipeline/generator.h"
+#include "core/pipeline/image_tensor.h"
+#include "core/pipeline/model_bundle.h"
+#include "core/runtime/error.h"
+#include "core/sampling/noise_source.h"
+#include "tests/common/reference.h"
+#include "tests/pipeline/pipeline_case.h"
+
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QtTest>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+using namespace gesso;
+
+namespace {
+
+std::string schedulerName(const test::PipelineCase& c) { return c.meta.at("scheduler_name").get<std::string>(); }
+
+ImageRgba8 toImage(const torch::Tensor& t) { return pipeline::tensorToRgba(t); }
+
+// The request diffusers' call of this case corresponds to (plain prompts, the resolved scheduler config).
+pipeline::GenerationRequest requestFor(const test::PipelineCase& c, const std::filesystem::path& reference,
+                                       const std::filesystem::path& schedulerFile) {
+    pipeline::GenerationRequest r;
+    r.modelPath = (reference / "models" / c.model / "diffusers").string();
+    r.mode = c.mode();
+    r.prompt = c.meta.at("prompt");
+    r.negativePrompt = c.meta.value("negative_prompt", std::string());
+    r.plainPrompt = true;
+    r.sampler = schedulerName(c);
+    {
+        std::ofstream out(schedulerFile);
+        out << c.meta.at("scheduler").at("resolved_config").dump();
+    }
+    r.schedulerConfigPath = schedulerFile.string();
+    r.steps = c.meta.at("steps");
+    r.guidance = c.meta.value("guidance", 7.5);
+    r.width = c.meta.at("width");
+    r.height = c.meta.at("height");
+    r.strength = c.meta.value("strength", 1.0);
+    r.clipSkip = c.meta.contains("clip_skip") ? c.meta["clip_skip"].get<int>() + 1 : 1; // diffusers -> A1111
+    r.maskBlur = 0;
+    r.device = "cpu";
+    r.tokenizerDir = (reference / "tokenizer" / "clip").string();
+    if (c.has("image_in")) r.initImage = toImage(c.tensor("image_in"));
+    if (c.has("mask_in")) r.mask = pipeline::tensorToGray(c.tensor("mask_in"));
+    if (c.meta.contains("original_size")) {
+        r.originalHeight = c.meta["original_size"][0];
+        r.originalWidth = c.meta["original_size"][1];
+    }
+    if (c.meta.contains("target_size")) {
+        r.targetHeight = c.meta["target_size"][0];
+        r.targetWidth = c.meta["target_size"][1];
+    }
+    if (c.meta.contains("crops_coords_top_left")) {
+        r.cropTop = c.meta["crops_coords_top_left"][0];
+        r.cropLeft = c.meta["crops_coords_top_left"][1];
+    }
+    r.replayNoisePath = c.tensors.path().string();
+    return r;
+}
+
+torch::Tensor latentsOf(const pipeline::GeneratedImage& image) {
+    return torch::from_blob(const_cast<float*>(image.latents.data()), image.latentShape, torch::kFloat32).clone();
+}
+
+std::filesystem::path tinyModel(const std::filesystem::path& reference) {
+    return reference / "models" / "tiny-sd15" / "diffusers";
+}
+
+} // namespace
+
+class TestGenerator : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void pipelinesMatchReference() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        auto cases = test::findPipelineCases(reference);
+        QVERIFY2(!cases.empty(), "no golden pipe_* case found");
+        QTemporaryDir dir;
+        pipeline::Generator generator;
+        bool allOk = true;
+        for (const auto& c : cases) {
+            auto request = requestFor(c, reference, std::filesystem::path(dir.path().toStdString()) / "sched.json");
+            std::atomic<bool> cancel{false};
+            auto result = generator.generate(request, {}, cancel);
+            QCOMPARE(result.images.size(), size_t(1));
+            auto refLatents = c.tensor("final_latents");
+            allOk &= test::reportCase(c.relative, "final_latents", test::maxAbsDiff(latentsOf(result.images[0]), refLatents),
+                                      std::max(1e-3, test::componentTolerance(refLatents)));
+            // image_out compared in float before 8-bit rounding: rerun the decode on the latents.
+            auto image = pipeline::rgbToTensor(result.images[0].image);
+            allOk &= test::reportCase(c.relative, "image_out (8-bit output, limit = 1e-3 + half a level)",
+                                      test::maxAbsDiff(image, c.tensor("image_out")), 1e-3 + 0.5 / 255);
+        }
+        QVERIFY(allOk);
+    }
+
+    void perStepParityWithRealNetworks() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        auto cases = test::findPipelineCases(reference);
+        bool allOk = true;
+        c10::InferenceMode guard;
+        for (const auto& c : cases) {
+            auto bundle = pipeline::loadModelBundle(reference / "models" / c.model / "diffusers", torch::kCPU,
+                                                    torch::kFloat32, (reference / "tokenizer" / "clip").string());
+            auto scheduler = c.scheduler();
+            auto setup = c.setup(bundle.vae->config().scalingFactor, bundle.unet->config().inChannels);
+            auto noise = sampling::ReplayNoise::fromFile(c.tensors.path());
+            pipeline::Conditioning cond{c.tensor("encoder_hidden_states"), {}, {}};
+            if (c.has("added_cond.text_embeds")) {
+                cond.textEmbeds = c.tensor("added_cond.text_embeds");
+                cond.timeIds = c.tensor("added_cond.time_ids");
+            }
+            size_t call = 0, step = 0;
+            double errSample = 0, errPred = 0, errSteps = 0, limPred = 0, limSteps = 0;
+            auto unet = [&](const torch::Tensor& sample, const torch::Tensor& t, const pipeline::Conditioning& k) {
+                auto ref = c.tensor(test::indexed("unet", call, ".sample"));
+                errSample = std::max(errSample, test::maxAbsDiff(sample, ref));
+                // Each call is fed the reference input, so errors do not compound across steps here.
+                auto out = bundle.unet->forward(ref, t, k.context, k.textEmbeds, k.timeIds);
+                auto refPred = c.tensor(test::indexed("unet", call++, ".noise_pred"));
+                errPred = std::max(errPred, test::maxAbsDiff(out, refPred));
+                limPred = std::max(limPred, test::componentTolerance(refPred));
+                return out;
+            };
+            auto encode = [&](const torch::Tensor& image) {
+                auto [mean, logvar] = bundle.vae->encode(image);
+                return std::make_pair(mean, torch::exp(0.5 * logvar.clamp(-30.0, 20.0)));
+            };
+            auto onStep = [&](const pipeline::StepInfo& info) {
+                auto ref = c.tensor(test::indexed("step_latents", step++, ""));
+                errSteps = std::max(errSteps, test::maxAbsDiff(info.latents, ref));
+                limSteps = std::max(limSteps, test::componentTolerance(ref));
+            };
+            std::atomic<bool> cancel{false};
+            auto latents = pipeline::runDenoiseLoop(
+                setup, *scheduler, noise, unet, [&](int) -> const pipeline::Conditioning& { return cond; }, encode,
+                onStep, cancel);
+            auto decoded = bundle.vae->decode(latents / setup.scalingFactor);
+            auto image = (decoded / 2 + 0.5).clamp(0, 1);
+            // Step latents accumulate the (tiny) per-call differences: allow the pipeline tolerance.
+            allOk &= test::reportCase(c.relative, "unet.*.sample (real VAE/scheduler)", errSample, 1e-3);
+            allOk &= test::reportCase(c.relative, "unet.*.noise_pred", errPred, limPred);
+            allOk &= test::reportCase(c.relative, "step_latents.*", errSteps, 1e-3);
+            allOk &= test::reportCase(c.relative, "final_latents", test::maxAbsDiff(latents, c.tensor("final_latents")),
+                                      1e-3);
+            allOk &= test::reportCase(c.relative, "image_out (float)", test::maxAbsDiff(image, c.tensor("image_out")),
+                                      1e-3);
+        }
+        QVERIFY(allOk);
+    }
+
+    void sameSeedIsDeterministicAcrossThreadCounts() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        pipeline::GenerationRequest r;
+        r.modelPath = tinyModel(reference).string();
+        r.prompt = "a red house, (blue sky:1.2)";
+        r.negativePrompt = "blurry";
+        r.sampler = "euler_a";
+        r.steps = 4;
+        r.width = 64;
+        r.height = 64;
+        r.seed = 42;
+        r.device = "cpu";
+        r.tokenizerDir = (reference / "tokenizer" / "clip").string();
+        pipeline::Generator generator;
+        std::atomic<bool> cancel{false};
+        const int threads = at::get_num_threads();
+        at::set_num_threads(1);
+        auto a = generator.generate(r, {}, cancel);
+        auto b = generator.generate(r, {}, cancel);
+        at::set_num_threads(2);
+        auto c = generator.generate(r, {}, cancel);
+        at::set_num_threads(threads);
+        QCOMPARE(a.images[0].seed, int64_t(42));
+        QVERIFY(a.images[0].image.pixels == b.images[0].image.pixels);
+        const double threadDiff = test::maxAbsDiff(latentsOf(a.images[0]), latentsOf(c.images[0]));
+        std::printf("seed 42: same-thread max|diff| = %g, 1 vs 2 threads max|diff| = %g\n",
+                    test::maxAbsDiff(latentsOf(a.images[0]), latentsOf(b.images[0])), threadDiff);
+        QCOMPARE(test::maxAbsDiff(latentsOf(a.images[0]), latentsOf(b.images[0])), 0.0);
+        QVERIFY(threadDiff <= 1e-5);
+        r.seed = 43;
+        auto d = generator.generate(r, {}, cancel);
+        QVERIFY(a.images[0].image.pixels != d.images[0].image.pixels);
+        QVERIFY(a.images[0].parameters.find("Seed: 42") != std::string::npos);
+    }
+
+    void cancelReturnsWithinOneStepAndGeneratorStaysUsable() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        pipeline::GenerationRequest r;
+        r.modelPath = tinyModel(reference).string();
+        r.prompt = "a lighthouse";
+        r.sampler = "dpmpp_2m";
+        r.steps = 12;
+        r.width = 128;
+        r.height = 128;
+        r.seed = 7;
+        r.device = "cpu";
+        r.tokenizerDir = (reference / "tokenizer" / "clip").string();
+        pipeline::Generator generator;
+        std::atomic<bool> cancel{false};
+        std::vector<double> stepTimes;
+        auto full = generator.generate(r, [&](const pipeline::Progress& p) { stepTimes.push_back(p.elapsedSeconds); },
+                                       cancel);
+        QCOMPARE(int(stepTimes.size()), 12);
+        const double stepSeconds = stepTimes.back() / 12;
+        const int cancelAfter = 3;
+        std::chrono::steady_clock::time_point cancelledAt;
+        int lastStep = 0;
+        bool threw = false;
+        try {
+            generator.generate(r,
+                               [&](const pipeline::Progress& p) {
+                                   lastStep = p.step;
+                                   if (p.step == cancelAfter) {
+                                       cancel = true;
+                                       cancelledAt = std::chrono::steady_clock::now();
+                                   }
+                               },
+                               cancel);
+        } catch (const Cancelled&) {
+            threw = true;
+        }
+        const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - cancelledAt).count();
+        std::printf("cancel after step %d: returned after %.4fs (one step = %.4fs), last step %d\n", cancelAfter, waited,
+                    stepSeconds, lastStep);
+        QVERIFY(threw);
+        QCOMPARE(lastStep, cancelAfter);
+        QVERIFY(waited <= stepSeconds + 0.5);
+        cancel = false;
+        auto again = generator.generate(r, {}, cancel);
+        QVERIFY(again.images[0].image.pixels == full.images[0].image.pixels);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGenerator)
+#include "test_generator.moc"
