@@ -1,5 +1,6 @@
 #include "core/text/conditioner.h"
 
+#include "core/io/model_loader.h"
 #include "core/runtime/error.h"
 #include "core/text/diffusers_text_encoders.h"
 #include "core/text/prompt_chunks.h"
@@ -73,7 +74,12 @@ TextConditioner TextConditioner::load(const model::Checkpoint& checkpoint, const
 TextConditioner TextConditioner::loadPath(const std::filesystem::path& model, const TokenizerSearch& search,
                                           torch::Device device, torch::ScalarType dtype) {
     if (isDiffusersFolder(model)) return load(loadDiffusersTextEncoders(model), search, device, dtype);
-    throw Error("'" + model.string() + "' is not a diffusers model folder (with model_index.json)");
+    // A single checkpoint file: the model loader converts every component; only the text encoders are kept.
+    io::LoadOptions options;
+    auto checkpoint = io::loadCheckpoint(model, options);
+    checkpoint.unet.clear();
+    checkpoint.vae.clear();
+    return load(checkpoint, search, device, dtype);
 }
 
 model::ModelFamily TextConditioner::family() const { return m_state->family; }

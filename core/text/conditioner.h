@@ -71,7 +71,8 @@ public:
     // (tokenizer_location.h). Throws gesso::Error (missing weights, missing vocabulary, ...).
     static TextConditioner load(const model::Checkpoint& checkpoint, const TokenizerSearch& search = {},
                                 torch::Device device = torch::kCPU, torch::ScalarType dtype = torch::kFloat);
-    // A diffusers pipeline folder (text encoders and tokenizers only are read).
+    // A diffusers pipeline folder (text encoders and tokenizers only are read), or a single checkpoint file
+    // (io::loadCheckpoint; the CLIP vocabulary then comes from `search`).
     static TextConditioner loadPath(const std::filesystem::path& model, const TokenizerSearch& search = {},
                                     torch::Device device = torch::kCPU, torch::ScalarType dtype = torch::kFloat);
 

@@ -138,6 +138,41 @@ private Q_SLOTS:
         QVERIFY(ok);
     }
 
+    // A single-file checkpoint (through io::loadCheckpoint) conditions exactly like its diffusers folder.
+    void singleFileMatchesFolder() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        text::TokenizerSearch search;
+        search.explicitDir = reference / "tokenizer" / "clip";
+        int found = 0;
+        bool ok = true;
+        for (const auto& entry : std::filesystem::directory_iterator(reference / "models")) {
+            const auto name = entry.path().filename().string();
+            const auto file = entry.path() / (name + ".safetensors");
+            const auto folder = entry.path() / "diffusers";
+            if (!std::filesystem::exists(file) || !text::isDiffusersFolder(folder)) continue;
+            ++found;
+            const auto single = text::TextConditioner::loadPath(file, search);
+            const auto diffusers = text::TextConditioner::loadPath(folder);
+            QCOMPARE(single.family(), diffusers.family());
+            for (const bool plain : {true, false}) {
+                for (const int skip : {1, 2}) {
+                    const text::EncodeOptions options{plain, skip};
+                    const std::string prompt = "a (lighthouse:1.2) on a cliff, BREAK storm";
+                    const auto a = single.encode(prompt, options);
+                    const auto b = diffusers.encode(prompt, options);
+                    const std::string what = std::string(plain ? "plain" : "syntax") + " clip skip " +
+                                             std::to_string(skip) + " context";
+                    ok &= compare("models/" + name + "/" + name + ".safetensors vs diffusers", what, a.context, b.context);
+                    if (b.pooled.defined())
+                        ok &= compare("models/" + name + "/" + name + ".safetensors vs diffusers", what + " pooled",
+                                      a.pooled, b.pooled);
+                }
+            }
+        }
+        QVERIFY2(found > 0, "no models/<m>/<m>.safetensors single files found");
+        QVERIFY(ok);
+    }
+
     void familiesAndShapes() {
         GESSO_REQUIRE_REFERENCE(reference);
         for (const auto& entry : std::filesystem::directory_iterator(reference / "models")) {
