@@ -26,7 +26,8 @@ inline uint8_t blend(int a, int b, int alpha) {
 uint8_t opacityToByte(double opacity) {
     if (!(opacity > 0.0)) return 0;
     if (opacity >= 1.0) return 255;
-    return static_cast<uint8_t>(std::lround(opacity * 255.0));
+    // Krita's OpenRaster loader: setOpacity(int(opacity * 255)), a truncation (0.5 -> 127, 0.7 -> 178).
+    return static_cast<uint8_t>(static_cast<int>(opacity * 255.0));
 }
 
 void compositeOver(ImageRgba8& dst, const ImageRgba8& src, int x, int y, uint8_t opacity) {

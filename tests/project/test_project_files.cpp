@@ -172,9 +172,9 @@ void TestProjectFiles::compositesLikeKrita() {
     image.layers.push_back({"half", true, 0.5, -3, 0, "svg:src-over", ImageRgba8::filled(4, 1, 0, 255, 0, 255), ""});
     image.layers.push_back({"white", true, 1.0, 0, 0, "svg:src-over", ImageRgba8::filled(3, 1, 255, 255, 255, 255), ""});
     const ImageRgba8 flat = flatten(image);
-    // x=0: white, then green at opacity 128: blend(0,255,128) = 127 (Krita's UINT8_BLEND rounding).
+    // x=0: white, then green at opacity 0.5 -> 127: blend(0,255,127) = 128 (Krita's UINT8_BLEND rounding).
     const uint8_t* p0 = flat.pixel(0, 0);
-    QCOMPARE((std::vector<int>{p0[0], p0[1], p0[2], p0[3]}), (std::vector<int>{127, 255, 127, 255}));
+    QCOMPARE((std::vector<int>{p0[0], p0[1], p0[2], p0[3]}), (std::vector<int>{128, 255, 128, 255}));
     // x=1: white only (the green layer at x=-3 covers x<1).
     const uint8_t* p1 = flat.pixel(1, 0);
     QCOMPARE((std::vector<int>{p1[0], p1[1], p1[2], p1[3]}), (std::vector<int>{255, 255, 255, 255}));
@@ -184,6 +184,11 @@ void TestProjectFiles::compositesLikeKrita() {
     // x=3: transparent, then red alpha 128: alpha 128, colour copied.
     const uint8_t* p3 = flat.pixel(3, 0);
     QCOMPARE((std::vector<int>{p3[0], p3[1], p3[2], p3[3]}), (std::vector<int>{255, 0, 0, 128}));
+    // Opacity bytes as Krita loads them from stack.xml: truncated.
+    QCOMPARE(int(opacityToByte(0.5)), 127);
+    QCOMPARE(int(opacityToByte(0.7)), 178);
+    QCOMPARE(int(opacityToByte(0.2)), 51);
+    QCOMPARE(int(opacityToByte(0.502)), 128);
     // Semi-transparent over semi-transparent: alpha 128 + 255-128 * 128/255 -> 192, blend = 128/192 -> 170.
     ImageRgba8 dst = ImageRgba8::filled(1, 1, 0, 0, 255, 128);
     compositeOver(dst, ImageRgba8::filled(1, 1, 255, 0, 0, 128), 0, 0, 255);

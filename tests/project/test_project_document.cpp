@@ -1,0 +1,92 @@
+// document::Document -> project file -> document::Document keeps layers, mask, region, settings and history.
+#include "project_test_util.h"
+
+#include "core/document/document.h"
+#include "core/project/document_mapping.h"
+#include "core/project/project_file.h"
+
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QtTest>
+
+using namespace gesso;
+using namespace gesso::project;
+
+class TestProjectDocument : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void documentSurvivesSaveAndLoad();
+};
+
+void TestProjectDocument::documentSurvivesSaveAndLoad() {
+    document::Document doc(96, 64);
+    document::Layer top = doc.makeLayer("generated");
+    top.pixels = test::noiseImage(40, 30, 3);
+    top.offsetX = 12;
+    top.offsetY = -4;
+    top.opacity = 0.75;
+    const document::LayerId topId = top.id;
+    doc.insertLayer(doc.layerCount(), top);
+    document::Layer hidden = doc.makeLayer("hidden");
+    hidden.visible = false;
+    hidden.locked = true;
+    const document::LayerId hiddenId = hidden.id;
+    doc.insertLayer(1, hidden);
+    doc.setActiveLayer(hiddenId);
+    for (size_t i = 0; i < doc.mask().pixels.size(); i += 7) doc.mask().pixels[i] = 255;
+    doc.setRegion({4, 8, 64, 48});
+    pipeline::GenerationRequest settings;
+    settings.prompt = "a lighthouse";
+    settings.negativePrompt = "fog";
+    settings.steps = 12;
+    settings.seed = 99;
+    doc.setSettings(settings);
+    document::GenerationRecord record;
+    record.request = settings;
+    record.seeds = {99, 100};
+    record.modelName = "tiny";
+    record.parameters = "a lighthouse\nSteps: 12, Sampler: Euler a, Seed: 99";
+    record.region = {4, 8, 64, 48};
+    record.resultLayerIds = {topId};
+    doc.appendHistory(record);
+
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("doc.ora").toStdString();
+    saveProject(path, projectFromDocument(doc));
+    const Project loaded = loadProject(path);
+    QCOMPARE(loaded.layers.front().name, std::string("generated")); // top first in the file
+    const auto back = documentFromProject(loaded);
+
+    QCOMPARE(back->width(), 96);
+    QCOMPARE(back->layerCount(), doc.layerCount());
+    for (int i = 0; i < doc.layerCount(); ++i) {
+        const auto& a = doc.layers()[i];
+        const auto& b = back->layers()[i];
+        QCOMPARE(b.id, a.id);
+        QCOMPARE(b.name, a.name);
+        QCOMPARE(b.visible, a.visible);
+        QCOMPARE(b.locked, a.locked);
+        QCOMPARE(b.opacity, a.opacity);
+        QCOMPARE(b.offsetX, a.offsetX);
+        QCOMPARE(b.offsetY, a.offsetY);
+        QVERIFY(b.pixels.pixels == a.pixels.pixels);
+    }
+    QCOMPARE(back->activeLayer(), hiddenId);
+    QVERIFY(back->mask().pixels == doc.mask().pixels);
+    QVERIFY(back->region() == doc.region());
+    QVERIFY(requestToJson(back->settings()) == requestToJson(doc.settings()));
+    QCOMPARE(back->history().size(), size_t(1));
+    const auto& h = back->history().front();
+    QCOMPARE(h.id, doc.history().front().id);
+    QCOMPARE(h.seeds, record.seeds);
+    QCOMPARE(h.modelName, record.modelName);
+    QCOMPARE(h.parameters, record.parameters);
+    QVERIFY(h.region == record.region);
+    QCOMPARE(h.resultLayerIds, record.resultLayerIds);
+    QVERIFY(requestToJson(h.request) == requestToJson(doc.history().front().request));
+    // New layers get ids that do not collide with loaded ones.
+    QVERIFY(back->newLayerId() > topId);
+    qInfo("document round trip: %d layers, mask, region, settings and 1 history entry identical", back->layerCount());
+}
+
+QTEST_GUILESS_MAIN(TestProjectDocument)
+#include "test_project_document.moc"
