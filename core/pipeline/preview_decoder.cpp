@@ -48,7 +48,8 @@ std::optional<std::string> PreviewDecoder::configure(const std::string& taesdDir
 torch::Tensor PreviewDecoder::decode(const torch::Tensor& latents) const {
     if (m_decoder.is_empty()) return linearLatentPreview(latents, m_family);
     auto x = latents.slice(0, 0, 1).to(torch::kFloat32);
-    return m_decoder->forward(x).clamp(0, 1).to(torch::kCPU);
+    model::TaesdDecoder decoder = m_decoder; // holder copy: forward() is non-const
+    return decoder->forward(x).clamp(0, 1).to(torch::kCPU);
 }
 
 } // namespace gesso::pipeline

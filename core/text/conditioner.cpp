@@ -271,6 +271,9 @@ PromptConditioning TextConditioner::encodePrompts(const std::string& positive, c
         auto it = cache.find(key);
         if (it != cache.end()) return it->second;
         EncodeOptions o = options;
+        // The reference pipelines (diffusers 0.27) apply clip_skip to the positive prompt only; plain mode
+        // reproduces them, prompt-syntax mode follows A1111 (both prompts).
+        if (options.plainPrompt && isNegative) o.clipSkip = 1;
         Conditioning c;
         if (options.plainPrompt) {
             c = isNegative ? encodeNegative(text, o) : encode(text, o);
