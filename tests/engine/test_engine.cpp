@@ -34,7 +34,13 @@ BackendSet fakeBackend(int stepMs, std::atomic<int>* stepsRun = nullptr) {
         }
         pipeline::GenerationResult result;
         for (int i = 0; i < request.batch; ++i)
-            result.images.push_back({ImageRgba8::filled(request.width, request.height, 1, 2, 3, 255), 1000 + i, "p"});
+        {
+            pipeline::GeneratedImage image;
+            image.image = ImageRgba8::filled(request.width, request.height, 1, 2, 3, 255);
+            image.seed = 1000 + i;
+            image.parameters = "p";
+            result.images.push_back(image);
+        }
         return result;
     };
     set.load = [](const std::string& path, const std::function<void(double, const std::string&)>& progress,

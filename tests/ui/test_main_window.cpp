@@ -45,7 +45,13 @@ engine::BackendSet fakeBackend(int stepMs, std::atomic<int>* stepsRun = nullptr)
         }
         pipeline::GenerationResult result;
         for (int i = 0; i < r.batch; ++i)
-            result.images.push_back({ImageRgba8::filled(r.width, r.height, 0, uint8_t(100 + i), 0, 255), 7 + i, "params"});
+        {
+            pipeline::GeneratedImage image;
+            image.image = ImageRgba8::filled(r.width, r.height, 0, uint8_t(100 + i), 0, 255);
+            image.seed = 7 + i;
+            image.parameters = "params";
+            result.images.push_back(image);
+        }
         return result;
     };
     return set;
