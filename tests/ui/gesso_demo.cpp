@@ -69,7 +69,10 @@ int main(int argc, char** argv) {
                     p.preview = preview;
                     progress(p);
                 }
-                result.images.push_back({image, 1234 + b, ""});
+                pipeline::GeneratedImage generated;
+                generated.image = image;
+                generated.seed = 1234 + b;
+                result.images.push_back(std::move(generated));
             }
             return result;
         };
