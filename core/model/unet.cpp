@@ -146,7 +146,6 @@ torch::Tensor UnetImpl::forwardWithActivations(const torch::Tensor& sampleIn, co
         throw Error("UNet text conditioning must be [B, tokens, " + std::to_string(c.crossAttentionDim) + "]");
     const auto dev = device();
     const auto type = dtype();
-    const auto opts = torch::TensorOptions().device(dev).dtype(type);
     const int64_t batch = sampleIn.size(0);
     auto record = [&](const std::string& key, const torch::Tensor& t) {
         if (act) (*act)[key] = t.to(torch::kFloat32).to(torch::kCPU);

@@ -65,10 +65,14 @@ VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& c, const torch::TensorOptions& o
     convOut = register_module("conv_out", Conv2d(ch.back(), 2 * c.latentChannels, 3, 1, 1, true, o));
 }
 
-torch::Tensor VaeEncoderImpl::forward(const torch::Tensor& image, std::map<std::string, torch::Tensor>* act) {
+torch::Tensor VaeEncoderImpl::forward(const torch::Tensor& image, std::map<std::string, torch::Tensor>* act,
+                                      const VaeInterrupt& interrupt) {
     auto x = convIn(image);
     for (size_t i = 0; i < resnets.size(); ++i) {
-        for (auto& r : resnets[i]) x = r(x);
+        for (auto& r : resnets[i]) {
+            if (interrupt) interrupt();
+            x = r(x);
+        }
         if (i < downsamplers.size()) x = downsamplers[i](x);
         record(act, "encoder.down_blocks." + std::to_string(i), x);
     }
@@ -100,13 +104,17 @@ VaeDecoderImpl::VaeDecoderImpl(const VaeConfig& c, const torch::TensorOptions& o
     convOut = register_module("conv_out", Conv2d(ch.back(), c.outChannels, 3, 1, 1, true, o));
 }
 
-torch::Tensor VaeDecoderImpl::forward(const torch::Tensor& latent, std::map<std::string, torch::Tensor>* act) {
+torch::Tensor VaeDecoderImpl::forward(const torch::Tensor& latent, std::map<std::string, torch::Tensor>* act,
+                                      const VaeInterrupt& interrupt) {
     auto x = convIn(latent);
     record(act, "decoder.conv_in", x);
     x = mid(x);
     record(act, "decoder.mid_block", x);
     for (size_t i = 0; i < resnets.size(); ++i) {
-        for (auto& r : resnets[i]) x = r(x);
+        for (auto& r : resnets[i]) {
+            if (interrupt) interrupt();
+            x = r(x);
+        }
         if (i < upsamplers.size()) x = upsamplers[i](x);
         record(act, "decoder.up_blocks." + std::to_string(i), x);
     }
@@ -131,18 +139,20 @@ torch::Device VaeImpl::device() const { return quantConv->weight.device(); }
 torch::ScalarType VaeImpl::dtype() const { return quantConv->weight.scalar_type(); }
 
 std::pair<torch::Tensor, torch::Tensor> VaeImpl::encode(const torch::Tensor& image,
-                                                        std::map<std::string, torch::Tensor>* act) {
+                                                        std::map<std::string, torch::Tensor>* act,
+                                                        const VaeInterrupt& interrupt) {
     if (image.dim() != 4 || image.size(1) != m_config.inChannels)
         throw Error("VAE encoder input must be [B, " + std::to_string(m_config.inChannels) + ", H, W]");
-    auto moments = quantConv(encoder(image.to(device(), dtype()), act)).to(torch::kFloat32);
+    auto moments = quantConv(encoder(image.to(device(), dtype()), act, interrupt)).to(torch::kFloat32);
     auto parts = moments.chunk(2, 1);
     return {parts[0].contiguous(), parts[1].clamp(-30.0, 20.0).contiguous()};
 }
 
-torch::Tensor VaeImpl::decode(const torch::Tensor& latent, std::map<std::string, torch::Tensor>* act) {
+torch::Tensor VaeImpl::decode(const torch::Tensor& latent, std::map<std::string, torch::Tensor>* act,
+                              const VaeInterrupt& interrupt) {
     if (latent.dim() != 4 || latent.size(1) != m_config.latentChannels)
         throw Error("VAE decoder input must be [B, " + std::to_string(m_config.latentChannels) + ", h, w]");
-    return decoder(postQuantConv(latent.to(device(), dtype())), act).to(torch::kFloat32);
+    return decoder(postQuantConv(latent.to(device(), dtype())), act, interrupt).to(torch::kFloat32);
 }
 
 Vae makeVae(const VaeConfig& config, const TensorMap& weights, torch::Device device, torch::ScalarType dtype) {

@@ -84,20 +84,22 @@ void checkTiling(int64_t tile, int64_t overlap) {
 
 } // namespace
 
-torch::Tensor VaeImpl::decodeTiled(const torch::Tensor& latent, int64_t tile, int64_t overlap) {
+torch::Tensor VaeImpl::decodeTiled(const torch::Tensor& latent, int64_t tile, int64_t overlap,
+                                   const VaeInterrupt& interrupt) {
     checkTiling(tile, overlap);
-    auto outs = runTiled(latent, 1, 8, tile, overlap,
-                         [&](const torch::Tensor& t) { return std::vector<torch::Tensor>{decode(t)}; });
+    auto outs = runTiled(latent, 1, 8, tile, overlap, [&](const torch::Tensor& t) {
+        return std::vector<torch::Tensor>{decode(t, nullptr, interrupt)};
+    });
     return outs[0].to(device());
 }
 
 std::pair<torch::Tensor, torch::Tensor> VaeImpl::encodeTiled(const torch::Tensor& image, int64_t tile,
-                                                             int64_t overlap) {
+                                                             int64_t overlap, const VaeInterrupt& interrupt) {
     checkTiling(tile, overlap);
     if (image.size(2) % 8 != 0 || image.size(3) % 8 != 0)
         throw Error("VAE tiled encode: image width and height must be multiples of 8");
     auto outs = runTiled(image, 8, 1, tile, overlap, [&](const torch::Tensor& t) {
-        auto [mean, logvar] = encode(t);
+        auto [mean, logvar] = encode(t, nullptr, interrupt);
         return std::vector<torch::Tensor>{mean, logvar};
     });
     return {outs[0].to(device()), outs[1].to(device())};

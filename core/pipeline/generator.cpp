@@ -1,11 +1,11 @@
 #include "core/pipeline/generator.h"
 
-#include "core/pipeline/a1111_parameters.h"
 #include "core/pipeline/denoise_loop.h"
 #include "core/pipeline/image_tensor.h"
 #include "core/pipeline/mask_ops.h"
 #include "core/pipeline/model_bundle.h"
 #include "core/pipeline/preview_decoder.h"
+#include "core/project/a1111_parameters.h"
 #include "core/runtime/device.h"
 #include "core/runtime/error.h"
 #include "core/sampling/noise_source.h"
@@ -30,6 +30,15 @@ torch::ScalarType parseDtype(const std::string& dtype) {
     if (dtype == "fp16" || dtype == "float16") return torch::kFloat16;
     if (dtype == "bf16" || dtype == "bfloat16") return torch::kBFloat16;
     throw Error("unknown dtype '" + dtype + "' (fp32, fp16 or bf16)");
+}
+
+// Above this latent area (1280x1280 pixels) the VAE runs in overlapping tiles: a single pass would hold the
+// mid-block attention's (h*w)^2 scores and full-resolution activations at once, more than most machines have.
+constexpr int64_t kTiledVaeLatentArea = 160 * 160;
+constexpr int64_t kVaeTileLatentSize = 128, kVaeTileOverlap = 32;
+
+bool needsTiledVae(int64_t latentHeight, int64_t latentWidth) {
+    return latentHeight * latentWidth > kTiledVaeLatentArea;
 }
 
 bool isXl(model::ModelFamily f) { return f == model::ModelFamily::Sdxl || f == model::ModelFamily::SdxlRefiner; }
@@ -137,7 +146,7 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
         for (auto& image : innerResult.images) {
             auto patch = resizeImage(rgbToTensor(image.image), region.width, region.height);
             image.image = tensorToRgba(pasteBlended(fullImage, patch, alpha, region));
-            image.parameters = formatA1111Parameters(request, image.seed, m.source.filename().string());
+            image.parameters = project::formatA1111Parameters(request, image.seed, m.source.filename().string(), {});
         }
         innerResult.loadSeconds += result.loadSeconds;
         innerResult.totalSeconds = secondsSince(started);
@@ -228,10 +237,16 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
     if (seed < 0) seed = static_cast<int64_t>(std::random_device{}() & 0xffffffffu);
 
     const auto vaeDtype = m.vae->dtype();
+    const model::VaeInterrupt vaeInterrupt = [&cancel] {
+        if (cancel) throw Cancelled();
+    };
     auto encode = [&](const torch::Tensor& image) {
         if (cancel) throw Cancelled();
         const auto t0 = Clock::now();
-        auto [mean, logvar] = m.vae->encode(image.to(vaeDtype));
+        auto [mean, logvar] = needsTiledVae(image.size(2) / 8, image.size(3) / 8)
+                                  ? m.vae->encodeTiled(image.to(vaeDtype), kVaeTileLatentSize, kVaeTileOverlap,
+                                                       vaeInterrupt)
+                                  : m.vae->encode(image.to(vaeDtype), nullptr, vaeInterrupt);
         auto std = torch::exp(0.5 * logvar.to(torch::kFloat32).clamp(-30.0, 20.0));
         result.vaeEncodeSeconds += secondsSince(t0);
         if (cancel) throw Cancelled();
@@ -270,7 +285,11 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
                                       encode, onStep, cancel);
         if (cancel) throw Cancelled();
         const auto tDecode = Clock::now();
-        auto decoded = m.vae->decode((latents / setup.scalingFactor).to(vaeDtype)).to(torch::kFloat32);
+        const auto unscaled = (latents / setup.scalingFactor).to(vaeDtype);
+        auto decoded = needsTiledVae(unscaled.size(2), unscaled.size(3))
+                           ? m.vae->decodeTiled(unscaled, kVaeTileLatentSize, kVaeTileOverlap, vaeInterrupt)
+                           : m.vae->decode(unscaled, nullptr, vaeInterrupt);
+        decoded = decoded.to(torch::kFloat32);
         auto image = (decoded / 2 + 0.5).clamp(0, 1);
         result.vaeDecodeSeconds += secondsSince(tDecode);
         if (cancel) throw Cancelled();
@@ -281,7 +300,7 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
         auto cpuLatents = latents.to(torch::kCPU, torch::kFloat32).contiguous();
         out.latents.assign(cpuLatents.data_ptr<float>(), cpuLatents.data_ptr<float>() + cpuLatents.numel());
         out.latentShape = cpuLatents.sizes().vec();
-        out.parameters = formatA1111Parameters(request, out.seed, m.source.filename().string());
+        out.parameters = project::formatA1111Parameters(request, out.seed, m.source.filename().string(), {});
         result.images.push_back(std::move(out));
     }
     result.totalSeconds = secondsSince(started);

@@ -143,8 +143,24 @@ std::string formatA1111Parameters(const pipeline::GenerationRequest& request, in
     if (request.mode != pipeline::Mode::Txt2Img)
         fields.emplace_back("Denoising strength", formatNumber(request.strength));
     if (request.clipSkip > 1) fields.emplace_back("Clip skip", std::to_string(request.clipSkip));
-    if (request.mode == pipeline::Mode::Inpaint) fields.emplace_back("Mask blur", formatNumber(request.maskBlur));
+    if (request.mode == pipeline::Mode::Inpaint) {
+        fields.emplace_back("Mask blur", formatNumber(request.maskBlur));
+        if (request.inpaintOnlyMasked) {
+            fields.emplace_back("Inpaint area", "Only masked");
+            fields.emplace_back("Masked area padding", std::to_string(request.onlyMaskedPadding));
+        }
+    }
     if (request.guidanceRescale > 0.0) fields.emplace_back("CFG rescale", formatNumber(request.guidanceRescale));
+    if (request.eta > 0.0) fields.emplace_back("Eta DDIM", formatNumber(request.eta));
+    // Not A1111 keys (A1111 has no equivalent); kept so that the picture can be reproduced exactly.
+    if (!request.timestepSpacing.empty()) fields.emplace_back("Timestep spacing", request.timestepSpacing);
+    if (request.originalWidth > 0 || request.targetWidth > 0) {
+        const auto size = [&](int w, int h) {
+            return std::to_string(w > 0 ? w : request.width) + "x" + std::to_string(h > 0 ? h : request.height);
+        };
+        fields.emplace_back("Original size", size(request.originalWidth, request.originalHeight));
+        fields.emplace_back("Target size", size(request.targetWidth, request.targetHeight));
+    }
     fields.emplace_back("Version", std::string("Gesso ") + GESSO_VERSION_STRING);
     text += "\n";
     for (size_t i = 0; i < fields.size(); ++i)
@@ -256,6 +272,22 @@ pipeline::GenerationRequest A1111Parameters::applyTo(pipeline::GenerationRequest
                          : (denoisingStrength ? pipeline::Mode::Img2Img : pipeline::Mode::Txt2Img);
     if (const auto* rescale = field("CFG rescale"))
         if (auto n = parseReal(*rescale)) base.guidanceRescale = *n;
+    if (const auto* area = field("Inpaint area")) base.inpaintOnlyMasked = *area == "Only masked";
+    if (const auto* padding = field("Masked area padding"))
+        if (auto n = parseInteger<int>(*padding)) base.onlyMaskedPadding = *n;
+    if (const auto* eta = field("Eta DDIM"))
+        if (auto n = parseReal(*eta)) base.eta = *n;
+    if (const auto* spacing = field("Timestep spacing")) base.timestepSpacing = *spacing;
+    const auto readSize = [this](const char* key, int& w, int& h) {
+        const auto* value = field(key);
+        if (!value) return;
+        const auto x = value->find('x');
+        if (x == std::string::npos) return;
+        auto pw = parseInteger<int>(value->substr(0, x)), ph = parseInteger<int>(value->substr(x + 1));
+        if (pw && ph) w = *pw, h = *ph;
+    };
+    readSize("Original size", base.originalWidth, base.originalHeight);
+    readSize("Target size", base.targetWidth, base.targetHeight);
     return base;
 }
 

@@ -160,6 +160,31 @@ private Q_SLOTS:
         // Untiled when one tile covers everything.
         QVERIFY((vae->decodeTiled(latent, 64, 16) - whole).abs().max().item<double>() < 1e-5);
     }
+
+    // A long decode or encode can be abandoned between blocks (and tiles); the VAE stays usable afterwards.
+    void vaeWorkIsInterruptible() {
+        c10::InferenceMode guard;
+        gesso::model::Vae vae(tinyVaeConfig());
+        gesso::model::randomizeWeights(*vae, 3);
+        auto latent = torch::randn({1, 4, 16, 16});
+        auto before = vae->decode(latent);
+        for (int stopAt : {1, 3}) {
+            int calls = 0;
+            const gesso::model::VaeInterrupt interrupt = [&] {
+                if (++calls == stopAt) throw gesso::Cancelled();
+            };
+            QVERIFY_THROWS_EXCEPTION(gesso::Cancelled, vae->decode(latent, nullptr, interrupt));
+            QCOMPARE(calls, stopAt);
+            calls = 0;
+            QVERIFY_THROWS_EXCEPTION(gesso::Cancelled, vae->decodeTiled(latent, 8, 2, interrupt));
+            calls = 0;
+            QVERIFY_THROWS_EXCEPTION(gesso::Cancelled, vae->encode(torch::rand({1, 3, 64, 64}) * 2 - 1, nullptr, interrupt));
+        }
+        int calls = 0;
+        auto after = vae->decode(latent, nullptr, [&] { ++calls; });
+        QVERIFY(calls > 3); // checked more than once per decode, so it is honoured within a fraction of it
+        QCOMPARE((after - before).abs().max().item<double>(), 0.0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestNetworks)

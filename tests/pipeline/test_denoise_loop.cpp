@@ -2,7 +2,7 @@
 // stand-ins that return the recorded UNet outputs and VAE moments, while checking every UNet input (the CFG
 // batch after scale_model_input, 9-channel concat), every timestep and every VAE input against the recording.
 // Isolates CFG, img2img start, both inpainting kinds, draw order and the schedulers from the networks.
-#include "core/pipeline/a1111_parameters.h"
+#include "core/project/a1111_parameters.h"
 #include "core/pipeline/denoise_loop.h"
 #include "core/pipeline/guidance.h"
 #include "core/pipeline/latent_preview.h"
@@ -118,11 +118,27 @@ private Q_SLOTS:
         r.width = 512;
         r.height = 768;
         r.clipSkip = 2;
-        auto text = pipeline::formatA1111Parameters(r, 1234, "model.safetensors");
+        r.mode = pipeline::Mode::Inpaint;
+        r.strength = 0.75;
+        r.inpaintOnlyMasked = true;
+        r.onlyMaskedPadding = 48;
+        r.timestepSpacing = "trailing";
+        auto text = project::formatA1111Parameters(r, 1234, "model.safetensors", {});
         QCOMPARE(QString::fromStdString(text.substr(0, text.find(", Model"))),
                  QString("a cat\nNegative prompt: ugly\nSteps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1234, "
                          "Size: 512x768"));
         QVERIFY(text.find("Clip skip: 2") != std::string::npos);
+        QVERIFY(text.find("Inpaint area: Only masked, Masked area padding: 48") != std::string::npos);
+        QVERIFY(text.find("Timestep spacing: trailing") != std::string::npos);
+        // What is written reads back into the same settings.
+        auto back = project::parseA1111Parameters(text).applyTo({});
+        QCOMPARE(back.sampler, r.sampler);
+        QCOMPARE(back.clipSkip, 2);
+        QCOMPARE(back.strength, 0.75);
+        QCOMPARE(back.seed, int64_t(1234));
+        QVERIFY(back.inpaintOnlyMasked);
+        QCOMPARE(back.onlyMaskedPadding, 48);
+        QCOMPARE(back.timestepSpacing, std::string("trailing"));
     }
 
     void linearPreviewIsAnImage() {
