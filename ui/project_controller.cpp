@@ -15,6 +15,7 @@
 #include <QtCore/QMimeData>
 #include <QtCore/QSettings>
 #include <QtCore/QStandardPaths>
+#include <QtCore/QThreadPool>
 #include <QtCore/QTimer>
 #include <QtGui/QAction>
 #include <QtWidgets/QMenu>
@@ -48,9 +49,13 @@ ProjectController::ProjectController(MainWindow* window, const QString& recovery
     m_autosaveTimer = new QTimer(this);
     m_autosaveTimer->setInterval(project::kDefaultAutosaveIntervalSeconds * 1000);
     connect(m_autosaveTimer, &QTimer::timeout, this, [this] { autosaveNow(); });
+    m_io = new QThreadPool(this);
+    m_io->setMaxThreadCount(1);
 }
 
-ProjectController::~ProjectController() = default;
+ProjectController::~ProjectController() { waitForBackgroundWrites(); }
+
+void ProjectController::waitForBackgroundWrites() { m_io->waitForDone(); }
 
 void ProjectController::addFileActions(QMenu* file) {
     QAction* open = file->addAction(tr("&Open..."), QKeySequence::Open, this, [this] {
@@ -104,7 +109,7 @@ void ProjectController::refreshTitle() {
 
 void ProjectController::documentReplaced() {
     // Whatever the previous document's recovery file held was saved or deliberately dropped by now.
-    if (m_haveRecoveryFile) m_recovery.discard(m_sessionId);
+    if (m_haveRecoveryFile) discardRecovery(m_sessionId);
     m_haveRecoveryFile = false;
     m_path.clear();
     m_untitledName.clear();
@@ -128,7 +133,7 @@ void ProjectController::markClean() {
     document->undoStack().setClean();
     m_savedHistorySize = document->history().size();
     m_restoredUnsaved = false;
-    m_recovery.discard(m_sessionId);
+    discardRecovery(m_sessionId);
     m_haveRecoveryFile = false;
     m_autosavedSerial = m_changeSerial;
     refreshTitle();
@@ -293,27 +298,52 @@ QString ProjectController::recoveryFilePath() const {
 
 void ProjectController::setAutosaveInterval(int milliseconds) { m_autosaveTimer->setInterval(milliseconds); }
 
-bool ProjectController::autosaveNow() {
+bool ProjectController::autosaveNow() { return autosave({}); }
+
+bool ProjectController::autosave(const std::string& thenDiscardSession) {
     document::Document* document = m_window->document();
     if (!document || !isModified() || m_autosavedSerial == m_changeSerial) return false;
+    std::shared_ptr<project::Project> copy;
     try {
-        m_recovery.autosave(project::projectFromDocument(*document), m_sessionId, m_path.toStdString());
+        copy = std::make_shared<project::Project>(project::projectFromDocument(*document));
     } catch (const std::exception& e) {
-        // Not a dialog: it would come back every few minutes. The next change tries again.
         Q_EMIT message(tr("Autosave failed: %1").arg(errorText(e)));
         return false;
     }
     m_haveRecoveryFile = true;
     m_autosavedSerial = m_changeSerial;
+    // The slow part (PNG encoding, writing) runs on m_io; `this` outlives it (the destructor waits).
+    m_io->start([this, copy, store = m_recovery, session = m_sessionId, original = m_path.toStdString(),
+                 thenDiscardSession]() mutable {
+        try {
+            store.autosave(*copy, session, original);
+            if (!thenDiscardSession.empty()) store.discard(thenDiscardSession);
+        } catch (const std::exception& e) {
+            const QString text = errorText(e);
+            QMetaObject::invokeMethod(
+                this,
+                [this, text] {
+                    // Not a dialog: it would come back every few minutes. The next timer tick tries again.
+                    m_autosavedSerial = 0;
+                    Q_EMIT message(tr("Autosave failed: %1").arg(text));
+                },
+                Qt::QueuedConnection);
+        }
+    });
     return true;
+}
+
+void ProjectController::discardRecovery(const std::string& sessionId) {
+    m_io->start([store = m_recovery, sessionId] { store.discard(sessionId); });
 }
 
 void ProjectController::generationFinished() { autosaveNow(); }
 
 void ProjectController::windowClosed() {
     m_autosaveTimer->stop();
-    m_recovery.discard(m_sessionId);
+    discardRecovery(m_sessionId);
     m_haveRecoveryFile = false;
+    waitForBackgroundWrites();
 }
 
 bool ProjectController::offerRecovery() {
@@ -336,7 +366,7 @@ bool ProjectController::offerRecovery() {
     if (entries.size() > 1) text += tr("\n(%n more older copies are kept for later.)", "", int(entries.size() - 1));
     const Answer answer = m_ask({PromptKind::RestoreRecovery, tr("Restore unsaved work"), text});
     if (answer == Answer::Discard) {
-        m_recovery.discard(entry.sessionId);
+        discardRecovery(entry.sessionId);
         return false;
     }
     if (answer != Answer::Restore) return false;
@@ -364,7 +394,7 @@ bool ProjectController::offerRecovery() {
     refreshTitle();
     m_window->promptPanel()->setSettings(m_window->document()->settings());
     // This session now holds the work: once its own copy is written the old one can go.
-    if (autosaveNow()) m_recovery.discard(entry.sessionId);
+    autosave(entry.sessionId);
     Q_EMIT message(tr("Restored the autosaved copy of %1").arg(original));
     return true;
 }

@@ -6,7 +6,9 @@
 // "Modified" = the undo stack is not at its clean index, or something outside the undo stack changed since
 // the last save (a generation landed in the history, the document was restored from a recovery file).
 //
-// GUI thread only. Questions and file dialogs go through the hooks of ui/user_prompts.h.
+// GUI thread only. Questions and file dialogs go through the hooks of ui/user_prompts.h. Autosaves are
+// encoded and written on one background thread (from a copy of the document), so painting does not stall;
+// removals of recovery files go through the same thread, in order.
 #include "core/imageio/image_limits.h"
 #include "core/project/a1111_parameters.h"
 #include "core/project/recent_files.h"
@@ -22,6 +24,7 @@
 
 class QMenu;
 class QMimeData;
+class QThreadPool;
 class QTimer;
 
 namespace gesso::document {
@@ -64,8 +67,10 @@ public:
     // At start: offers to restore the newest recovery file left by a session that did not close cleanly.
     // Returns true when a document was restored.
     bool offerRecovery();
-    // Writes the recovery file now when there are changes not yet autosaved. True when a file was written.
+    // Queues a recovery-file write when there are changes not yet autosaved. True when one was queued.
     bool autosaveNow();
+    // Blocks until the queued recovery-file writes and removals are done (tests, shutdown).
+    void waitForBackgroundWrites();
     void setAutosaveInterval(int milliseconds);
     QString recoveryDirectory() const;
     QString recoveryFilePath() const; // this session's recovery file (may not exist)
@@ -93,6 +98,8 @@ private:
     void showError(const QString& title, const QString& text);
     void offerSettings(const project::A1111Parameters& parameters, const QString& fileName);
     void markClean();
+    bool autosave(const std::string& thenDiscardSession);
+    void discardRecovery(const std::string& sessionId);
 
     MainWindow* m_window;
     AskHook m_ask;
@@ -103,6 +110,7 @@ private:
     project::RecentFiles m_recent;
     QMenu* m_recentMenu = nullptr;
     QTimer* m_autosaveTimer = nullptr;
+    QThreadPool* m_io = nullptr; // one thread: recovery writes and removals happen in the order queued
     QString m_path;          // .ora of the current document
     QString m_untitledName;  // shown when there is no path (e.g. the name of an imported image)
     QString m_suggestedPath; // where Save As starts

@@ -241,9 +241,13 @@ private Q_SLOTS:
         QVERIFY(f.window.isVisible());
         QCOMPARE(f.asker.count(ui::PromptKind::Error), 1);
 
+        QVERIFY(f.window.project()->autosaveNow());
+        f.window.project()->waitForBackgroundWrites();
+        QVERIFY(QFileInfo::exists(f.window.project()->recoveryFilePath()));
         f.asker.script = {ui::Answer::Discard};
         QVERIFY(f.window.close());
         QVERIFY(!f.window.isVisible());
+        QVERIFY2(!QFileInfo::exists(f.window.project()->recoveryFilePath()), "a deliberate close drops the recovery file");
         QCOMPARE(f.asker.count(ui::PromptKind::UnsavedChanges), 4);
 
         // Save with a chosen path (".ora" added) writes the file, then closes.
@@ -291,12 +295,14 @@ private Q_SLOTS:
 
         f.addNoiseLayer("autosaved", 8);
         QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(recovery), 3000);
+        f.window.project()->waitForBackgroundWrites(); // the note is written after the .ora
         const project::Project saved = project::loadProject(recovery.toStdString());
         QCOMPARE(saved.layers.front().name, std::string("autosaved"));
         QVERIFY(saved.layers.front().image.pixels == noise(40, 30, 8).pixels);
         QVERIFY(QFileInfo::exists(recoveryDir() + "/" + QFileInfo(recovery).completeBaseName() + ".json"));
 
         QVERIFY(f.window.saveTo(path("clean.ora")));
+        f.window.project()->waitForBackgroundWrites();
         QVERIFY2(!QFileInfo::exists(recovery), "a clean save removes the recovery file");
         QTest::qWait(150);
         QVERIFY2(!QFileInfo::exists(recovery), "no autosave while the document is clean");
@@ -314,6 +320,7 @@ private Q_SLOTS:
         QVERIFY(finished.wait(10000));
         QCOMPARE(f.doc().history().size(), size_t(1));
         QVERIFY(f.window.isWindowModified());
+        f.window.project()->waitForBackgroundWrites();
         QVERIFY2(QFileInfo::exists(recovery), "a landed generation is autosaved at once");
         QCOMPARE(project::loadProject(recovery.toStdString()).history.size(), size_t(1));
 
@@ -365,6 +372,7 @@ private Q_SLOTS:
         QVERIFY(f.window.windowTitle().startsWith("art.ora"));
         QCOMPARE(f.window.promptPanel()->settings().prompt, std::string("lost prompt"));
         // The work moved to this session's own recovery file; the crashed session's files are gone.
+        f.window.project()->waitForBackgroundWrites();
         QVERIFY(QFileInfo::exists(f.window.project()->recoveryFilePath()));
         QVERIFY(!QFileInfo::exists(recoveryDir() + "/crashed-session.ora"));
         QVERIFY(!QFileInfo::exists(recoveryDir() + "/crashed-session.json"));
@@ -376,6 +384,7 @@ private Q_SLOTS:
         QVERIFY(f.window.project()->save());
         QVERIFY(QFileInfo::exists(path("art.ora")));
         QVERIFY(!f.window.isWindowModified());
+        f.window.project()->waitForBackgroundWrites();
         QVERIFY(!QFileInfo::exists(f.window.project()->recoveryFilePath()));
 
         // Discard removes a leftover.
@@ -383,6 +392,7 @@ private Q_SLOTS:
         Fixture g;
         g.asker.script = {ui::Answer::Discard};
         QVERIFY(!g.window.project()->offerRecovery());
+        g.window.project()->waitForBackgroundWrites();
         QVERIFY(!QFileInfo::exists(recoveryDir() + "/another-crash.ora"));
         QCOMPARE(g.doc().width(), 96);
     }
