@@ -6,6 +6,7 @@
 #include "core/imageio/image_codec.h"
 #include "core/project/document_mapping.h"
 #include "core/project/project_file.h"
+#include "core/project/zip_archive.h"
 #include "core/runtime/error.h"
 #include "ui/main_window.h"
 #include "ui/project_controller.h"
@@ -22,6 +23,8 @@
 #include <QtTest/QtTest>
 #include <QtWidgets/QMenu>
 #include <QtWidgets/QPlainTextEdit>
+
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <thread>
@@ -448,6 +451,23 @@ private Q_SLOTS:
             garbage.write("PK\x03\x04 this is not really a zip archive");
         }
         {
+            // A project written by a newer Gesso: its JSON part has a format version this build does not know.
+            const auto bytes = std::vector<uint8_t>(valid.begin(), valid.end());
+            const project::ZipReader reader(bytes, "valid.ora");
+            std::vector<project::ZipEntry> entries;
+            for (const auto& name : reader.names()) {
+                std::vector<uint8_t> data = reader.read(name);
+                if (name == project::kProjectJsonEntry) {
+                    auto json = nlohmann::json::parse(data.begin(), data.end());
+                    json["format_version"] = 99;
+                    const std::string text = json.dump();
+                    data.assign(text.begin(), text.end());
+                }
+                entries.push_back({name, std::move(data), name == "mimetype"});
+            }
+            writeBytes(path("future.ora"), project::writeZip(entries));
+        }
+        {
             QFile garbage(path("garbage.png"));
             QVERIFY(garbage.open(QIODevice::WriteOnly));
             garbage.write("\x89PNG\r\n\x1a\n truncated");
@@ -460,7 +480,7 @@ private Q_SLOTS:
         const auto pixels = f.doc().layers().back().pixels.pixels;
         const QString title = f.window.windowTitle();
         int errors = 0;
-        for (const QString name : {"truncated.ora", "garbage.ora", "garbage.png", "does-not-exist.ora"}) {
+        for (const QString name : {"truncated.ora", "garbage.ora", "future.ora", "garbage.png", "does-not-exist.ora"}) {
             const QByteArray onDisk = readAll(path(name));
             QVERIFY2(!f.window.openFile(path(name)), qPrintable(name));
             QCOMPARE(f.asker.count(ui::PromptKind::Error), ++errors);
