@@ -43,8 +43,10 @@ QString defaultRecoveryDirectory() {
 } // namespace
 
 ProjectController::ProjectController(MainWindow* window, const QString& recoveryDirectory)
-    : QObject(window), m_window(window), m_ask(messageBoxAsk(window)), m_chooseFile(fileDialogChooser(window)),
-      m_recovery((recoveryDirectory.isEmpty() ? defaultRecoveryDirectory() : recoveryDirectory).toStdString()),
+    : QObject(window), m_window(window), m_ask(messageBoxAsk(window)),
+      m_chooseFile(fileDialogChooser(window)),
+      m_recovery(
+          (recoveryDirectory.isEmpty() ? defaultRecoveryDirectory() : recoveryDirectory).toStdString()),
       m_sessionId(project::RecoveryStore::newSessionId()) {
     m_autosaveTimer = new QTimer(this);
     m_autosaveTimer->setInterval(project::kDefaultAutosaveIntervalSeconds * 1000);
@@ -53,13 +55,18 @@ ProjectController::ProjectController(MainWindow* window, const QString& recovery
     m_io->setMaxThreadCount(1);
 }
 
-ProjectController::~ProjectController() { waitForBackgroundWrites(); }
+ProjectController::~ProjectController() {
+    waitForBackgroundWrites();
+}
 
-void ProjectController::waitForBackgroundWrites() { m_io->waitForDone(); }
+void ProjectController::waitForBackgroundWrites() {
+    m_io->waitForDone();
+}
 
 void ProjectController::addFileActions(QMenu* file) {
     QAction* open = file->addAction(tr("&Open..."), QKeySequence::Open, this, [this] {
-        const QString path = m_chooseFile(FileChoice::Open, m_path.isEmpty() ? QString() : QFileInfo(m_path).path());
+        const QString path =
+            m_chooseFile(FileChoice::Open, m_path.isEmpty() ? QString() : QFileInfo(m_path).path());
         if (!path.isEmpty()) openFile(path);
     });
     open->setObjectName("openAction");
@@ -67,33 +74,36 @@ void ProjectController::addFileActions(QMenu* file) {
     m_recentMenu->setObjectName("recentMenu");
     connect(m_recentMenu, &QMenu::aboutToShow, this, &ProjectController::refreshRecentMenu);
     refreshRecentMenu();
-    QAction* import = file->addAction(tr("&Import as layer..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I), this, [this] {
-        const QString path = m_chooseFile(FileChoice::ImportLayer, {});
-        if (!path.isEmpty()) importLayer(path);
-    });
+    QAction* import = file->addAction(tr("&Import as layer..."),
+                                      QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_I), this, [this] {
+                                          const QString path = m_chooseFile(FileChoice::ImportLayer, {});
+                                          if (!path.isEmpty()) importLayer(path);
+                                      });
     import->setObjectName("importLayerAction");
     file->addSeparator();
     QAction* saveAction = file->addAction(tr("&Save"), QKeySequence::Save, this, [this] { save(); });
     saveAction->setObjectName("saveAction");
-    QAction* saveAsAction = file->addAction(tr("Save &As..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S), this,
-                                            [this] { saveAs(); });
+    QAction* saveAsAction = file->addAction(tr("Save &As..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S),
+                                            this, [this] { saveAs(); });
     saveAsAction->setObjectName("saveAsAction");
-    QAction* exportAction = file->addAction(tr("&Export flattened image..."), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this] {
-        QString suggested = m_lastExportPath;
-        if (suggested.isEmpty() && !m_suggestedPath.isEmpty()) {
-            const QFileInfo info(m_suggestedPath);
-            suggested = info.path() + '/' + info.completeBaseName() + ".png";
-        }
-        const QString path = m_chooseFile(FileChoice::Export, suggested);
-        if (!path.isEmpty()) exportTo(path);
-    });
+    QAction* exportAction =
+        file->addAction(tr("&Export flattened image..."), QKeySequence(Qt::CTRL | Qt::Key_E), this, [this] {
+            QString suggested = m_lastExportPath;
+            if (suggested.isEmpty() && !m_suggestedPath.isEmpty()) {
+                const QFileInfo info(m_suggestedPath);
+                suggested = info.path() + '/' + info.completeBaseName() + ".png";
+            }
+            const QString path = m_chooseFile(FileChoice::Export, suggested);
+            if (!path.isEmpty()) exportTo(path);
+        });
     exportAction->setObjectName("exportAction");
 }
 
 bool ProjectController::isModified() const {
     document::Document* document = m_window->document();
     if (!document) return false;
-    return m_restoredUnsaved || !document->undoStack().isClean() || document->history().size() != m_savedHistorySize;
+    return m_restoredUnsaved || !document->undoStack().isClean() ||
+           document->history().size() != m_savedHistorySize;
 }
 
 void ProjectController::refreshTitle() {
@@ -103,8 +113,10 @@ void ProjectController::refreshTitle() {
     const bool modified = isModified();
     m_window->setWindowModified(modified);
     // Autosave only runs while there is something to lose.
-    if (modified && !m_autosaveTimer->isActive()) m_autosaveTimer->start();
-    else if (!modified) m_autosaveTimer->stop();
+    if (modified && !m_autosaveTimer->isActive())
+        m_autosaveTimer->start();
+    else if (!modified)
+        m_autosaveTimer->stop();
 }
 
 void ProjectController::documentReplaced() {
@@ -162,10 +174,12 @@ bool ProjectController::openFile(const QString& path) {
         } else {
             project::ImportedImage image = project::importImage(path.toStdString(), m_limits);
             parameters = image.parameters;
-            for (const auto& note : image.notes) notes << QString::fromStdString(note);
+            for (const auto& note : image.notes)
+                notes << QString::fromStdString(note);
             loaded = project::projectFromImage(image);
         }
-        for (const auto& warning : loaded.warnings) notes << QString::fromStdString(warning);
+        for (const auto& warning : loaded.warnings)
+            notes << QString::fromStdString(warning);
         document = project::documentFromProject(loaded);
     } catch (const std::exception& e) {
         showError(tr("Open"), tr("Could not open %1:\n%2").arg(info.fileName(), errorText(e)));
@@ -206,7 +220,8 @@ bool ProjectController::importLayer(const QString& path) {
     layer.name = image.name.empty() ? "Imported" : image.name;
     layer.pixels = std::move(image.image);
     const int above = document.indexOf(document.activeLayer()) + 1;
-    document.undoStack().push(std::make_unique<document::AddLayerCommand>(std::move(layer), above, "Import layer"));
+    document.undoStack().push(
+        std::make_unique<document::AddLayerCommand>(std::move(layer), above, "Import layer"));
     Q_EMIT message(tr("Imported %1 as a layer (Ctrl+Z to undo)").arg(info.fileName()));
     if (image.parameters) offerSettings(*image.parameters, info.fileName());
     return true;
@@ -220,16 +235,18 @@ void ProjectController::offerSettings(const project::A1111Parameters& parameters
     if (parameters.seed) summary << tr("Seed: %1").arg(*parameters.seed);
     if (parameters.steps) summary << tr("Steps: %1").arg(*parameters.steps);
     if (parameters.modelName) summary << tr("Model: %1").arg(QString::fromStdString(*parameters.modelName));
-    const Answer answer = m_ask({PromptKind::RestoreSettings, tr("Generation settings found"),
-                                 tr("%1 carries the settings it was generated with. Use them in the prompt panel?\n\n%2")
-                                     .arg(fileName, summary.join('\n'))});
+    const Answer answer =
+        m_ask({PromptKind::RestoreSettings, tr("Generation settings found"),
+               tr("%1 carries the settings it was generated with. Use them in the prompt panel?\n\n%2")
+                   .arg(fileName, summary.join('\n'))});
     if (answer != Answer::Yes) return;
     PromptPanel* panel = m_window->promptPanel();
     panel->setSettings(parameters.applyTo(panel->settings()));
     QString text = tr("Settings of %1 restored").arg(fileName);
     if (!parameters.warnings.empty()) {
         QStringList warnings;
-        for (const auto& warning : parameters.warnings) warnings << QString::fromStdString(warning);
+        for (const auto& warning : parameters.warnings)
+            warnings << QString::fromStdString(warning);
         text += tr(" (not understood: %1)").arg(warnings.join("; "));
     }
     Q_EMIT message(text);
@@ -243,7 +260,8 @@ bool ProjectController::save() {
 bool ProjectController::saveAs() {
     QString suggested = m_suggestedPath;
     if (suggested.isEmpty())
-        suggested = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation) + '/' + tr("Untitled") + ".ora";
+        suggested = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation) + '/' +
+                    tr("Untitled") + ".ora";
     QString path = m_chooseFile(FileChoice::SaveProject, suggested);
     if (path.isEmpty()) return false;
     if (!isProjectFile(path)) path += ".ora";
@@ -282,23 +300,30 @@ bool ProjectController::exportTo(const QString& path) {
 
 bool ProjectController::maybeSave() {
     if (!isModified()) return true;
-    const QString name = m_path.isEmpty() ? (m_untitledName.isEmpty() ? tr("the untitled project") : m_untitledName)
-                                          : QFileInfo(m_path).fileName();
+    const QString name = m_path.isEmpty()
+                             ? (m_untitledName.isEmpty() ? tr("the untitled project") : m_untitledName)
+                             : QFileInfo(m_path).fileName();
     const Answer answer = m_ask({PromptKind::UnsavedChanges, tr("Unsaved changes"),
                                  tr("Save the changes to %1 before going on?").arg(name)});
     if (answer == Answer::Save) return save(); // a failed or cancelled save aborts
     return answer == Answer::Discard;
 }
 
-QString ProjectController::recoveryDirectory() const { return QString::fromStdString(m_recovery.directory()); }
+QString ProjectController::recoveryDirectory() const {
+    return QString::fromStdString(m_recovery.directory());
+}
 
 QString ProjectController::recoveryFilePath() const {
     return recoveryDirectory() + '/' + QString::fromStdString(m_sessionId) + ".ora";
 }
 
-void ProjectController::setAutosaveInterval(int milliseconds) { m_autosaveTimer->setInterval(milliseconds); }
+void ProjectController::setAutosaveInterval(int milliseconds) {
+    m_autosaveTimer->setInterval(milliseconds);
+}
 
-bool ProjectController::autosaveNow() { return autosave({}); }
+bool ProjectController::autosaveNow() {
+    return autosave({});
+}
 
 bool ProjectController::autosave(const std::string& thenDiscardSession) {
     document::Document* document = m_window->document();
@@ -337,7 +362,9 @@ void ProjectController::discardRecovery(const std::string& sessionId) {
     m_io->start([store = m_recovery, sessionId] { store.discard(sessionId); });
 }
 
-void ProjectController::generationFinished() { autosaveNow(); }
+void ProjectController::generationFinished() {
+    autosaveNow();
+}
 
 void ProjectController::windowClosed() {
     m_autosaveTimer->stop();
@@ -356,14 +383,17 @@ bool ProjectController::offerRecovery() {
     }
     if (entries.empty()) return false;
     const project::RecoveryEntry entry = entries.front();
-    const QString original = entry.originalPath.empty() ? tr("an unsaved project")
-                                                        : QString::fromStdString(entry.originalPath);
+    const QString original =
+        entry.originalPath.empty() ? tr("an unsaved project") : QString::fromStdString(entry.originalPath);
     const QDateTime savedAt = QDateTime::fromString(QString::fromStdString(entry.savedAt), Qt::ISODate);
-    QString text = tr("Gesso did not close cleanly last time. An autosaved copy of %1%2 can be restored.")
-                       .arg(original, savedAt.isValid()
-                                          ? tr(" from %1").arg(QLocale().toString(savedAt.toLocalTime(), QLocale::ShortFormat))
-                                          : QString());
-    if (entries.size() > 1) text += tr("\n(%n more older copies are kept for later.)", "", int(entries.size() - 1));
+    QString text =
+        tr("Gesso did not close cleanly last time. An autosaved copy of %1%2 can be restored.")
+            .arg(original,
+                 savedAt.isValid()
+                     ? tr(" from %1").arg(QLocale().toString(savedAt.toLocalTime(), QLocale::ShortFormat))
+                     : QString());
+    if (entries.size() > 1)
+        text += tr("\n(%n more older copies are kept for later.)", "", int(entries.size() - 1));
     const Answer answer = m_ask({PromptKind::RestoreRecovery, tr("Restore unsaved work"), text});
     if (answer == Answer::Discard) {
         discardRecovery(entry.sessionId);
@@ -409,7 +439,8 @@ QStringList ProjectController::recentFiles() {
         m_recent.save(settings);
     }
     QStringList result;
-    for (const auto& path : existing) result << QString::fromStdString(path);
+    for (const auto& path : existing)
+        result << QString::fromStdString(path);
     return result;
 }
 
@@ -435,7 +466,7 @@ void ProjectController::refreshRecentMenu() {
     int number = 1;
     for (const QString& path : paths) {
         const QString label = number <= 9 ? QString("&%1 %2").arg(number).arg(QFileInfo(path).fileName())
-                                           : QFileInfo(path).fileName();
+                                          : QFileInfo(path).fileName();
         QAction* action = m_recentMenu->addAction(label, this, [this, path] { openFile(path); });
         action->setData(path);
         action->setToolTip(path);
@@ -459,8 +490,10 @@ void ProjectController::dropUrls(const QList<QUrl>& urls) {
     for (const QUrl& url : urls) {
         if (!url.isLocalFile()) continue;
         const QString path = url.toLocalFile();
-        if (isProjectFile(path)) openFile(path);
-        else importLayer(path);
+        if (isProjectFile(path))
+            openFile(path);
+        else
+            importLayer(path);
     }
 }
 

@@ -59,7 +59,7 @@ public:
     bool save();                           // Save As when the project has no .ora yet
     bool saveAs();                         // asks for a path through the file hook
     bool saveTo(const QString& path);
-    bool exportTo(const QString& path);    // flattened png/jpg/webp/tif; PNG carries the A1111 parameters
+    bool exportTo(const QString& path); // flattened png/jpg/webp/tif; PNG carries the A1111 parameters
 
     // Save / Discard / Cancel when there are unsaved changes. True = the caller may go on.
     bool maybeSave();
@@ -83,10 +83,10 @@ public:
     void dropUrls(const QList<QUrl>& urls); // .ora opens, images become layers
 
     // Called by MainWindow.
-    void documentReplaced();                 // a new document is in place: untitled, clean
+    void documentReplaced(); // a new document is in place: untitled, clean
     void documentChanged(const document::Change& change);
-    void generationFinished();               // a result landed: autosave
-    void windowClosed();                     // clean close: drop this session's recovery files
+    void generationFinished(); // a result landed: autosave
+    void windowClosed();       // clean close: drop this session's recovery files
 
 Q_SIGNALS:
     void message(const QString& text); // for the status bar
@@ -111,14 +111,14 @@ private:
     QMenu* m_recentMenu = nullptr;
     QTimer* m_autosaveTimer = nullptr;
     QThreadPool* m_io = nullptr; // one thread: recovery writes and removals happen in the order queued
-    QString m_path;          // .ora of the current document
-    QString m_untitledName;  // shown when there is no path (e.g. the name of an imported image)
-    QString m_suggestedPath; // where Save As starts
+    QString m_path;              // .ora of the current document
+    QString m_untitledName;      // shown when there is no path (e.g. the name of an imported image)
+    QString m_suggestedPath;     // where Save As starts
     QString m_lastExportPath;
     bool m_restoredUnsaved = false; // restored from a recovery file and not saved since
     size_t m_savedHistorySize = 0;  // the history only grows (not undoable): longer = unsaved generations
-    quint64 m_changeSerial = 0;    // bumped by every change worth autosaving
-    quint64 m_autosavedSerial = 0; // m_changeSerial when the recovery file was last written
+    quint64 m_changeSerial = 0;     // bumped by every change worth autosaving
+    quint64 m_autosavedSerial = 0;  // m_changeSerial when the recovery file was last written
     bool m_haveRecoveryFile = false;
 };
 

@@ -55,7 +55,8 @@ AskHook messageBoxAsk(QWidget* parent) {
     return [owner](const Prompt& prompt) {
         if (prompt.kind == PromptKind::Error) {
             // Non-modal: the message stays on screen while the user keeps working.
-            auto* box = new QMessageBox(QMessageBox::Critical, prompt.title, prompt.text, QMessageBox::Ok, owner);
+            auto* box =
+                new QMessageBox(QMessageBox::Critical, prompt.title, prompt.text, QMessageBox::Ok, owner);
             box->setAttribute(Qt::WA_DeleteOnClose);
             box->setModal(false);
             box->show();
@@ -85,11 +86,15 @@ FileHook fileDialogChooser(QWidget* parent) {
             const QString png = QObject::tr("PNG (*.png)"), jpeg = QObject::tr("JPEG (*.jpg *.jpeg)"),
                           webp = QObject::tr("WebP (*.webp)"), tiff = QObject::tr("TIFF (*.tif *.tiff)");
             QString selected = png;
-            QString path = QFileDialog::getSaveFileName(owner, QObject::tr("Export flattened image"), suggested,
-                                                        QStringList{png, jpeg, webp, tiff}.join(";;"), &selected);
+            QString path =
+                QFileDialog::getSaveFileName(owner, QObject::tr("Export flattened image"), suggested,
+                                             QStringList{png, jpeg, webp, tiff}.join(";;"), &selected);
             // Without an extension the export cannot pick a format: take the chosen filter's.
             if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
-                path += selected == jpeg ? ".jpg" : selected == webp ? ".webp" : selected == tiff ? ".tif" : ".png";
+                path += selected == jpeg   ? ".jpg"
+                        : selected == webp ? ".webp"
+                        : selected == tiff ? ".tif"
+                                           : ".png";
             return path;
         }
         }

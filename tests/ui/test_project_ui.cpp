@@ -1,6 +1,7 @@
-// The project-file features of the main window: save/open round trip, the modified marker, the unsaved-changes
-// question on close, autosave and crash recovery, recent files, bad files, PNG generation settings, drag and
-// drop, export with parameters. Every question goes through the controller's ask hook (no modal dialog).
+// The project-file features of the main window: save/open round trip, the modified marker, the
+// unsaved-changes question on close, autosave and crash recovery, recent files, bad files, PNG generation
+// settings, drag and drop, export with parameters. Every question goes through the controller's ask hook (no
+// modal dialog).
 #include "core/document/commands.h"
 #include "core/engine/engine.h"
 #include "core/imageio/image_codec.h"
@@ -80,7 +81,8 @@ struct Asker {
     }
     int count(ui::PromptKind kind) const {
         int n = 0;
-        for (const auto& p : asked) n += p.kind == kind;
+        for (const auto& p : asked)
+            n += p.kind == kind;
         return n;
     }
 };
@@ -107,7 +109,8 @@ struct Fixture {
         layer.offsetX = 7;
         layer.offsetY = -3;
         layer.opacity = 0.5;
-        doc().undoStack().push(std::make_unique<document::AddLayerCommand>(std::move(layer), doc().layerCount()));
+        doc().undoStack().push(
+            std::make_unique<document::AddLayerCommand>(std::move(layer), doc().layerCount()));
     }
 };
 
@@ -171,10 +174,12 @@ private Q_SLOTS:
         f.addNoiseLayer("Noise A", 1);
         f.addNoiseLayer("Noise B", 2);
         std::vector<uint8_t> mask(f.doc().mask().pixels.size(), 0);
-        for (size_t i = 0; i < mask.size(); i += 3) mask[i] = 255;
+        for (size_t i = 0; i < mask.size(); i += 3)
+            mask[i] = 255;
         f.doc().undoStack().push(document::PixelCommand::replace(f.doc(), document::PixelTarget::ofMask(),
                                                                  f.doc().bounds(), mask, "Mask"));
-        f.doc().undoStack().push(std::make_unique<document::SetRegionCommand>(f.doc(), document::Rect{8, 8, 64, 48}));
+        f.doc().undoStack().push(
+            std::make_unique<document::SetRegionCommand>(f.doc(), document::Rect{8, 8, 64, 48}));
         QVERIFY(f.window.project()->isModified());
 
         QVERIFY(f.window.saveTo(path("round.ora")));
@@ -250,7 +255,8 @@ private Q_SLOTS:
         f.asker.script = {ui::Answer::Discard};
         QVERIFY(f.window.close());
         QVERIFY(!f.window.isVisible());
-        QVERIFY2(!QFileInfo::exists(f.window.project()->recoveryFilePath()), "a deliberate close drops the recovery file");
+        QVERIFY2(!QFileInfo::exists(f.window.project()->recoveryFilePath()),
+                 "a deliberate close drops the recovery file");
         QCOMPARE(f.asker.count(ui::PromptKind::UnsavedChanges), 4);
 
         // Save with a chosen path (".ora" added) writes the file, then closes.
@@ -309,7 +315,8 @@ private Q_SLOTS:
         QVERIFY2(!QFileInfo::exists(recovery), "a clean save removes the recovery file");
         QTest::qWait(150);
         QVERIFY2(!QFileInfo::exists(recovery), "no autosave while the document is clean");
-        std::printf("autosave: %s written after an edit, removed by the save\n", qPrintable(QFileInfo(recovery).fileName()));
+        std::printf("autosave: %s written after an edit, removed by the save\n",
+                    qPrintable(QFileInfo(recovery).fileName()));
     }
 
     void generationResultIsAutosaved() {
@@ -333,7 +340,7 @@ private Q_SLOTS:
         QCOMPARE(decoded.text.at("parameters"), f.doc().history().back().parameters);
         QCOMPARE(decoded.image.width, 96);
         QCOMPARE(int(decoded.image.pixel(5, 5)[0]), 255); // white background
-        QVERIFY(f.window.isWindowModified()); // exporting is not saving
+        QVERIFY(f.window.isWindowModified());             // exporting is not saving
         QVERIFY(!f.window.exportTo(path("export.bmpx")));
         QCOMPARE(f.asker.count(ui::PromptKind::Error), 1);
     }
@@ -451,7 +458,8 @@ private Q_SLOTS:
             garbage.write("PK\x03\x04 this is not really a zip archive");
         }
         {
-            // A project written by a newer Gesso: its JSON part has a format version this build does not know.
+            // A project written by a newer Gesso: its JSON part has a format version this build does not
+            // know.
             const auto bytes = std::vector<uint8_t>(valid.begin(), valid.end());
             const project::ZipReader reader(bytes, "valid.ora");
             std::vector<project::ZipEntry> entries;
@@ -480,7 +488,8 @@ private Q_SLOTS:
         const auto pixels = f.doc().layers().back().pixels.pixels;
         const QString title = f.window.windowTitle();
         int errors = 0;
-        for (const QString name : {"truncated.ora", "garbage.ora", "future.ora", "garbage.png", "does-not-exist.ora"}) {
+        for (const QString name :
+             {"truncated.ora", "garbage.ora", "future.ora", "garbage.png", "does-not-exist.ora"}) {
             const QByteArray onDisk = readAll(path(name));
             QVERIFY2(!f.window.openFile(path(name)), qPrintable(name));
             QCOMPARE(f.asker.count(ui::PromptKind::Error), ++errors);
@@ -496,8 +505,10 @@ private Q_SLOTS:
             QCOMPARE(f.asker.count(ui::PromptKind::Error), ++errors);
             QCOMPARE(f.doc().layerCount(), layers);
         }
-        QCOMPARE(f.asker.count(ui::PromptKind::UnsavedChanges), 0); // no question about a file that cannot open
-        QVERIFY(!f.window.project()->recentFiles().contains(QFileInfo(path("garbage.ora")).absoluteFilePath()));
+        QCOMPARE(f.asker.count(ui::PromptKind::UnsavedChanges),
+                 0); // no question about a file that cannot open
+        QVERIFY(
+            !f.window.project()->recentFiles().contains(QFileInfo(path("garbage.ora")).absoluteFilePath()));
 
         // An image over the configured size limit.
         f.window.project()->setImageLimits({32, 32, 32 * 32});
@@ -547,12 +558,17 @@ private Q_SLOTS:
         // ComfyUI's "prompt" chunk (API graph) is understood as well.
         const std::string comfy =
             "{\"3\": {\"class_type\": \"KSampler\", \"inputs\": {\"seed\": 99, \"steps\": 12, \"cfg\": 5.0, "
-            "\"sampler_name\": \"euler\", \"scheduler\": \"normal\", \"denoise\": 1.0, \"model\": [\"4\", 0], "
+            "\"sampler_name\": \"euler\", \"scheduler\": \"normal\", \"denoise\": 1.0, \"model\": [\"4\", "
+            "0], "
             "\"positive\": [\"6\", 0], \"negative\": [\"7\", 0], \"latent_image\": [\"5\", 0]}}, "
-            "\"4\": {\"class_type\": \"CheckpointLoaderSimple\", \"inputs\": {\"ckpt_name\": \"sd15.safetensors\"}}, "
-            "\"5\": {\"class_type\": \"EmptyLatentImage\", \"inputs\": {\"width\": 64, \"height\": 48, \"batch_size\": 1}}, "
-            "\"6\": {\"class_type\": \"CLIPTextEncode\", \"inputs\": {\"text\": \"a comfy cat\", \"clip\": [\"4\", 1]}}, "
-            "\"7\": {\"class_type\": \"CLIPTextEncode\", \"inputs\": {\"text\": \"ugly\", \"clip\": [\"4\", 1]}}} ";
+            "\"4\": {\"class_type\": \"CheckpointLoaderSimple\", \"inputs\": {\"ckpt_name\": "
+            "\"sd15.safetensors\"}}, "
+            "\"5\": {\"class_type\": \"EmptyLatentImage\", \"inputs\": {\"width\": 64, \"height\": 48, "
+            "\"batch_size\": 1}}, "
+            "\"6\": {\"class_type\": \"CLIPTextEncode\", \"inputs\": {\"text\": \"a comfy cat\", \"clip\": "
+            "[\"4\", 1]}}, "
+            "\"7\": {\"class_type\": \"CLIPTextEncode\", \"inputs\": {\"text\": \"ugly\", \"clip\": [\"4\", "
+            "1]}}} ";
         writeBytes(path("comfy.png"), imageio::encodePng(noise(64, 48, 13), {{"prompt", comfy}}));
         g.asker.script = {ui::Answer::Yes};
         QVERIFY(g.window.project()->importLayer(path("comfy.png")));
