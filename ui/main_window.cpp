@@ -5,14 +5,19 @@
 #include "ui/image_convert.h"
 #include "ui/layers_panel.h"
 #include "ui/model_folders_dialog.h"
+#include "ui/project_controller.h"
 #include "ui/prompt_panel.h"
 #include "ui/staging_strip.h"
 
 #include <QtCore/QFileInfo>
+#include <QtCore/QMimeData>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
 #include <QtGui/QAction>
 #include <QtGui/QActionGroup>
+#include <QtGui/QCloseEvent>
+#include <QtGui/QDragEnterEvent>
+#include <QtGui/QDropEvent>
 #include <QtWidgets/QApplication>
 #include <QtWidgets/QColorDialog>
 #include <QtWidgets/QDialog>
@@ -52,6 +57,8 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
     m_modeTimer->setSingleShot(true);
     m_modeTimer->setInterval(250);
     connect(m_modeTimer, &QTimer::timeout, this, &MainWindow::refreshMode);
+    m_project = new ProjectController(this);
+    setAcceptDrops(true);
 
     createDocks();
     createActions();
@@ -69,6 +76,7 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
     });
     connect(m_canvas, &CanvasView::message, this, [this](const QString& text) { statusBar()->showMessage(text, 4000); });
     connect(m_canvas, &CanvasView::colorPicked, this, &MainWindow::setBrushColor);
+    connect(m_project, &ProjectController::message, this, [this](const QString& text) { statusBar()->showMessage(text, 6000); });
 
     newDocument(1024, 768);
     reloadModels();
@@ -154,11 +162,11 @@ void MainWindow::createActions() {
         connect(box, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
         connect(box, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
         if (dialog.exec() != QDialog::Accepted) return;
-        if (!m_document->undoStack().isClean() &&
-            QMessageBox::question(this, tr("New canvas"), tr("Discard the current canvas?")) != QMessageBox::Yes)
-            return;
+        if (!m_project->maybeSave()) return;
         newDocument(w->value(), h->value());
     });
+    m_project->addFileActions(file);
+    file->addSeparator();
     file->addAction(tr("&Model folders..."), this, [this] { Q_EMIT m_prompt->modelFoldersRequested(); });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -328,22 +336,53 @@ void MainWindow::setBrushColor(const QColor& color) {
 }
 
 void MainWindow::newDocument(int width, int height) {
+    setDocument(std::make_unique<document::Document>(width, height));
+}
+
+void MainWindow::setDocument(std::unique_ptr<document::Document> document) {
     m_engine->cancelAll();
     m_jobs.clear();
     m_staging->clear();
     m_canvas->setDocument(nullptr);
     m_layers->setDocument(nullptr);
     if (m_document && m_listener) m_document->removeListener(m_listener);
-    m_document = std::make_unique<document::Document>(width, height);
+    m_document = std::move(document);
     m_listener = m_document->addListener([this](const Change& change) { onDocumentChange(change); });
     m_canvas->setDocument(m_document.get());
     m_layers->setDocument(m_document.get());
     refreshUndoActions();
     refreshHistory();
     refreshMode();
+    m_project->documentReplaced();
+}
+
+bool MainWindow::openFile(const QString& path) { return m_project->openFile(path); }
+bool MainWindow::saveTo(const QString& path) { return m_project->saveTo(path); }
+bool MainWindow::exportTo(const QString& path) { return m_project->exportTo(path); }
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!m_project->maybeSave()) {
+        event->ignore();
+        return;
+    }
+    m_project->windowClosed();
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (m_project->canAcceptDrop(event->mimeData())) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    if (!m_project->canAcceptDrop(event->mimeData())) return;
+    event->acceptProposedAction();
+    const QList<QUrl> urls = event->mimeData()->urls();
+    // After the drop returns: opening may ask questions, which must not run inside the drag's event loop.
+    QTimer::singleShot(0, this, [this, urls] { m_project->dropUrls(urls); });
 }
 
 void MainWindow::onDocumentChange(const Change& change) {
+    m_project->documentChanged(change);
     switch (change.kind) {
     case Change::Kind::Undo:
         refreshUndoActions();
@@ -442,11 +481,12 @@ void MainWindow::connectEngine() {
         }
     });
     connect(engine, &engine::Engine::finished, this, [this](quint64 id, const pipeline::GenerationResult& result) {
+        const bool known = m_jobs.contains(id); // not: submitted for a document that has been replaced since
         Job job = m_jobs.take(id);
         m_prompt->clearProgress();
         m_livePreview = false;
         m_canvas->clearPreview();
-        if (result.images.empty()) return;
+        if (!known || result.images.empty()) return;
         document::GenerationRecord record;
         record.request = job.settings;
         record.modelName = QFileInfo(QString::fromStdString(job.settings.modelPath)).fileName().toStdString();
@@ -464,6 +504,7 @@ void MainWindow::connectEngine() {
             m_prompt->showMessage(QString::fromStdString(warning), false);
         statusBar()->showMessage(tr("Done: %n result(s) in the staging strip. Apply one as a layer or discard.", "",
                                     int(result.images.size())), 6000);
+        m_project->generationFinished();
     });
     connect(engine, &engine::Engine::failed, this, [this](quint64 id, const QString& message, bool cancelled) {
         m_jobs.remove(id);

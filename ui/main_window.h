@@ -20,6 +20,7 @@ class QToolButton;
 namespace gesso::ui {
 
 class LayersPanel;
+class ProjectController;
 class PromptPanel;
 class StagingStrip;
 
@@ -39,11 +40,23 @@ public:
     StagingStrip* stagingStrip() const { return m_staging; }
     engine::Engine* engine() const { return m_engine.get(); }
     document::Document* document() const { return m_document.get(); }
+    ProjectController* project() const { return m_project; }
 
     void newDocument(int width, int height);
+    // Puts `document` in place of the current one (no question asked: callers ask about unsaved changes).
+    void setDocument(std::unique_ptr<document::Document> document);
+    // Project files without dialogs (the File menu asks for the path, then calls these).
+    bool openFile(const QString& path);
+    bool saveTo(const QString& path);
+    bool exportTo(const QString& path);
     void generate();
     void applyStaged(int index);
     void reloadModels();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     struct Job {
@@ -69,6 +82,7 @@ private:
     std::unique_ptr<document::Document> m_document;
     int m_listener = 0;
     std::unique_ptr<engine::Engine> m_engine;
+    ProjectController* m_project = nullptr;
     QHash<quint64, Job> m_jobs;
     quint64 m_running = 0;
     int m_queued = 0;

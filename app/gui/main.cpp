@@ -1,7 +1,9 @@
 #include "core/runtime/threads.h"
 #include "gesso/build_config.h"
 #include "ui/main_window.h"
+#include "ui/project_controller.h"
 
+#include <QtCore/QTimer>
 #include <QtWidgets/QApplication>
 
 #include <cstdio>
@@ -30,5 +32,14 @@ int main(int argc, char** argv) {
 
     gesso::ui::MainWindow window;
     window.show();
+    // Once the window is on screen: first the work a crashed session left behind, then the file named on the
+    // command line (which asks before replacing restored work).
+    QString fileArgument;
+    for (const QString& argument : QApplication::arguments().mid(1))
+        if (!argument.startsWith('-')) fileArgument = argument;
+    QTimer::singleShot(0, &window, [&window, fileArgument] {
+        window.project()->offerRecovery();
+        if (!fileArgument.isEmpty()) window.openFile(fileArgument);
+    });
     return app.exec();
 }

@@ -5,6 +5,7 @@
 #include "core/runtime/error.h"
 #include "ui/canvas_view.h"
 #include "ui/main_window.h"
+#include "ui/project_controller.h"
 #include "ui/prompt_panel.h"
 #include "ui/staging_strip.h"
 
@@ -140,5 +141,6 @@ int main(int argc, char** argv) {
     window.grab().save(out + "/applied.png");
     std::printf("saved before/mid/staged/applied.png in %s\n", qPrintable(out));
     if (qEnvironmentVariableIsSet("GESSO_DEMO_STAY")) return app.exec();
+    window.project()->windowClosed(); // a scripted end, not a crash: leave no recovery file behind
     return 0;
 }
