@@ -93,6 +93,9 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
         {"replay-noise", "Take initial latents and every random draw from this reference-format file.", "FILE"},
         {"out-latents", "Write the final latents as safetensors (tensor 'latents').", "FILE"},
         {"dtype", "fp32, fp16 or bf16 (GPU only for half types; default fp32).", "TYPE"},
+        {"prediction", "auto (default), epsilon or v: overrides the model's prediction type. auto: what the "
+                       "file states, else the family's convention; SD2 files that state nothing are guessed "
+                       "by one test evaluation of the UNet (reported as a warning).", "TYPE"},
     });
     if (mode != Mode::Txt2Img) {
         parser.addOption({"image", "Input image.", "FILE"});
@@ -133,6 +136,9 @@ pipeline::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mode)
     r.clipSkip = toInt(p, "clip-skip", 1);
     r.device = p.value("device").toStdString();
     r.dtype = p.isSet("dtype") ? p.value("dtype").toStdString() : "fp32";
+    r.prediction = p.isSet("prediction") ? p.value("prediction").toStdString() : "auto";
+    if (r.prediction != "auto" && r.prediction != "epsilon" && r.prediction != "v")
+        throw Usage("--prediction must be auto, epsilon or v");
     r.taesdDir = p.value("taesd-dir").toStdString();
     r.tokenizerDir = p.value("tokenizer-dir").toStdString();
     r.replayNoisePath = p.value("replay-noise").toStdString();

@@ -1,6 +1,7 @@
 #include "command.h"
 
 #include "core/io/model_loader.h"
+#include "core/model/prediction_guess.h"
 #include "core/runtime/build_info.h"
 #include "core/runtime/error.h"
 
@@ -20,6 +21,7 @@ nlohmann::json summaryJson(const io::ModelSummary& summary) {
     j["variant"] = ck.unetConfig.inChannels == 9 ? "inpainting" : "normal";
     j["prediction"] = model::predictionName(ck.prediction);
     j["prediction_guessed"] = ck.predictionGuessed;
+    j["prediction_tested"] = ck.predictionTested;
     j["unet"] = ck.unetConfig.toJson();
     if (!ck.vaeConfig.blockOutChannels.empty()) j["vae"] = ck.vaeConfig.toJson();
     j["text_encoders"] = nlohmann::json::array();
@@ -47,8 +49,12 @@ void printText(const io::ModelSummary& summary) {
     const model::Checkpoint& ck = summary.checkpoint;
     std::printf("model:      %s (%s)\n", ck.source.string().c_str(), summary.layout.c_str());
     std::printf("family:     %s%s\n", model::familyName(ck.family), ck.unetConfig.inChannels == 9 ? " (inpainting)" : "");
-    std::printf("prediction: %s%s\n", model::predictionName(ck.prediction),
-                ck.predictionGuessed ? " (guessed: the file does not say; override with --prediction)" : "");
+    const char* basis = !ck.predictionGuessed ? ""
+                        : ck.predictionTested
+                            ? " (guessed by a test evaluation of the UNet; override with --prediction)"
+                            : " (assumed: the file does not say; --test-prediction guesses by evaluating the UNet, "
+                              "--prediction overrides)";
+    std::printf("prediction: %s%s\n", model::predictionName(ck.prediction), basis);
     std::printf("unet:       %s\n", ck.unetConfig.toJson().dump().c_str());
     if (!ck.vaeConfig.blockOutChannels.empty()) std::printf("vae:        %s\n", ck.vaeConfig.toJson().dump().c_str());
     for (size_t i = 0; i < ck.textEncoders.size(); ++i)
@@ -72,15 +78,22 @@ int runInfo(const QStringList& arguments) {
         "Without MODEL: print the build configuration (versions, devices, threads, BLAS).\n"
         "With MODEL (a .safetensors/.ckpt file or a diffusers folder): print the detected family, variant, "
         "prediction type, every component's configuration, parameter counts, stored dtypes and warnings. "
-        "Reads headers only (fast for multi-GB files).");
+        "Reads headers only (fast for multi-GB files), except with --test-prediction.");
     addCommonOptions(parser);
     parser.addPositionalArgument("MODEL", "Model file or diffusers folder (optional).", "[MODEL]");
     QCommandLineOption json("json", "Print the model information as JSON (keys: family, variant, prediction, "
-                                    "prediction_guessed, unet {in_channels, context_dim, ...}, vae, text_encoders, "
-                                    "components, warnings).");
+                                    "prediction_guessed, prediction_tested, unet {in_channels, context_dim, ...}, "
+                                    "vae, text_encoders, components, warnings).");
     QCommandLineOption prediction("prediction", "Override the prediction type: epsilon or v.", "TYPE");
+    QCommandLineOption testPrediction(
+        "test-prediction",
+        "For an SD2 model that does not state its prediction type (no v_pred key, no metadata, no scheduler "
+        "config): load the UNet's weights and guess it the way AUTOMATIC1111 does, by one test evaluation "
+        "(v when mean(unet(0.5, t=999) - 0.5) < -1). Without it the type is only assumed (v). Generation "
+        "always runs this test for such models.");
     parser.addOption(json);
     parser.addOption(prediction);
+    parser.addOption(testPrediction);
     int exitCode = kOk;
     if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
     if (!applyCommonOptions(parser)) return kUsage;
@@ -104,7 +117,16 @@ int runInfo(const QStringList& arguments) {
         }
     }
     try {
-        const io::ModelSummary summary = io::inspectModel(positional.front().toStdString(), options);
+        const std::string path = positional.front().toStdString();
+        io::ModelSummary summary = io::inspectModel(path, options);
+        if (parser.isSet(testPrediction) && model::shouldTestPrediction(summary.checkpoint)) {
+            io::LoadOptions unetOptions = options;
+            unetOptions.unetOnly = true;
+            model::Checkpoint weights = io::loadCheckpoint(path, unetOptions);
+            model::Unet unet = model::makeUnet(weights.unetConfig, weights.unet, torch::kCPU, torch::kFloat32);
+            weights.unet.clear();
+            model::recordPredictionTest(summary.checkpoint, model::testPrediction(unet));
+        }
         if (parser.isSet(json)) std::printf("%s\n", summaryJson(summary).dump(2).c_str());
         else printText(summary);
     } catch (const Error& e) {

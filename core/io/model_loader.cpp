@@ -3,6 +3,7 @@
 #include "core/io/key_mapping.h"
 #include "core/io/tensor_store.h"
 #include "core/io/weight_buffers.h"
+#include "core/model/prediction_guess.h"
 #include "core/runtime/error.h"
 
 #include <ATen/Parallel.h>
@@ -142,6 +143,8 @@ void applyPredictionOverride(Checkpoint& ck, const LoadOptions& options) {
     if (!options.prediction) return;
     ck.prediction = *options.prediction;
     ck.predictionGuessed = false;
+    auto& w = ck.warnings;
+    w.erase(std::remove(w.begin(), w.end(), model::assumedPredictionWarning()), w.end());
 }
 
 // --- single files -----------------------------------------------------------------------------------------
@@ -172,10 +175,10 @@ Prepared prepareSingleFile(const fs::path& path, const LoadOptions& options) {
     } else if (spec != metadata.end() && (spec->second == "epsilon" || spec->second == "eps")) {
         ck.prediction = Prediction::Epsilon;
     } else if (detected.family == ModelFamily::Sd2) {
+        // Settled by a test evaluation of the UNet once it is built (core/model/prediction_guess.h).
         ck.prediction = Prediction::V;
         ck.predictionGuessed = true;
-        ck.warnings.push_back("SD2 prediction type not stated in the file: assuming v-prediction (the 768-v models); "
-                              "choose epsilon for 512-base models");
+        ck.warnings.push_back(model::assumedPredictionWarning());
     } else {
         ck.prediction = Prediction::Epsilon;
     }
@@ -285,7 +288,7 @@ Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
     } else if (ck.family == ModelFamily::Sd2) {
         ck.prediction = Prediction::V;
         ck.predictionGuessed = true;
-        ck.warnings.push_back("no scheduler config: assuming v-prediction for this SD2 model");
+        ck.warnings.push_back(model::assumedPredictionWarning());
     }
     applyPredictionOverride(ck, options);
     validateAll(p, root);
@@ -371,6 +374,9 @@ ModelSummary inspectModel(const fs::path& path, const LoadOptions& options) {
 
 Checkpoint loadCheckpoint(const fs::path& path, const LoadOptions& options) {
     Prepared p = prepare(path, options);
+    if (options.unetOnly)
+        p.work.erase(std::remove_if(p.work.begin(), p.work.end(), [](const Work& w) { return w.mapping.component != kUnet; }),
+                     p.work.end());
     materialize(p, options);
     return std::move(p.summary.checkpoint);
 }

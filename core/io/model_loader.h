@@ -20,6 +20,9 @@ struct LoadOptions {
     torch::Device device = torch::kCPU;
     // Overrides what the file says or what detection guessed (SD2 epsilon vs v).
     std::optional<model::Prediction> prediction;
+    // Converts only the UNet's weights (the other components keep their configs, no weights): enough for
+    // the prediction test evaluation of `gesso-cli info --test-prediction`.
+    bool unetOnly = false;
 };
 
 // Loads every component with weights. Throws gesso::Error naming the file and the problem (unknown

@@ -20,6 +20,7 @@ struct Checkpoint {
     ModelFamily family = ModelFamily::Sd1;
     Prediction prediction = Prediction::Epsilon;
     bool predictionGuessed = false; // true when not stated by the file (see detection)
+    bool predictionTested = false;  // the guess comes from a test evaluation of the UNet (prediction_guess.h)
     UnetConfig unetConfig;
     TensorMap unet;                 // diffusers UNet2DConditionModel names ("conv_in.weight", ...)
     VaeConfig vaeConfig;

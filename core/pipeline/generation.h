@@ -41,6 +41,9 @@ struct GenerationRequest {
     int originalWidth = 0, originalHeight = 0, targetWidth = 0, targetHeight = 0, cropTop = 0, cropLeft = 0;
     std::string device = "auto";    // auto|cpu|cuda|cuda:N
     std::string dtype = "fp32";     // fp32|bf16|fp16
+    // auto|epsilon|v (empty = auto): overrides the model's prediction type, for SD2 files that do not state
+    // it and whose test evaluation guessed wrong. Part of the loaded model: a change reloads it.
+    std::string prediction = "auto";
     std::string taesdDir;           // folder with taesd*_encoder/decoder files; empty = linear previews
     std::string tokenizerDir;       // CLIP vocabulary folder when the model has none
     double eta = 0.0;               // DDIM eta (> 0: fresh noise each step)

@@ -55,6 +55,7 @@ void validate(const GenerationRequest& r) {
     if (!(r.guidanceRescale >= 0 && r.guidanceRescale <= 1)) throw Error("guidance rescale must be in [0, 1]");
     if (r.clipSkip < 1) throw Error("clip skip must be >= 1 (1 = last layer)");
     if (r.eta < 0) throw Error("eta must be >= 0");
+    parsePredictionChoice(r.prediction);
     if (r.mode != Mode::Txt2Img) {
         if (!(r.strength > 0 && r.strength <= 1)) throw Error("strength must be in (0, 1]");
         if (r.initImage.empty()) throw Error("img2img/inpaint needs an input image");
@@ -78,7 +79,9 @@ torch::Tensor timeIds(int oh, int ow, int ct, int cl, int th, int tw) {
 }
 
 std::string bundleKey(const GenerationRequest& r, torch::Device device, torch::ScalarType dtype) {
-    return r.modelPath + "|" + device.str() + "|" + c10::toString(dtype) + "|" + r.tokenizerDir;
+    const auto prediction = parsePredictionChoice(r.prediction);
+    return r.modelPath + "|" + device.str() + "|" + c10::toString(dtype) + "|" + r.tokenizerDir + "|" +
+           (prediction ? model::predictionName(*prediction) : "auto");
 }
 
 } // namespace
@@ -122,7 +125,8 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
         m_state->bundle.reset();
         m_state->bundleKey.clear();
         const auto t0 = Clock::now();
-        m_state->bundle = loadModelBundle(request.modelPath, device, dtype, request.tokenizerDir);
+        m_state->bundle = loadModelBundle(request.modelPath, device, dtype, request.tokenizerDir,
+                                          parsePredictionChoice(request.prediction));
         m_state->bundleKey = key;
         result.loadSeconds = secondsSince(t0);
     }

@@ -4,6 +4,7 @@
 #include "core/sampling/scheduler_config.h"
 
 #include "core/io/model_loader.h"
+#include "core/model/prediction_guess.h"
 
 #include <fstream>
 #include <sstream>
@@ -36,8 +37,6 @@ ModelBundle makeModelBundle(model::Checkpoint checkpoint, torch::Device device, 
     b.device = device;
     b.dtype = dtype;
     b.family = checkpoint.family;
-    b.prediction = checkpoint.prediction;
-    b.warnings = checkpoint.warnings;
     if (!checkpoint.schedulerConfigJson.empty()) {
         try {
             b.schedulerConfig = parseJsonText(checkpoint.schedulerConfigJson);
@@ -51,6 +50,11 @@ ModelBundle makeModelBundle(model::Checkpoint checkpoint, torch::Device device, 
     checkpoint.textEncoders.clear();
     b.unet = model::makeUnet(checkpoint.unetConfig, checkpoint.unet, device, dtype);
     checkpoint.unet.clear();
+    if (model::shouldTestPrediction(checkpoint)) model::recordPredictionTest(checkpoint, model::testPrediction(b.unet));
+    b.prediction = checkpoint.prediction;
+    b.predictionGuessed = checkpoint.predictionGuessed;
+    b.predictionTested = checkpoint.predictionTested;
+    b.warnings.insert(b.warnings.begin(), checkpoint.warnings.begin(), checkpoint.warnings.end());
     // The VAE runs in fp32 when it is known to overflow in half precision (SDXL's force_upcast).
     const auto vaeDtype = checkpoint.vaeConfig.forceUpcast ? torch::kFloat32 : dtype;
     b.vae = model::makeVae(checkpoint.vaeConfig, checkpoint.vae, device, vaeDtype);
@@ -59,17 +63,32 @@ ModelBundle makeModelBundle(model::Checkpoint checkpoint, torch::Device device, 
 }
 
 ModelBundle loadModelBundle(const std::filesystem::path& path, torch::Device device, torch::ScalarType dtype,
-                            const std::string& tokenizerDir) {
+                            const std::string& tokenizerDir, std::optional<model::Prediction> prediction) {
     if (!std::filesystem::exists(path)) throw Error("model not found: '" + path.string() + "'");
     io::LoadOptions options;
     options.dtype = dtype;
     options.device = torch::kCPU; // networks copy to the device on construction
-    return makeModelBundle(io::loadCheckpoint(path, options), device, dtype, tokenizerDir);
+    options.prediction = prediction;
+    ModelBundle bundle = makeModelBundle(io::loadCheckpoint(path, options), device, dtype, tokenizerDir);
+    bundle.predictionOverridden = prediction.has_value();
+    return bundle;
+}
+
+std::optional<model::Prediction> parsePredictionChoice(const std::string& text) {
+    if (text.empty() || text == "auto") return std::nullopt;
+    if (text == "epsilon" || text == "eps") return model::Prediction::Epsilon;
+    if (text == "v" || text == "v_prediction") return model::Prediction::V;
+    throw Error("unknown prediction type '" + text + "' (auto, epsilon or v)");
 }
 
 nlohmann::json baseSchedulerConfig(const ModelBundle& bundle, const std::string& userConfigPath) {
     if (!userConfigPath.empty()) return sampling::SchedulerConfig::readJsonFile(userConfigPath);
-    if (bundle.schedulerConfig.is_object()) return bundle.schedulerConfig;
+    if (bundle.schedulerConfig.is_object()) {
+        nlohmann::json config = bundle.schedulerConfig;
+        if (bundle.predictionOverridden)
+            config["prediction_type"] = bundle.prediction == model::Prediction::V ? "v_prediction" : "epsilon";
+        return config;
+    }
     auto config = sampling::SchedulerConfig::publishedSd15Json();
     if (bundle.family == model::ModelFamily::Sdxl || bundle.family == model::ModelFamily::SdxlRefiner) {
         config["_class_name"] = "EulerDiscreteScheduler";

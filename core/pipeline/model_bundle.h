@@ -20,6 +20,9 @@ struct ModelBundle {
     torch::ScalarType dtype = torch::kFloat32;
     model::ModelFamily family = model::ModelFamily::Sd1;
     model::Prediction prediction = model::Prediction::Epsilon;
+    bool predictionGuessed = false;    // the model does not state it (SD2 without marker or metadata)
+    bool predictionTested = false;     // ... and a test evaluation of the UNet decided (prediction_guess.h)
+    bool predictionOverridden = false; // the user chose it: it also replaces the model's scheduler config's
     model::Unet unet{nullptr};
     model::Vae vae{nullptr};
     std::optional<text::TextConditioner> text;
@@ -27,12 +30,19 @@ struct ModelBundle {
     std::vector<std::string> warnings;
 };
 
-// Loads `path` (single file or diffusers folder) onto `device` in `dtype`. Throws gesso::Error.
+// Loads `path` (single file or diffusers folder) onto `device` in `dtype`; `prediction` overrides what the
+// model states or what detection guesses. Throws gesso::Error.
 ModelBundle loadModelBundle(const std::filesystem::path& path, torch::Device device, torch::ScalarType dtype,
-                            const std::string& tokenizerDir);
-// Builds a bundle from an already loaded checkpoint (the weight maps are consumed).
+                            const std::string& tokenizerDir,
+                            std::optional<model::Prediction> prediction = std::nullopt);
+// Builds a bundle from an already loaded checkpoint (the weight maps are consumed). An SD2 checkpoint whose
+// prediction type is an untested guess gets one test evaluation of the built UNet (prediction_guess.h).
 ModelBundle makeModelBundle(model::Checkpoint checkpoint, torch::Device device, torch::ScalarType dtype,
                             const std::string& tokenizerDir);
+
+// GenerationRequest::prediction: "" or "auto" -> nullopt (the model decides), "epsilon"/"eps", "v"/
+// "v_prediction". Anything else -> gesso::Error.
+std::optional<model::Prediction> parsePredictionChoice(const std::string& text);
 
 // The scheduler config a generation uses: the user's file, else the model's own, else the published
 // SD1.5/SDXL config with the model's prediction type.

@@ -64,6 +64,7 @@ nlohmann::json requestToJson(const pipeline::GenerationRequest& r) {
         {"crop_left", r.cropLeft},
         {"device", r.device},
         {"dtype", r.dtype},
+        {"prediction", r.prediction},
         {"taesd_dir", r.taesdDir},
         {"tokenizer_dir", r.tokenizerDir},
     };
@@ -102,6 +103,7 @@ pipeline::GenerationRequest requestFromJson(const nlohmann::json& json) {
     readField(json, "crop_left", r.cropLeft);
     readField(json, "device", r.device);
     readField(json, "dtype", r.dtype);
+    readField(json, "prediction", r.prediction);
     readField(json, "taesd_dir", r.taesdDir);
     readField(json, "tokenizer_dir", r.tokenizerDir);
     return r;

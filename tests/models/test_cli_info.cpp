@@ -54,6 +54,45 @@ private Q_SLOTS:
         QVERIFY(checked >= 2);
     }
 
+    void testPredictionReportsTheGuess() {
+        // tiny-sd2v's single file states no prediction type: plain info only assumes it, --test-prediction
+        // evaluates the UNet once and says so; --prediction beats both. (The guess itself means nothing on
+        // random weights: only how it is reported is asserted.)
+        GESSO_REQUIRE_REFERENCE(reference);
+        const fs::path model = reference / "models" / "tiny-sd2v" / "tiny-sd2v.safetensors";
+        if (!fs::exists(model)) QSKIP("no tiny-sd2v single file in the reference data");
+        const QString path = QString::fromStdString(model.string());
+        const Run plain = runCli({"info", path, "--json"});
+        QVERIFY2(plain.exitCode == 0, plain.err.constData());
+        const auto assumed = nlohmann::json::parse(plain.out.toStdString());
+        QVERIFY(assumed.at("prediction_guessed").get<bool>());
+        QVERIFY(!assumed.at("prediction_tested").get<bool>());
+
+        const Run tested = runCli({"info", path, "--test-prediction", "--json"});
+        QVERIFY2(tested.exitCode == 0, tested.err.constData());
+        const auto j = nlohmann::json::parse(tested.out.toStdString());
+        QVERIFY(j.at("prediction_guessed").get<bool>());
+        QVERIFY(j.at("prediction_tested").get<bool>());
+        bool warned = false;
+        for (const auto& w : j.at("warnings"))
+            warned = warned || w.get<std::string>().find("guessed by a test evaluation") != std::string::npos;
+        QVERIFY(warned);
+
+        const Run text = runCli({"info", path, "--test-prediction"});
+        QVERIFY2(text.exitCode == 0, text.err.constData());
+        const std::string expected = "prediction: " + j.at("prediction").get<std::string>() +
+                                     " (guessed by a test evaluation of the UNet; override with --prediction)";
+        QVERIFY2(text.out.toStdString().find(expected) != std::string::npos, text.out.constData());
+        qInfo("%s", expected.c_str());
+
+        const Run overridden = runCli({"info", path, "--test-prediction", "--prediction", "epsilon", "--json"});
+        QVERIFY2(overridden.exitCode == 0, overridden.err.constData());
+        const auto o = nlohmann::json::parse(overridden.out.toStdString());
+        QCOMPARE(o.at("prediction").get<std::string>(), std::string("epsilon"));
+        QVERIFY(!o.at("prediction_guessed").get<bool>());
+        QVERIFY(!o.at("prediction_tested").get<bool>());
+    }
+
     void badModelIsAUsageError() {
         QTemporaryDir dir;
         const QString path = dir.path() + "/not-a-model.safetensors";

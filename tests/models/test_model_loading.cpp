@@ -3,6 +3,9 @@
 // the model_info.json written next to it.
 #include "core/io/key_mapping.h"
 #include "core/io/model_loader.h"
+#include "core/io/safetensors.h"
+#include "core/model/prediction_guess.h"
+#include "core/pipeline/model_bundle.h"
 #include "core/runtime/error.h"
 #include "tests/common/reference.h"
 
@@ -71,6 +74,38 @@ double compareMaps(const gesso::model::TensorMap& a, const gesso::model::TensorM
         worst = std::max(worst, (t - it->second).abs().max().item<double>());
     }
     return worst;
+}
+
+// The tiny SD2 reference model (its single file states no prediction type), or none.
+const TinyModel* findSd2(const std::vector<TinyModel>& models) {
+    for (const auto& m : models)
+        if (gesso::io::inspectModel(m.singleFile).checkpoint.family == gesso::model::ModelFamily::Sd2) return &m;
+    return nullptr;
+}
+
+// A copy of `source` with a `v_pred` marker tensor and/or __metadata__ added.
+fs::path rewrittenCopy(const fs::path& source, const fs::path& target, bool vPredKey,
+                       const std::map<std::string, std::string>& metadata) {
+    auto file = gesso::io::SafetensorsFile::open(source);
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+    for (const auto& e : file.entries()) tensors.push_back({e.name, file.tensor(e)});
+    if (vPredKey) tensors.push_back({"v_pred", torch::zeros({0})}); // an empty marker, as trainers write it
+    gesso::io::writeSafetensors(target, tensors, metadata);
+    return target;
+}
+
+bool hasWarning(const std::vector<std::string>& warnings, const std::string& part) {
+    for (const auto& w : warnings)
+        if (w.find(part) != std::string::npos) return true;
+    return false;
+}
+
+// A UNet with every parameter zero except conv_out.bias = `bias`: its output is `bias` everywhere.
+gesso::model::Unet constantUnet(gesso::model::UnetConfig config, double bias) {
+    gesso::model::Unet unet(config);
+    torch::NoGradGuard noGrad;
+    for (auto& p : unet->named_parameters()) p.value().fill_(p.key() == "conv_out.bias" ? bias : 0.0);
+    return unet;
 }
 
 } // namespace
@@ -215,6 +250,131 @@ private Q_SLOTS:
         QCOMPARE(ck.prediction, gesso::model::Prediction::V);
         QVERIFY(!ck.predictionGuessed);
         for (const auto& [k, t] : ck.unet) QCOMPARE(t.scalar_type(), torch::kFloat16);
+    }
+
+    void statedPredictionIsHonoured() {
+        // Only the explicit cases are asserted: what a file states (marker key, metadata) or the user chooses.
+        GESSO_REQUIRE_REFERENCE(reference);
+        const auto models = scanModels(reference);
+        const TinyModel* sd2 = findSd2(models);
+        QVERIFY2(sd2, "no SD2 model among the tiny reference models");
+        using gesso::model::Prediction;
+        QTemporaryDir dir;
+        const fs::path root(dir.path().toStdString());
+        struct Case {
+            const char* name;
+            bool vPredKey;
+            std::map<std::string, std::string> metadata;
+            Prediction expected;
+        };
+        const Case cases[] = {
+            {"v_pred marker key", true, {}, Prediction::V},
+            {"metadata v", false, {{"modelspec.prediction_type", "v"}}, Prediction::V},
+            {"metadata epsilon", false, {{"modelspec.prediction_type", "epsilon"}}, Prediction::Epsilon},
+        };
+        int index = 0;
+        for (const Case& c : cases) {
+            const fs::path path =
+                rewrittenCopy(sd2->singleFile, root / ("case" + std::to_string(index++) + ".safetensors"), c.vPredKey, c.metadata);
+            const Checkpoint ck = gesso::io::inspectModel(path).checkpoint;
+            QCOMPARE(ck.prediction, c.expected);
+            QVERIFY(!ck.predictionGuessed);
+            QVERIFY(!hasWarning(ck.warnings, "prediction type not stated"));
+            // The user's choice beats what the file states.
+            gesso::io::LoadOptions options;
+            const Prediction other = c.expected == Prediction::V ? Prediction::Epsilon : Prediction::V;
+            options.prediction = other;
+            const Checkpoint overridden = gesso::io::inspectModel(path, options).checkpoint;
+            QCOMPARE(overridden.prediction, other);
+            QVERIFY(!overridden.predictionGuessed);
+            qInfo("%s: %s; overridden: %s", c.name, gesso::model::predictionName(ck.prediction),
+                  gesso::model::predictionName(overridden.prediction));
+        }
+        // A stated type is not tested when the model is built for generation.
+        const fs::path marked = root / "case0.safetensors";
+        const auto bundle = gesso::pipeline::loadModelBundle(marked, torch::kCPU, torch::kFloat32,
+                                                             (sd2->diffusers / "tokenizer").string());
+        QCOMPARE(bundle.prediction, Prediction::V);
+        QVERIFY(!bundle.predictionGuessed);
+        QVERIFY(!bundle.predictionTested);
+    }
+
+    void unstatedSd2PredictionIsGuessedByATestEvaluation() {
+        // On random weights the guess itself means nothing: only how it is reported is asserted.
+        GESSO_REQUIRE_REFERENCE(reference);
+        const auto models = scanModels(reference);
+        const TinyModel* sd2 = findSd2(models);
+        QVERIFY2(sd2, "no SD2 model among the tiny reference models");
+        const Checkpoint inspected = gesso::io::inspectModel(sd2->singleFile).checkpoint;
+        QVERIFY(inspected.predictionGuessed);
+        QVERIFY(!inspected.predictionTested);
+        QVERIFY(gesso::model::shouldTestPrediction(inspected));
+        const std::string tokenizer = (sd2->diffusers / "tokenizer").string();
+
+        QElapsedTimer timer;
+        timer.start();
+        const auto bundle = gesso::pipeline::loadModelBundle(sd2->singleFile, torch::kCPU, torch::kFloat32, tokenizer);
+        const qint64 loadMs = timer.elapsed();
+        QVERIFY(bundle.predictionGuessed);
+        QVERIFY(bundle.predictionTested);
+        QVERIFY2(hasWarning(bundle.warnings, "guessed by a test evaluation of the UNet"), "no test-evaluation warning");
+        QVERIFY2(hasWarning(bundle.warnings, "--prediction"), "the warning does not name the override");
+        QVERIFY(!hasWarning(bundle.warnings, gesso::model::assumedPredictionWarning()));
+        // The test's own cost, on the UNet already built.
+        gesso::model::Unet unet = bundle.unet;
+        timer.restart();
+        const auto test = gesso::model::testPrediction(unet);
+        const qint64 testMs = timer.elapsed();
+        QCOMPARE(test.prediction, bundle.prediction);
+        qInfo("models/%s single file: %s guessed by a test evaluation (mean out - x %.4f, %lld ms; load with test %lld ms)",
+              sd2->name.c_str(), gesso::model::predictionName(bundle.prediction), test.meanDifference,
+              static_cast<long long>(testMs), static_cast<long long>(loadMs));
+        QVERIFY2(testMs < 1000, "the test evaluation took a second or more on a tiny UNet");
+
+        // A user override skips the test.
+        const auto chosen = gesso::pipeline::loadModelBundle(sd2->singleFile, torch::kCPU, torch::kFloat32, tokenizer,
+                                                             gesso::model::Prediction::Epsilon);
+        QCOMPARE(chosen.prediction, gesso::model::Prediction::Epsilon);
+        QVERIFY(!chosen.predictionGuessed);
+        QVERIFY(!chosen.predictionTested);
+        QVERIFY(chosen.predictionOverridden);
+        QVERIFY(!hasWarning(chosen.warnings, "prediction type not stated"));
+    }
+
+    void predictionTestThreshold() {
+        // A UNet whose output is a constant b: mean(out - x) = b - 0.5, v-prediction below -1, i.e. b < -0.5.
+        GESSO_REQUIRE_REFERENCE(reference);
+        const auto models = scanModels(reference);
+        const TinyModel* sd2 = findSd2(models);
+        QVERIFY2(sd2, "no SD2 model among the tiny reference models");
+        const auto config = gesso::model::UnetConfig::fromDiffusersJson(readJson(sd2->diffusers / "unet" / "config.json"));
+        using gesso::model::Prediction;
+        const std::pair<double, Prediction> cases[] = {
+            {0.0, Prediction::Epsilon}, {-0.4, Prediction::Epsilon}, {-0.6, Prediction::V}, {-2.0, Prediction::V}};
+        for (int channels : {config.inChannels, config.outChannels * 2 + 1}) {
+            auto c = config;
+            c.inChannels = channels;
+            for (const auto& [bias, expected] : cases) {
+                auto unet = constantUnet(c, bias);
+                const auto test = gesso::model::testPrediction(unet);
+                qInfo("in_channels %d, output %.1f: mean out - x %.4f -> %s", channels, bias, test.meanDifference,
+                      gesso::model::predictionName(test.prediction));
+                QVERIFY(test.finite);
+                QVERIFY(std::abs(test.meanDifference - (bias - 0.5)) < 1e-5);
+                QCOMPARE(test.prediction, expected);
+            }
+        }
+        // Recording replaces the assumption warning by the test's.
+        Checkpoint ck;
+        ck.family = gesso::model::ModelFamily::Sd2;
+        ck.predictionGuessed = true;
+        ck.warnings = {gesso::model::assumedPredictionWarning()};
+        gesso::model::recordPredictionTest(ck, {Prediction::Epsilon, -0.5, true});
+        QCOMPARE(ck.prediction, Prediction::Epsilon);
+        QVERIFY(ck.predictionTested);
+        QCOMPARE(ck.warnings.size(), size_t(1));
+        QVERIFY(hasWarning(ck.warnings, "epsilon guessed by a test evaluation of the UNet"));
+        QVERIFY(!gesso::model::shouldTestPrediction(ck));
     }
 
     void missingWeightsAreNamed() {

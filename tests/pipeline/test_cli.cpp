@@ -91,10 +91,47 @@ private Q_SLOTS:
         }
     }
 
+    void predictionOverrideOnSd2() {
+        // tiny-sd2v's single file states no prediction type: without --prediction the test evaluation's guess
+        // is reported; --prediction epsilon|v is used as given (different latents, no guess warning).
+        GESSO_REQUIRE_REFERENCE(reference);
+        const auto model = reference / "models" / "tiny-sd2v" / "tiny-sd2v.safetensors";
+        if (!std::filesystem::exists(model)) QSKIP("no tiny-sd2v single file in the reference data");
+        QTemporaryDir dir;
+        auto generate = [&](const QStringList& extra, const QString& name) {
+            return runCli(QStringList{"txt2img", "--model", QString::fromStdString(model.string()), "--tokenizer-dir",
+                                      QString::fromStdString((reference / "tokenizer/clip").string()), "--threads",
+                                      "2", "--prompt", "a house", "--steps", "2", "--width", "64", "--height", "64",
+                                      "--seed", "3", "--sampler", "euler", "--out-latents",
+                                      dir.filePath(name + ".safetensors"), "-o", dir.filePath(name + ".png")} +
+                          extra);
+        };
+        const QString guess = "guessed by a test evaluation of the UNet";
+        auto automatic = generate({}, "auto");
+        QVERIFY2(automatic.exitCode == 0, qPrintable(automatic.err));
+        std::printf("%s", automatic.err.toLocal8Bit().constData());
+        QVERIFY2(automatic.err.contains(guess) && automatic.err.contains("--prediction"), qPrintable(automatic.err));
+        auto epsilon = generate({"--prediction", "epsilon"}, "epsilon");
+        QVERIFY2(epsilon.exitCode == 0, qPrintable(epsilon.err));
+        QVERIFY(!epsilon.err.contains("prediction type not stated"));
+        auto v = generate({"--prediction", "v"}, "v");
+        QVERIFY2(v.exitCode == 0, qPrintable(v.err));
+        auto latents = [&](const QString& name) {
+            return gesso::io::SafetensorsFile::open(dir.filePath(name + ".safetensors").toStdString()).tensor("latents");
+        };
+        const double diff = gesso::test::maxAbsDiff(latents("epsilon"), latents("v"));
+        std::printf("gesso-cli --prediction epsilon vs v: final latents max|diff| = %g\n", diff);
+        QVERIFY(diff > 1e-3);
+        const double sameAsGuess = std::min(gesso::test::maxAbsDiff(latents("auto"), latents("epsilon")),
+                                            gesso::test::maxAbsDiff(latents("auto"), latents("v")));
+        QCOMPARE(sameAsGuess, 0.0); // the guess is one of the two, used as is
+    }
+
     void badInputFailsCleanly_data() {
         QTest::addColumn<QStringList>("args");
         QTest::newRow("size not multiple of 8") << QStringList{"txt2img", "--width", "100"};
         QTest::newRow("unknown sampler") << QStringList{"txt2img", "--sampler", "heun"};
+        QTest::newRow("unknown prediction type") << QStringList{"txt2img", "--prediction", "x0"};
         QTest::newRow("missing model") << QStringList{"txt2img", "--model", "/nonexistent/model.safetensors"};
         QTest::newRow("missing image") << QStringList{"img2img", "--image", "/nonexistent.png"};
         QTest::newRow("mask of the wrong size") << QStringList{"inpaint", "--image", "@IMG64", "--mask", "@IMG32"};

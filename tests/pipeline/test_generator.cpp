@@ -195,6 +195,50 @@ private Q_SLOTS:
         QVERIFY(a.images[0].parameters.find("Seed: 42") != std::string::npos);
     }
 
+    void predictionOverrideIsPartOfTheCachedModel() {
+        // The SD2 single file states no prediction type: auto = the test evaluation's guess, reported as a
+        // warning; an override reloads the model (never the bundle cached with another choice) and changes
+        // the result.
+        GESSO_REQUIRE_REFERENCE(reference);
+        const auto model = reference / "models" / "tiny-sd2v" / "tiny-sd2v.safetensors";
+        if (!std::filesystem::exists(model)) QSKIP("no tiny-sd2v single file in the reference data");
+        pipeline::GenerationRequest r;
+        r.modelPath = model.string();
+        r.prompt = "a red house";
+        r.sampler = "euler";
+        r.steps = 2;
+        r.width = 64;
+        r.height = 64;
+        r.seed = 7;
+        r.device = "cpu";
+        r.tokenizerDir = (reference / "tokenizer" / "clip").string();
+        pipeline::Generator generator;
+        std::atomic<bool> cancel{false};
+        auto hasGuessWarning = [](const pipeline::GenerationResult& result) {
+            for (const auto& w : result.warnings)
+                if (w.find("guessed by a test evaluation of the UNet") != std::string::npos) return true;
+            return false;
+        };
+        auto automatic = generator.generate(r, {}, cancel);
+        QVERIFY(automatic.loadSeconds > 0);
+        QVERIFY(hasGuessWarning(automatic));
+        r.prediction = "epsilon";
+        auto epsilon = generator.generate(r, {}, cancel);
+        QVERIFY2(epsilon.loadSeconds > 0, "a different prediction override reused the cached model");
+        QVERIFY(!hasGuessWarning(epsilon));
+        r.prediction = "v";
+        auto v = generator.generate(r, {}, cancel);
+        QVERIFY(v.loadSeconds > 0);
+        auto again = generator.generate(r, {}, cancel);
+        QCOMPARE(again.loadSeconds, 0.0);
+        const double diff = test::maxAbsDiff(latentsOf(epsilon.images[0]), latentsOf(v.images[0]));
+        std::printf("tiny-sd2v: epsilon vs v final latents max|diff| = %g\n", diff);
+        QVERIFY(diff > 1e-3);
+        QCOMPARE(test::maxAbsDiff(latentsOf(v.images[0]), latentsOf(again.images[0])), 0.0);
+        r.prediction = "x0";
+        QVERIFY_THROWS_EXCEPTION(gesso::Error, generator.generate(r, {}, cancel));
+    }
+
     void cancelReturnsWithinOneStepAndGeneratorStaysUsable() {
         GESSO_REQUIRE_REFERENCE(reference);
         pipeline::GenerationRequest r;
