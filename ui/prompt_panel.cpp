@@ -90,6 +90,16 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     for (auto [id, name] : samplers) m_sampler->addItem(name, QString(id));
     form->addRow(tr("Sampler"), m_sampler);
 
+    m_prediction = new QComboBox(this);
+    m_prediction->setObjectName("predictionPicker");
+    m_prediction->addItem(tr("Auto"), QString("auto"));
+    m_prediction->addItem(tr("Epsilon"), QString("epsilon"));
+    m_prediction->addItem(tr("v"), QString("v"));
+    m_prediction->setToolTip(tr("What the model predicts. Auto: what the file states; SD2 files that state "
+                                "nothing are guessed by a test evaluation (see the warnings). Choose epsilon "
+                                "(SD2 512-base) or v (SD2 768-v) when images come out grey or burnt."));
+    form->addRow(tr("Prediction"), m_prediction);
+
     auto* stepsRow = new QHBoxLayout;
     m_steps = new QSpinBox(this);
     m_steps->setObjectName("steps");
@@ -209,6 +219,7 @@ pipeline::GenerationRequest PromptPanel::settings() const {
     r.prompt = m_prompt->toPlainText().toStdString();
     r.negativePrompt = m_negative->toPlainText().toStdString();
     r.sampler = m_sampler->currentData().toString().toStdString();
+    r.prediction = m_prediction->currentData().toString().toStdString();
     r.steps = m_steps->value();
     r.guidance = m_guidance->value();
     r.seed = m_randomSeed->isChecked() ? -1 : m_seed->value();
@@ -225,6 +236,8 @@ void PromptPanel::setSettings(const pipeline::GenerationRequest& r) {
     m_negative->setPlainText(QString::fromStdString(r.negativePrompt));
     int sampler = m_sampler->findData(QString::fromStdString(r.sampler));
     if (sampler >= 0) m_sampler->setCurrentIndex(sampler);
+    const int prediction = m_prediction->findData(QString::fromStdString(r.prediction.empty() ? "auto" : r.prediction));
+    m_prediction->setCurrentIndex(prediction >= 0 ? prediction : 0);
     m_steps->setValue(r.steps);
     m_guidance->setValue(r.guidance);
     m_randomSeed->setChecked(r.seed < 0);

@@ -1,5 +1,5 @@
 #pragma once
-// The prompt dock: prompt and negative prompt, model, sampler, steps, guidance, seed, size, strength, batch,
+// The prompt dock: prompt and negative prompt, model, sampler, prediction type override, steps, guidance, seed, size, strength, batch,
 // the mode (following the document unless overridden), Generate / Cancel, progress with ETA, and a
 // non-modal message line for errors. GUI thread only.
 #include "core/engine/model_catalog.h"
@@ -67,6 +67,7 @@ private:
     QToolButton* m_modelFolders = nullptr;
     QComboBox* m_mode = nullptr;
     QComboBox* m_sampler = nullptr;
+    QComboBox* m_prediction = nullptr;
     QSpinBox* m_steps = nullptr;
     QDoubleSpinBox* m_guidance = nullptr;
     QSpinBox* m_seed = nullptr;

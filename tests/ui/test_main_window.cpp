@@ -10,6 +10,7 @@
 #include <QtCore/QTemporaryDir>
 #include <QtGui/QAction>
 #include <QtTest/QtTest>
+#include <QtWidgets/QComboBox>
 #include <QtWidgets/QDockWidget>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QListWidget>
@@ -180,6 +181,9 @@ private Q_SLOTS:
         panel->promptEdit()->setPlainText("a red fox");
         panel->findChild<QSpinBox*>("steps")->setValue(6);
         panel->findChild<QSpinBox*>("batch")->setValue(2);
+        auto* prediction = panel->findChild<QComboBox*>("predictionPicker");
+        QVERIFY(prediction);
+        prediction->setCurrentIndex(prediction->findData(QString("v")));
         int previews = 0;
         connect(window.engine(), &engine::Engine::progress, this, [&](quint64, const pipeline::Progress& p) {
             if (!p.preview.empty()) ++previews;
@@ -200,6 +204,7 @@ private Q_SLOTS:
         QCOMPARE(doc->history()[0].seeds, (std::vector<int64_t>{7, 8}));
         QCOMPARE(doc->history()[0].request.prompt, std::string("a red fox"));
         QCOMPARE(doc->settings().prompt, std::string("a red fox"));
+        QCOMPARE(doc->history()[0].request.prediction, std::string("v")); // the override travels with the request
 
         strip->next();
         QCOMPARE(strip->current(), 1);
@@ -218,6 +223,14 @@ private Q_SLOTS:
         QTest::mouseClick(strip->findChild<QPushButton*>("discardStaged"), Qt::LeftButton);
         QCOMPARE(strip->count(), 0);
         QVERIFY(!window.canvas()->hasPreview());
+        // Restored settings (project files) bring the prediction choice back; empty = auto.
+        pipeline::GenerationRequest restored;
+        restored.prediction = "epsilon";
+        panel->setSettings(restored);
+        QCOMPARE(panel->settings().prediction, std::string("epsilon"));
+        restored.prediction = "";
+        panel->setSettings(restored);
+        QCOMPARE(panel->settings().prediction, std::string("auto"));
     }
 
     void cancelMidGenerationStopsWithinOneStep() {
