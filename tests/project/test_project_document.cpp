@@ -39,6 +39,7 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     settings.negativePrompt = "fog";
     settings.steps = 12;
     settings.seed = 99;
+    settings.prediction = "epsilon"; // a non-default choice, so the round trip below can lose it
     doc.setSettings(settings);
     document::GenerationRecord record;
     record.request = settings;
@@ -74,6 +75,7 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     QVERIFY(back->mask().pixels == doc.mask().pixels);
     QVERIFY(back->region() == doc.region());
     QVERIFY(requestToJson(back->settings()) == requestToJson(doc.settings()));
+    QCOMPARE(back->settings().prediction, std::string("epsilon"));
     QCOMPARE(back->history().size(), size_t(1));
     const auto& h = back->history().front();
     QCOMPARE(h.id, doc.history().front().id);
