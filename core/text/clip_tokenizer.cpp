@@ -65,21 +65,12 @@ std::vector<std::string> preTokenize(const std::string& cleaned) {
     auto isLetter = [](char32_t c) { return QChar::isLetter(c); };
     auto isNumber = [](char32_t c) { return QChar::isNumber(c); };
     auto isSpace = [](char32_t c) { return QChar::isSpace(c) || (c >= 0x1C && c <= 0x1F); };
-    static const char* const kSpecial[] = {"<|startoftext|>", "<|endoftext|>"};
-    static const char* const kContractions[] = {"'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
+    // The pattern's literal alternatives in its order: the special tokens, then the contractions.
+    static const char* const kLiterals[] = {"<|startoftext|>", "<|endoftext|>", "'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
     qsizetype i = 0;
     while (i < n) {
         bool matched = false;
-        for (const char* s : kSpecial)
-            if (startsWith(i, s)) {
-                const qsizetype len = static_cast<qsizetype>(std::strlen(s));
-                out.push_back(slice(i, i + len));
-                i += len;
-                matched = true;
-                break;
-            }
-        if (matched) continue;
-        for (const char* s : kContractions)
+        for (const char* s : kLiterals)
             if (startsWith(i, s)) {
                 const qsizetype len = static_cast<qsizetype>(std::strlen(s));
                 out.push_back(slice(i, i + len));
