@@ -3,6 +3,11 @@
 #include "core/io/torch_state_dict.h"
 #include "core/runtime/error.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 namespace gesso::io {
@@ -18,14 +23,51 @@ public:
             m_dtypes[entry.name] = dtypeName(entry.dtype);
         }
         m_metadata = m_file.metadata();
+        m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        uint8_t length[8] = {};
+        if (m_fd >= 0 && ::pread(m_fd, length, 8, 0) == 8) {
+            uint64_t headerLength = 0; // little-endian u64; already validated by SafetensorsFile::open
+            for (int i = 7; i >= 0; --i) headerLength = headerLength << 8 | length[i];
+            m_dataStart = 8 + headerLength;
+        } else if (m_fd >= 0) {
+            ::close(m_fd);
+            m_fd = -1;
+        }
     }
+    ~SafetensorsStore() override {
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    SafetensorsStore(const SafetensorsStore&) = delete;
+    SafetensorsStore& operator=(const SafetensorsStore&) = delete;
+
     torch::Tensor view(const std::string& key) const override { return m_file.tensor(key); }
     void release(const std::string& key) const override {
         if (const TensorEntry* entry = m_file.find(key)) m_file.releasePages(*entry);
     }
+    bool readsStoredBytes() const override { return m_fd >= 0; }
+    void readStored(const std::string& key, size_t offset, void* dst, size_t length) const override {
+        const TensorEntry* entry = m_file.find(key);
+        if (!entry) throw Error("'" + m_path.string() + "' has no tensor named '" + key + "'");
+        if (m_fd < 0 || offset > entry->end - entry->begin || length > entry->end - entry->begin - offset)
+            return TensorStore::readStored(key, offset, dst, length);
+        auto* out = static_cast<uint8_t*>(dst);
+        uint64_t position = m_dataStart + entry->begin + offset;
+        while (length > 0) {
+            const ssize_t n = ::pread(m_fd, out, length, off_t(position));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw Error("cannot read '" + m_path.string() + "': " + std::strerror(errno));
+            if (n == 0)
+                throw Error("'" + m_path.string() + "' became shorter while it was loading (tensor '" + key + "')");
+            out += n;
+            position += uint64_t(n);
+            length -= size_t(n);
+        }
+    }
 
 private:
     SafetensorsFile m_file;
+    int m_fd = -1;
+    uint64_t m_dataStart = 0;
 };
 
 class MemoryStore final : public TensorStore {
@@ -60,6 +102,11 @@ private:
 };
 
 } // namespace
+
+void TensorStore::readStored(const std::string& key, size_t offset, void*, size_t length) const {
+    throw Error("'" + m_path.string() + "': cannot read " + std::to_string(length) + " bytes at " +
+                std::to_string(offset) + " of tensor '" + key + "' directly");
+}
 
 std::unique_ptr<TensorStore> openTensorStore(const std::filesystem::path& path) {
     unsigned char magic[4] = {0, 0, 0, 0};

@@ -23,6 +23,13 @@ public:
     virtual void release(const std::string& /*key*/) const {}
     // Every tensor is in memory already (pickles): zero-copy results keep it alive anyway.
     virtual bool inMemory() const { return false; }
+    // Whether readStored works: the store reads a file with plain reads (pread) as well as through a mapping.
+    virtual bool readsStoredBytes() const { return false; }
+    // Copies `length` bytes of `key`'s stored data, from `offset` bytes into it, to `dst`, bypassing any
+    // mapping: a loader that converts weights then never maps the file's pages (no RSS for them), and
+    // several threads copy from the page cache at once. Thread-safe. Throws gesso::Error (range outside the
+    // tensor, file truncated meanwhile, read error).
+    virtual void readStored(const std::string& key, size_t offset, void* dst, size_t length) const;
 
 protected:
     model::ShapeMap m_shapes;

@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 
 #include <cstring>
+#include <memory>
+#include <stdexcept>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -52,21 +54,52 @@ void bfloatToFloat(const uint16_t* src, float* dst, size_t n) {
     for (size_t i = 0; i < n; ++i) out[i] = uint32_t(src[i]) << 16; // vectorised by the compiler
 }
 
+// A 2 MiB-aligned anonymous mapping of at least `bytes`, advised to use huge pages; null if mmap fails.
+std::shared_ptr<uint8_t> hugePageMapping(size_t bytes) {
+    const size_t length = (bytes + kHugePage - 1) / kHugePage * kHugePage + kHugePage;
+    void* base = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return nullptr;
+    const uintptr_t aligned = (reinterpret_cast<uintptr_t>(base) + kHugePage - 1) / kHugePage * kHugePage;
+    ::madvise(reinterpret_cast<void*>(aligned), length - (aligned - reinterpret_cast<uintptr_t>(base)), MADV_HUGEPAGE);
+    return std::shared_ptr<uint8_t>(reinterpret_cast<uint8_t*>(aligned), [base, length](uint8_t*) { ::munmap(base, length); });
+}
+
 } // namespace
 
 torch::Tensor allocateWeight(const std::vector<int64_t>& shape, torch::ScalarType dtype) {
     const auto options = torch::TensorOptions().dtype(dtype);
-    int64_t numel = 1;
-    for (int64_t d : shape) numel *= d;
-    const size_t bytes = size_t(numel) * c10::elementSize(dtype);
+    const size_t bytes = size_t(c10::multiply_integers(shape)) * c10::elementSize(dtype);
     if (bytes < kHugeThreshold) return torch::empty(shape, options);
-    const size_t length = (bytes + kHugePage - 1) / kHugePage * kHugePage + kHugePage;
-    void* base = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED) return torch::empty(shape, options);
-    const uintptr_t aligned = (reinterpret_cast<uintptr_t>(base) + kHugePage - 1) / kHugePage * kHugePage;
-    ::madvise(reinterpret_cast<void*>(aligned), length - (aligned - reinterpret_cast<uintptr_t>(base)), MADV_HUGEPAGE);
-    return torch::from_blob(reinterpret_cast<void*>(aligned), shape,
-                            [base, length](void*) { ::munmap(base, length); }, options);
+    std::shared_ptr<uint8_t> mapping = hugePageMapping(bytes);
+    if (!mapping) return torch::empty(shape, options);
+    return torch::from_blob(mapping.get(), shape, [mapping](void*) mutable { mapping.reset(); }, options);
+}
+
+std::vector<torch::Tensor> allocateWeights(const std::vector<std::vector<int64_t>>& shapes, torch::ScalarType dtype) {
+    constexpr size_t kAlign = 64;
+    const auto options = torch::TensorOptions().dtype(dtype);
+    std::vector<size_t> offsets;
+    size_t total = 0;
+    for (const auto& shape : shapes) {
+        offsets.push_back(total);
+        total += (size_t(c10::multiply_integers(shape)) * c10::elementSize(dtype) + kAlign - 1) / kAlign * kAlign;
+    }
+    std::vector<torch::Tensor> tensors;
+    std::shared_ptr<uint8_t> arena = total >= kHugeThreshold ? hugePageMapping(total) : nullptr;
+    for (size_t i = 0; i < shapes.size(); ++i)
+        tensors.push_back(arena ? torch::from_blob(arena.get() + offsets[i], shapes[i],
+                                                   [arena](void*) mutable { arena.reset(); }, options)
+                                : torch::empty(shapes[i], options));
+    return tensors;
+}
+
+void convertToFloat(const void* src, torch::ScalarType srcType, float* dst, size_t n) {
+    switch (srcType) {
+    case torch::kFloat16: halfToFloat(static_cast<const uint16_t*>(src), dst, n); break;
+    case torch::kBFloat16: bfloatToFloat(static_cast<const uint16_t*>(src), dst, n); break;
+    case torch::kFloat32: std::memcpy(dst, src, n * sizeof(float)); break;
+    default: throw std::invalid_argument("convertToFloat: unsupported source type");
+    }
 }
 
 void convertInto(const torch::Tensor& src, torch::Tensor& dst) {

@@ -1,4 +1,5 @@
 #include "core/io/safetensors.h"
+#include "core/io/tensor_store.h"
 #include "core/runtime/error.h"
 #include "tests/common/reference.h"
 
@@ -6,6 +7,7 @@
 #include <QtTest/QtTest>
 #include <torch/torch.h>
 
+#include <cstring>
 #include <fstream>
 
 namespace {
@@ -111,6 +113,31 @@ private Q_SLOTS:
         auto path = writeRaw(dir, "short.safetensors", "", 0, 0);
         std::filesystem::resize_file(path, 5);
         QVERIFY(errorOf(path).find("too short") != std::string::npos);
+    }
+    void storeReadsStoredBytesDirectly() {
+        QTemporaryDir dir;
+        auto path = std::filesystem::path(dir.path().toStdString()) / "t.safetensors";
+        auto a = torch::randn({3, 5}).to(torch::kFloat16);
+        auto b = torch::randn({4}).to(torch::kFloat16);
+        gesso::io::writeSafetensors(path, {{"a", a}, {"b", b}}, {{"format", "pt"}});
+        auto store = gesso::io::openTensorStore(path);
+        QVERIFY(store->readsStoredBytes());
+        uint16_t got[3] = {};
+        store->readStored("b", 2, got, 6); // elements 1..3 of b
+        QCOMPARE(std::memcmp(got, static_cast<const uint16_t*>(b.data_ptr()) + 1, 6), 0);
+        try {
+            store->readStored("b", 4, got, 6); // one element past b's end
+            QFAIL("a read past the tensor must be refused");
+        } catch (const gesso::Error& error) {
+            QVERIFY2(std::string(error.what()).find("'b'") != std::string::npos, error.what());
+        }
+        std::filesystem::resize_file(path, std::filesystem::file_size(path) - 4); // truncated while open
+        try {
+            store->readStored("b", 0, got, 6);
+            QFAIL("a file that became shorter must be reported");
+        } catch (const gesso::Error& error) {
+            QVERIFY2(std::string(error.what()).find("became shorter") != std::string::npos, error.what());
+        }
     }
     void fp8IsRefusedByName() {
         QTemporaryDir dir;
