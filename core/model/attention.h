@@ -18,8 +18,10 @@ torch::Tensor naiveAttention(const torch::Tensor& q, const torch::Tensor& k, con
 
 // Bytes of scores a chunk of the CPU attention may hold (default tuned for L2-sized blocks per thread).
 void setAttentionChunkBytes(int64_t bytes);
-// CPU chunking strategy (libtorch < 2): 0 = query chunks across all heads at once (batched matmuls),
-// 1 = one head at a time with per-head chunks of the byte budget. Process-wide; for benchmarking.
+// CPU attention strategy (libtorch < 2): -1 (default) = the fused fp32 kernel (core/model/cpu_attention.h)
+// where the CPU has it, else 1; 0 = torch ops on query chunks across all heads at once (batched matmuls);
+// 1 = torch ops one head at a time with per-head chunks of the byte budget. Process-wide; for benchmarks
+// and tests.
 void setAttentionMode(int mode);
 
 // diffusers Attention: to_q, to_k, to_v (bias only for the VAE), to_out.0 (with bias).
