@@ -2,7 +2,9 @@
 
 #include "core/runtime/error.h"
 
+#ifdef GESSO_WITH_OPENIMAGEIO
 #include <OpenImageIO/imageio.h>
+#endif
 
 #include <fstream>
 #include <unistd.h>
@@ -17,6 +19,9 @@ struct Pixels {
 
 Pixels readPixels(const std::filesystem::path& path) {
     if (!std::filesystem::is_regular_file(path)) throw Error("image not found: '" + path.string() + "'");
+#ifndef GESSO_WITH_OPENIMAGEIO
+    throw Error("cannot read image '" + path.string() + "': this build of Gesso was built without OpenImageIO");
+#else
     auto in = OIIO::ImageInput::open(path.string());
     if (!in) throw Error("cannot read image '" + path.string() + "': " + OIIO::geterror());
     const auto& spec = in->spec();
@@ -28,6 +33,7 @@ Pixels readPixels(const std::filesystem::path& path) {
         throw Error("cannot read image '" + path.string() + "': " + in->geterror());
     in->close();
     return p;
+#endif
 }
 
 } // namespace
@@ -66,6 +72,10 @@ void writePng(const std::filesystem::path& path, const ImageRgba8& image, const 
     std::vector<uint8_t> rgb(size_t(image.width) * image.height * 3);
     for (size_t i = 0; i < size_t(image.width) * image.height; ++i)
         for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = image.pixels[i * 4 + c];
+#ifndef GESSO_WITH_OPENIMAGEIO
+    (void)parameters;
+    throw Error("cannot write '" + path.string() + "': this build of Gesso was built without OpenImageIO");
+#else
     OIIO::ImageSpec spec(image.width, image.height, 3, OIIO::TypeDesc::UINT8);
     // OpenImageIO's PNG writer stores string attributes as uncompressed tEXt chunks.
     if (!parameters.empty()) spec.attribute("parameters", parameters);
@@ -84,6 +94,7 @@ void writePng(const std::filesystem::path& path, const ImageRgba8& image, const 
         std::filesystem::remove(temp, ec);
         throw Error("cannot write '" + path.string() + "': " + ec.message());
     }
+#endif
 }
 
 std::string readPngTextChunk(const std::filesystem::path& path, const std::string& keyword) {
