@@ -11,10 +11,11 @@
 #
 # Packages (Debian 12, into DEBS):
 #   apt-get download libqt6core6 libqt6test6 qt6-base-dev qt6-base-dev-tools libicu72 libdouble-conversion3 \
-#     libb2-1 libpcre2-16-0 libglib2.0-0 libzip4 libzip-dev nlohmann-json3-dev libssl3 libzstd1
+#     libb2-1 libpcre2-16-0 libglib2.0-0 libzip4 libzip-dev nlohmann-json3-dev libssl3 libzstd1 qmake6
 # Reference data (REF): a self-consistent subset of shared/reference (golden cases only for models present).
 #
-# Usage: tools/cuda_check.sh [SRC] ; environment: DEBS, REF, OUT, PREFIX, BUILD, JOBS, SDXL=0|1.
+# Usage: tools/cuda_check.sh [SRC] ; environment: DEBS, REF, OUT, PREFIX, BUILD, JOBS, SDXL=0|1, DEVICE (cuda),
+# TORCH_CMAKE and TORCH_LIB (default: from python3's torch), STOP_AFTER=configure (a dry run of the setup).
 set -u -o pipefail
 
 SRC=$(cd "${1:-$(dirname "$0")/..}" && pwd)
@@ -25,6 +26,9 @@ PREFIX=${PREFIX:-/opt/gesso-devkit}
 BUILD=${BUILD:-/tmp/gesso-cuda-build}
 JOBS=${JOBS:-16}
 SDXL=${SDXL:-1}
+DEVICE=${DEVICE:-cuda}
+OPTIONAL_UNTIL=${OPTIONAL_UNTIL:-400} # seconds after the start: the SDXL benchmarks are skipped after that
+T0=$(date +%s)
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/check.log") 2>&1
 step() { echo; echo "=== $* ($(date -u +%T))"; }
@@ -33,8 +37,8 @@ failures=()
 step "machine"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 python3 -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda, "cuDNN", torch.backends.cudnn.version(), torch.cuda.get_device_name(0))'
-TORCH_CMAKE=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)') || exit 1
-TORCH_LIB=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))') || exit 1
+TORCH_CMAKE=${TORCH_CMAKE:-$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')} || exit 1
+TORCH_LIB=${TORCH_LIB:-$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')} || exit 1
 SITE=$(dirname "$(dirname "$TORCH_LIB")")
 NVCC=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
 CUDA_ROOT=$(dirname "$(dirname "$(readlink -f "$NVCC")")")
@@ -76,6 +80,7 @@ if [ "${PIPESTATUS[0]}" != 0 ]; then
     tail -60 "$BUILD/CMakeFiles/CMakeError.log" 2>/dev/null
     exit 1
 fi
+[ "${STOP_AFTER:-}" = configure ] && exit 0
 
 step "build (ninja -k 0 -j$JOBS)"
 TESTS="test_networks_parity test_taesd_parity test_text_encoder test_generator"
@@ -85,8 +90,8 @@ build_rc=${PIPESTATUS[0]}
 echo "build exit $build_rc after $(( $(date +%s) - start )) s"
 tail -3 "$OUT/build.log"
 
-step "parity tests on CUDA (fp32, TF32 off), reference subset $REF"
-export GESSO_REFERENCE_DIR=$REF GESSO_TEST_DEVICE=cuda QT_QPA_PLATFORM=offscreen
+step "parity tests on $DEVICE (fp32, TF32 off), reference subset $REF"
+export GESSO_REFERENCE_DIR=$REF GESSO_TEST_DEVICE=$DEVICE QT_QPA_PLATFORM=offscreen
 find "$REF/golden" "$REF/models" -maxdepth 1 -mindepth 1 2>/dev/null | sed "s|$REF/||" | tr '\n' ' '; echo
 for t in $TESTS; do
     exe=$(find "$BUILD/tests" -name "$t" -type f -perm -u+x | head -1)
@@ -99,27 +104,29 @@ for t in $TESTS; do
     [ $rc = 0 ] || failures+=("$t")
 done
 
-step "benchmarks on CUDA"
+step "benchmarks on $DEVICE"
 CLI=$BUILD/app/gesso-cli
 if [ -x "$CLI" ]; then
     "$CLI" info | sed -n '1,20p'
     bench() { echo "--- gesso-cli $*"; timeout 180 "$CLI" "$@" || failures+=("bench $*"); }
     for dtype in fp16 fp32; do
-        bench bench unet --arch sd15 --size 512 --random-weights --dtype $dtype --device cuda --runs 5
-        bench bench vae --arch sd15 --size 512 --random-weights --dtype $dtype --device cuda --runs 5
+        bench bench unet --arch sd15 --size 512 --random-weights --dtype $dtype --device $DEVICE --runs 5
+        bench bench vae --arch sd15 --size 512 --random-weights --dtype $dtype --device $DEVICE --runs 5
     done
-    bench bench unet --arch sd15 --size 512 --random-weights --dtype bf16 --device cuda --runs 5
-    bench bench text --arch sd15 --random-weights --device cuda --tokenizer-dir "$REF/tokenizer/clip"
-    if [ "$SDXL" = 1 ]; then
-        bench bench unet --arch sdxl --size 1024 --random-weights --dtype fp16 --device cuda --runs 3
-        bench bench vae --arch sdxl --size 1024 --random-weights --dtype bf16 --device cuda --runs 3
-        bench bench text --arch sdxl --random-weights --device cuda --tokenizer-dir "$REF/tokenizer/clip"
+    bench bench unet --arch sd15 --size 512 --random-weights --dtype bf16 --device $DEVICE --runs 5
+    bench bench text --arch sd15 --random-weights --device $DEVICE --tokenizer-dir "$REF/tokenizer/clip"
+    if [ "$SDXL" = 1 ] && [ $(( $(date +%s) - T0 )) -lt "$OPTIONAL_UNTIL" ]; then
+        bench bench unet --arch sdxl --size 1024 --random-weights --dtype fp16 --device $DEVICE --runs 3
+        bench bench text --arch sdxl --random-weights --device $DEVICE --tokenizer-dir "$REF/tokenizer/clip"
+        bench bench vae --arch sdxl --size 1024 --random-weights --dtype bf16 --device $DEVICE --runs 3
+    else
+        echo "SDXL benchmarks skipped (SDXL=$SDXL, $(( $(date +%s) - T0 )) s elapsed)"
     fi
 else
     failures+=("gesso-cli (not built)")
 fi
 
-step "summary"
+step "summary ($(( $(date +%s) - T0 )) s)"
 if [ ${#failures[@]} = 0 ]; then echo "all passed"; exit 0; fi
 printf 'FAILED: %s\n' "${failures[@]}"
 exit 1
