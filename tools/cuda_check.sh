@@ -14,7 +14,7 @@
 #     libb2-1 libpcre2-16-0 libglib2.0-0 libzip4 libzip-dev nlohmann-json3-dev libssl3 libzstd1 qmake6
 # Reference data (REF): a self-consistent subset of shared/reference (golden cases only for models present).
 #
-# Usage: tools/cuda_check.sh [SRC] ; environment: DEBS, REF, OUT, PREFIX, BUILD, JOBS, SDXL=0|1, DEVICE (cuda),
+# Usage: tools/cuda_check.sh [SRC] ; environment: DEBS, REF, OUT, PREFIX, BUILD, JOBS, SDXL=0|1, BENCH=0|1, DEVICE (cuda),
 # TORCH_CMAKE and TORCH_LIB (default: from python3's torch), STOP_AFTER=configure (a dry run of the setup).
 set -u -o pipefail
 
@@ -26,6 +26,7 @@ PREFIX=${PREFIX:-/opt/gesso-devkit}
 BUILD=${BUILD:-/tmp/gesso-cuda-build}
 JOBS=${JOBS:-16}
 SDXL=${SDXL:-1}
+BENCH=${BENCH:-1}
 DEVICE=${DEVICE:-cuda}
 OPTIONAL_UNTIL=${OPTIONAL_UNTIL:-400} # seconds after the start: the SDXL benchmarks are skipped after that
 T0=$(date +%s)
@@ -106,7 +107,9 @@ done
 
 step "benchmarks on $DEVICE"
 CLI=$BUILD/app/gesso-cli
-if [ -x "$CLI" ]; then
+if [ "$BENCH" != 1 ]; then
+    echo "skipped (BENCH=$BENCH)"
+elif [ -x "$CLI" ]; then
     "$CLI" info | sed -n '1,20p'
     bench() { echo "--- gesso-cli $*"; timeout 180 "$CLI" "$@" || failures+=("bench $*"); }
     for dtype in fp16 fp32; do

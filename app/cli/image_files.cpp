@@ -1,8 +1,9 @@
 #include "image_files.h"
 
 #include "core/runtime/error.h"
+#include "gesso/build_config.h"
 
-#ifdef GESSO_WITH_OPENIMAGEIO
+#if GESSO_WITH_OPENIMAGEIO
 #include <OpenImageIO/imageio.h>
 #endif
 
@@ -19,7 +20,7 @@ struct Pixels {
 
 Pixels readPixels(const std::filesystem::path& path) {
     if (!std::filesystem::is_regular_file(path)) throw Error("image not found: '" + path.string() + "'");
-#ifndef GESSO_WITH_OPENIMAGEIO
+#if !GESSO_WITH_OPENIMAGEIO
     throw Error("cannot read image '" + path.string() + "': this build of Gesso was built without OpenImageIO");
 #else
     auto in = OIIO::ImageInput::open(path.string());
@@ -72,7 +73,7 @@ void writePng(const std::filesystem::path& path, const ImageRgba8& image, const 
     std::vector<uint8_t> rgb(size_t(image.width) * image.height * 3);
     for (size_t i = 0; i < size_t(image.width) * image.height; ++i)
         for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = image.pixels[i * 4 + c];
-#ifndef GESSO_WITH_OPENIMAGEIO
+#if !GESSO_WITH_OPENIMAGEIO
     (void)parameters;
     throw Error("cannot write '" + path.string() + "': this build of Gesso was built without OpenImageIO");
 #else

@@ -1,11 +1,12 @@
 #include "core/imageio/image_codec.h"
 
 #include "core/runtime/error.h"
+#include "gesso/build_config.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QTemporaryFile>
 
-#ifdef GESSO_WITH_OPENIMAGEIO
+#if GESSO_WITH_OPENIMAGEIO
 #include <OpenImageIO/filesystem.h>
 #include <OpenImageIO/imageio.h>
 #endif
@@ -16,7 +17,7 @@
 #include <memory>
 
 namespace gesso::imageio {
-#ifdef GESSO_WITH_OPENIMAGEIO
+#if GESSO_WITH_OPENIMAGEIO
 namespace {
 
 std::string oiioError(const std::string& specific) {

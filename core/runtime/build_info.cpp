@@ -5,7 +5,7 @@
 #include "core/runtime/threads.h"
 #include "gesso/build_config.h"
 
-#ifdef GESSO_WITH_OPENIMAGEIO
+#if GESSO_WITH_OPENIMAGEIO
 #include <OpenImageIO/imageio.h>
 #endif
 #include <QtCore/QtGlobal>
@@ -58,7 +58,7 @@ BuildInfo currentBuildInfo() {
     info.gessoVersion = GESSO_VERSION_STRING;
     info.torchVersion = TORCH_VERSION;
     info.qtVersion = qVersion();
-#ifdef GESSO_WITH_OPENIMAGEIO
+#if GESSO_WITH_OPENIMAGEIO
     info.openImageIoVersion = std::to_string(OIIO::openimageio_version() / 10000) + "." +
                               std::to_string(OIIO::openimageio_version() / 100 % 100) + "." +
                               std::to_string(OIIO::openimageio_version() % 100);

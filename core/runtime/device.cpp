@@ -1,13 +1,14 @@
 #include "core/runtime/device.h"
 
 #include "core/runtime/error.h"
+#include "gesso/build_config.h"
 
 #include <ATen/Context.h>
 #include <torch/cuda.h>
 
-// GESSO_WITH_CUDA: set by CMake when libtorch was built with CUDA (its CUDA headers and libraries are then
-// on the include and link lines).
-#ifdef GESSO_WITH_CUDA
+// GESSO_WITH_CUDA (build_config.h): 1 when libtorch was built with CUDA (its CUDA headers and libraries are
+// then on the include and link lines).
+#if GESSO_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
@@ -44,9 +45,10 @@ std::vector<DeviceDescription> availableDevices() {
     std::vector<DeviceDescription> devices;
     devices.push_back({"cpu", "CPU, " + std::to_string(std::thread::hardware_concurrency()) + " hardware threads"});
     if (torch::cuda::is_available()) {
-        for (size_t i = 0; i < torch::cuda::device_count(); ++i) {
+        const auto count = static_cast<size_t>(torch::cuda::device_count()); // DeviceIndex in libtorch 2.x
+        for (size_t i = 0; i < count; ++i) {
             std::string name = "CUDA device";
-#ifdef GESSO_WITH_CUDA
+#if GESSO_WITH_CUDA
             const auto* props = at::cuda::getDeviceProperties(static_cast<int64_t>(i));
             name = std::string(props->name) + ", " + std::to_string(props->totalGlobalMem >> 20) + " MiB";
 #endif
@@ -64,7 +66,7 @@ void setCudaTf32(bool allowed) {
 bool cudaTf32Allowed() { return at::globalContext().allowTF32CuDNN() || at::globalContext().allowTF32CuBLAS(); }
 
 namespace {
-#ifdef GESSO_WITH_CUDA
+#if GESSO_WITH_CUDA
 // Index 0 of each statistic array is the aggregate over all pool kinds (StatType::AGGREGATE).
 auto cudaStats(torch::Device device) {
     return c10::cuda::CUDACachingAllocator::getDeviceStats(device.has_index() ? device.index() : 0);
@@ -73,21 +75,21 @@ auto cudaStats(torch::Device device) {
 } // namespace
 
 int64_t peakDeviceMemoryBytes([[maybe_unused]] torch::Device device) {
-#ifdef GESSO_WITH_CUDA
+#if GESSO_WITH_CUDA
     if (device.is_cuda()) return cudaStats(device).allocated_bytes[0].peak;
 #endif
     return 0;
 }
 
 int64_t currentDeviceMemoryBytes([[maybe_unused]] torch::Device device) {
-#ifdef GESSO_WITH_CUDA
+#if GESSO_WITH_CUDA
     if (device.is_cuda()) return cudaStats(device).allocated_bytes[0].current;
 #endif
     return 0;
 }
 
 void resetPeakDeviceMemory([[maybe_unused]] torch::Device device) {
-#ifdef GESSO_WITH_CUDA
+#if GESSO_WITH_CUDA
     if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
 #endif
 }
