@@ -67,16 +67,17 @@ ImageGray8 readMask(const std::filesystem::path& path) {
 }
 
 void writePng(const std::filesystem::path& path, const ImageRgba8& image, const std::string& parameters) {
+#if !GESSO_WITH_OPENIMAGEIO
+    (void)image;
+    (void)parameters;
+    throw Error("cannot write '" + path.string() + "': this build of Gesso was built without OpenImageIO");
+#else
     const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     if (!std::filesystem::is_directory(dir)) throw Error("output folder does not exist: '" + dir.string() + "'");
     const auto temp = dir / ("." + path.filename().string() + ".tmp" + std::to_string(::getpid()) + ".png");
     std::vector<uint8_t> rgb(size_t(image.width) * image.height * 3);
     for (size_t i = 0; i < size_t(image.width) * image.height; ++i)
         for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = image.pixels[i * 4 + c];
-#if !GESSO_WITH_OPENIMAGEIO
-    (void)parameters;
-    throw Error("cannot write '" + path.string() + "': this build of Gesso was built without OpenImageIO");
-#else
     OIIO::ImageSpec spec(image.width, image.height, 3, OIIO::TypeDesc::UINT8);
     // OpenImageIO's PNG writer stores string attributes as uncompressed tEXt chunks.
     if (!parameters.empty()) spec.attribute("parameters", parameters);
