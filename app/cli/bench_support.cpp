@@ -1,5 +1,6 @@
 #include "bench_support.h"
 
+#include "bench_command.h"
 #include "command.h"
 #include "core/model/attention.h"
 #include "core/runtime/device.h"
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <vector>
 
 namespace gesso::cli {
@@ -20,6 +22,7 @@ void addNetworkBenchOptions(QCommandLineParser& parser) {
     parser.addOption({"dtype", "fp32, bf16 or fp16 (fp16: GPU only) (default fp32).", "DTYPE", "fp32"});
     parser.addOption({"runs", "Timed runs; the median is reported (default 3).", "N", "3"});
     parser.addOption({"random-weights", "Build the full-size network with random weights in memory (required)."});
+    parser.addOption({"tf32", "CUDA fp32: let cuDNN/cuBLAS use TF32 (default off: true fp32 figures)."});
     parser.addOption({"attention-mode", "CPU attention chunking: 0 all heads per chunk, 1 one head at a time.", "MODE"});
     parser.addOption({"attention-chunk-kib", "CPU attention score block budget in KiB.", "KIB"});
 }
@@ -67,7 +70,21 @@ bool readNetworkBenchOptions(const QCommandLineParser& parser, NetworkBenchOptio
         printError("fp16 runs on the GPU only; use bf16 on the CPU");
         return false;
     }
+    if (o.device.is_cuda()) {
+        setCudaTf32(parser.isSet("tf32"));
+        std::string name = o.device.str();
+        for (const auto& d : availableDevices())
+            if (d.id == o.device.str() || (d.id == "cuda:0" && o.device.str() == "cuda")) name = d.id + ", " + d.name;
+        std::printf("device %s; TF32 for fp32 convolutions/matmuls %s\n", name.c_str(), cudaTf32Allowed() ? "on" : "off");
+    }
     return true;
+}
+
+void printPeakMemory(torch::Device device) {
+    std::printf("peak RSS %.2f GiB\n", peakRssBytes() / double(1 << 30));
+    if (device.is_cuda())
+        std::printf("peak CUDA memory (caching allocator, weights + activations) %.2f GiB on %s\n",
+                    peakDeviceMemoryBytes(device) / double(1 << 30), device.str().c_str());
 }
 
 void synchronize(torch::Device device) {

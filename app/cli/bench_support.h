@@ -30,4 +30,8 @@ double convMicrobenchmarkGflops(torch::ScalarType dtype, torch::Device device);
 
 void synchronize(torch::Device device);
 
+// "peak RSS x GiB", plus on a CUDA device the peak bytes held by libtorch's caching allocator (weights and
+// activations together) and the device's name.
+void printPeakMemory(torch::Device device);
+
 } // namespace gesso::cli

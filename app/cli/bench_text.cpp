@@ -61,6 +61,7 @@ int runBenchText(const QStringList& arguments) {
     }
     try {
         const auto device = parseDevice(parser.value("device").toStdString());
+        if (device.is_cuda()) setCudaTf32(false); // the figure is stated as fp32
         model::Checkpoint checkpoint;
         checkpoint.source = "random-" + arch.toStdString();
         checkpoint.textEncoders.push_back(randomEncoder(768, 12, 12, 3072, true, 0));
@@ -100,6 +101,9 @@ int runBenchText(const QStringList& arguments) {
                     device.str().c_str(), torch::get_num_threads(), loadS);
         std::printf("encode 2-chunk prompt + negative (fp32): median %.1f ms (min %.1f, max %.1f, %d runs); peak RSS %.0f MiB\n",
                     ms[ms.size() / 2], ms.front(), ms.back(), repeat, peakRssBytes() / 1048576.0);
+        if (device.is_cuda())
+            std::printf("peak CUDA memory (caching allocator) %.0f MiB on %s\n", peakDeviceMemoryBytes(device) / 1048576.0,
+                        device.str().c_str());
         return kOk;
     } catch (const Error& e) {
         printError(e.what());

@@ -87,7 +87,7 @@ int runUnetBench(const QStringList& arguments) {
                     "= %.2f of the conv microbenchmark\n",
                     o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
                     rate / convRate);
-        std::printf("peak RSS %.2f GiB\n", peakRssBytes() / double(1 << 30));
+        printPeakMemory(o.device);
         return kOk;
     } catch (const Error& e) {
         printError(e.what());

@@ -61,7 +61,7 @@ int runVaeBench(const QStringList& arguments) {
             std::printf("vae %s encode %dx%d %s: median %.3f s\n", o.arch.c_str(), o.size, o.size,
                         o.dtypeName.c_str(), encodeSeconds);
         }
-        std::printf("peak RSS %.2f GiB\n", peakRssBytes() / double(1 << 30));
+        printPeakMemory(o.device);
         return kOk;
     } catch (const Error& e) {
         printError(e.what());

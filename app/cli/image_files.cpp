@@ -1,8 +1,11 @@
 #include "image_files.h"
 
 #include "core/runtime/error.h"
+#include "gesso/build_config.h"
 
+#if GESSO_WITH_OPENIMAGEIO
 #include <OpenImageIO/imageio.h>
+#endif
 
 #include <fstream>
 #include <unistd.h>
@@ -17,6 +20,9 @@ struct Pixels {
 
 Pixels readPixels(const std::filesystem::path& path) {
     if (!std::filesystem::is_regular_file(path)) throw Error("image not found: '" + path.string() + "'");
+#if !GESSO_WITH_OPENIMAGEIO
+    throw Error("cannot read image '" + path.string() + "': this build of Gesso was built without OpenImageIO");
+#else
     auto in = OIIO::ImageInput::open(path.string());
     if (!in) throw Error("cannot read image '" + path.string() + "': " + OIIO::geterror());
     const auto& spec = in->spec();
@@ -28,6 +34,7 @@ Pixels readPixels(const std::filesystem::path& path) {
         throw Error("cannot read image '" + path.string() + "': " + in->geterror());
     in->close();
     return p;
+#endif
 }
 
 } // namespace
@@ -60,6 +67,11 @@ ImageGray8 readMask(const std::filesystem::path& path) {
 }
 
 void writePng(const std::filesystem::path& path, const ImageRgba8& image, const std::string& parameters) {
+#if !GESSO_WITH_OPENIMAGEIO
+    (void)image;
+    (void)parameters;
+    throw Error("cannot write '" + path.string() + "': this build of Gesso was built without OpenImageIO");
+#else
     const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
     if (!std::filesystem::is_directory(dir)) throw Error("output folder does not exist: '" + dir.string() + "'");
     const auto temp = dir / ("." + path.filename().string() + ".tmp" + std::to_string(::getpid()) + ".png");
@@ -84,6 +96,7 @@ void writePng(const std::filesystem::path& path, const ImageRgba8& image, const 
         std::filesystem::remove(temp, ec);
         throw Error("cannot write '" + path.string() + "': " + ec.message());
     }
+#endif
 }
 
 std::string readPngTextChunk(const std::filesystem::path& path, const std::string& keyword) {

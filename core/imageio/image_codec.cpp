@@ -1,12 +1,15 @@
 #include "core/imageio/image_codec.h"
 
 #include "core/runtime/error.h"
+#include "gesso/build_config.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QTemporaryFile>
 
+#if GESSO_WITH_OPENIMAGEIO
 #include <OpenImageIO/filesystem.h>
 #include <OpenImageIO/imageio.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -14,6 +17,7 @@
 #include <memory>
 
 namespace gesso::imageio {
+#if GESSO_WITH_OPENIMAGEIO
 namespace {
 
 std::string oiioError(const std::string& specific) {
@@ -212,4 +216,22 @@ std::vector<uint8_t> encodePng(const ImageRgba8& image, const TextChunks& text) 
     return encodeImage(image, "png", text);
 }
 
+#else
+// Configured with -DGESSO_WITH_OPENIMAGEIO=OFF (headless checks on machines without the library).
+namespace {
+[[noreturn]] void noImageSupport(const std::string& what) {
+    throw Error(what + ": this build of Gesso has no image file support (built without OpenImageIO)");
+}
+} // namespace
+
+std::vector<uint8_t> encodePng(const ImageRgba8&, const TextChunks&) { noImageSupport("cannot encode a PNG"); }
+std::vector<uint8_t> encodePng(const ImageGray8&) { noImageSupport("cannot encode a PNG"); }
+std::vector<uint8_t> encodeImage(const ImageRgba8&, const std::string& format, const TextChunks&, int) {
+    noImageSupport("cannot encode a " + format + " image");
+}
+DecodedImage decodeImage(std::span<const uint8_t>, const std::string&, const std::string& what, const ImageLimits&) {
+    noImageSupport("cannot decode '" + what + "'");
+}
+DecodedImage readImageFile(const std::string& path, const ImageLimits&) { noImageSupport("cannot read '" + path + "'"); }
+#endif
 } // namespace gesso::imageio

@@ -122,7 +122,7 @@ torch::Tensor upsampleNearest(const torch::Tensor& x, const std::vector<int64_t>
     return torch::upsample_nearest2d(x, size);
 }
 
-torch::Tensor UpsampleImpl::forward(const torch::Tensor& x, c10::optional<std::vector<int64_t>> size) {
+torch::Tensor UpsampleImpl::forward(const torch::Tensor& x, std::optional<std::vector<int64_t>> size) {
     std::vector<int64_t> target = size ? *size : std::vector<int64_t>{2 * x.size(2), 2 * x.size(3)};
     return conv(upsampleNearest(x, target));
 }

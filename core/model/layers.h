@@ -7,6 +7,8 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include <optional>
+
 namespace gesso::model {
 
 // Conv2d with square kernel; forward is a plain torch::conv2d.
@@ -85,7 +87,7 @@ TORCH_MODULE(Downsample);
 class UpsampleImpl : public torch::nn::Module {
 public:
     UpsampleImpl(int64_t channels, const torch::TensorOptions& options);
-    torch::Tensor forward(const torch::Tensor& x, c10::optional<std::vector<int64_t>> size = c10::nullopt);
+    torch::Tensor forward(const torch::Tensor& x, std::optional<std::vector<int64_t>> size = std::nullopt);
 
     Conv2d conv{nullptr};
 };

@@ -5,7 +5,9 @@
 #include "core/runtime/threads.h"
 #include "gesso/build_config.h"
 
+#if GESSO_WITH_OPENIMAGEIO
 #include <OpenImageIO/imageio.h>
+#endif
 #include <QtCore/QtGlobal>
 #include <torch/version.h>
 
@@ -56,9 +58,13 @@ BuildInfo currentBuildInfo() {
     info.gessoVersion = GESSO_VERSION_STRING;
     info.torchVersion = TORCH_VERSION;
     info.qtVersion = qVersion();
+#if GESSO_WITH_OPENIMAGEIO
     info.openImageIoVersion = std::to_string(OIIO::openimageio_version() / 10000) + "." +
                               std::to_string(OIIO::openimageio_version() / 100 % 100) + "." +
                               std::to_string(OIIO::openimageio_version() % 100);
+#else
+    info.openImageIoVersion = "not built in (image files unsupported)";
+#endif
     info.blas = activeBlas();
     info.threads = currentThreadCount();
     for (const auto& device : availableDevices()) info.devices.push_back(device.id + ": " + device.name);

@@ -1,12 +1,16 @@
 #include "core/runtime/device.h"
 
 #include "core/runtime/error.h"
+#include "gesso/build_config.h"
 
+#include <ATen/Context.h>
 #include <torch/cuda.h>
 
-#if __has_include(<cuda_runtime_api.h>) && __has_include(<ATen/cuda/CUDAContext.h>)
+// GESSO_WITH_CUDA (build_config.h): 1 when libtorch was built with CUDA (its CUDA headers and libraries are
+// then on the include and link lines).
+#if GESSO_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
-#define GESSO_HAVE_CUDA_HEADERS 1
+#include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
 #include <thread>
@@ -41,9 +45,10 @@ std::vector<DeviceDescription> availableDevices() {
     std::vector<DeviceDescription> devices;
     devices.push_back({"cpu", "CPU, " + std::to_string(std::thread::hardware_concurrency()) + " hardware threads"});
     if (torch::cuda::is_available()) {
-        for (size_t i = 0; i < torch::cuda::device_count(); ++i) {
+        const auto count = static_cast<size_t>(torch::cuda::device_count()); // DeviceIndex in libtorch 2.x
+        for (size_t i = 0; i < count; ++i) {
             std::string name = "CUDA device";
-#ifdef GESSO_HAVE_CUDA_HEADERS
+#if GESSO_WITH_CUDA
             const auto* props = at::cuda::getDeviceProperties(static_cast<int64_t>(i));
             name = std::string(props->name) + ", " + std::to_string(props->totalGlobalMem >> 20) + " MiB";
 #endif
@@ -51,6 +56,42 @@ std::vector<DeviceDescription> availableDevices() {
         }
     }
     return devices;
+}
+
+void setCudaTf32(bool allowed) {
+    at::globalContext().setAllowTF32CuDNN(allowed);
+    at::globalContext().setAllowTF32CuBLAS(allowed);
+}
+
+bool cudaTf32Allowed() { return at::globalContext().allowTF32CuDNN() || at::globalContext().allowTF32CuBLAS(); }
+
+namespace {
+#if GESSO_WITH_CUDA
+// Index 0 of each statistic array is the aggregate over all pool kinds (StatType::AGGREGATE).
+auto cudaStats(torch::Device device) {
+    return c10::cuda::CUDACachingAllocator::getDeviceStats(device.has_index() ? device.index() : 0);
+}
+#endif
+} // namespace
+
+int64_t peakDeviceMemoryBytes([[maybe_unused]] torch::Device device) {
+#if GESSO_WITH_CUDA
+    if (device.is_cuda()) return cudaStats(device).allocated_bytes[0].peak;
+#endif
+    return 0;
+}
+
+int64_t currentDeviceMemoryBytes([[maybe_unused]] torch::Device device) {
+#if GESSO_WITH_CUDA
+    if (device.is_cuda()) return cudaStats(device).allocated_bytes[0].current;
+#endif
+    return 0;
+}
+
+void resetPeakDeviceMemory([[maybe_unused]] torch::Device device) {
+#if GESSO_WITH_CUDA
+    if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
+#endif
 }
 
 } // namespace gesso

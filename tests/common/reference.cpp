@@ -1,5 +1,6 @@
 #include "tests/common/reference.h"
 
+#include "core/runtime/device.h"
 #include "core/runtime/error.h"
 #include "gesso/build_config.h"
 
@@ -32,6 +33,21 @@ std::string missingReferenceMessage() {
 bool runningInCi() {
     const char* ci = std::getenv("CI");
     return ci && std::string(ci) == "true";
+}
+
+torch::Device testDevice() {
+    static const torch::Device device = [] {
+        const char* env = std::getenv("GESSO_TEST_DEVICE");
+        const auto chosen = parseDevice(env && *env ? env : "cpu");
+        if (chosen.is_cuda()) setCudaTf32(false);
+        std::string name = chosen.str();
+        for (const auto& d : availableDevices())
+            if (d.id == chosen.str()) name += " (" + d.name + ")";
+        std::printf("test device: %s%s\n", name.c_str(), chosen.is_cuda() ? ", fp32 with TF32 off" : "");
+        std::fflush(stdout);
+        return chosen;
+    }();
+    return device;
 }
 
 std::vector<std::filesystem::path> findCaseFiles(const std::filesystem::path& reference, const std::string& sub,

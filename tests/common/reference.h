@@ -19,6 +19,11 @@ std::optional<std::filesystem::path> referenceDir();
 std::string missingReferenceMessage();
 bool runningInCi(); // CI=true
 
+// The device the parity tests build their networks on: GESSO_TEST_DEVICE (cpu, cuda, cuda:N; default cpu),
+// parsed like --device. On CUDA, TF32 is switched off so that fp32 means fp32 and the README tolerances
+// apply. Prints the choice once. Throws gesso::Error for an unknown or absent device.
+torch::Device testDevice();
+
 // A golden case: <name>.json + <name>.safetensors side by side.
 struct GoldenCase {
     std::filesystem::path json;

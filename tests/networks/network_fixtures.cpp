@@ -1,6 +1,7 @@
 #include "tests/networks/network_fixtures.h"
 
 #include "core/model/weights.h"
+#include "tests/common/reference.h"
 
 #include <fstream>
 
@@ -23,13 +24,13 @@ std::filesystem::path diffusersComponent(const std::filesystem::path& reference,
 model::Unet loadTinyUnet(const std::filesystem::path& reference, const std::string& modelName, torch::ScalarType dtype) {
     const auto dir = diffusersComponent(reference, modelName, "unet");
     auto config = model::UnetConfig::fromDiffusersJson(readJson(dir / "config.json"));
-    return model::makeUnet(config, model::readDiffusersWeights(dir), torch::kCPU, dtype);
+    return model::makeUnet(config, model::readDiffusersWeights(dir), testDevice(), dtype);
 }
 
 model::Vae loadTinyVae(const std::filesystem::path& reference, const std::string& modelName, torch::ScalarType dtype) {
     const auto dir = diffusersComponent(reference, modelName, "vae");
     auto config = model::VaeConfig::fromDiffusersJson(readJson(dir / "config.json"));
-    return model::makeVae(config, model::readDiffusersWeights(dir), torch::kCPU, dtype);
+    return model::makeVae(config, model::readDiffusersWeights(dir), testDevice(), dtype);
 }
 
 } // namespace gesso::test

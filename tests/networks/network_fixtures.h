@@ -8,6 +8,7 @@
 
 namespace gesso::test {
 
+// Both loaders build on test::testDevice() (GESSO_TEST_DEVICE, default cpu).
 // <reference>/models/<model>/diffusers/<component>
 std::filesystem::path diffusersComponent(const std::filesystem::path& reference, const std::string& model,
                                          const std::string& component);

@@ -1,4 +1,4 @@
-// Parity of the networks with diffusers 0.27.2 (fp32, CPU): every unet_* and vae_* case under
+// Parity of the networks with diffusers 0.27.2 (fp32 on GESSO_TEST_DEVICE, default CPU): every unet_* and vae_* case under
 // golden/<model>/ and the TAESD goldens, within the reference README's component tolerance; intermediate
 // dbg.* activations are compared too (they localise a mismatch). Also bounds bf16 against fp32.
 #include "core/model/unet.h"

@@ -1,5 +1,5 @@
 // TAESD parity: the random-weight stand-ins in the published .pth format (taesd-random/), loaded through the
-// restricted unpickler, against the goldens of madebyollin/taesd's taesd.py (fp32, CPU).
+// restricted unpickler, against the goldens of madebyollin/taesd's taesd.py (fp32; on GESSO_TEST_DEVICE, default CPU).
 #include "core/io/torch_state_dict.h"
 #include "core/model/taesd.h"
 #include "tests/common/reference.h"
@@ -24,9 +24,9 @@ private Q_SLOTS:
             const auto dir = path.parent_path();
             c10::InferenceMode guard;
             auto encoder = gesso::model::makeTaesdEncoder(gesso::io::loadTorchStateDict(dir / "taesd_encoder.pth"),
-                                                          torch::kCPU, torch::kFloat32);
+                                                          gesso::test::testDevice(), torch::kFloat32);
             auto decoder = gesso::model::makeTaesdDecoder(gesso::io::loadTorchStateDict(dir / "taesd_decoder.pth"),
-                                                          torch::kCPU, torch::kFloat32);
+                                                          gesso::test::testDevice(), torch::kFloat32);
             auto latents = encoder->forward(c.tensor("image"));
             auto refLatents = c.tensor("encoder_output");
             ok = reportCase(c.relative, "encoder_output", maxAbsDiff(latents, refLatents),

@@ -1,5 +1,6 @@
 // End-to-end parity (label parity) of the Generator on every golden `<model>/pipe_*` case with the tiny
-// reference models and replayed noise: final latents and decoded image_out (README: <= 1e-3), and per step
+// reference models (on GESSO_TEST_DEVICE, default CPU) and replayed noise: final latents and decoded image_out
+// (README: <= 1e-3), and per step
 // (real networks through runDenoiseLoop): UNet inputs and step_latents. Plus determinism (same seed twice,
 // 1 vs 2 threads) and cancellation (returns within one step, Generator usable afterwards).
 #include "core/pipeline/denoise_loop.h"
@@ -49,7 +50,7 @@ pipeline::GenerationRequest requestFor(const test::PipelineCase& c, const std::f
     r.strength = c.meta.value("strength", 1.0);
     r.clipSkip = c.meta.contains("clip_skip") ? c.meta["clip_skip"].get<int>() + 1 : 1; // diffusers -> A1111
     r.maskBlur = 0;
-    r.device = "cpu";
+    r.device = test::testDevice().str();
     r.tokenizerDir = (reference / "tokenizer" / "clip").string();
     if (c.has("image_in")) r.initImage = toImage(c.tensor("image_in"));
     if (c.has("mask_in")) r.mask = pipeline::tensorToGray(c.tensor("mask_in"));
@@ -111,15 +112,18 @@ private Q_SLOTS:
         bool allOk = true;
         c10::InferenceMode guard;
         for (const auto& c : cases) {
-            auto bundle = pipeline::loadModelBundle(reference / "models" / c.model / "diffusers", torch::kCPU,
+            auto bundle = pipeline::loadModelBundle(reference / "models" / c.model / "diffusers", test::testDevice(),
                                                     torch::kFloat32, (reference / "tokenizer" / "clip").string());
             auto scheduler = c.scheduler();
             auto setup = c.setup(bundle.vae->config().scalingFactor, bundle.unet->config().inChannels);
+            setup.device = test::testDevice();
+            if (setup.image.defined()) setup.image = setup.image.to(setup.device);
+            if (setup.mask.defined()) setup.mask = setup.mask.to(setup.device);
             auto noise = sampling::ReplayNoise::fromFile(c.tensors.path());
-            pipeline::Conditioning cond{c.tensor("encoder_hidden_states"), {}, {}};
+            pipeline::Conditioning cond{c.tensor("encoder_hidden_states").to(setup.device), {}, {}};
             if (c.has("added_cond.text_embeds")) {
-                cond.textEmbeds = c.tensor("added_cond.text_embeds");
-                cond.timeIds = c.tensor("added_cond.time_ids");
+                cond.textEmbeds = c.tensor("added_cond.text_embeds").to(setup.device);
+                cond.timeIds = c.tensor("added_cond.time_ids").to(setup.device);
             }
             size_t call = 0, step = 0;
             double errSample = 0, errPred = 0, errSteps = 0, limPred = 0, limSteps = 0;
@@ -171,7 +175,7 @@ private Q_SLOTS:
         r.width = 64;
         r.height = 64;
         r.seed = 42;
-        r.device = "cpu";
+        r.device = test::testDevice().str();
         r.tokenizerDir = (reference / "tokenizer" / "clip").string();
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
@@ -210,7 +214,7 @@ private Q_SLOTS:
         r.width = 64;
         r.height = 64;
         r.seed = 7;
-        r.device = "cpu";
+        r.device = test::testDevice().str();
         r.tokenizerDir = (reference / "tokenizer" / "clip").string();
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
@@ -249,7 +253,7 @@ private Q_SLOTS:
         r.width = 128;
         r.height = 128;
         r.seed = 7;
-        r.device = "cpu";
+        r.device = test::testDevice().str();
         r.tokenizerDir = (reference / "tokenizer" / "clip").string();
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};

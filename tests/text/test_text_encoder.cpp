@@ -71,7 +71,7 @@ private Q_SLOTS:
                     ok &= test::reportCase(c.relative, prefix + ".input_ids mismatching prompts", bad, 0);
 
                     const auto weights = text::loadDiffusersTextEncoder(modelDir / prefix);
-                    auto model = text::makeClipTextModel(weights, torch::kCPU, torch::kFloat, modelDir.string());
+                    auto model = text::makeClipTextModel(weights, test::testDevice(), torch::kFloat, modelDir.string());
                     auto out = model->forward(ids);
                     ok &= compare(c.relative, prefix + ".hidden_states", torch::stack(out.hiddenStates),
                                   c.tensor(prefix + ".hidden_states"));
@@ -107,7 +107,8 @@ private Q_SLOTS:
                 ++found;
                 const auto model = c.meta.at("model").get<std::string>();
                 if (!conditioners.count(model))
-                    conditioners.emplace(model, text::TextConditioner::loadPath(reference / "models" / model / "diffusers"));
+                    conditioners.emplace(model, text::TextConditioner::loadPath(reference / "models" / model / "diffusers", {},
+                                                                               test::testDevice()));
                 const auto& conditioner = conditioners.at(model);
                 const auto& call = c.meta.at("call");
                 text::EncodeOptions options;
