@@ -7,6 +7,7 @@
 #include "core/runtime/error.h"
 
 #include <c10/core/InferenceMode.h>
+#include <c10/util/accumulate.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>

@@ -1,5 +1,7 @@
 #include "core/io/weight_buffers.h"
 
+#include <c10/util/accumulate.h>
+
 #include <sys/mman.h>
 
 #include <cstring>
