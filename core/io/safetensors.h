@@ -51,6 +51,7 @@ public:
     const std::filesystem::path& path() const;
     const std::vector<TensorEntry>& entries() const { return m_header.entries; }
     const std::map<std::string, std::string>& metadata() const { return m_header.metadata; }
+    uint64_t dataStart() const { return m_header.dataStart; } // file offset of the data section
     const TensorEntry* find(const std::string& name) const;
     bool contains(const std::string& name) const { return find(name) != nullptr; }
 

@@ -24,15 +24,6 @@ public:
         }
         m_metadata = m_file.metadata();
         m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        uint8_t length[8] = {};
-        if (m_fd >= 0 && ::pread(m_fd, length, 8, 0) == 8) {
-            uint64_t headerLength = 0; // little-endian u64; already validated by SafetensorsFile::open
-            for (int i = 7; i >= 0; --i) headerLength = headerLength << 8 | length[i];
-            m_dataStart = 8 + headerLength;
-        } else if (m_fd >= 0) {
-            ::close(m_fd);
-            m_fd = -1;
-        }
     }
     ~SafetensorsStore() override {
         if (m_fd >= 0) ::close(m_fd);
@@ -51,7 +42,7 @@ public:
         if (m_fd < 0 || offset > entry->end - entry->begin || length > entry->end - entry->begin - offset)
             return TensorStore::readStored(key, offset, dst, length);
         auto* out = static_cast<uint8_t*>(dst);
-        uint64_t position = m_dataStart + entry->begin + offset;
+        uint64_t position = m_file.dataStart() + entry->begin + offset;
         while (length > 0) {
             const ssize_t n = ::pread(m_fd, out, length, off_t(position));
             if (n < 0 && errno == EINTR) continue;
@@ -67,7 +58,6 @@ public:
 private:
     SafetensorsFile m_file;
     int m_fd = -1;
-    uint64_t m_dataStart = 0;
 };
 
 class MemoryStore final : public TensorStore {
