@@ -28,6 +28,23 @@ std::string schedulerName(const test::PipelineCase& c) { return c.meta.at("sched
 
 ImageRgba8 toImage(const torch::Tensor& t) { return pipeline::tensorToRgba(t); }
 
+// A small txt2img request on the test device (64 or 128 px, few steps) for the non-parity tests.
+pipeline::GenerationRequest smallRequest(const std::filesystem::path& reference, const std::filesystem::path& model,
+                                         const std::string& prompt, const std::string& sampler, int steps, int size,
+                                         int64_t seed) {
+    pipeline::GenerationRequest r;
+    r.modelPath = model.string();
+    r.prompt = prompt;
+    r.sampler = sampler;
+    r.steps = steps;
+    r.width = size;
+    r.height = size;
+    r.seed = seed;
+    r.device = test::testDevice().str();
+    r.tokenizerDir = (reference / "tokenizer" / "clip").string();
+    return r;
+}
+
 // The request diffusers' call of this case corresponds to (plain prompts, the resolved scheduler config).
 pipeline::GenerationRequest requestFor(const test::PipelineCase& c, const std::filesystem::path& reference,
                                        const std::filesystem::path& schedulerFile) {
@@ -166,17 +183,8 @@ private Q_SLOTS:
 
     void sameSeedIsDeterministicAcrossThreadCounts() {
         GESSO_REQUIRE_REFERENCE(reference);
-        pipeline::GenerationRequest r;
-        r.modelPath = tinyModel(reference).string();
-        r.prompt = "a red house, (blue sky:1.2)";
+        auto r = smallRequest(reference, tinyModel(reference), "a red house, (blue sky:1.2)", "euler_a", 4, 64, 42);
         r.negativePrompt = "blurry";
-        r.sampler = "euler_a";
-        r.steps = 4;
-        r.width = 64;
-        r.height = 64;
-        r.seed = 42;
-        r.device = test::testDevice().str();
-        r.tokenizerDir = (reference / "tokenizer" / "clip").string();
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
         const int threads = at::get_num_threads();
@@ -206,16 +214,7 @@ private Q_SLOTS:
         GESSO_REQUIRE_REFERENCE(reference);
         const auto model = reference / "models" / "tiny-sd2v" / "tiny-sd2v.safetensors";
         if (!std::filesystem::exists(model)) QSKIP("no tiny-sd2v single file in the reference data");
-        pipeline::GenerationRequest r;
-        r.modelPath = model.string();
-        r.prompt = "a red house";
-        r.sampler = "euler";
-        r.steps = 2;
-        r.width = 64;
-        r.height = 64;
-        r.seed = 7;
-        r.device = test::testDevice().str();
-        r.tokenizerDir = (reference / "tokenizer" / "clip").string();
+        auto r = smallRequest(reference, model, "a red house", "euler", 2, 64, 7);
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
         auto hasGuessWarning = [](const pipeline::GenerationResult& result) {
@@ -245,16 +244,7 @@ private Q_SLOTS:
 
     void cancelReturnsWithinOneStepAndGeneratorStaysUsable() {
         GESSO_REQUIRE_REFERENCE(reference);
-        pipeline::GenerationRequest r;
-        r.modelPath = tinyModel(reference).string();
-        r.prompt = "a lighthouse";
-        r.sampler = "dpmpp_2m";
-        r.steps = 12;
-        r.width = 128;
-        r.height = 128;
-        r.seed = 7;
-        r.device = test::testDevice().str();
-        r.tokenizerDir = (reference / "tokenizer" / "clip").string();
+        auto r = smallRequest(reference, tinyModel(reference), "a lighthouse", "dpmpp_2m", 12, 128, 7);
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
         std::vector<double> stepTimes;
