@@ -1,10 +1,10 @@
 // Precompiled header for gesso_core and the targets that reuse it: heavy, stable third-party headers only.
 #pragma once
-#include <torch/torch.h>
-#include <nlohmann/json.hpp>
 #include <QtCore/QString>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <torch/torch.h>
 #include <vector>

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     };
     try {
         const auto tensors = gesso::io::unpickleStateDict(data, size, storage, "fuzz");
-        for (const auto& [name, t] : tensors) (void)t.sum().item<double>(); // every view must be in bounds
+        for (const auto& [name, t] : tensors)
+            (void)t.sum().item<double>(); // every view must be in bounds
     } catch (const gesso::Error&) {
     }
     return 0;

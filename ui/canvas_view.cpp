@@ -42,7 +42,9 @@ CanvasView::CanvasView(QWidget* parent) : QWidget(parent) {
     updateCursor();
 }
 
-CanvasView::~CanvasView() { setDocument(nullptr); }
+CanvasView::~CanvasView() {
+    setDocument(nullptr);
+}
 
 void CanvasView::setDocument(document::Document* document) {
     if (m_document && m_listener) m_document->removeListener(m_listener);
@@ -51,7 +53,8 @@ void CanvasView::setDocument(document::Document* document) {
     m_listener = 0;
     m_tiles.setDocument(document);
     clearPreview();
-    if (m_document) m_listener = m_document->addListener([this](const Change& change) { onDocumentChange(change); });
+    if (m_document)
+        m_listener = m_document->addListener([this](const Change& change) { onDocumentChange(change); });
     m_fitted = false;
     m_autoFit = true;
     ensureFitted();
@@ -66,7 +69,8 @@ void CanvasView::onDocumentChange(const Change& change) {
     case Change::Kind::LayerProperties:
         if (change.kind == Change::Kind::Mask && !m_tiles.maskOverlay()) break;
         if (change.rect.empty() && change.kind != Change::Kind::Pixels && change.kind != Change::Kind::Mask) {
-            if (change.kind == Change::Kind::Layers && change.layer == m_document->activeLayer()) break; // selection only
+            if (change.kind == Change::Kind::Layers && change.layer == m_document->activeLayer())
+                break; // selection only
             m_tiles.clear();
             update();
         } else {
@@ -129,14 +133,19 @@ void CanvasView::setZoom(double zoom, QPointF anchor) {
     Q_EMIT zoomChanged(m_zoom);
 }
 
-void CanvasView::zoomIn() { setZoom(m_zoom * kZoomStep); }
-void CanvasView::zoomOut() { setZoom(m_zoom / kZoomStep); }
+void CanvasView::zoomIn() {
+    setZoom(m_zoom * kZoomStep);
+}
+void CanvasView::zoomOut() {
+    setZoom(m_zoom / kZoomStep);
+}
 
 void CanvasView::fitToWindow() {
     if (!m_document) return;
     double zoom = std::min((width() - 40.0) / m_document->width(), (height() - 40.0) / m_document->height());
     m_zoom = std::clamp(zoom, kMinZoom, kMaxZoom);
-    m_offset = QPointF((width() - m_document->width() * m_zoom) / 2.0, (height() - m_document->height() * m_zoom) / 2.0);
+    m_offset = QPointF((width() - m_document->width() * m_zoom) / 2.0,
+                       (height() - m_document->height() * m_zoom) / 2.0);
     m_fitted = true;
     m_autoFit = true;
     update();
@@ -167,8 +176,10 @@ void CanvasView::panBy(QPointF delta) {
     QPointF whole(std::round(delta.x()), std::round(delta.y()));
     m_offset += delta;
     m_autoFit = false;
-    if (whole == delta) scroll(int(whole.x()), int(whole.y()));
-    else update();
+    if (whole == delta)
+        scroll(int(whole.x()), int(whole.y()));
+    else
+        update();
 }
 
 void CanvasView::ensureFitted() {
@@ -207,9 +218,11 @@ void CanvasView::paintEvent(QPaintEvent* event) {
     int level = 0;
     if (m_zoom < 1.0) level = std::clamp(int(std::floor(std::log2(1.0 / m_zoom))), 0, 8);
     painter.setRenderHint(QPainter::SmoothPixmapTransform, m_zoom < 1.0);
-    QPointF docTl = widgetToDocument(exposed.topLeft()), docBr = widgetToDocument(exposed.bottomRight() + QPoint(1, 1));
+    QPointF docTl = widgetToDocument(exposed.topLeft()),
+            docBr = widgetToDocument(exposed.bottomRight() + QPoint(1, 1));
     int span = TileCache::kTileSize << level;
-    int tx0 = std::max(0, int(std::floor(docTl.x() / span))), ty0 = std::max(0, int(std::floor(docTl.y() / span)));
+    int tx0 = std::max(0, int(std::floor(docTl.x() / span))),
+        ty0 = std::max(0, int(std::floor(docTl.y() / span)));
     int tx1 = int(std::floor(docBr.x() / span)), ty1 = int(std::floor(docBr.y() / span));
     if (!exposed.isEmpty())
         for (int ty = ty0; ty <= ty1; ++ty)
@@ -255,7 +268,8 @@ void CanvasView::paintEvent(QPaintEvent* event) {
         painter.setBrush(Qt::NoBrush);
         painter.setPen(QPen(QColor(0, 0, 0, 160), 1.5));
         painter.drawEllipse(m_hover, radius + 1, radius + 1);
-        painter.setPen(QPen(m_tool == Tool::MaskBrush || m_tool == Tool::MaskEraser ? QColor(255, 90, 110) : Qt::white, 1));
+        painter.setPen(QPen(
+            m_tool == Tool::MaskBrush || m_tool == Tool::MaskEraser ? QColor(255, 90, 110) : Qt::white, 1));
         painter.drawEllipse(m_hover, radius, radius);
     }
 }
@@ -279,8 +293,8 @@ Dab CanvasView::makeDab(QPointF p, double pressure) const {
 
 bool CanvasView::beginStroke(QPointF p, double pressure) {
     bool mask = m_tool == Tool::MaskBrush || m_tool == Tool::MaskEraser;
-    document::PixelTarget target = mask ? document::PixelTarget::ofMask()
-                                        : document::PixelTarget::ofLayer(m_document->activeLayer());
+    document::PixelTarget target =
+        mask ? document::PixelTarget::ofMask() : document::PixelTarget::ofLayer(m_document->activeLayer());
     if (!mask) {
         const document::Layer* layer = m_document->layer(m_document->activeLayer());
         if (!layer) {
@@ -292,7 +306,8 @@ bool CanvasView::beginStroke(QPointF p, double pressure) {
             return false;
         }
         if (!layer->visible) {
-            Q_EMIT message(tr("Layer \"%1\" is hidden: show it to paint on it.").arg(QString::fromStdString(layer->name)));
+            Q_EMIT message(tr("Layer \"%1\" is hidden: show it to paint on it.")
+                               .arg(QString::fromStdString(layer->name)));
             return false;
         }
     } else if (!maskVisible()) {
@@ -317,8 +332,9 @@ void CanvasView::continueStroke(QPointF p, double pressure) {
 void CanvasView::applyDabs(const std::vector<Dab>& dabs) {
     if (dabs.empty() || !m_edit) return;
     document::PixelTarget target = m_edit->target();
-    const document::DabBlend blend = m_tool == Tool::Eraser || m_tool == Tool::MaskEraser ? document::DabBlend::Erase
-                                                                                          : document::DabBlend::Paint;
+    const document::DabBlend blend = m_tool == Tool::Eraser || m_tool == Tool::MaskEraser
+                                         ? document::DabBlend::Erase
+                                         : document::DabBlend::Paint;
     Rect dirty;
     for (const Dab& dab : dabs) {
         Rect bounds = document::dabBounds(dab);
@@ -522,10 +538,14 @@ void CanvasView::leaveEvent(QEvent*) {
 }
 
 void CanvasView::updateCursor() {
-    if (m_panning) setCursor(Qt::ClosedHandCursor);
-    else if (m_spaceDown) setCursor(Qt::OpenHandCursor);
-    else if (m_tool == Tool::Region || m_tool == Tool::Picker) setCursor(Qt::CrossCursor);
-    else setCursor(Qt::BlankCursor); // the brush outline is the cursor
+    if (m_panning)
+        setCursor(Qt::ClosedHandCursor);
+    else if (m_spaceDown)
+        setCursor(Qt::OpenHandCursor);
+    else if (m_tool == Tool::Region || m_tool == Tool::Picker)
+        setCursor(Qt::CrossCursor);
+    else
+        setCursor(Qt::BlankCursor); // the brush outline is the cursor
 }
 
 } // namespace gesso::ui

@@ -17,9 +17,9 @@ namespace gesso::ui {
 enum class Tool { Brush, Eraser, Picker, MaskBrush, MaskEraser, Region };
 
 struct BrushSettings {
-    double size = 24.0;     // diameter in document pixels at full pressure
-    double hardness = 0.7;  // 0..1
-    double opacity = 1.0;   // 0..1
+    double size = 24.0;    // diameter in document pixels at full pressure
+    double hardness = 0.7; // 0..1
+    double opacity = 1.0;  // 0..1
     QColor color = QColor(20, 20, 20);
     bool pressureSize = true;
     bool pressureOpacity = false;
@@ -117,7 +117,7 @@ private:
     std::optional<document::PixelEdit> m_edit;
     document::Dab m_lastDab;
     double m_carry = 0.0;
-    bool m_dragging = false; // region / picker drag
+    bool m_dragging = false;        // region / picker drag
     QPointF m_dragStart, m_dragEnd; // document coordinates
     QPointF m_hover{-1, -1};        // widget coordinates of the brush outline, < 0 = hidden
     bool m_tabletActive = false;

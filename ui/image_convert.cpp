@@ -16,7 +16,8 @@ QImage toQImage(const ImageRgba8& image) {
 ImageRgba8 fromQImage(const QImage& source) {
     if (source.isNull()) return {};
     QImage image = source.convertToFormat(QImage::Format_RGBA8888);
-    ImageRgba8 out{image.width(), image.height(), std::vector<uint8_t>(static_cast<size_t>(image.width()) * image.height() * 4)};
+    ImageRgba8 out{image.width(), image.height(),
+                   std::vector<uint8_t>(static_cast<size_t>(image.width()) * image.height() * 4)};
     for (int y = 0; y < image.height(); ++y)
         std::memcpy(out.pixels.data() + static_cast<size_t>(y) * image.width() * 4, image.constScanLine(y),
                     static_cast<size_t>(image.width()) * 4);

@@ -70,7 +70,8 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
         // The list is rebuilt on the change; not while Qt is still inside this item's signal.
         m_deferRebuild = true;
         m_document->undoStack().breakMerge();
-        m_document->undoStack().push(std::make_unique<document::SetLayerPropertiesCommand>(*m_document, id, p));
+        m_document->undoStack().push(
+            std::make_unique<document::SetLayerPropertiesCommand>(*m_document, id, p));
         m_document->undoStack().breakMerge();
         m_deferRebuild = false;
     });
@@ -81,7 +82,8 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
         if (!layer) return;
         auto p = document::propertiesOf(*layer);
         p.opacity = value / 100.0;
-        m_document->undoStack().push(std::make_unique<document::SetLayerPropertiesCommand>(*m_document, id, p));
+        m_document->undoStack().push(
+            std::make_unique<document::SetLayerPropertiesCommand>(*m_document, id, p));
     });
     // One undo step per slider drag.
     connect(m_opacity, &QSlider::sliderReleased, this, [this] {
@@ -95,13 +97,16 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
         auto p = document::propertiesOf(*layer);
         p.locked = locked;
         m_document->undoStack().breakMerge();
-        m_document->undoStack().push(std::make_unique<document::SetLayerPropertiesCommand>(*m_document, id, p));
+        m_document->undoStack().push(
+            std::make_unique<document::SetLayerPropertiesCommand>(*m_document, id, p));
         m_document->undoStack().breakMerge();
     });
     setEnabled(false);
 }
 
-LayersPanel::~LayersPanel() { setDocument(nullptr); }
+LayersPanel::~LayersPanel() {
+    setDocument(nullptr);
+}
 
 void LayersPanel::setDocument(document::Document* document) {
     if (m_document && m_listener) m_document->removeListener(m_listener);
@@ -112,8 +117,10 @@ void LayersPanel::setDocument(document::Document* document) {
             if (change.kind != Change::Kind::Layers && change.kind != Change::Kind::Canvas &&
                 change.kind != Change::Kind::LayerProperties)
                 return;
-            if (m_deferRebuild) QMetaObject::invokeMethod(this, &LayersPanel::rebuild, Qt::QueuedConnection);
-            else rebuild();
+            if (m_deferRebuild)
+                QMetaObject::invokeMethod(this, &LayersPanel::rebuild, Qt::QueuedConnection);
+            else
+                rebuild();
         });
     setEnabled(m_document != nullptr);
     rebuild();
@@ -134,7 +141,9 @@ void LayersPanel::rebuild() {
             item->setData(Qt::UserRole, QVariant::fromValue<qulonglong>(it->id));
             item->setFlags(item->flags() | Qt::ItemIsUserCheckable | Qt::ItemIsEditable);
             item->setCheckState(it->visible ? Qt::Checked : Qt::Unchecked);
-            item->setToolTip(tr("%1 - opacity %2%%3").arg(QString::fromStdString(it->name)).arg(qRound(it->opacity * 100))
+            item->setToolTip(tr("%1 - opacity %2%%3")
+                                 .arg(QString::fromStdString(it->name))
+                                 .arg(qRound(it->opacity * 100))
                                  .arg(it->locked ? tr(", locked") : QString()));
             if (it->locked) item->setForeground(QColor(150, 150, 150));
             m_list->addItem(item);

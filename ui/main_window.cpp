@@ -69,14 +69,17 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
     m_positionLabel = new QLabel(this);
     statusBar()->addPermanentWidget(m_positionLabel);
     statusBar()->addPermanentWidget(m_zoomLabel);
-    connect(m_canvas, &CanvasView::zoomChanged, this,
-            [this](double zoom) { m_zoomLabel->setText(QString("%1%").arg(zoom * 100.0, 0, 'f', zoom < 0.1 ? 1 : 0)); });
+    connect(m_canvas, &CanvasView::zoomChanged, this, [this](double zoom) {
+        m_zoomLabel->setText(QString("%1%").arg(zoom * 100.0, 0, 'f', zoom < 0.1 ? 1 : 0));
+    });
     connect(m_canvas, &CanvasView::cursorMoved, this, [this](QPointF p) {
         m_positionLabel->setText(QString("%1, %2").arg(int(std::floor(p.x()))).arg(int(std::floor(p.y()))));
     });
-    connect(m_canvas, &CanvasView::message, this, [this](const QString& text) { statusBar()->showMessage(text, 4000); });
+    connect(m_canvas, &CanvasView::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 4000); });
     connect(m_canvas, &CanvasView::colorPicked, this, &MainWindow::setBrushColor);
-    connect(m_project, &ProjectController::message, this, [this](const QString& text) { statusBar()->showMessage(text, 6000); });
+    connect(m_project, &ProjectController::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 6000); });
 
     newDocument(1024, 768);
     reloadModels();
@@ -139,7 +142,8 @@ void MainWindow::createDocks() {
         pipeline::GenerationRequest settings = record->request;
         if (!record->seeds.empty()) settings.seed = record->seeds.front();
         m_prompt->setSettings(settings);
-        statusBar()->showMessage(tr("Settings of that generation restored (seed %1)").arg(settings.seed), 4000);
+        statusBar()->showMessage(tr("Settings of that generation restored (seed %1)").arg(settings.seed),
+                                 4000);
     });
 }
 
@@ -172,7 +176,8 @@ void MainWindow::createActions() {
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    m_undo = edit->addAction(tr("&Undo"), QKeySequence::Undo, this, [this] { m_document->undoStack().undo(); });
+    m_undo =
+        edit->addAction(tr("&Undo"), QKeySequence::Undo, this, [this] { m_document->undoStack().undo(); });
     m_redo = edit->addAction(tr("&Redo"), this, [this] { m_document->undoStack().redo(); });
     m_redo->setShortcuts({QKeySequence::Redo, QKeySequence(Qt::CTRL | Qt::Key_Y)});
     m_undo->setObjectName("undoAction");
@@ -186,7 +191,8 @@ void MainWindow::createActions() {
     });
     edit->addAction(tr("Region = whole &canvas"), this, [this] {
         if (m_document->region() != m_document->bounds())
-            m_document->undoStack().push(std::make_unique<document::SetRegionCommand>(*m_document, m_document->bounds()));
+            m_document->undoStack().push(
+                std::make_unique<document::SetRegionCommand>(*m_document, m_document->bounds()));
     });
     edit->addAction(tr("Region around the mas&k"), this, [this] {
         document::Rect mask = m_document->maskBounds();
@@ -199,7 +205,8 @@ void MainWindow::createActions() {
         int h = std::min(m_document->height(), std::max(512, (mask.height + 64 + 7) / 8 * 8));
         int x = std::clamp(mask.x + mask.width / 2 - w / 2, 0, m_document->width() - w);
         int y = std::clamp(mask.y + mask.height / 2 - h / 2, 0, m_document->height() - h);
-        m_document->undoStack().push(std::make_unique<document::SetRegionCommand>(*m_document, document::Rect{x, y, w, h}));
+        m_document->undoStack().push(
+            std::make_unique<document::SetRegionCommand>(*m_document, document::Rect{x, y, w, h}));
     });
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
@@ -207,8 +214,10 @@ void MainWindow::createActions() {
     zoomIn->setShortcuts({QKeySequence::ZoomIn, QKeySequence(Qt::Key_Plus), QKeySequence(Qt::Key_Equal)});
     QAction* zoomOut = view->addAction(tr("Zoom &out"), m_canvas, &CanvasView::zoomOut);
     zoomOut->setShortcuts({QKeySequence::ZoomOut, QKeySequence(Qt::Key_Minus)});
-    view->addAction(tr("&Fit to window"), QKeySequence(Qt::CTRL | Qt::Key_0), m_canvas, &CanvasView::fitToWindow);
-    view->addAction(tr("&Actual size (100%)"), QKeySequence(Qt::CTRL | Qt::Key_1), m_canvas, &CanvasView::actualSize);
+    view->addAction(tr("&Fit to window"), QKeySequence(Qt::CTRL | Qt::Key_0), m_canvas,
+                    &CanvasView::fitToWindow);
+    view->addAction(tr("&Actual size (100%)"), QKeySequence(Qt::CTRL | Qt::Key_1), m_canvas,
+                    &CanvasView::actualSize);
     view->addSeparator();
     m_showMask = view->addAction(tr("Show &mask"));
     m_showMask->setObjectName("showMaskAction");
@@ -218,7 +227,8 @@ void MainWindow::createActions() {
     connect(m_showMask, &QAction::toggled, m_canvas, &CanvasView::setMaskVisible);
     connect(m_canvas, &CanvasView::maskVisibilityChanged, m_showMask, &QAction::setChecked);
     view->addSeparator();
-    for (QDockWidget* dock : {m_promptDock, m_layersDock, m_historyDock}) view->addAction(dock->toggleViewAction());
+    for (QDockWidget* dock : {m_promptDock, m_layersDock, m_historyDock})
+        view->addAction(dock->toggleViewAction());
 
     QMenu* tools = menuBar()->addMenu(tr("&Tools"));
     m_tools = new QActionGroup(this);
@@ -252,28 +262,33 @@ void MainWindow::createActions() {
 
     QMenu* generateMenu = menuBar()->addMenu(tr("&Generate"));
     generateMenu->addAction(tr("&Generate"), QKeySequence(Qt::CTRL | Qt::Key_G), this, &MainWindow::generate);
-    generateMenu->addAction(tr("&Cancel current"), QKeySequence(Qt::Key_Escape), this, [this] { m_engine->cancelCurrent(); });
+    generateMenu->addAction(tr("&Cancel current"), QKeySequence(Qt::Key_Escape), this,
+                            [this] { m_engine->cancelCurrent(); });
     generateMenu->addAction(tr("Cancel &all"), this, [this] { m_engine->cancelAll(); });
     generateMenu->addSeparator();
-    generateMenu->addAction(tr("&Next result"), QKeySequence(Qt::ALT | Qt::Key_Right), m_staging, &StagingStrip::next);
-    generateMenu->addAction(tr("&Previous result"), QKeySequence(Qt::ALT | Qt::Key_Left), m_staging, &StagingStrip::previous);
+    generateMenu->addAction(tr("&Next result"), QKeySequence(Qt::ALT | Qt::Key_Right), m_staging,
+                            &StagingStrip::next);
+    generateMenu->addAction(tr("&Previous result"), QKeySequence(Qt::ALT | Qt::Key_Left), m_staging,
+                            &StagingStrip::previous);
     generateMenu->addAction(tr("&Apply result as layer"), QKeySequence(Qt::ALT | Qt::Key_Return), this,
                             [this] { applyStaged(m_staging->current()); });
     generateMenu->addAction(tr("&Free model memory"), this, [this] { m_engine->releaseModels(); });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keys"), this, [this] {
-        QMessageBox::information(this, tr("Keys"),
-                                 tr("B brush, E eraser, I colour picker, M mask brush, Shift+M mask eraser, R region\n"
-                                    "[ and ] brush size, H show/hide mask\n"
-                                    "Wheel zoom, Space+drag or middle button pan, Ctrl+0 fit, Ctrl+1 100%\n"
-                                    "Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo\n"
-                                    "Ctrl+Enter generate, Esc cancel, Alt+Left/Right step through results, "
-                                    "Alt+Enter apply"));
+        QMessageBox::information(
+            this, tr("Keys"),
+            tr("B brush, E eraser, I colour picker, M mask brush, Shift+M mask eraser, R region\n"
+               "[ and ] brush size, H show/hide mask\n"
+               "Wheel zoom, Space+drag or middle button pan, Ctrl+0 fit, Ctrl+1 100%\n"
+               "Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo\n"
+               "Ctrl+Enter generate, Esc cancel, Alt+Left/Right step through results, "
+               "Alt+Enter apply"));
     });
     help->addAction(tr("&About Gesso"), this, [this] {
-        QMessageBox::about(this, tr("About Gesso"),
-                           tr("Gesso %1\nPainting with latent diffusion.").arg(QApplication::applicationVersion()));
+        QMessageBox::about(
+            this, tr("About Gesso"),
+            tr("Gesso %1\nPainting with latent diffusion.").arg(QApplication::applicationVersion()));
     });
 }
 
@@ -316,11 +331,17 @@ void MainWindow::createToolBar() {
         return slider;
     };
     m_sizeSlider = addSlider(tr("Size"), 1, 500, int(m_canvas->brush().size), "brushSize");
-    m_hardnessSlider = addSlider(tr("Hardness"), 0, 100, int(m_canvas->brush().hardness * 100), "brushHardness");
+    m_hardnessSlider =
+        addSlider(tr("Hardness"), 0, 100, int(m_canvas->brush().hardness * 100), "brushHardness");
     m_opacitySlider = addSlider(tr("Opacity"), 1, 100, int(m_canvas->brush().opacity * 100), "brushOpacity");
-    connect(m_sizeSlider, &QSlider::valueChanged, this, [this](int v) { m_canvas->brush().size = v; m_canvas->update(); });
-    connect(m_hardnessSlider, &QSlider::valueChanged, this, [this](int v) { m_canvas->brush().hardness = v / 100.0; });
-    connect(m_opacitySlider, &QSlider::valueChanged, this, [this](int v) { m_canvas->brush().opacity = v / 100.0; });
+    connect(m_sizeSlider, &QSlider::valueChanged, this, [this](int v) {
+        m_canvas->brush().size = v;
+        m_canvas->update();
+    });
+    connect(m_hardnessSlider, &QSlider::valueChanged, this,
+            [this](int v) { m_canvas->brush().hardness = v / 100.0; });
+    connect(m_opacitySlider, &QSlider::valueChanged, this,
+            [this](int v) { m_canvas->brush().opacity = v / 100.0; });
     bar->addSeparator();
     QAction* mask = bar->addAction(tr("Mask"));
     mask->setCheckable(true);
@@ -332,7 +353,8 @@ void MainWindow::createToolBar() {
 
 void MainWindow::setBrushColor(const QColor& color) {
     m_canvas->brush().color = color;
-    m_colorButton->setStyleSheet(QString("QToolButton { background: %1; border: 1px solid #888; }").arg(color.name()));
+    m_colorButton->setStyleSheet(
+        QString("QToolButton { background: %1; border: 1px solid #888; }").arg(color.name()));
 }
 
 void MainWindow::newDocument(int width, int height) {
@@ -356,9 +378,15 @@ void MainWindow::setDocument(std::unique_ptr<document::Document> document) {
     m_project->documentReplaced();
 }
 
-bool MainWindow::openFile(const QString& path) { return m_project->openFile(path); }
-bool MainWindow::saveTo(const QString& path) { return m_project->saveTo(path); }
-bool MainWindow::exportTo(const QString& path) { return m_project->exportTo(path); }
+bool MainWindow::openFile(const QString& path) {
+    return m_project->openFile(path);
+}
+bool MainWindow::saveTo(const QString& path) {
+    return m_project->saveTo(path);
+}
+bool MainWindow::exportTo(const QString& path) {
+    return m_project->exportTo(path);
+}
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     if (!m_project->maybeSave()) {
@@ -403,8 +431,10 @@ void MainWindow::refreshUndoActions() {
     auto& stack = m_document->undoStack();
     m_undo->setEnabled(stack.canUndo());
     m_redo->setEnabled(stack.canRedo());
-    m_undo->setText(stack.canUndo() ? tr("&Undo %1").arg(QString::fromStdString(stack.undoText())) : tr("&Undo"));
-    m_redo->setText(stack.canRedo() ? tr("&Redo %1").arg(QString::fromStdString(stack.redoText())) : tr("&Redo"));
+    m_undo->setText(stack.canUndo() ? tr("&Undo %1").arg(QString::fromStdString(stack.undoText()))
+                                    : tr("&Undo"));
+    m_redo->setText(stack.canRedo() ? tr("&Redo %1").arg(QString::fromStdString(stack.redoText()))
+                                    : tr("&Redo"));
 }
 
 void MainWindow::refreshMode() {
@@ -432,15 +462,17 @@ void MainWindow::refreshHistory() {
 
 void MainWindow::reloadModels() {
     std::vector<std::filesystem::path> folders;
-    for (const QString& folder : modelFolders()) folders.emplace_back(folder.toStdString());
+    for (const QString& folder : modelFolders())
+        folders.emplace_back(folder.toStdString());
     m_prompt->setModels(engine::findModels(folders));
 }
 
 void MainWindow::generate() {
     pipeline::GenerationRequest settings = m_prompt->settings();
     if (settings.modelPath.empty()) {
-        showError(tr("No model chosen. Add a folder that holds models (*.safetensors, *.ckpt or diffusers folders) "
-                     "with the ... button next to Model, or File > Model folders."));
+        showError(
+            tr("No model chosen. Add a folder that holds models (*.safetensors, *.ckpt or diffusers folders) "
+               "with the ... button next to Model, or File > Model folders."));
         return;
     }
     m_prompt->clearMessage();
@@ -480,40 +512,49 @@ void MainWindow::connectEngine() {
             m_canvas->setPreview(toQImage(p.preview), it->region);
         }
     });
-    connect(engine, &engine::Engine::finished, this, [this](quint64 id, const pipeline::GenerationResult& result) {
-        const bool known = m_jobs.contains(id); // not: submitted for a document that has been replaced since
-        Job job = m_jobs.take(id);
-        m_prompt->clearProgress();
-        m_livePreview = false;
-        m_canvas->clearPreview();
-        if (!known || result.images.empty()) return;
-        document::GenerationRecord record;
-        record.request = job.settings;
-        record.modelName = QFileInfo(QString::fromStdString(job.settings.modelPath)).fileName().toStdString();
-        record.region = job.region;
-        record.parameters = result.images.front().parameters;
-        for (const auto& image : result.images) record.seeds.push_back(image.seed);
-        uint64_t recordId = m_document->appendHistory(record);
-        int first = m_staging->count();
-        for (const auto& image : result.images)
-            m_staging->add({toQImage(image.image), image.seed, recordId, job.region, job.mode});
-        m_staging->setCurrent(first);
-        showStagedPreview(first);
-        m_prompt->setLastSeed(result.images.front().seed);
-        for (const auto& warning : result.warnings)
-            m_prompt->showMessage(QString::fromStdString(warning), false);
-        statusBar()->showMessage(tr("Done: %n result(s) in the staging strip. Apply one as a layer or discard.", "",
-                                    int(result.images.size())), 6000);
-        m_project->generationFinished();
-    });
-    connect(engine, &engine::Engine::failed, this, [this](quint64 id, const QString& message, bool cancelled) {
-        m_jobs.remove(id);
-        m_prompt->clearProgress();
-        m_livePreview = false;
-        showStagedPreview(m_staging->current());
-        if (cancelled) statusBar()->showMessage(tr("Generation cancelled"), 4000);
-        else showError(message);
-    });
+    connect(engine, &engine::Engine::finished, this,
+            [this](quint64 id, const pipeline::GenerationResult& result) {
+                const bool known =
+                    m_jobs.contains(id); // not: submitted for a document that has been replaced since
+                Job job = m_jobs.take(id);
+                m_prompt->clearProgress();
+                m_livePreview = false;
+                m_canvas->clearPreview();
+                if (!known || result.images.empty()) return;
+                document::GenerationRecord record;
+                record.request = job.settings;
+                record.modelName =
+                    QFileInfo(QString::fromStdString(job.settings.modelPath)).fileName().toStdString();
+                record.region = job.region;
+                record.parameters = result.images.front().parameters;
+                for (const auto& image : result.images)
+                    record.seeds.push_back(image.seed);
+                uint64_t recordId = m_document->appendHistory(record);
+                int first = m_staging->count();
+                for (const auto& image : result.images)
+                    m_staging->add({toQImage(image.image), image.seed, recordId, job.region, job.mode});
+                m_staging->setCurrent(first);
+                showStagedPreview(first);
+                m_prompt->setLastSeed(result.images.front().seed);
+                for (const auto& warning : result.warnings)
+                    m_prompt->showMessage(QString::fromStdString(warning), false);
+                statusBar()->showMessage(
+                    tr("Done: %n result(s) in the staging strip. Apply one as a layer or discard.", "",
+                       int(result.images.size())),
+                    6000);
+                m_project->generationFinished();
+            });
+    connect(engine, &engine::Engine::failed, this,
+            [this](quint64 id, const QString& message, bool cancelled) {
+                m_jobs.remove(id);
+                m_prompt->clearProgress();
+                m_livePreview = false;
+                showStagedPreview(m_staging->current());
+                if (cancelled)
+                    statusBar()->showMessage(tr("Generation cancelled"), 4000);
+                else
+                    showError(message);
+            });
 }
 
 void MainWindow::refreshBusy() {
@@ -529,17 +570,20 @@ void MainWindow::showError(const QString& message) {
 void MainWindow::showStagedPreview(int index) {
     if (m_livePreview) return; // the live preview owns the canvas overlay while generating
     const StagedImage* staged = m_staging->staged(index);
-    if (staged) m_canvas->setPreview(staged->image, staged->region);
-    else m_canvas->clearPreview();
+    if (staged)
+        m_canvas->setPreview(staged->image, staged->region);
+    else
+        m_canvas->clearPreview();
 }
 
 void MainWindow::applyStaged(int index) {
     const StagedImage* staged = m_staging->staged(index);
     if (!staged) return;
-    document::Layer layer = document::resultLayer(*m_document, fromQImage(staged->image), staged->region, staged->mode,
-                                                  "Seed " + std::to_string(staged->seed));
+    document::Layer layer = document::resultLayer(*m_document, fromQImage(staged->image), staged->region,
+                                                  staged->mode, "Seed " + std::to_string(staged->seed));
     int above = m_document->indexOf(m_document->activeLayer()) + 1;
-    m_document->undoStack().push(std::make_unique<document::ApplyResultCommand>(std::move(layer), above, staged->recordId));
+    m_document->undoStack().push(
+        std::make_unique<document::ApplyResultCommand>(std::move(layer), above, staged->recordId));
     m_staging->remove(index); // the next staged image (if any) becomes the preview
     statusBar()->showMessage(tr("Result added as a layer (Ctrl+Z to undo)"), 4000);
 }

@@ -77,7 +77,8 @@ private:
     void showStagedPreview(int index);
     void showError(const QString& message);
     void setBrushColor(const QColor& color);
-    QDockWidget* addToolDock(const QString& title, const QString& objectName, Qt::DockWidgetArea area, QWidget* widget);
+    QDockWidget* addToolDock(const QString& title, const QString& objectName, Qt::DockWidgetArea area,
+                             QWidget* widget);
 
     std::unique_ptr<document::Document> m_document;
     int m_listener = 0;

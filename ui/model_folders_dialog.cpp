@@ -19,15 +19,18 @@ QStringList modelFolders() {
     return folders;
 }
 
-void setModelFolders(const QStringList& folders) { QSettings().setValue("models/folders", folders); }
+void setModelFolders(const QStringList& folders) {
+    QSettings().setValue("models/folders", folders);
+}
 
 ModelFoldersDialog::ModelFoldersDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Model folders"));
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(new QLabel(tr("Gesso lists *.safetensors and *.ckpt files and diffusers folders "
-                                    "(with model_index.json) found in these folders. Folders of other tools "
-                                    "(A1111's models/Stable-diffusion, ComfyUI's models/checkpoints) work as they are."),
-                                 this));
+    layout->addWidget(
+        new QLabel(tr("Gesso lists *.safetensors and *.ckpt files and diffusers folders "
+                      "(with model_index.json) found in these folders. Folders of other tools "
+                      "(A1111's models/Stable-diffusion, ComfyUI's models/checkpoints) work as they are."),
+                   this));
     m_list = new QListWidget(this);
     m_list->addItems(QSettings().value("models/folders").toStringList());
     layout->addWidget(m_list);
@@ -42,7 +45,8 @@ ModelFoldersDialog::ModelFoldersDialog(QWidget* parent) : QDialog(parent) {
     layout->addWidget(box);
     connect(add, &QPushButton::clicked, this, [this] {
         QString folder = QFileDialog::getExistingDirectory(this, tr("Add model folder"), QDir::homePath());
-        if (!folder.isEmpty() && m_list->findItems(folder, Qt::MatchExactly).isEmpty()) m_list->addItem(folder);
+        if (!folder.isEmpty() && m_list->findItems(folder, Qt::MatchExactly).isEmpty())
+            m_list->addItem(folder);
     });
     connect(remove, &QPushButton::clicked, this, [this] { delete m_list->currentItem(); });
     connect(box, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -52,7 +56,8 @@ ModelFoldersDialog::ModelFoldersDialog(QWidget* parent) : QDialog(parent) {
 
 QStringList ModelFoldersDialog::folders() const {
     QStringList folders;
-    for (int i = 0; i < m_list->count(); ++i) folders << m_list->item(i)->text();
+    for (int i = 0; i < m_list->count(); ++i)
+        folders << m_list->item(i)->text();
     return folders;
 }
 

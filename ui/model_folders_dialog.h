@@ -8,7 +8,7 @@ class QListWidget;
 
 namespace gesso::ui {
 
-QStringList modelFolders();              // settings + environment, in that order
+QStringList modelFolders();                       // settings + environment, in that order
 void setModelFolders(const QStringList& folders); // settings only
 
 class ModelFoldersDialog : public QDialog {

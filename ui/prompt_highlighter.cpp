@@ -34,7 +34,8 @@ QString PromptHighlighter::classify(const QString& text, int* parenDepth, int* s
         if (c == '<') {
             auto match = lora.match(QStringView(text).mid(i));
             if (match.hasMatch()) {
-                for (int k = 0; k < match.capturedLength(); ++k) out[i + k] = 'l';
+                for (int k = 0; k < match.capturedLength(); ++k)
+                    out[i + k] = 'l';
                 i += match.capturedLength() - 1;
                 continue;
             }
@@ -46,7 +47,8 @@ QString PromptHighlighter::classify(const QString& text, int* parenDepth, int* s
         } else if (c == ':' && parens > 0) {
             auto match = weight.match(QStringView(text).mid(i));
             if (match.hasMatch()) {
-                for (int k = 0; k < match.capturedLength() - 1; ++k) out[i + k] = 'w';
+                for (int k = 0; k < match.capturedLength() - 1; ++k)
+                    out[i + k] = 'w';
                 i += match.capturedLength() - 2; // the ')' is handled next
             }
         } else if (c == ')') {
@@ -72,9 +74,11 @@ QString PromptHighlighter::classify(const QString& text, int* parenDepth, int* s
         }
     }
     if (!parenDepth) // single-line use: anything left open is an error
-        for (int p : openParens) out[p] = 'e';
+        for (int p : openParens)
+            out[p] = 'e';
     if (!squareDepth)
-        for (int p : openSquares) out[p] = 'e';
+        for (int p : openSquares)
+            out[p] = 'e';
     if (parenDepth) *parenDepth = parens;
     if (squareDepth) *squareDepth = squares;
     return out;
@@ -89,19 +93,32 @@ void PromptHighlighter::highlightBlock(const QString& text) {
     if (last && (parens > 0 || squares > 0)) {
         int p = parens, s = squares;
         for (int i = int(classes.size()) - 1; i >= 0 && (p > 0 || s > 0); --i) {
-            if (text[i] == '(' && p > 0 && classes[i] == 'b') classes[i] = 'e', --p;
-            else if (text[i] == '[' && s > 0 && classes[i] == 'd') classes[i] = 'e', --s;
+            if (text[i] == '(' && p > 0 && classes[i] == 'b')
+                classes[i] = 'e', --p;
+            else if (text[i] == '[' && s > 0 && classes[i] == 'd')
+                classes[i] = 'e', --s;
         }
     }
     setCurrentBlockState(parens | (squares << 16));
     for (int i = 0; i < classes.size(); ++i) {
         switch (classes[i].toLatin1()) {
-        case 'b': setFormat(i, 1, m_bracket); break;
-        case 'w': setFormat(i, 1, m_weight); break;
-        case 'd': setFormat(i, 1, m_square); break;
-        case 'l': setFormat(i, 1, m_lora); break;
-        case 'e': setFormat(i, 1, m_error); break;
-        default: break;
+        case 'b':
+            setFormat(i, 1, m_bracket);
+            break;
+        case 'w':
+            setFormat(i, 1, m_weight);
+            break;
+        case 'd':
+            setFormat(i, 1, m_square);
+            break;
+        case 'l':
+            setFormat(i, 1, m_lora);
+            break;
+        case 'e':
+            setFormat(i, 1, m_error);
+            break;
+        default:
+            break;
         }
     }
 }

@@ -13,7 +13,8 @@ public:
     explicit PromptHighlighter(QTextDocument* document);
 
     // Character classes of `text` given the bracket depth carried in from earlier lines, for tests:
-    // one letter per character: ' ' plain, 'b' bracket, 'w' weight, 'd' de-emphasis bracket, 'l' lora, 'e' error.
+    // one letter per character: ' ' plain, 'b' bracket, 'w' weight, 'd' de-emphasis bracket, 'l' lora, 'e'
+    // error.
     static QString classify(const QString& text, int* parenDepth = nullptr, int* squareDepth = nullptr);
 
 protected:

@@ -16,16 +16,18 @@
 #include <QtWidgets/QToolButton>
 #include <QtWidgets/QVBoxLayout>
 
-
 namespace gesso::ui {
 
 namespace {
 
 QString modeName(pipeline::Mode mode) {
     switch (mode) {
-    case pipeline::Mode::Txt2Img: return QObject::tr("text to image");
-    case pipeline::Mode::Img2Img: return QObject::tr("image to image");
-    case pipeline::Mode::Inpaint: return QObject::tr("inpaint");
+    case pipeline::Mode::Txt2Img:
+        return QObject::tr("text to image");
+    case pipeline::Mode::Img2Img:
+        return QObject::tr("image to image");
+    case pipeline::Mode::Inpaint:
+        return QObject::tr("inpaint");
     }
     return {};
 }
@@ -53,7 +55,8 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_message->hide();
     layout->addWidget(m_message);
 
-    m_prompt = makePromptEdit(this, tr("Describe the picture, e.g. a lighthouse at dusk, (oil painting:1.2)"), "prompt", 4);
+    m_prompt = makePromptEdit(this, tr("Describe the picture, e.g. a lighthouse at dusk, (oil painting:1.2)"),
+                              "prompt", 4);
     m_negative = makePromptEdit(this, tr("Negative prompt: what to avoid"), "negativePrompt", 2);
     layout->addWidget(m_prompt);
     layout->addWidget(m_negative);
@@ -78,16 +81,23 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_mode->addItem(tr("Text to image"), int(pipeline::Mode::Txt2Img));
     m_mode->addItem(tr("Image to image"), int(pipeline::Mode::Img2Img));
     m_mode->addItem(tr("Inpaint"), int(pipeline::Mode::Inpaint));
-    m_mode->setToolTip(tr("Auto: an empty region generates from text, paint in the region is the starting image, "
-                          "a painted mask inpaints"));
+    m_mode->setToolTip(
+        tr("Auto: an empty region generates from text, paint in the region is the starting image, "
+           "a painted mask inpaints"));
     form->addRow(tr("Mode"), m_mode);
 
     m_sampler = new QComboBox(this);
     m_sampler->setObjectName("samplerPicker");
-    const std::pair<const char*, const char*> samplers[] = {
-        {"euler_a", "Euler a"}, {"euler", "Euler"}, {"dpmpp_2m", "DPM++ 2M"}, {"dpmpp_2m_karras", "DPM++ 2M Karras"},
-        {"dpmpp_sde_karras", "DPM++ SDE Karras"}, {"ddim", "DDIM"}, {"pndm", "PNDM"}, {"lcm", "LCM"}};
-    for (auto [id, name] : samplers) m_sampler->addItem(name, QString(id));
+    const std::pair<const char*, const char*> samplers[] = {{"euler_a", "Euler a"},
+                                                            {"euler", "Euler"},
+                                                            {"dpmpp_2m", "DPM++ 2M"},
+                                                            {"dpmpp_2m_karras", "DPM++ 2M Karras"},
+                                                            {"dpmpp_sde_karras", "DPM++ SDE Karras"},
+                                                            {"ddim", "DDIM"},
+                                                            {"pndm", "PNDM"},
+                                                            {"lcm", "LCM"}};
+    for (auto [id, name] : samplers)
+        m_sampler->addItem(name, QString(id));
     form->addRow(tr("Sampler"), m_sampler);
 
     m_prediction = new QComboBox(this);
@@ -236,7 +246,8 @@ void PromptPanel::setSettings(const pipeline::GenerationRequest& r) {
     m_negative->setPlainText(QString::fromStdString(r.negativePrompt));
     int sampler = m_sampler->findData(QString::fromStdString(r.sampler));
     if (sampler >= 0) m_sampler->setCurrentIndex(sampler);
-    const int prediction = m_prediction->findData(QString::fromStdString(r.prediction.empty() ? "auto" : r.prediction));
+    const int prediction =
+        m_prediction->findData(QString::fromStdString(r.prediction.empty() ? "auto" : r.prediction));
     m_prediction->setCurrentIndex(prediction >= 0 ? prediction : 0);
     m_steps->setValue(r.steps);
     m_guidance->setValue(r.guidance);
@@ -257,7 +268,9 @@ std::optional<pipeline::Mode> PromptPanel::modeOverride() const {
     return static_cast<pipeline::Mode>(data.toInt());
 }
 
-void PromptPanel::setSuggestedMode(pipeline::Mode mode) { m_mode->setItemText(0, tr("Auto (%1)").arg(modeName(mode))); }
+void PromptPanel::setSuggestedMode(pipeline::Mode mode) {
+    m_mode->setItemText(0, tr("Auto (%1)").arg(modeName(mode)));
+}
 
 void PromptPanel::setRegionSize(int width, int height) {
     if (!m_sizeFromRegion->isChecked()) return;
@@ -281,7 +294,9 @@ void PromptPanel::setModels(const std::vector<engine::ModelEntry>& models) {
     if (m_model->currentIndex() < 0 && !models.empty()) m_model->setCurrentIndex(0);
 }
 
-QString PromptPanel::modelPath() const { return m_model->currentData().toString(); }
+QString PromptPanel::modelPath() const {
+    return m_model->currentData().toString();
+}
 
 void PromptPanel::selectModel(const QString& path) {
     int index = m_model->findData(path);
@@ -299,7 +314,8 @@ void PromptPanel::showProgress(int step, int total, double etaSeconds) {
     m_progress->setValue(step);
     m_progress->setFormat(tr("step %v / %m"));
     m_progress->setTextVisible(true);
-    m_eta->setText(etaSeconds > 0 ? tr("about %1 s left").arg(etaSeconds, 0, 'f', etaSeconds < 10 ? 1 : 0) : QString());
+    m_eta->setText(etaSeconds > 0 ? tr("about %1 s left").arg(etaSeconds, 0, 'f', etaSeconds < 10 ? 1 : 0)
+                                  : QString());
 }
 
 void PromptPanel::clearProgress() {
@@ -311,11 +327,14 @@ void PromptPanel::clearProgress() {
 
 void PromptPanel::showMessage(const QString& text, bool error) {
     m_message->setText(text);
-    m_message->setStyleSheet(error ? "QLabel { background: #5a1e24; color: #ffd7d7; padding: 6px; border-radius: 3px; }"
-                                   : "QLabel { background: #24384a; color: #dbeeff; padding: 6px; border-radius: 3px; }");
+    m_message->setStyleSheet(
+        error ? "QLabel { background: #5a1e24; color: #ffd7d7; padding: 6px; border-radius: 3px; }"
+              : "QLabel { background: #24384a; color: #dbeeff; padding: 6px; border-radius: 3px; }");
     m_message->show();
 }
 
-void PromptPanel::clearMessage() { m_message->hide(); }
+void PromptPanel::clearMessage() {
+    m_message->hide();
+}
 
 } // namespace gesso::ui

@@ -1,7 +1,7 @@
 #pragma once
-// The prompt dock: prompt and negative prompt, model, sampler, prediction type override, steps, guidance, seed, size, strength, batch,
-// the mode (following the document unless overridden), Generate / Cancel, progress with ETA, and a
-// non-modal message line for errors. GUI thread only.
+// The prompt dock: prompt and negative prompt, model, sampler, prediction type override, steps, guidance,
+// seed, size, strength, batch, the mode (following the document unless overridden), Generate / Cancel,
+// progress with ETA, and a non-modal message line for errors. GUI thread only.
 #include "core/engine/model_catalog.h"
 #include "core/pipeline/generation.h"
 

@@ -54,17 +54,21 @@ StagingStrip::StagingStrip(QWidget* parent) : QWidget(parent) {
 
 void StagingStrip::add(const StagedImage& image) {
     m_images.push_back(image);
-    auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(image.image.scaled(kThumb, kThumb, Qt::KeepAspectRatio,
-                                                                                  Qt::SmoothTransformation))),
+    auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(image.image.scaled(
+                                         kThumb, kThumb, Qt::KeepAspectRatio, Qt::SmoothTransformation))),
                                      QString::number(image.seed));
     item->setToolTip(tr("Seed %1 - double-click to apply").arg(image.seed));
     m_list->addItem(item);
     refreshButtons();
 }
 
-int StagingStrip::current() const { return m_list->currentRow(); }
+int StagingStrip::current() const {
+    return m_list->currentRow();
+}
 
-void StagingStrip::setCurrent(int index) { m_list->setCurrentRow(index); }
+void StagingStrip::setCurrent(int index) {
+    m_list->setCurrentRow(index);
+}
 
 const StagedImage* StagingStrip::staged(int index) const {
     return index >= 0 && index < count() ? &m_images[size_t(index)] : nullptr;

@@ -15,8 +15,8 @@ namespace gesso::ui {
 struct StagedImage {
     QImage image;
     int64_t seed = 0;
-    uint64_t recordId = 0;      // the document's history record
-    document::Rect region;      // where it was generated
+    uint64_t recordId = 0; // the document's history record
+    document::Rect region; // where it was generated
     pipeline::Mode mode = pipeline::Mode::Txt2Img;
 };
 

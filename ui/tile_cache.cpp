@@ -57,7 +57,8 @@ QImage TileCache::renderBase(const document::Rect& rect) {
                 double a = m[x] / 255.0 * kMaskAlpha, da = p[3] / 255.0;
                 double outA = a + da * (1.0 - a);
                 const int overlay[3] = {kMaskR, kMaskG, kMaskB};
-                for (int c = 0; c < 3; ++c) p[c] = uint8_t((overlay[c] * a + p[c] * da * (1.0 - a)) / outA + 0.5);
+                for (int c = 0; c < 3; ++c)
+                    p[c] = uint8_t((overlay[c] * a + p[c] * da * (1.0 - a)) / outA + 0.5);
                 p[3] = uint8_t(outA * 255.0 + 0.5);
             }
         }
@@ -90,12 +91,14 @@ QImage TileCache::tile(int level, int tileX, int tileY, document::Rect* covers) 
                 document::Rect childRect;
                 QImage child = tile(level - 1, tileX * 2 + i, tileY * 2 + j, &childRect);
                 if (child.isNull()) continue;
-                painter.drawImage(QPoint((childRect.x - rect.x) / childScale, (childRect.y - rect.y) / childScale), child);
+                painter.drawImage(
+                    QPoint((childRect.x - rect.x) / childScale, (childRect.y - rect.y) / childScale), child);
             }
         painter.end();
         int scale = 1 << level;
-        image = mosaic.scaled(std::max(1, (rect.width + scale - 1) / scale), std::max(1, (rect.height + scale - 1) / scale),
-                              Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+        image = mosaic.scaled(std::max(1, (rect.width + scale - 1) / scale),
+                              std::max(1, (rect.height + scale - 1) / scale), Qt::IgnoreAspectRatio,
+                              Qt::SmoothTransformation);
     }
     m_tiles.insert(k, image);
     return image;

@@ -29,7 +29,8 @@ public:
 
 private:
     static quint64 key(int level, int x, int y) {
-        return (quint64(level) << 56) | (quint64(quint32(x) & 0xffffff) << 28) | quint64(quint32(y) & 0xfffffff);
+        return (quint64(level) << 56) | (quint64(quint32(x) & 0xffffff) << 28) |
+               quint64(quint32(y) & 0xfffffff);
     }
     QImage renderBase(const document::Rect& rect);
 

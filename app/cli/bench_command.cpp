@@ -21,7 +21,8 @@ int runBench(const QStringList& arguments) {
     std::sort(all.begin(), all.end(), [](const Benchmark& a, const Benchmark& b) { return a.name < b.name; });
     if (arguments.size() < 2 || arguments[1] == "--help" || arguments[1] == "-h") {
         std::printf("Usage: gesso-cli bench <benchmark> [options]\n\nBenchmarks:\n");
-        for (const auto& b : all) std::printf("  %-10s %s\n", b.name.c_str(), b.summary.c_str());
+        for (const auto& b : all)
+            std::printf("  %-10s %s\n", b.name.c_str(), b.summary.c_str());
         return arguments.size() < 2 ? kUsage : kOk;
     }
     const std::string name = arguments[1].toStdString();
@@ -39,7 +40,9 @@ const RegisterCommand registration({"bench", "Run a benchmark (see 'gesso-cli be
 
 } // namespace
 
-RegisterBenchmark::RegisterBenchmark(Benchmark benchmark) { benchmarks().push_back(std::move(benchmark)); }
+RegisterBenchmark::RegisterBenchmark(Benchmark benchmark) {
+    benchmarks().push_back(std::move(benchmark));
+}
 
 long long peakRssBytes() {
     std::ifstream status("/proc/self/status");

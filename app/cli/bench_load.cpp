@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -43,7 +43,8 @@ double readOnce(const std::string& path, long long& bytes) {
     if (fd < 0) throw Error("cannot open '" + path + "'");
     std::vector<char> buffer(1 << 20);
     bytes = 0;
-    for (ssize_t n; (n = ::read(fd, buffer.data(), buffer.size())) > 0;) bytes += n;
+    for (ssize_t n; (n = ::read(fd, buffer.data(), buffer.size())) > 0;)
+        bytes += n;
     ::close(fd);
     return double(timer.nsecsElapsed()) / 1e9;
 }
@@ -59,10 +60,12 @@ double fillFreshMemory(long long bytes) {
     std::vector<std::thread> workers;
     for (int t = 0; t < threads; ++t)
         workers.emplace_back([=] {
-            const long long begin = bytes / threads * t, end = t + 1 == threads ? bytes : bytes / threads * (t + 1);
+            const long long begin = bytes / threads * t,
+                            end = t + 1 == threads ? bytes : bytes / threads * (t + 1);
             std::memset(data + begin, 1, size_t(end - begin));
         });
-    for (auto& worker : workers) worker.join();
+    for (auto& worker : workers)
+        worker.join();
     return double(timer.nsecsElapsed()) / 1e9;
 }
 
@@ -71,7 +74,8 @@ double fillFreshMemory(long long bytes) {
 double cpuSeconds() {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
-    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 double median(std::vector<double> v) {
@@ -81,9 +85,11 @@ double median(std::vector<double> v) {
 
 int runLoad(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription("Time loading MODEL to fp32 weights in memory vs reading it from the page cache.");
+    parser.setApplicationDescription(
+        "Time loading MODEL to fp32 weights in memory vs reading it from the page cache.");
     addCommonOptions(parser);
-    parser.addPositionalArgument("MODEL", "Single file or diffusers folder (a single file for the read baseline).");
+    parser.addPositionalArgument("MODEL",
+                                 "Single file or diffusers folder (a single file for the read baseline).");
     QCommandLineOption repeat("repeat", "Timed runs of each (median reported).", "N", "3");
     parser.addOption(repeat);
     int exitCode = kOk;
@@ -110,7 +116,8 @@ int runLoad(const QStringList& arguments) {
         std::vector<double> loads, loadCpu, fills;
         long long weightBytes = 0;
         for (int i = 0; i < runs; ++i) {
-            if (weightBytes > 0) fills.push_back(fillFreshMemory(weightBytes)); // interleaved: same conditions
+            if (weightBytes > 0)
+                fills.push_back(fillFreshMemory(weightBytes)); // interleaved: same conditions
             QElapsedTimer timer;
             timer.start();
             const double cpu = cpuSeconds();
@@ -119,11 +126,13 @@ int runLoad(const QStringList& arguments) {
             loadCpu.push_back(cpuSeconds() - cpu);
             weightBytes = 0;
             auto add = [&](const model::TensorMap& m) {
-                for (const auto& [k, t] : m) weightBytes += t.numel() * t.element_size();
+                for (const auto& [k, t] : m)
+                    weightBytes += t.numel() * t.element_size();
             };
             add(ck.unet);
             add(ck.vae);
-            for (const auto& te : ck.textEncoders) add(te.weights);
+            for (const auto& te : ck.textEncoders)
+                add(te.weights);
         }
         fills.push_back(fillFreshMemory(weightBytes));
         const double load = median(loads);
@@ -131,17 +140,20 @@ int runLoad(const QStringList& arguments) {
         const long long peak = peakRssBytes();
         std::printf("file:              %s (%.2f GB)\n", path.c_str(), double(bytes) / 1e9);
         std::printf("threads:           %d\n", at::get_num_threads());
-        std::printf("page-cache read:   %.3f s median of %d (%.2f GB/s)\n", read, runs, double(bytes) / 1e9 / read);
+        std::printf("page-cache read:   %.3f s median of %d (%.2f GB/s)\n", read, runs,
+                    double(bytes) / 1e9 / read);
         std::printf("load to fp32:      %.3f s median of %d (runs:", load, runs);
-        for (double l : loads) std::printf(" %.3f", l);
+        for (double l : loads)
+            std::printf(" %.3f", l);
         std::printf(")\n");
         std::printf("load / read:       %.2fx wall (target <= 1.5x)\n", load / read);
-        std::printf("fresh-memory fill: %.3f s median of %zu = %.2fx the read: allocating and writing %.2f GB "
-                    "(the fp32 size) once, the floor under any load to fp32 on this machine\n",
-                    fill, fills.size(), fill / read, double(weightBytes) / 1e9);
+        std::printf(
+            "fresh-memory fill: %.3f s median of %zu = %.2fx the read: allocating and writing %.2f GB "
+            "(the fp32 size) once, the floor under any load to fp32 on this machine\n",
+            fill, fills.size(), fill / read, double(weightBytes) / 1e9);
         std::printf("load / fill:       %.2fx\n", load / fill);
-        std::printf("CPU time:          read %.3f s, load %.3f s (all threads), ratio %.2fx\n", median(readCpu),
-                    median(loadCpu), median(loadCpu) / median(readCpu));
+        std::printf("CPU time:          read %.3f s, load %.3f s (all threads), ratio %.2fx\n",
+                    median(readCpu), median(loadCpu), median(loadCpu) / median(readCpu));
         std::printf("fp32 weights:      %.3f GB\n", double(weightBytes) / 1e9);
         std::printf("peak RSS:          %.3f GB = %.3f x weights (process baseline before loading %.3f GB; "
                     "peak - baseline = %.3f x weights; target <= 1.10)\n",
@@ -162,8 +174,9 @@ size_t dtypeBytes(const std::string& dtype) {
 
 int runMakeRandom(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription("Write a checkpoint with the exact names and shapes of a reference manifest "
-                                     "(shared/reference/manifests/*.json) and random weights. For benchmarks only.");
+    parser.setApplicationDescription(
+        "Write a checkpoint with the exact names and shapes of a reference manifest "
+        "(shared/reference/manifests/*.json) and random weights. For benchmarks only.");
     addCommonOptions(parser);
     QCommandLineOption manifest("manifest", "Manifest JSON.", "FILE");
     QCommandLineOption dtype("dtype", "f16, bf16 or f32.", "TYPE", "f16");
@@ -184,26 +197,32 @@ int runMakeRandom(const QStringList& arguments) {
         printError("--dtype must be f16, bf16 or f32");
         return kUsage;
     }
-    const torch::ScalarType scalar = d == "f32" ? torch::kFloat32 : d == "bf16" ? torch::kBFloat16 : torch::kFloat16;
+    const torch::ScalarType scalar = d == "f32"    ? torch::kFloat32
+                                     : d == "bf16" ? torch::kBFloat16
+                                                   : torch::kFloat16;
     try {
         std::ifstream in(parser.value(manifest).toStdString());
         const nlohmann::json list = nlohmann::json::parse(in);
         std::map<std::string, std::vector<int64_t>> shapes; // data written in this (name) order
-        for (const auto& t : list) shapes[t.at("name").get<std::string>()] = t.at("shape").get<std::vector<int64_t>>();
+        for (const auto& t : list)
+            shapes[t.at("name").get<std::string>()] = t.at("shape").get<std::vector<int64_t>>();
         nlohmann::json header = nlohmann::json::object();
         uint64_t offset = 0;
         for (const auto& [name, shape] : shapes) {
             uint64_t n = dtypeBytes(storedName);
-            for (int64_t s : shape) n *= uint64_t(s);
+            for (int64_t s : shape)
+                n *= uint64_t(s);
             header[name] = {{"dtype", storedName}, {"shape", shape}, {"data_offsets", {offset, offset + n}}};
             offset += n;
         }
         std::string text = header.dump();
-        while (text.size() % 8) text.push_back(' ');
+        while (text.size() % 8)
+            text.push_back(' ');
         const std::string out = parser.value(output).toStdString();
         std::ofstream file(out, std::ios::binary);
         const uint64_t length = text.size();
-        for (int i = 0; i < 8; ++i) file.put(char(length >> (8 * i)));
+        for (int i = 0; i < 8; ++i)
+            file.put(char(length >> (8 * i)));
         file << text;
         torch::manual_seed(0);
         c10::InferenceMode guard;
@@ -212,7 +231,8 @@ int runMakeRandom(const QStringList& arguments) {
             file.write(static_cast<const char*>(t.data_ptr()), std::streamsize(t.numel() * t.element_size()));
         }
         if (!file) throw Error("cannot write '" + out + "'");
-        std::printf("wrote %s: %zu tensors, %.2f GB\n", out.c_str(), list.size(), double(offset + 8 + text.size()) / 1e9);
+        std::printf("wrote %s: %zu tensors, %.2f GB\n", out.c_str(), list.size(),
+                    double(offset + 8 + text.size()) / 1e9);
     } catch (const nlohmann::json::exception& e) {
         printError(std::string("manifest is not usable: ") + e.what());
         return kUsage;
@@ -223,9 +243,11 @@ int runMakeRandom(const QStringList& arguments) {
     return kOk;
 }
 
-const RegisterBenchmark loadRegistration({"load", "Load MODEL to fp32 vs one page-cache read; peak RSS.", runLoad});
-const RegisterBenchmark makeRandomRegistration(
-    {"make-random-checkpoint", "Write a random-weight checkpoint from a reference manifest.", runMakeRandom});
+const RegisterBenchmark loadRegistration({"load", "Load MODEL to fp32 vs one page-cache read; peak RSS.",
+                                          runLoad});
+const RegisterBenchmark makeRandomRegistration({"make-random-checkpoint",
+                                                "Write a random-weight checkpoint from a reference manifest.",
+                                                runMakeRandom});
 
 } // namespace
 } // namespace gesso::cli

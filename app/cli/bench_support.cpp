@@ -18,12 +18,15 @@ namespace gesso::cli {
 void addNetworkBenchOptions(QCommandLineParser& parser) {
     addCommonOptions(parser);
     parser.addOption({"arch", "Architecture: sd15 or sdxl (default sd15).", "ARCH", "sd15"});
-    parser.addOption({"size", "Image size in pixels, square, multiple of 64 (default 512).", "PIXELS", "512"});
+    parser.addOption(
+        {"size", "Image size in pixels, square, multiple of 64 (default 512).", "PIXELS", "512"});
     parser.addOption({"dtype", "fp32, bf16 or fp16 (fp16: GPU only) (default fp32).", "DTYPE", "fp32"});
     parser.addOption({"runs", "Timed runs; the median is reported (default 3).", "N", "3"});
-    parser.addOption({"random-weights", "Build the full-size network with random weights in memory (required)."});
+    parser.addOption(
+        {"random-weights", "Build the full-size network with random weights in memory (required)."});
     parser.addOption({"tf32", "CUDA fp32: let cuDNN/cuBLAS use TF32 (default off: true fp32 figures)."});
-    parser.addOption({"attention-mode", "CPU attention chunking: 0 all heads per chunk, 1 one head at a time.", "MODE"});
+    parser.addOption(
+        {"attention-mode", "CPU attention chunking: 0 all heads per chunk, 1 one head at a time.", "MODE"});
     parser.addOption({"attention-chunk-kib", "CPU attention score block budget in KiB.", "KIB"});
 }
 
@@ -46,9 +49,12 @@ bool readNetworkBenchOptions(const QCommandLineParser& parser, NetworkBenchOptio
         return false;
     }
     o.dtypeName = parser.value("dtype").toStdString();
-    if (o.dtypeName == "fp32") o.dtype = torch::kFloat32;
-    else if (o.dtypeName == "bf16") o.dtype = torch::kBFloat16;
-    else if (o.dtypeName == "fp16") o.dtype = torch::kFloat16;
+    if (o.dtypeName == "fp32")
+        o.dtype = torch::kFloat32;
+    else if (o.dtypeName == "bf16")
+        o.dtype = torch::kBFloat16;
+    else if (o.dtypeName == "fp16")
+        o.dtype = torch::kFloat16;
     else {
         printError("--dtype must be fp32, bf16 or fp16");
         return false;
@@ -57,7 +63,8 @@ bool readNetworkBenchOptions(const QCommandLineParser& parser, NetworkBenchOptio
     if (parser.isSet("attention-chunk-kib"))
         model::setAttentionChunkBytes(int64_t(parser.value("attention-chunk-kib").toLongLong()) << 10);
     if (!parser.isSet("random-weights")) {
-        printError("only --random-weights is supported: the benchmark builds the full-size network in memory");
+        printError(
+            "only --random-weights is supported: the benchmark builds the full-size network in memory");
         return false;
     }
     try {
@@ -74,8 +81,10 @@ bool readNetworkBenchOptions(const QCommandLineParser& parser, NetworkBenchOptio
         setCudaTf32(parser.isSet("tf32"));
         std::string name = o.device.str();
         for (const auto& d : availableDevices())
-            if (d.id == o.device.str() || (d.id == "cuda:0" && o.device.str() == "cuda")) name = d.id + ", " + d.name;
-        std::printf("device %s; TF32 for fp32 convolutions/matmuls %s\n", name.c_str(), cudaTf32Allowed() ? "on" : "off");
+            if (d.id == o.device.str() || (d.id == "cuda:0" && o.device.str() == "cuda"))
+                name = d.id + ", " + d.name;
+        std::printf("device %s; TF32 for fp32 convolutions/matmuls %s\n", name.c_str(),
+                    cudaTf32Allowed() ? "on" : "off");
     }
     return true;
 }

@@ -18,7 +18,8 @@
 namespace gesso::cli {
 namespace {
 
-model::TextEncoderWeights randomEncoder(int width, int layers, int heads, int inner, bool quickGelu, int projection) {
+model::TextEncoderWeights randomEncoder(int width, int layers, int heads, int inner, bool quickGelu,
+                                        int projection) {
     model::TextEncoderWeights out;
     out.config.hiddenSize = width;
     out.config.numLayers = layers;
@@ -29,13 +30,15 @@ model::TextEncoderWeights randomEncoder(int width, int layers, int heads, int in
     torch::manual_seed(7);
     text::ClipTextModel model(out.config);
     torch::NoGradGuard noGrad;
-    for (auto& p : model->named_parameters()) out.weights[p.key()] = p.value().detach().mul_(0.1);
+    for (auto& p : model->named_parameters())
+        out.weights[p.key()] = p.value().detach().mul_(0.1);
     return out;
 }
 
 int runBenchText(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription("Median time to encode a 2-chunk prompt and its negative (full-size encoders).");
+    parser.setApplicationDescription(
+        "Median time to encode a 2-chunk prompt and its negative (full-size encoders).");
     addCommonOptions(parser);
     parser.addOption({"arch", "sd15 (CLIP-L) or sdxl (CLIP-L + OpenCLIP bigG).", "ARCH", "sd15"});
     parser.addOption({"random-weights", "Use random weights (the only mode; no checkpoint is read)."});
@@ -94,16 +97,18 @@ int runBenchText(const QStringList& arguments) {
         for (int i = 0; i < repeat; ++i) {
             const auto s = std::chrono::steady_clock::now();
             once();
-            ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
+            ms.push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
         }
         std::sort(ms.begin(), ms.end());
-        std::printf("bench text --arch %s: device %s, threads %d, encoders built in %.1f s\n", arch.toStdString().c_str(),
-                    device.str().c_str(), torch::get_num_threads(), loadS);
-        std::printf("encode 2-chunk prompt + negative (fp32): median %.1f ms (min %.1f, max %.1f, %d runs); peak RSS %.0f MiB\n",
+        std::printf("bench text --arch %s: device %s, threads %d, encoders built in %.1f s\n",
+                    arch.toStdString().c_str(), device.str().c_str(), torch::get_num_threads(), loadS);
+        std::printf("encode 2-chunk prompt + negative (fp32): median %.1f ms (min %.1f, max %.1f, %d runs); "
+                    "peak RSS %.0f MiB\n",
                     ms[ms.size() / 2], ms.front(), ms.back(), repeat, peakRssBytes() / 1048576.0);
         if (device.is_cuda())
-            std::printf("peak CUDA memory (caching allocator) %.0f MiB on %s\n", peakDeviceMemoryBytes(device) / 1048576.0,
-                        device.str().c_str());
+            std::printf("peak CUDA memory (caching allocator) %.0f MiB on %s\n",
+                        peakDeviceMemoryBytes(device) / 1048576.0, device.str().c_str());
         return kOk;
     } catch (const Error& e) {
         printError(e.what());
@@ -111,7 +116,8 @@ int runBenchText(const QStringList& arguments) {
     }
 }
 
-const RegisterBenchmark registration({"text", "Prompt encoding: 2-chunk prompt + negative (--arch sd15|sdxl).", runBenchText});
+const RegisterBenchmark
+    registration({"text", "Prompt encoding: 2-chunk prompt + negative (--arch sd15|sdxl).", runBenchText});
 
 } // namespace
 } // namespace gesso::cli

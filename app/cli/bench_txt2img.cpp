@@ -40,7 +40,8 @@ model::VaeConfig sd15Vae() {
 
 model::TensorMap parametersOf(torch::nn::Module& module) {
     model::TensorMap map;
-    for (const auto& p : module.named_parameters()) map[p.key()] = p.value();
+    for (const auto& p : module.named_parameters())
+        map[p.key()] = p.value();
     return map;
 }
 
@@ -118,13 +119,15 @@ int runBenchTxt2img(const QStringList& arguments) {
         }
         const double total = sum.totalSeconds / runs;
         auto share = [&](double s) { return 100.0 * s / runs / total; };
-        std::printf("txt2img sd15 random weights, %dx%d, %d steps (%s, CFG batch 2), device %s, %d torch threads\n",
-                    size, size, steps, r.sampler.c_str(), device.str().c_str(), at::get_num_threads());
+        std::printf(
+            "txt2img sd15 random weights, %dx%d, %d steps (%s, CFG batch 2), device %s, %d torch threads\n",
+            size, size, steps, r.sampler.c_str(), device.str().c_str(), at::get_num_threads());
         std::printf("seconds per image: %.2f\n", total);
         std::printf("  text encoding: %6.2fs  %5.1f%%\n", sum.textSeconds / runs, share(sum.textSeconds));
         std::printf("  UNet steps:    %6.2fs  %5.1f%%  (%.2fs per step)\n", sum.unetSeconds / runs,
                     share(sum.unetSeconds), sum.unetSeconds / runs / steps);
-        std::printf("  VAE decode:    %6.2fs  %5.1f%%\n", sum.vaeDecodeSeconds / runs, share(sum.vaeDecodeSeconds));
+        std::printf("  VAE decode:    %6.2fs  %5.1f%%\n", sum.vaeDecodeSeconds / runs,
+                    share(sum.vaeDecodeSeconds));
         const double other = total - (sum.textSeconds + sum.unetSeconds + sum.vaeDecodeSeconds) / runs;
         std::printf("  other:         %6.2fs  %5.1f%%\n", other, 100.0 * other / total);
         std::printf("peak RSS: %.2f GiB\n", peakRssBytes() / double(1 << 30));

@@ -62,7 +62,8 @@ engine::BackendSet unetBackend(int latentSize, int batch, std::string& descripti
     description = "SD1.5 UNet (random weights)";
     auto unet = std::make_shared<model::Unet>(nullptr);
     set.generate = [unet, latentSize, batch](const pipeline::GenerationRequest& request,
-                                             const pipeline::ProgressCallback& progress, const std::atomic<bool>& cancel) {
+                                             const pipeline::ProgressCallback& progress,
+                                             const std::atomic<bool>& cancel) {
         c10::InferenceMode guard;
         if (!*unet) {
             model::UnetConfig config;
@@ -88,7 +89,8 @@ engine::BackendSet unetBackend(int latentSize, int batch, std::string& descripti
             p.total = request.steps;
             p.elapsedSeconds = clock.elapsed() / 1000.0;
             p.etaSeconds = p.elapsedSeconds / step * (request.steps - step);
-            p.preview = ImageRgba8::filled(latentSize, latentSize, 128, 128, 128, 255); // what a linear preview costs to ship
+            p.preview = ImageRgba8::filled(latentSize, latentSize, 128, 128, 128,
+                                           255); // what a linear preview costs to ship
             progress(p);
         }
         return pipeline::GenerationResult{};
@@ -98,19 +100,24 @@ engine::BackendSet unetBackend(int latentSize, int batch, std::string& descripti
 
 int runUiBench(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription("Longest UI event-loop stall while the engine worker runs full-size SD1.5 UNet steps.");
+    parser.setApplicationDescription(
+        "Longest UI event-loop stall while the engine worker runs full-size SD1.5 UNet steps.");
     addCommonOptions(parser);
     QCommandLineOption stepsOption("steps", "UNet steps to run (default 3).", "N", "3");
-    QCommandLineOption sizeOption("size", "Image size in pixels; the latent is size/8 (default 512).", "PIXELS", "512");
-    QCommandLineOption batchOption("batch", "UNet batch (2 = one image with classifier-free guidance).", "N", "2");
-    QCommandLineOption workerOption("worker-threads", "torch threads for the worker (default: cores - 1).", "N", "0");
+    QCommandLineOption sizeOption("size", "Image size in pixels; the latent is size/8 (default 512).",
+                                  "PIXELS", "512");
+    QCommandLineOption batchOption("batch", "UNet batch (2 = one image with classifier-free guidance).", "N",
+                                   "2");
+    QCommandLineOption workerOption("worker-threads", "torch threads for the worker (default: cores - 1).",
+                                    "N", "0");
     parser.addOptions({stepsOption, sizeOption, batchOption, workerOption});
     int exitCode = kOk;
     if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
     if (!applyCommonOptions(parser)) return kUsage;
     int steps = parser.value(stepsOption).toInt(), size = parser.value(sizeOption).toInt();
     int batch = parser.value(batchOption).toInt(), workerThreads = parser.value(workerOption).toInt();
-    if (steps < 1 || size < 64 || size % 8 || batch < 1) throw Error("--steps >= 1, --size >= 64 and a multiple of 8, --batch >= 1");
+    if (steps < 1 || size < 64 || size % 8 || batch < 1)
+        throw Error("--steps >= 1, --size >= 64 and a multiple of 8, --batch >= 1");
     if (workerThreads <= 0) workerThreads = std::max(1, QThread::idealThreadCount() - 1);
 
     std::string description;
@@ -120,7 +127,8 @@ int runUiBench(const QStringList& arguments) {
         return kFailure;
     }
     GapStats idle = measureGaps([] { return false; }, 2);
-    std::printf("idle event loop (2 s): longest gap %.1f ms, p99 %.1f ms, %zu ticks\n", idle.longestMs, idle.p99Ms, idle.ticks);
+    std::printf("idle event loop (2 s): longest gap %.1f ms, p99 %.1f ms, %zu ticks\n", idle.longestMs,
+                idle.p99Ms, idle.ticks);
 
     engine::Engine engine(backend);
     engine.setWorkerThreads(workerThreads);
@@ -150,14 +158,17 @@ int runUiBench(const QStringList& arguments) {
     // The first step includes building the network and filling it with random weights.
     std::printf("generating: %d steps of %s, latent %dx%d, batch %d, worker: %d torch threads at nice 10, "
                 "main thread: %d cores total\n",
-                steps, description.c_str(), size / 8, size / 8, batch, workerThreads, QThread::idealThreadCount());
+                steps, description.c_str(), size / 8, size / 8, batch, workerThreads,
+                QThread::idealThreadCount());
     std::printf("event loop (5 ms timer) during generation: longest gap %.1f ms, p99 %.1f ms, %zu ticks\n",
                 busy.longestMs, busy.p99Ms, busy.ticks);
-    std::printf("longest UI stall: %.1f ms (target < 50 ms: %s)\n", busy.longestMs, busy.longestMs < 50.0 ? "met" : "NOT met");
+    std::printf("longest UI stall: %.1f ms (target < 50 ms: %s)\n", busy.longestMs,
+                busy.longestMs < 50.0 ? "met" : "NOT met");
     return kOk;
 }
 
-const RegisterBenchmark registration({"ui", "Longest UI event-loop stall while the worker runs SD1.5 UNet steps.", runUiBench});
+const RegisterBenchmark
+    registration({"ui", "Longest UI event-loop stall while the worker runs SD1.5 UNet steps.", runUiBench});
 
 } // namespace
 } // namespace gesso::cli

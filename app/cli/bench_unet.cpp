@@ -57,8 +57,8 @@ int runUnetBench(const QStringList& arguments) {
         model::randomizeWeights(*unet, 1);
         const double buildSeconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - buildStart).count();
-        std::printf("unet %s: %.0f M parameters, %.2f GiB, built with random weights in %.1f s\n", o.arch.c_str(),
-                    model::parameterBytes(*unet) / double(torch::elementSize(o.dtype)) / 1e6,
+        std::printf("unet %s: %.0f M parameters, %.2f GiB, built with random weights in %.1f s\n",
+                    o.arch.c_str(), model::parameterBytes(*unet) / double(torch::elementSize(o.dtype)) / 1e6,
                     model::parameterBytes(*unet) / double(1 << 30), buildSeconds);
 
         const int64_t latent = o.size / 8;
@@ -68,9 +68,11 @@ int runUnetBench(const QStringList& arguments) {
         auto context = torch::randn({2, 77, config.crossAttentionDim}, f32);
         torch::Tensor textEmbeds, timeIds;
         if (config.additionTimeEmbedDim > 0) {
-            textEmbeds = torch::randn({2, config.projectionClassEmbeddingsInputDim - 6 * config.additionTimeEmbedDim}, f32);
-            timeIds = torch::tensor({double(o.size), double(o.size), 0.0, 0.0, double(o.size), double(o.size)}, f32)
-                          .repeat({2, 1});
+            textEmbeds = torch::randn(
+                {2, config.projectionClassEmbeddingsInputDim - 6 * config.additionTimeEmbedDim}, f32);
+            timeIds =
+                torch::tensor({double(o.size), double(o.size), 0.0, 0.0, double(o.size), double(o.size)}, f32)
+                    .repeat({2, 1});
         }
         auto evaluate = [&] {
             auto out = unet->forward(sample, timestep, context, textEmbeds, timeIds);
@@ -83,10 +85,11 @@ int runUnetBench(const QStringList& arguments) {
         const double flops = model::countedFlops();
         const double seconds = medianSeconds(o.runs, evaluate, false);
         const double rate = flops / seconds / 1e9;
-        std::printf("unet %s %dx%d %s batch 2: median %.3f s per evaluation (%d runs); %.3f TFLOP -> %.1f GFLOP/s "
-                    "= %.2f of the conv microbenchmark\n",
-                    o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
-                    rate / convRate);
+        std::printf(
+            "unet %s %dx%d %s batch 2: median %.3f s per evaluation (%d runs); %.3f TFLOP -> %.1f GFLOP/s "
+            "= %.2f of the conv microbenchmark\n",
+            o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
+            rate / convRate);
         printPeakMemory(o.device);
         return kOk;
     } catch (const Error& e) {
@@ -95,7 +98,8 @@ int runUnetBench(const QStringList& arguments) {
     }
 }
 
-const RegisterBenchmark registration({"unet", "UNet evaluation time, batch 2, full-size random weights.", runUnetBench});
+const RegisterBenchmark registration({"unet", "UNet evaluation time, batch 2, full-size random weights.",
+                                      runUnetBench});
 
 } // namespace
 } // namespace gesso::cli

@@ -48,10 +48,11 @@ int runVaeBench(const QStringList& arguments) {
         const double flops = model::countedFlops();
         const double seconds = medianSeconds(o.runs, decode, false);
         const double rate = flops / seconds / 1e9;
-        std::printf("vae %s decode %dx%d %s: median %.3f s (%d runs); %.3f TFLOP -> %.1f GFLOP/s = %.2f of the conv "
-                    "microbenchmark\n",
-                    o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
-                    rate / convRate);
+        std::printf(
+            "vae %s decode %dx%d %s: median %.3f s (%d runs); %.3f TFLOP -> %.1f GFLOP/s = %.2f of the conv "
+            "microbenchmark\n",
+            o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
+            rate / convRate);
         if (parser.isSet("encode")) {
             auto image = torch::rand({1, 3, o.size, o.size}) * 2 - 1;
             const double encodeSeconds = medianSeconds(o.runs, [&] {

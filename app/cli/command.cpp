@@ -14,7 +14,8 @@ CommandRegistry& CommandRegistry::instance() {
 
 void CommandRegistry::add(Command command) {
     m_commands.push_back(std::move(command));
-    std::sort(m_commands.begin(), m_commands.end(), [](const Command& a, const Command& b) { return a.name < b.name; });
+    std::sort(m_commands.begin(), m_commands.end(),
+              [](const Command& a, const Command& b) { return a.name < b.name; });
 }
 
 const Command* CommandRegistry::find(const std::string& name) const {
@@ -25,7 +26,8 @@ const Command* CommandRegistry::find(const std::string& name) const {
 
 void addCommonOptions(QCommandLineParser& parser) {
     parser.addOption({"threads", "CPU threads for torch (default: GESSO_THREADS, else all cores).", "N"});
-    parser.addOption({"device", "Compute device: auto, cpu, cuda or cuda:N (default auto).", "DEVICE", "auto"});
+    parser.addOption(
+        {"device", "Compute device: auto, cpu, cuda or cuda:N (default auto).", "DEVICE", "auto"});
 }
 
 bool applyCommonOptions(const QCommandLineParser& parser) {
@@ -34,7 +36,8 @@ bool applyCommonOptions(const QCommandLineParser& parser) {
         bool ok = false;
         requested = parser.value("threads").toInt(&ok);
         if (!ok || requested <= 0 || requested > 1024) {
-            printError("--threads needs a positive number, got '" + parser.value("threads").toStdString() + "'");
+            printError("--threads needs a positive number, got '" + parser.value("threads").toStdString() +
+                       "'");
             return false;
         }
     }
@@ -57,6 +60,8 @@ bool parseOrExit(QCommandLineParser& parser, const QStringList& arguments, int& 
     return true;
 }
 
-void printError(const std::string& message) { std::fprintf(stderr, "gesso-cli: error: %s\n", message.c_str()); }
+void printError(const std::string& message) {
+    std::fprintf(stderr, "gesso-cli: error: %s\n", message.c_str());
+}
 
 } // namespace gesso::cli

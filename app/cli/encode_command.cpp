@@ -20,7 +20,8 @@ int runEncode(const QStringList& arguments) {
         "Encode a prompt (and negative prompt) to the UNet conditioning and write it as safetensors:\n"
         "  positive.K.context / negative.K.context  [1, 77*chunks, D] per prompt-editing schedule entry K\n"
         "  positive.K.pooled / negative.K.pooled    SDXL pooled text embeddings\n"
-        "  encoder_hidden_states                    cat(negative.000, positive.000) like diffusers' CFG batch\n"
+        "  encoder_hidden_states                    cat(negative.000, positive.000) like diffusers' CFG "
+        "batch\n"
         "Metadata 'gesso.text' (JSON): schedules (until_step, text), LoRA tags, warnings.");
     addCommonOptions(parser);
     parser.addOption({"model", "Diffusers model folder.", "PATH"});
@@ -29,7 +30,8 @@ int runEncode(const QStringList& arguments) {
     parser.addOption({"plain-prompt", "No prompt syntax: the text goes to the tokenizer as is (diffusers)."});
     parser.addOption({"clip-skip", "CLIP skip in AUTOMATIC1111's numbering (1 = default layer).", "N", "1"});
     parser.addOption({"steps", "Sampling steps for the prompt-editing schedule.", "N", "20"});
-    parser.addOption({"tokenizer-dir", "Folder with vocab.json and merges.txt for models without a tokenizer folder.", "DIR"});
+    parser.addOption({"tokenizer-dir",
+                      "Folder with vocab.json and merges.txt for models without a tokenizer folder.", "DIR"});
     parser.addOption({{"o", "output"}, "Output .safetensors file.", "FILE"});
     int exitCode = kOk;
     if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
@@ -72,22 +74,26 @@ int runEncode(const QStringList& arguments) {
                 std::snprintf(prefix, sizeof prefix, "%s.%03zu.", side, k);
                 tensors.emplace_back(std::string(prefix) + "context", entries[k].conditioning.context.cpu());
                 if (entries[k].conditioning.pooled.defined())
-                    tensors.emplace_back(std::string(prefix) + "pooled", entries[k].conditioning.pooled.cpu());
+                    tensors.emplace_back(std::string(prefix) + "pooled",
+                                         entries[k].conditioning.pooled.cpu());
                 meta[side].push_back({{"until_step", entries[k].untilStep}, {"text", entries[k].text}});
             }
         };
         add("positive", result.positive);
         add("negative", result.negative);
         tensors.emplace_back("encoder_hidden_states", torch::cat({result.negative[0].conditioning.context,
-                                                                  result.positive[0].conditioning.context}).cpu());
+                                                                  result.positive[0].conditioning.context})
+                                                          .cpu());
         meta["loras"] = nlohmann::json::array();
-        for (const auto& l : result.loras) meta["loras"].push_back({{"name", l.name}, {"weight", l.weight}});
+        for (const auto& l : result.loras)
+            meta["loras"].push_back({{"name", l.name}, {"weight", l.weight}});
         meta["warnings"] = result.warnings;
-        for (const auto& w : result.warnings) std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
+        for (const auto& w : result.warnings)
+            std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
         const std::filesystem::path out = parser.value("output").toStdString();
         io::writeSafetensors(out, tensors, {{"gesso.text", meta.dump()}});
-        std::printf("wrote %s: %zu tensors, %lld chunk(s), context width %lld\n", out.string().c_str(), tensors.size(),
-                    static_cast<long long>(result.positive[0].conditioning.chunks()),
+        std::printf("wrote %s: %zu tensors, %lld chunk(s), context width %lld\n", out.string().c_str(),
+                    tensors.size(), static_cast<long long>(result.positive[0].conditioning.chunks()),
                     static_cast<long long>(conditioner.contextDim()));
         return kOk;
     } catch (const Error& e) {
@@ -96,7 +102,8 @@ int runEncode(const QStringList& arguments) {
     }
 }
 
-const RegisterCommand registration({"encode", "Encode prompts to conditioning tensors (safetensors).", runEncode});
+const RegisterCommand registration({"encode", "Encode prompts to conditioning tensors (safetensors).",
+                                    runEncode});
 
 } // namespace
 } // namespace gesso::cli

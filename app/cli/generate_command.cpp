@@ -30,7 +30,9 @@ int toInt(const QCommandLineParser& p, const char* name, int fallback) {
     if (!p.isSet(name)) return fallback;
     bool ok = false;
     int v = p.value(name).toInt(&ok);
-    if (!ok) throw Usage(std::string("--") + name + " needs a whole number, got '" + p.value(name).toStdString() + "'");
+    if (!ok)
+        throw Usage(std::string("--") + name + " needs a whole number, got '" + p.value(name).toStdString() +
+                    "'");
     return v;
 }
 
@@ -38,7 +40,8 @@ double toDouble(const QCommandLineParser& p, const char* name, double fallback) 
     if (!p.isSet(name)) return fallback;
     bool ok = false;
     double v = p.value(name).toDouble(&ok);
-    if (!ok) throw Usage(std::string("--") + name + " needs a number, got '" + p.value(name).toStdString() + "'");
+    if (!ok)
+        throw Usage(std::string("--") + name + " needs a number, got '" + p.value(name).toStdString() + "'");
     return v;
 }
 
@@ -47,7 +50,8 @@ std::pair<int, int> toSize(const QCommandLineParser& p, const char* name) {
     static const std::regex re(R"((\d+)[xX](\d+))");
     std::smatch m;
     const auto v = p.value(name).toStdString();
-    if (!std::regex_match(v, m, re)) throw Usage(std::string("--") + name + " needs WIDTHxHEIGHT, got '" + v + "'");
+    if (!std::regex_match(v, m, re))
+        throw Usage(std::string("--") + name + " needs WIDTHxHEIGHT, got '" + v + "'");
     return {std::stoi(m[1]), std::stoi(m[2])};
 }
 
@@ -56,7 +60,8 @@ std::pair<int, int> toPair(const QCommandLineParser& p, const char* name) {
     static const std::regex re(R"((\d+),(\d+))");
     std::smatch m;
     const auto v = p.value(name).toStdString();
-    if (!std::regex_match(v, m, re)) throw Usage(std::string("--") + name + " needs TOP,LEFT, got '" + v + "'");
+    if (!std::regex_match(v, m, re))
+        throw Usage(std::string("--") + name + " needs TOP,LEFT, got '" + v + "'");
     return {std::stoi(m[1]), std::stoi(m[2])};
 }
 
@@ -67,8 +72,10 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
         {"prompt", "Prompt (AUTOMATIC1111 syntax unless --plain-prompt).", "TEXT"},
         {"negative", "Negative prompt.", "TEXT"},
         {"steps", "Denoising steps (default 20).", "N"},
-        {"cfg", "Classifier-free guidance scale (default 7.5; <= 1 disables the unconditional pass).", "SCALE"},
-        {"sampler", "ddim, pndm, euler, euler_a, dpmpp_2m, dpmpp_2m_karras, dpmpp_sde_karras, lcm (default euler_a).",
+        {"cfg", "Classifier-free guidance scale (default 7.5; <= 1 disables the unconditional pass).",
+         "SCALE"},
+        {"sampler",
+         "ddim, pndm, euler, euler_a, dpmpp_2m, dpmpp_2m_karras, dpmpp_sde_karras, lcm (default euler_a).",
          "NAME"},
         {"scheduler-config", "diffusers scheduler_config.json overriding the model's.", "FILE"},
         {"timestep-spacing", "leading, trailing or linspace (default: the sampler's).", "SPACING"},
@@ -90,12 +97,15 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
         {"preview-dir", "Write each step's preview PNG into this folder.", "DIR"},
         {"taesd-dir", "Folder with taesd_decoder / taesdxl_decoder weights for previews.", "DIR"},
         {"tokenizer-dir", "CLIP vocabulary folder (vocab.json, merges.txt) for models without one.", "DIR"},
-        {"replay-noise", "Take initial latents and every random draw from this reference-format file.", "FILE"},
+        {"replay-noise", "Take initial latents and every random draw from this reference-format file.",
+         "FILE"},
         {"out-latents", "Write the final latents as safetensors (tensor 'latents').", "FILE"},
         {"dtype", "fp32, fp16 or bf16 (GPU only for half types; default fp32).", "TYPE"},
-        {"prediction", "auto (default), epsilon or v: overrides the model's prediction type. auto: what the "
-                       "file states, else the family's convention; SD2 files that state nothing are guessed "
-                       "by one test evaluation of the UNet (reported as a warning).", "TYPE"},
+        {"prediction",
+         "auto (default), epsilon or v: overrides the model's prediction type. auto: what the "
+         "file states, else the family's convention; SD2 files that state nothing are guessed "
+         "by one test evaluation of the UNet (reported as a warning).",
+         "TYPE"},
     });
     if (mode != Mode::Txt2Img) {
         parser.addOption({"image", "Input image.", "FILE"});
@@ -104,8 +114,10 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
     if (mode == Mode::Inpaint) {
         parser.addOption({"mask", "Mask image, same size as --image: white = repaint.", "FILE"});
         parser.addOption({"mask-blur", "Mask blur in pixels (default 4).", "PX"});
-        parser.addOption({"only-masked", "Inpaint only the masked area at full resolution, then paste it back."});
-        parser.addOption({"only-masked-padding", "Padding around the mask for --only-masked (default 32).", "PX"});
+        parser.addOption(
+            {"only-masked", "Inpaint only the masked area at full resolution, then paste it back."});
+        parser.addOption(
+            {"only-masked-padding", "Padding around the mask for --only-masked (default 32).", "PX"});
     }
 }
 
@@ -201,10 +213,11 @@ void drawProgress(const pipeline::Progress& p, int batch) {
     const int filled = p.total > 0 ? p.step * width / p.total : 0;
     std::string bar(filled, '#');
     bar.resize(width, ' ');
-    std::fprintf(stderr, "\r%s[%s] %d/%d  %.1fs elapsed, ETA %.1fs   ",
-                 batch > 1 ? ("image " + std::to_string(p.batchIndex + 1) + "/" + std::to_string(batch) + " ").c_str()
-                           : "",
-                 bar.c_str(), p.step, p.total, p.elapsedSeconds, p.etaSeconds);
+    std::fprintf(
+        stderr, "\r%s[%s] %d/%d  %.1fs elapsed, ETA %.1fs   ",
+        batch > 1 ? ("image " + std::to_string(p.batchIndex + 1) + "/" + std::to_string(batch) + " ").c_str()
+                  : "",
+        bar.c_str(), p.step, p.total, p.elapsedSeconds, p.etaSeconds);
     if (p.step == p.total) std::fputc('\n', stderr);
     std::fflush(stderr);
 }
@@ -238,13 +251,15 @@ int runGenerate(const QStringList& arguments, Mode mode) {
             if (!previewDir.empty() && !p.preview.empty()) {
                 char name[64];
                 std::snprintf(name, sizeof name, "%s%03d.png",
-                              request.batch > 1 ? ("image" + std::to_string(p.batchIndex) + "-step").c_str() : "step",
+                              request.batch > 1 ? ("image" + std::to_string(p.batchIndex) + "-step").c_str()
+                                                : "step",
                               p.step);
                 writePng(fs::path(previewDir) / name, p.preview, {});
             }
         };
         auto result = generator.generate(request, progress, cancel);
-        for (const auto& w : result.warnings) std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
+        for (const auto& w : result.warnings)
+            std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
         // Everything is computed; write the outputs (each atomically).
         std::vector<fs::path> written;
         for (size_t i = 0; i < result.images.size(); ++i) {
@@ -255,15 +270,17 @@ int runGenerate(const QStringList& arguments, Mode mode) {
         if (!outLatents.empty()) {
             std::vector<torch::Tensor> all;
             for (auto& image : result.images)
-                all.push_back(torch::from_blob(image.latents.data(), image.latentShape, torch::kFloat32).clone());
+                all.push_back(
+                    torch::from_blob(image.latents.data(), image.latentShape, torch::kFloat32).clone());
             io::writeSafetensors(outLatents, {{"latents", torch::cat(all)}}, {{"format", "pt"}});
         }
         for (size_t i = 0; i < written.size(); ++i)
             std::printf("%s  seed %lld\n", written[i].string().c_str(), (long long)result.images[i].seed);
-        std::fprintf(stderr,
-                     "time: %.2fs total (load %.2fs, text %.2fs, unet %.2fs, vae encode %.2fs, vae decode %.2fs)\n",
-                     result.totalSeconds, result.loadSeconds, result.textSeconds, result.unetSeconds,
-                     result.vaeEncodeSeconds, result.vaeDecodeSeconds);
+        std::fprintf(
+            stderr,
+            "time: %.2fs total (load %.2fs, text %.2fs, unet %.2fs, vae encode %.2fs, vae decode %.2fs)\n",
+            result.totalSeconds, result.loadSeconds, result.textSeconds, result.unetSeconds,
+            result.vaeEncodeSeconds, result.vaeDecodeSeconds);
         return kOk;
     } catch (const Cancelled&) {
         printError("cancelled");

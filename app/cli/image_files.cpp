@@ -21,7 +21,8 @@ struct Pixels {
 Pixels readPixels(const std::filesystem::path& path) {
     if (!std::filesystem::is_regular_file(path)) throw Error("image not found: '" + path.string() + "'");
 #if !GESSO_WITH_OPENIMAGEIO
-    throw Error("cannot read image '" + path.string() + "': this build of Gesso was built without OpenImageIO");
+    throw Error("cannot read image '" + path.string() +
+                "': this build of Gesso was built without OpenImageIO");
 #else
     auto in = OIIO::ImageInput::open(path.string());
     if (!in) throw Error("cannot read image '" + path.string() + "': " + OIIO::geterror());
@@ -73,11 +74,13 @@ void writePng(const std::filesystem::path& path, const ImageRgba8& image, const 
     throw Error("cannot write '" + path.string() + "': this build of Gesso was built without OpenImageIO");
 #else
     const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    if (!std::filesystem::is_directory(dir)) throw Error("output folder does not exist: '" + dir.string() + "'");
+    if (!std::filesystem::is_directory(dir))
+        throw Error("output folder does not exist: '" + dir.string() + "'");
     const auto temp = dir / ("." + path.filename().string() + ".tmp" + std::to_string(::getpid()) + ".png");
     std::vector<uint8_t> rgb(size_t(image.width) * image.height * 3);
     for (size_t i = 0; i < size_t(image.width) * image.height; ++i)
-        for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = image.pixels[i * 4 + c];
+        for (int c = 0; c < 3; ++c)
+            rgb[i * 3 + c] = image.pixels[i * 4 + c];
     OIIO::ImageSpec spec(image.width, image.height, 3, OIIO::TypeDesc::UINT8);
     // OpenImageIO's PNG writer stores string attributes as uncompressed tEXt chunks.
     if (!parameters.empty()) spec.attribute("parameters", parameters);
@@ -105,7 +108,8 @@ std::string readPngTextChunk(const std::filesystem::path& path, const std::strin
     size_t pos = 8;
     while (pos + 12 <= data.size()) {
         const auto* b = reinterpret_cast<const unsigned char*>(data.data() + pos);
-        const uint32_t length = (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) | b[3];
+        const uint32_t length =
+            (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) | b[3];
         const std::string type = data.substr(pos + 4, 4);
         if (pos + 12 + size_t(length) > data.size()) break;
         if (type == "tEXt") {

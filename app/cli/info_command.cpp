@@ -25,12 +25,15 @@ nlohmann::json summaryJson(const io::ModelSummary& summary) {
     j["unet"] = ck.unetConfig.toJson();
     if (!ck.vaeConfig.blockOutChannels.empty()) j["vae"] = ck.vaeConfig.toJson();
     j["text_encoders"] = nlohmann::json::array();
-    for (const auto& te : ck.textEncoders) j["text_encoders"].push_back(te.config.toJson());
+    for (const auto& te : ck.textEncoders)
+        j["text_encoders"].push_back(te.config.toJson());
     j["components"] = nlohmann::json::array();
     int64_t total = 0;
     for (const auto& c : summary.components) {
-        j["components"].push_back(
-            {{"name", c.name}, {"parameters", c.parameters}, {"tensors", c.tensors}, {"stored_dtypes", c.storedDtypes}});
+        j["components"].push_back({{"name", c.name},
+                                   {"parameters", c.parameters},
+                                   {"tensors", c.tensors},
+                                   {"stored_dtypes", c.storedDtypes}});
         total += c.parameters;
     }
     j["parameters"] = total;
@@ -48,28 +51,33 @@ std::string millions(int64_t n) {
 void printText(const io::ModelSummary& summary) {
     const model::Checkpoint& ck = summary.checkpoint;
     std::printf("model:      %s (%s)\n", ck.source.string().c_str(), summary.layout.c_str());
-    std::printf("family:     %s%s\n", model::familyName(ck.family), ck.unetConfig.inChannels == 9 ? " (inpainting)" : "");
-    const char* basis = !ck.predictionGuessed ? ""
-                        : ck.predictionTested
-                            ? " (guessed by a test evaluation of the UNet; override with --prediction)"
-                            : " (assumed: the file does not say; --test-prediction guesses by evaluating the UNet, "
-                              "--prediction overrides)";
+    std::printf("family:     %s%s\n", model::familyName(ck.family),
+                ck.unetConfig.inChannels == 9 ? " (inpainting)" : "");
+    const char* basis =
+        !ck.predictionGuessed ? ""
+        : ck.predictionTested
+            ? " (guessed by a test evaluation of the UNet; override with --prediction)"
+            : " (assumed: the file does not say; --test-prediction guesses by evaluating the UNet, "
+              "--prediction overrides)";
     std::printf("prediction: %s%s\n", model::predictionName(ck.prediction), basis);
     std::printf("unet:       %s\n", ck.unetConfig.toJson().dump().c_str());
-    if (!ck.vaeConfig.blockOutChannels.empty()) std::printf("vae:        %s\n", ck.vaeConfig.toJson().dump().c_str());
+    if (!ck.vaeConfig.blockOutChannels.empty())
+        std::printf("vae:        %s\n", ck.vaeConfig.toJson().dump().c_str());
     for (size_t i = 0; i < ck.textEncoders.size(); ++i)
         std::printf("text %zu:     %s\n", i + 1, ck.textEncoders[i].config.toJson().dump().c_str());
     int64_t total = 0;
     for (const auto& c : summary.components) {
         std::string dtypes;
-        for (const auto& [dtype, count] : c.storedDtypes) dtypes += (dtypes.empty() ? "" : ", ") + dtype + " x" + std::to_string(count);
-        std::printf("%-15s %9s parameters in %lld tensors, stored %s\n", c.name.c_str(), millions(c.parameters).c_str(),
-                    static_cast<long long>(c.tensors), dtypes.c_str());
+        for (const auto& [dtype, count] : c.storedDtypes)
+            dtypes += (dtypes.empty() ? "" : ", ") + dtype + " x" + std::to_string(count);
+        std::printf("%-15s %9s parameters in %lld tensors, stored %s\n", c.name.c_str(),
+                    millions(c.parameters).c_str(), static_cast<long long>(c.tensors), dtypes.c_str());
         total += c.parameters;
     }
     std::printf("total:          %9s parameters; %lld tensors ignored (EMA, schedule buffers, ...)\n",
                 millions(total).c_str(), static_cast<long long>(summary.ignoredTensors));
-    for (const auto& w : ck.warnings) std::printf("warning: %s\n", w.c_str());
+    for (const auto& w : ck.warnings)
+        std::printf("warning: %s\n", w.c_str());
 }
 
 int runInfo(const QStringList& arguments) {
@@ -81,9 +89,10 @@ int runInfo(const QStringList& arguments) {
         "Reads headers only (fast for multi-GB files), except with --test-prediction.");
     addCommonOptions(parser);
     parser.addPositionalArgument("MODEL", "Model file or diffusers folder (optional).", "[MODEL]");
-    QCommandLineOption json("json", "Print the model information as JSON (keys: family, variant, prediction, "
-                                    "prediction_guessed, prediction_tested, unet {in_channels, context_dim, ...}, "
-                                    "vae, text_encoders, components, warnings).");
+    QCommandLineOption json("json",
+                            "Print the model information as JSON (keys: family, variant, prediction, "
+                            "prediction_guessed, prediction_tested, unet {in_channels, context_dim, ...}, "
+                            "vae, text_encoders, components, warnings).");
     QCommandLineOption prediction("prediction", "Override the prediction type: epsilon or v.", "TYPE");
     QCommandLineOption testPrediction(
         "test-prediction",
@@ -109,8 +118,10 @@ int runInfo(const QStringList& arguments) {
     io::LoadOptions options;
     if (parser.isSet(prediction)) {
         const QString p = parser.value(prediction);
-        if (p == "v" || p == "v_prediction") options.prediction = model::Prediction::V;
-        else if (p == "epsilon" || p == "eps") options.prediction = model::Prediction::Epsilon;
+        if (p == "v" || p == "v_prediction")
+            options.prediction = model::Prediction::V;
+        else if (p == "epsilon" || p == "eps")
+            options.prediction = model::Prediction::Epsilon;
         else {
             printError("--prediction must be epsilon or v");
             return kUsage;
@@ -123,12 +134,15 @@ int runInfo(const QStringList& arguments) {
             io::LoadOptions unetOptions = options;
             unetOptions.unetOnly = true;
             model::Checkpoint weights = io::loadCheckpoint(path, unetOptions);
-            model::Unet unet = model::makeUnet(weights.unetConfig, weights.unet, torch::kCPU, torch::kFloat32);
+            model::Unet unet =
+                model::makeUnet(weights.unetConfig, weights.unet, torch::kCPU, torch::kFloat32);
             weights.unet.clear();
             model::recordPredictionTest(summary.checkpoint, model::testPrediction(unet));
         }
-        if (parser.isSet(json)) std::printf("%s\n", summaryJson(summary).dump(2).c_str());
-        else printText(summary);
+        if (parser.isSet(json))
+            std::printf("%s\n", summaryJson(summary).dump(2).c_str());
+        else
+            printText(summary);
     } catch (const Error& e) {
         printError(e.what());
         return kUsage;
@@ -136,7 +150,8 @@ int runInfo(const QStringList& arguments) {
     return kOk;
 }
 
-const RegisterCommand registration({"info", "Show the build configuration, or what a model file is (info MODEL).", runInfo});
+const RegisterCommand
+    registration({"info", "Show the build configuration, or what a model file is (info MODEL).", runInfo});
 
 } // namespace
 } // namespace gesso::cli

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     }
     gesso::configureThreads();
     QStringList arguments{QString("gesso-cli ") + argv[1]};
-    for (int i = 2; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+    for (int i = 2; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
     try {
         return command->run(arguments);
     } catch (const gesso::Error& error) {

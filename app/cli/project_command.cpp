@@ -42,7 +42,8 @@ nlohmann::json infoJson(const project::Project& p) {
             {"layers", layers},
             {"gesso_data", p.hadGessoData},
             {"has_mask", !p.mask.empty()},
-            {"region", {{"x", p.region.x}, {"y", p.region.y}, {"width", p.region.width}, {"height", p.region.height}}},
+            {"region",
+             {{"x", p.region.x}, {"y", p.region.y}, {"width", p.region.width}, {"height", p.region.height}}},
             {"history", history},
             {"warnings", p.warnings}};
 }
@@ -66,12 +67,14 @@ void printInfo(const std::string& path, const project::Project& p) {
         std::printf("Region: %dx%d at (%d, %d)\n", p.region.width, p.region.height, p.region.x, p.region.y);
         std::printf("History: %zu generation%s\n", p.history.size(), p.history.size() == 1 ? "" : "s");
         for (const auto& g : p.history)
-            std::printf("  #%llu %s seed %lld, %d steps, %s%s: %s\n", static_cast<unsigned long long>(g.id),
-                        g.createdAt.c_str(), static_cast<long long>(g.seeds.empty() ? g.request.seed : g.seeds[0]),
-                        g.request.steps, g.request.sampler.c_str(),
-                        g.modelName.empty() ? "" : (", " + g.modelName).c_str(), oneLine(g.request.prompt).c_str());
+            std::printf(
+                "  #%llu %s seed %lld, %d steps, %s%s: %s\n", static_cast<unsigned long long>(g.id),
+                g.createdAt.c_str(), static_cast<long long>(g.seeds.empty() ? g.request.seed : g.seeds[0]),
+                g.request.steps, g.request.sampler.c_str(),
+                g.modelName.empty() ? "" : (", " + g.modelName).c_str(), oneLine(g.request.prompt).c_str());
     }
-    for (const auto& warning : p.warnings) std::printf("Note: %s\n", warning.c_str());
+    for (const auto& warning : p.warnings)
+        std::printf("Note: %s\n", warning.c_str());
 }
 
 int runProject(const QStringList& arguments) {
@@ -80,7 +83,8 @@ int runProject(const QStringList& arguments) {
     parser.addPositionalArgument("action", "info or export");
     parser.addPositionalArgument("file", "the .ora file");
     parser.addOption({"json", "info: print JSON."});
-    parser.addOption({{"o", "output"}, "export: the flattened image to write (png, jpg, webp, tif).", "FILE"});
+    parser.addOption(
+        {{"o", "output"}, "export: the flattened image to write (png, jpg, webp, tif).", "FILE"});
     parser.addOption({"quality", "export: JPEG/WebP quality 1-100 (default 95).", "N", "95"});
     int exitCode = kOk;
     if (!parseOrExit(parser, arguments, exitCode)) return exitCode;

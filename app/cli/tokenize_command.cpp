@@ -17,12 +17,17 @@ namespace {
 int runTokenize(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        "Print the 77 token ids of the prompt's first CLIP window as a JSON array. Without --raw the prompt syntax "
+        "Print the 77 token ids of the prompt's first CLIP window as a JSON array. Without --raw the prompt "
+        "syntax "
         "is applied (LoRA tags removed, weights and BREAK parsed, 75-token chunks) as for generation.");
-    parser.addOption({"model", "Diffusers model folder (its tokenizer/ folders are used) or a single checkpoint file.", "PATH"});
-    parser.addOption({"tokenizer", "1 (CLIP-L, pads with <|endoftext|>) or 2 (SDXL's second, pads with 0).", "N", "1"});
+    parser.addOption({"model",
+                      "Diffusers model folder (its tokenizer/ folders are used) or a single checkpoint file.",
+                      "PATH"});
+    parser.addOption(
+        {"tokenizer", "1 (CLIP-L, pads with <|endoftext|>) or 2 (SDXL's second, pads with 0).", "N", "1"});
     parser.addOption({"raw", "Plain tokenizer: the text as is, truncated to 75 tokens (like diffusers)."});
-    parser.addOption({"tokenizer-dir", "Folder with vocab.json and merges.txt for models without a tokenizer folder.", "DIR"});
+    parser.addOption({"tokenizer-dir",
+                      "Folder with vocab.json and merges.txt for models without a tokenizer folder.", "DIR"});
     parser.addPositionalArgument("prompt", "The prompt text.");
     int exitCode = kOk;
     if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
@@ -45,7 +50,8 @@ int runTokenize(const QStringList& arguments) {
         std::optional<std::filesystem::path> modelDir1, modelDir2;
         if (parser.isSet("model")) {
             const std::filesystem::path model = parser.value("model").toStdString();
-            if (!std::filesystem::exists(model)) throw Error("the model '" + model.string() + "' does not exist");
+            if (!std::filesystem::exists(model))
+                throw Error("the model '" + model.string() + "' does not exist");
             if (text::isDiffusersFolder(model)) {
                 if (text::hasClipVocabulary(model / "tokenizer")) modelDir1 = model / "tokenizer";
                 if (text::hasClipVocabulary(model / "tokenizer_2")) modelDir2 = model / "tokenizer_2";
@@ -66,19 +72,24 @@ int runTokenize(const QStringList& arguments) {
         } else {
             const auto extra = text::extractLoraTags(prompt);
             const auto parsed = text::parsePromptAttention(extra.text);
-            for (const auto& w : extra.warnings) std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
-            for (const auto& w : parsed.warnings) std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
+            for (const auto& w : extra.warnings)
+                std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
+            for (const auto& w : parsed.warnings)
+                std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
             const auto chunks = text::chunkPrompt(tokenizer1, parsed.runs);
             const auto& first = chunks.chunks.front().ids;
             ids.assign(first.begin(), first.end());
             bool afterEos = false; // SDXL's second encoder: padding after the first EOS (A1111)
             for (auto& id : ids) {
-                if (afterEos) id = tokenizer.padId();
-                else if (id == text::ClipTokenizer::kEosId) afterEos = true;
+                if (afterEos)
+                    id = tokenizer.padId();
+                else if (id == text::ClipTokenizer::kEosId)
+                    afterEos = true;
             }
         }
         std::string out = "[";
-        for (size_t i = 0; i < ids.size(); ++i) out += (i ? ", " : "") + std::to_string(ids[i]);
+        for (size_t i = 0; i < ids.size(); ++i)
+            out += (i ? ", " : "") + std::to_string(ids[i]);
         std::printf("%s]\n", out.c_str());
         return kOk;
     } catch (const Error& e) {
@@ -87,7 +98,8 @@ int runTokenize(const QStringList& arguments) {
     }
 }
 
-const RegisterCommand registration({"tokenize", "Print the CLIP token ids of a prompt (first 77-token window).", runTokenize});
+const RegisterCommand
+    registration({"tokenize", "Print the CLIP token ids of a prompt (first 77-token window).", runTokenize});
 
 } // namespace
 } // namespace gesso::cli

@@ -22,8 +22,7 @@ double dabCoverage(const Dab& dab, double distance) {
 
 namespace {
 
-template <typename Apply>
-void forEachCovered(const Dab& dab, Rect area, Apply&& apply) {
+template <typename Apply> void forEachCovered(const Dab& dab, Rect area, Apply&& apply) {
     const double opacity = std::clamp(dab.opacity, 0.0, 1.0);
     for (int y = area.y; y < area.bottom(); ++y) {
         double dy = y + 0.5 - dab.y;
@@ -35,13 +34,16 @@ void forEachCovered(const Dab& dab, Rect area, Apply&& apply) {
     }
 }
 
-uint8_t toByte(double v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
+uint8_t toByte(double v) {
+    return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+}
 
 } // namespace
 
 void applyDab(ImageRgba8& layer, int offsetX, int offsetY, const Dab& dab, DabBlend blend) {
     Rect area = dabBounds(dab).intersected(Rect{offsetX, offsetY, layer.width, layer.height});
-    const double colour[3] = {static_cast<double>(dab.r), static_cast<double>(dab.g), static_cast<double>(dab.b)};
+    const double colour[3] = {static_cast<double>(dab.r), static_cast<double>(dab.g),
+                              static_cast<double>(dab.b)};
     forEachCovered(dab, area, [&](int x, int y, double a) {
         uint8_t* p = layer.pixel(x - offsetX, y - offsetY);
         double da = p[3] / 255.0;
@@ -50,7 +52,8 @@ void applyDab(ImageRgba8& layer, int offsetX, int offsetY, const Dab& dab, DabBl
             return;
         }
         double outA = a + da * (1.0 - a);
-        for (int c = 0; c < 3; ++c) p[c] = toByte((colour[c] * a + p[c] * da * (1.0 - a)) / outA);
+        for (int c = 0; c < 3; ++c)
+            p[c] = toByte((colour[c] * a + p[c] * da * (1.0 - a)) / outA);
         p[3] = toByte(outA * 255.0);
     });
 }
@@ -82,6 +85,8 @@ std::vector<Dab> strokeSegment(const Dab& from, const Dab& to, double spacing, d
     return dabs;
 }
 
-double dabSpacing(double radius) { return std::max(0.5, radius * 0.5); }
+double dabSpacing(double radius) {
+    return std::max(0.5, radius * 0.5);
+}
 
 } // namespace gesso::document

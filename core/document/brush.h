@@ -9,7 +9,7 @@
 namespace gesso::document {
 
 struct Dab {
-    double x = 0.0;        // centre, canvas pixels (pixel (i, j) has its centre at i + 0.5, j + 0.5)
+    double x = 0.0; // centre, canvas pixels (pixel (i, j) has its centre at i + 0.5, j + 0.5)
     double y = 0.0;
     double radius = 5.0;   // pixels
     double hardness = 1.0; // 0..1: fraction of the radius painted at full strength, then a linear falloff
@@ -25,7 +25,8 @@ Rect dabBounds(const Dab& dab);
 double dabCoverage(const Dab& dab, double distance);
 
 // Applies a dab to an RGBA layer whose top-left pixel sits at (offsetX, offsetY) on the canvas. Paint is
-// source-over of the dab colour with alpha = coverage * opacity; Erase scales alpha by (1 - coverage * opacity).
+// source-over of the dab colour with alpha = coverage * opacity; Erase scales alpha by (1 - coverage *
+// opacity).
 void applyDab(ImageRgba8& layer, int offsetX, int offsetY, const Dab& dab, DabBlend blend);
 // The mask version: Paint moves pixels towards 255, Erase towards 0.
 void applyMaskDab(ImageGray8& mask, const Dab& dab, DabBlend blend);

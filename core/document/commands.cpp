@@ -31,7 +31,8 @@ std::vector<uint8_t> copyRect(const Buffer& buffer, Rect rect) {
     size_t rowBytes = static_cast<size_t>(rect.width) * buffer.bpp;
     for (int y = 0; y < rect.height; ++y)
         std::memcpy(bytes.data() + y * rowBytes,
-                    buffer.data + (static_cast<size_t>(rect.y + y) * buffer.width + rect.x) * buffer.bpp, rowBytes);
+                    buffer.data + (static_cast<size_t>(rect.y + y) * buffer.width + rect.x) * buffer.bpp,
+                    rowBytes);
     return bytes;
 }
 
@@ -47,13 +48,16 @@ std::vector<uint8_t> cropBytes(const std::vector<uint8_t>& bytes, Rect outer, Re
     std::vector<uint8_t> out(static_cast<size_t>(inner.width) * inner.height * bpp);
     for (int y = 0; y < inner.height; ++y)
         std::memcpy(out.data() + static_cast<size_t>(y) * inner.width * bpp,
-                    bytes.data() + (static_cast<size_t>(inner.y - outer.y + y) * outer.width + (inner.x - outer.x)) * bpp,
+                    bytes.data() +
+                        (static_cast<size_t>(inner.y - outer.y + y) * outer.width + (inner.x - outer.x)) *
+                            bpp,
                     static_cast<size_t>(inner.width) * bpp);
     return out;
 }
 
 // Bounding box (relative to the block) of pixels that differ between two rect-shaped byte blocks.
-Rect diffBounds(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, int width, int height, int bpp) {
+Rect diffBounds(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, int width, int height,
+                int bpp) {
     int l = width, t = height, r = -1, bo = -1;
     for (int y = 0; y < height; ++y) {
         const uint8_t* ra = a.data() + static_cast<size_t>(y) * width * bpp;
@@ -79,8 +83,8 @@ Rect canvasRect(Document& document, PixelTarget target, Rect local) {
 
 } // namespace
 
-PixelCommand::PixelCommand(PixelTarget target, Rect localRect, std::vector<uint8_t> before, std::vector<uint8_t> after,
-                           std::string text)
+PixelCommand::PixelCommand(PixelTarget target, Rect localRect, std::vector<uint8_t> before,
+                           std::vector<uint8_t> after, std::string text)
     : m_target(target), m_rect(localRect), m_before(std::move(before)), m_after(std::move(after)),
       m_text(std::move(text)) {}
 
@@ -89,9 +93,11 @@ std::unique_ptr<PixelCommand> PixelCommand::replace(Document& document, PixelTar
     Buffer buffer = bufferOf(document, target);
     if (!buffer.data) return nullptr;
     Rect clipped = localRect.intersected(buffer.bounds());
-    if (clipped.empty() || pixels.size() != static_cast<size_t>(localRect.width) * localRect.height * buffer.bpp)
+    if (clipped.empty() ||
+        pixels.size() != static_cast<size_t>(localRect.width) * localRect.height * buffer.bpp)
         return nullptr;
-    std::vector<uint8_t> after = clipped == localRect ? pixels : cropBytes(pixels, localRect, clipped, buffer.bpp);
+    std::vector<uint8_t> after =
+        clipped == localRect ? pixels : cropBytes(pixels, localRect, clipped, buffer.bpp);
     std::vector<uint8_t> before = copyRect(buffer, clipped);
     Rect changed = diffBounds(before, after, clipped.width, clipped.height, buffer.bpp);
     if (changed.empty()) return nullptr;
@@ -110,7 +116,9 @@ void PixelCommand::write(Document& document, const std::vector<uint8_t>& bytes) 
 
 PixelEdit::PixelEdit(Document& document, PixelTarget target) : m_document(document), m_target(target) {}
 
-bool PixelEdit::valid() const { return bufferOf(m_document, m_target).data != nullptr; }
+bool PixelEdit::valid() const {
+    return bufferOf(m_document, m_target).data != nullptr;
+}
 
 void PixelEdit::touch(Rect localRect) {
     Buffer buffer = bufferOf(m_document, m_target);
@@ -130,14 +138,17 @@ std::unique_ptr<PixelCommand> PixelEdit::finish(std::string text) {
     if (!buffer.data || m_originals.empty()) return nullptr;
     Rect box;
     for (const auto& [key, bytes] : m_originals)
-        box = box.united(Rect{key.first * kTile, key.second * kTile, kTile, kTile}.intersected(buffer.bounds()));
+        box = box.united(
+            Rect{key.first * kTile, key.second * kTile, kTile, kTile}.intersected(buffer.bounds()));
     std::vector<uint8_t> after = copyRect(buffer, box);
     std::vector<uint8_t> before = after;
     for (const auto& [key, bytes] : m_originals) {
         Rect tile = Rect{key.first * kTile, key.second * kTile, kTile, kTile}.intersected(buffer.bounds());
         size_t row = static_cast<size_t>(tile.width) * buffer.bpp;
         for (int y = 0; y < tile.height; ++y)
-            std::memcpy(before.data() + (static_cast<size_t>(tile.y - box.y + y) * box.width + (tile.x - box.x)) * buffer.bpp,
+            std::memcpy(before.data() +
+                            (static_cast<size_t>(tile.y - box.y + y) * box.width + (tile.x - box.x)) *
+                                buffer.bpp,
                         bytes.data() + y * row, row);
     }
     m_originals.clear();
@@ -177,7 +188,8 @@ void RemoveLayerCommand::undo(Document& document) {
     if (m_wasActive) document.setActiveLayer(m_id);
 }
 
-SetLayerPropertiesCommand::SetLayerPropertiesCommand(const Document& document, LayerId id, LayerProperties after)
+SetLayerPropertiesCommand::SetLayerPropertiesCommand(const Document& document, LayerId id,
+                                                     LayerProperties after)
     : m_id(id), m_after(std::move(after)) {
     const Layer* layer = document.layer(id);
     m_before = layer ? propertiesOf(*layer) : m_after;

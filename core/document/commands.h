@@ -22,9 +22,9 @@ class PixelCommand : public Command {
 public:
     PixelCommand(PixelTarget target, Rect localRect, std::vector<uint8_t> before, std::vector<uint8_t> after,
                  std::string text);
-    // Replaces `localRect` of the target with `pixels` (rect-sized, 4 bytes/pixel for layers, 1 for the mask),
-    // capturing the current contents as "before". The rect is clipped to the target; returns null when the
-    // target does not exist or nothing would change.
+    // Replaces `localRect` of the target with `pixels` (rect-sized, 4 bytes/pixel for layers, 1 for the
+    // mask), capturing the current contents as "before". The rect is clipped to the target; returns null when
+    // the target does not exist or nothing would change.
     static std::unique_ptr<PixelCommand> replace(Document& document, PixelTarget target, Rect localRect,
                                                  const std::vector<uint8_t>& pixels, std::string text);
     void redo(Document& document) override { write(document, m_after); }

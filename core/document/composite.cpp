@@ -9,8 +9,9 @@
 namespace gesso::document {
 
 ImageRgba8 compositeLayers(const std::vector<Layer>& layers, Rect rect) {
-    ImageRgba8 out{rect.width, rect.height, std::vector<uint8_t>(static_cast<size_t>(std::max(0, rect.width)) *
-                                                                 std::max(0, rect.height) * 4, 0)};
+    ImageRgba8 out{
+        rect.width, rect.height,
+        std::vector<uint8_t>(static_cast<size_t>(std::max(0, rect.width)) * std::max(0, rect.height) * 4, 0)};
     if (rect.empty()) return out;
     // Premultiplied float accumulator: exact source-over, converted back to straight alpha once at the end.
     std::vector<float> acc(static_cast<size_t>(rect.width) * rect.height * 4, 0.0f);
@@ -40,20 +41,24 @@ ImageRgba8 compositeLayers(const std::vector<Layer>& layers, Rect rect) {
         float alpha = a[i + 3];
         if (alpha <= 0.0f) continue;
         float scale = 255.0f / alpha;
-        for (int c = 0; c < 3; ++c) o[i + c] = static_cast<uint8_t>(std::clamp(a[i + c] * scale + 0.5f, 0.0f, 255.0f));
+        for (int c = 0; c < 3; ++c)
+            o[i + c] = static_cast<uint8_t>(std::clamp(a[i + c] * scale + 0.5f, 0.0f, 255.0f));
         o[i + 3] = static_cast<uint8_t>(std::clamp(alpha * 255.0f + 0.5f, 0.0f, 255.0f));
     }
     return out;
 }
 
-ImageRgba8 composite(const Document& document, Rect rect) { return compositeLayers(document.layers(), rect); }
+ImageRgba8 composite(const Document& document, Rect rect) {
+    return compositeLayers(document.layers(), rect);
+}
 
 ImageRgba8 flattenOnto(const ImageRgba8& image, uint8_t r, uint8_t g, uint8_t b) {
     ImageRgba8 out = image;
     const uint8_t bg[3] = {r, g, b};
     for (size_t i = 0; i < out.pixels.size(); i += 4) {
         int a = out.pixels[i + 3];
-        for (int c = 0; c < 3; ++c) out.pixels[i + c] = static_cast<uint8_t>((out.pixels[i + c] * a + bg[c] * (255 - a) + 127) / 255);
+        for (int c = 0; c < 3; ++c)
+            out.pixels[i + c] = static_cast<uint8_t>((out.pixels[i + c] * a + bg[c] * (255 - a) + 127) / 255);
         out.pixels[i + 3] = 255;
     }
     return out;
@@ -61,21 +66,21 @@ ImageRgba8 flattenOnto(const ImageRgba8& image, uint8_t r, uint8_t g, uint8_t b)
 
 namespace {
 
-template <typename Image, int Channels>
-Image cropImpl(const Image& image, Rect rect) {
-    Image out{rect.width, rect.height, std::vector<uint8_t>(static_cast<size_t>(std::max(0, rect.width)) *
-                                                            std::max(0, rect.height) * Channels, 0)};
+template <typename Image, int Channels> Image cropImpl(const Image& image, Rect rect) {
+    Image out{rect.width, rect.height,
+              std::vector<uint8_t>(
+                  static_cast<size_t>(std::max(0, rect.width)) * std::max(0, rect.height) * Channels, 0)};
     Rect area = rect.intersected({0, 0, image.width, image.height});
     for (int y = area.y; y < area.bottom(); ++y)
-        std::memcpy(out.pixels.data() + (static_cast<size_t>(y - rect.y) * rect.width + (area.x - rect.x)) * Channels,
+        std::memcpy(out.pixels.data() +
+                        (static_cast<size_t>(y - rect.y) * rect.width + (area.x - rect.x)) * Channels,
                     image.pixels.data() + (static_cast<size_t>(y) * image.width + area.x) * Channels,
                     static_cast<size_t>(area.width) * Channels);
     return out;
 }
 
 // Separable resampling with a triangle filter whose support widens when shrinking (so it averages areas).
-template <typename Image, int Channels>
-Image resizeImpl(const Image& image, int width, int height) {
+template <typename Image, int Channels> Image resizeImpl(const Image& image, int width, int height) {
     if (image.width == width && image.height == height) return image;
     Image out{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height * Channels, 0)};
     if (image.empty() || width <= 0 || height <= 0) return out;
@@ -89,7 +94,8 @@ Image resizeImpl(const Image& image, int width, int height) {
         float support = std::max(1.0f, scale);
         for (int i = 0; i < dstSize; ++i) {
             float center = (i + 0.5f) * scale - 0.5f;
-            int lo = static_cast<int>(std::floor(center - support)), hi = static_cast<int>(std::ceil(center + support));
+            int lo = static_cast<int>(std::floor(center - support)),
+                hi = static_cast<int>(std::ceil(center + support));
             float sum = 0.0f;
             for (int j = lo; j <= hi; ++j) {
                 float w = 1.0f - std::abs(j - center) / support;
@@ -97,7 +103,8 @@ Image resizeImpl(const Image& image, int width, int height) {
                 all[i].push_back({std::clamp(j, 0, srcSize - 1), w});
                 sum += w;
             }
-            for (Tap& t : all[i]) t.weight /= sum;
+            for (Tap& t : all[i])
+                t.weight /= sum;
         }
         return all;
     };
@@ -107,14 +114,17 @@ Image resizeImpl(const Image& image, int width, int height) {
         for (int x = 0; x < width; ++x)
             for (int c = 0; c < Channels; ++c) {
                 float v = 0.0f;
-                for (const Tap& t : xTaps[x]) v += t.weight * image.pixels[(static_cast<size_t>(y) * image.width + t.index) * Channels + c];
+                for (const Tap& t : xTaps[x])
+                    v += t.weight *
+                         image.pixels[(static_cast<size_t>(y) * image.width + t.index) * Channels + c];
                 rows[(static_cast<size_t>(y) * width + x) * Channels + c] = v;
             }
     for (int y = 0; y < height; ++y)
         for (int x = 0; x < width; ++x)
             for (int c = 0; c < Channels; ++c) {
                 float v = 0.0f;
-                for (const Tap& t : yTaps[y]) v += t.weight * rows[(static_cast<size_t>(t.index) * width + x) * Channels + c];
+                for (const Tap& t : yTaps[y])
+                    v += t.weight * rows[(static_cast<size_t>(t.index) * width + x) * Channels + c];
                 out.pixels[(static_cast<size_t>(y) * width + x) * Channels + c] =
                     static_cast<uint8_t>(std::clamp(v + 0.5f, 0.0f, 255.0f));
             }
@@ -123,9 +133,17 @@ Image resizeImpl(const Image& image, int width, int height) {
 
 } // namespace
 
-ImageRgba8 crop(const ImageRgba8& image, Rect rect) { return cropImpl<ImageRgba8, 4>(image, rect); }
-ImageGray8 crop(const ImageGray8& image, Rect rect) { return cropImpl<ImageGray8, 1>(image, rect); }
-ImageRgba8 resized(const ImageRgba8& image, int width, int height) { return resizeImpl<ImageRgba8, 4>(image, width, height); }
-ImageGray8 resized(const ImageGray8& image, int width, int height) { return resizeImpl<ImageGray8, 1>(image, width, height); }
+ImageRgba8 crop(const ImageRgba8& image, Rect rect) {
+    return cropImpl<ImageRgba8, 4>(image, rect);
+}
+ImageGray8 crop(const ImageGray8& image, Rect rect) {
+    return cropImpl<ImageGray8, 1>(image, rect);
+}
+ImageRgba8 resized(const ImageRgba8& image, int width, int height) {
+    return resizeImpl<ImageRgba8, 4>(image, width, height);
+}
+ImageGray8 resized(const ImageGray8& image, int width, int height) {
+    return resizeImpl<ImageGray8, 1>(image, width, height);
+}
 
 } // namespace gesso::document

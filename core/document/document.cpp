@@ -142,7 +142,8 @@ void Document::setSettings(const pipeline::GenerationRequest& settings) {
 
 void Document::setHistory(std::vector<GenerationRecord> history) {
     m_history = std::move(history);
-    for (const auto& r : m_history) m_nextRecordId = std::max(m_nextRecordId, r.id + 1);
+    for (const auto& r : m_history)
+        m_nextRecordId = std::max(m_nextRecordId, r.id + 1);
     notify({Change::Kind::History, 0, {}});
 }
 
@@ -158,7 +159,8 @@ void Document::removeListener(int handle) {
 void Document::notify(const Change& change) {
     // Copy: a listener may add or remove listeners.
     auto listeners = m_listeners;
-    for (const auto& entry : listeners) entry.second(change);
+    for (const auto& entry : listeners)
+        entry.second(change);
 }
 
 } // namespace gesso::document

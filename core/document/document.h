@@ -1,12 +1,13 @@
 #pragma once
-// The painting document: canvas size, a stack of raster layers, one inpainting mask, the generation region and
-// settings, and the log of generations. Plain C++ (no Qt): the UI observes it through listeners.
+// The painting document: canvas size, a stack of raster layers, one inpainting mask, the generation region
+// and settings, and the log of generations. Plain C++ (no Qt): the UI observes it through listeners.
 //
 // Thread contract: a Document is not thread-safe; one thread (the GUI thread) owns it. The engine receives
 // copies of what it needs (a GenerationRequest with images), never the Document.
 //
 // Edits: the UI changes the document only through Commands pushed on undoStack(), so every edit is undoable.
-// The raw mutators below (insertLayer, takeLayer, ...) are for Commands and for loading; they notify listeners.
+// The raw mutators below (insertLayer, takeLayer, ...) are for Commands and for loading; they notify
+// listeners.
 #include "core/document/layer.h"
 #include "core/document/undo_stack.h"
 #include "core/pipeline/generation.h"
@@ -23,7 +24,7 @@ namespace gesso::document {
 struct GenerationRecord {
     uint64_t id = 0;
     pipeline::GenerationRequest request;
-    std::vector<int64_t> seeds;          // one per image of the batch
+    std::vector<int64_t> seeds; // one per image of the batch
     std::string modelName;
     std::string parameters;              // A1111 parameters text of the first image
     Rect region;                         // where on the canvas it was generated
@@ -40,8 +41,8 @@ struct Change {
         Region,
         Settings,
         History,
-        Canvas,          // canvas size or everything (e.g. after loading)
-        Undo,            // undo stack changed (can undo/redo, texts)
+        Canvas, // canvas size or everything (e.g. after loading)
+        Undo,   // undo stack changed (can undo/redo, texts)
     };
     Kind kind = Kind::Canvas;
     LayerId layer = 0;

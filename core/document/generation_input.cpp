@@ -24,7 +24,7 @@ bool hasPaint(const Document& document, Rect rect) {
                 if (first[3] == 0 ? p[3] != 0 : std::memcmp(first, p, 4) != 0) return true;
             }
         }
-        if (first[3] == 0) continue; // transparent over the whole area: invisible
+        if (first[3] == 0) continue;   // transparent over the whole area: invisible
         if (area != rect) return true; // a uniform layer with an edge inside the region
     }
     return false;
@@ -74,7 +74,8 @@ Layer resultLayer(Document& document, const ImageRgba8& image, Rect region, pipe
     if (mode == pipeline::Mode::Inpaint) {
         ImageGray8 mask = crop(document.mask(), region);
         for (size_t i = 0; i < mask.pixels.size(); ++i)
-            layer.pixels.pixels[i * 4 + 3] = static_cast<uint8_t>(layer.pixels.pixels[i * 4 + 3] * mask.pixels[i] / 255);
+            layer.pixels.pixels[i * 4 + 3] =
+                static_cast<uint8_t>(layer.pixels.pixels[i * 4 + 3] * mask.pixels[i] / 255);
     }
     return layer;
 }

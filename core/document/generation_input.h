@@ -9,7 +9,8 @@
 
 namespace gesso::document {
 
-// True when the composite inside `rect` is not one flat colour (a blank canvas or a transparent area is flat).
+// True when the composite inside `rect` is not one flat colour (a blank canvas or a transparent area is
+// flat).
 bool hasPaint(const Document& document, Rect rect);
 
 // The mode the document implies: mask painted inside the region -> Inpaint; paint in the region -> Img2Img;
@@ -22,7 +23,8 @@ pipeline::Mode suggestedMode(const Document& document);
 // The region's size scaled down so its long side is at most `longSide`, each side a multiple of 8, >= 64.
 std::pair<int, int> autoSize(Rect region, int longSide = 768);
 
-pipeline::GenerationRequest buildRequest(const Document& document, std::optional<pipeline::Mode> mode = std::nullopt);
+pipeline::GenerationRequest buildRequest(const Document& document,
+                                         std::optional<pipeline::Mode> mode = std::nullopt);
 
 // A layer holding `image` resampled to fill `region`; for inpainting the layer's alpha is the region's mask,
 // so the result covers only what was masked and the paint around it stays visible below.

@@ -18,7 +18,7 @@ struct Layer {
     bool locked = false;  // locked layers refuse paint (checked by the tools, not by Document)
     int offsetX = 0;      // canvas position of the layer's top-left pixel
     int offsetY = 0;
-    ImageRgba8 pixels;    // straight alpha; may be smaller or larger than the canvas
+    ImageRgba8 pixels; // straight alpha; may be smaller or larger than the canvas
 
     Rect bounds() const { return {offsetX, offsetY, pixels.width, pixels.height}; }
 };

@@ -15,7 +15,7 @@ public:
     virtual ~Command() = default;
     virtual void redo(Document& document) = 0; // also the first "do"
     virtual void undo(Document& document) = 0;
-    virtual std::string text() const = 0;     // shown in menus, e.g. "Brush stroke"
+    virtual std::string text() const = 0; // shown in menus, e.g. "Brush stroke"
     // Commands with the same non-negative mergeId pushed in a row may merge (e.g. an opacity slider drag).
     // Return true when `next` was folded into this command.
     virtual int mergeId() const { return -1; }
@@ -26,8 +26,8 @@ class UndoStack {
 public:
     explicit UndoStack(Document& document) : m_document(document) {}
 
-    // Runs command->redo() unless alreadyApplied (pixel strokes are painted live, then pushed), drops the redo
-    // tail, then keeps the command for undo. Trims the oldest entries beyond limit().
+    // Runs command->redo() unless alreadyApplied (pixel strokes are painted live, then pushed), drops the
+    // redo tail, then keeps the command for undo. Trims the oldest entries beyond limit().
     void push(std::unique_ptr<Command> command, bool alreadyApplied = false);
     bool canUndo() const { return m_index > 0; }
     bool canRedo() const { return m_index < m_commands.size(); }

@@ -122,7 +122,8 @@ void Engine::cancelAll() {
         dropped.swap(m_queue);
         if (m_current) m_cancel = true;
     }
-    for (const Job& job : dropped) post([this, id = job.id] { Q_EMIT failed(id, tr("Cancelled"), true); });
+    for (const Job& job : dropped)
+        post([this, id = job.id] { Q_EMIT failed(id, tr("Cancelled"), true); });
     announceQueue();
 }
 
@@ -197,9 +198,14 @@ void Engine::runJob(const Job& job) {
         case Job::Kind::Load: {
             if (!m_backend.load) throw Error("this generator loads models on the first generation");
             post([this, id] { Q_EMIT started(id); });
-            m_backend.load(job.path, [this, id](double fraction, const std::string& what) {
-                post([this, id, fraction, what = QString::fromStdString(what)] { Q_EMIT modelLoadProgress(id, fraction, what); });
-            }, m_cancel);
+            m_backend.load(
+                job.path,
+                [this, id](double fraction, const std::string& what) {
+                    post([this, id, fraction, what = QString::fromStdString(what)] {
+                        Q_EMIT modelLoadProgress(id, fraction, what);
+                    });
+                },
+                m_cancel);
             post([this, id, path = QString::fromStdString(job.path)] { Q_EMIT modelLoaded(id, path); });
             break;
         }
@@ -210,7 +216,9 @@ void Engine::runJob(const Job& job) {
     } catch (const Cancelled&) {
         post([this, id] { Q_EMIT failed(id, tr("Cancelled"), true); });
     } catch (const std::bad_alloc&) {
-        post([this, id] { Q_EMIT failed(id, tr("Out of memory. Try a smaller size or region, or a smaller batch."), false); });
+        post([this, id] {
+            Q_EMIT failed(id, tr("Out of memory. Try a smaller size or region, or a smaller batch."), false);
+        });
     } catch (const std::exception& error) {
         QString message = QString::fromUtf8(error.what());
         if (message.contains("out of memory", Qt::CaseInsensitive) || message.contains("DefaultCPUAllocator"))

@@ -18,9 +18,9 @@
 //     QObject::connect(&engine, &Engine::progress, [](quint64 id, const gesso::pipeline::Progress& p) {
 //         showPreview(p.preview); bar->setValue(p.step);        // one signal per denoising step
 //     });
-//     QObject::connect(&engine, &Engine::finished, [](quint64 id, const gesso::pipeline::GenerationResult& r) {...});
-//     QObject::connect(&engine, &Engine::failed, [](quint64 id, const QString& message, bool cancelled) {...});
-//     quint64 id = engine.submit(request);                        // returns at once
+//     QObject::connect(&engine, &Engine::finished, [](quint64 id, const gesso::pipeline::GenerationResult& r)
+//     {...}); QObject::connect(&engine, &Engine::failed, [](quint64 id, const QString& message, bool
+//     cancelled) {...}); quint64 id = engine.submit(request);                        // returns at once
 //     engine.cancel(id);                                          // stops within one step
 #include "core/pipeline/generation.h"
 
@@ -41,10 +41,11 @@ namespace gesso::engine {
 
 // What the worker calls for each request. Must check `cancel` between steps (throwing gesso::Cancelled) and
 // call `progress` after each step. Runs on the worker thread only.
-using Backend = std::function<pipeline::GenerationResult(const pipeline::GenerationRequest&,
-                                                         const pipeline::ProgressCallback&, const std::atomic<bool>&)>;
+using Backend = std::function<pipeline::GenerationResult(
+    const pipeline::GenerationRequest&, const pipeline::ProgressCallback&, const std::atomic<bool>&)>;
 // Optional: loads (and caches) a model ahead of the first generation. progress(fraction 0..1, what).
-using ModelLoader = std::function<void(const std::string& path, const std::function<void(double, const std::string&)>& progress,
+using ModelLoader = std::function<void(const std::string& path,
+                                       const std::function<void(double, const std::string&)>& progress,
                                        const std::atomic<bool>& cancel)>;
 // Optional: frees cached models.
 using ModelReleaser = std::function<void()>;
@@ -55,14 +56,14 @@ struct BackendSet {
     ModelReleaser release;
 };
 
-// The pipeline::Generator backend, created lazily on the worker thread. Empty generate function when this build
-// has no generator linked.
+// The pipeline::Generator backend, created lazily on the worker thread. Empty generate function when this
+// build has no generator linked.
 BackendSet defaultBackend();
 
 class Engine : public QObject {
     Q_OBJECT
 public:
-    explicit Engine(QObject* parent = nullptr);           // defaultBackend()
+    explicit Engine(QObject* parent = nullptr); // defaultBackend()
     explicit Engine(BackendSet backend, QObject* parent = nullptr);
     ~Engine() override;
 
@@ -73,7 +74,7 @@ public:
     // Queues freeing every cached model.
     void releaseModels();
 
-    void cancel(quint64 id);    // queued: removed; running: its cancel flag is set
+    void cancel(quint64 id); // queued: removed; running: its cancel flag is set
     void cancelCurrent();
     void cancelAll();
 

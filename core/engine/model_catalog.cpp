@@ -12,11 +12,13 @@ namespace {
 
 bool isCheckpointFile(const fs::path& path) {
     std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return ext == ".safetensors" || ext == ".ckpt";
 }
 
-void scan(const fs::path& root, const fs::path& folder, int depth, int maxDepth, std::vector<ModelEntry>& out) {
+void scan(const fs::path& root, const fs::path& folder, int depth, int maxDepth,
+          std::vector<ModelEntry>& out) {
     std::error_code error;
     if (fs::exists(folder / "model_index.json", error)) {
         std::string name = fs::relative(folder, root, error).generic_string();
@@ -33,11 +35,13 @@ void scan(const fs::path& root, const fs::path& folder, int depth, int maxDepth,
         if (entry.is_directory(entryError)) {
             subfolders.push_back(entry.path());
         } else if (entry.is_regular_file(entryError) && isCheckpointFile(entry.path())) {
-            out.push_back({fs::relative(entry.path(), root, entryError).generic_string(), entry.path(), false});
+            out.push_back(
+                {fs::relative(entry.path(), root, entryError).generic_string(), entry.path(), false});
         }
     }
     if (depth >= maxDepth) return;
-    for (const auto& sub : subfolders) scan(root, sub, depth + 1, maxDepth, out);
+    for (const auto& sub : subfolders)
+        scan(root, sub, depth + 1, maxDepth, out);
 }
 
 } // namespace
@@ -56,7 +60,8 @@ std::vector<ModelEntry> findModels(const std::vector<fs::path>& folders, int max
         fs::path canonical = fs::weakly_canonical(entry.path, error);
         if (seen.insert(error ? entry.path : canonical).second) unique.push_back(std::move(entry));
     }
-    std::sort(unique.begin(), unique.end(), [](const ModelEntry& a, const ModelEntry& b) { return a.name < b.name; });
+    std::sort(unique.begin(), unique.end(),
+              [](const ModelEntry& a, const ModelEntry& b) { return a.name < b.name; });
     return unique;
 }
 

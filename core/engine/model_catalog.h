@@ -9,14 +9,14 @@
 namespace gesso::engine {
 
 struct ModelEntry {
-    std::string name;              // shown in the model picker: path relative to its root folder
-    std::filesystem::path path;    // file, or diffusers folder
+    std::string name;           // shown in the model picker: path relative to its root folder
+    std::filesystem::path path; // file, or diffusers folder
     bool diffusersFolder = false;
 };
 
-// Scans `folders` recursively (at most `maxDepth` levels below each, symlinks not followed, unreadable folders
-// skipped). A diffusers folder is one entry; files inside it are not listed again. Sorted by name, duplicates
-// (the same path reached from two roots) removed.
+// Scans `folders` recursively (at most `maxDepth` levels below each, symlinks not followed, unreadable
+// folders skipped). A diffusers folder is one entry; files inside it are not listed again. Sorted by name,
+// duplicates (the same path reached from two roots) removed.
 std::vector<ModelEntry> findModels(const std::vector<std::filesystem::path>& folders, int maxDepth = 4);
 
 } // namespace gesso::engine

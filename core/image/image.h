@@ -13,7 +13,9 @@ struct ImageRgba8 {
     std::vector<uint8_t> pixels; // width * height * 4
     bool empty() const { return width <= 0 || height <= 0; }
     uint8_t* pixel(int x, int y) { return pixels.data() + (static_cast<size_t>(y) * width + x) * 4; }
-    const uint8_t* pixel(int x, int y) const { return pixels.data() + (static_cast<size_t>(y) * width + x) * 4; }
+    const uint8_t* pixel(int x, int y) const {
+        return pixels.data() + (static_cast<size_t>(y) * width + x) * 4;
+    }
     static ImageRgba8 filled(int width, int height, uint8_t r, uint8_t g, uint8_t b, uint8_t a) {
         ImageRgba8 image{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height * 4)};
         for (size_t i = 0; i < image.pixels.size(); i += 4) {

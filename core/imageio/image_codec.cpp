@@ -22,7 +22,8 @@ namespace {
 
 std::string oiioError(const std::string& specific) {
     std::string message = specific.empty() ? OIIO::geterror() : specific;
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+        message.pop_back();
     return message.empty() ? "unknown decoder error" : message;
 }
 
@@ -41,7 +42,8 @@ uint8_t unitToByte(float v) {
 
 bool isLinearColourSpace(const std::string& name) {
     std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     return lower == "linear" || lower == "scene_linear" || lower == "lin_srgb" || lower == "lin_rec709" ||
            lower == "acescg" || lower == "aces";
 }
@@ -51,13 +53,15 @@ DecodedImage decodeOpened(OIIO::ImageInput& input, const std::string& what, cons
     checkImageSize(spec.width, spec.height, limits, what);
     if (spec.depth > 1) throw Error(what + ": volume images are not supported");
     const int channels = spec.nchannels;
-    if (channels < 1 || channels > 64) throw Error(what + ": unsupported channel count " + std::to_string(channels));
+    if (channels < 1 || channels > 64)
+        throw Error(what + ": unsupported channel count " + std::to_string(channels));
 
     DecodedImage result;
     result.format = input.format_name();
     result.sourceBits = static_cast<int>(spec.format.size() * 8);
     for (const auto& attribute : spec.extra_attribs)
-        if (attribute.type() == OIIO::TypeDesc::STRING) result.text[attribute.name().string()] = attribute.get_string();
+        if (attribute.type() == OIIO::TypeDesc::STRING)
+            result.text[attribute.name().string()] = attribute.get_string();
 
     const bool floating = spec.format.is_floating_point();
     const std::string colourSpace = spec.get_string_attribute("oiio:ColorSpace");
@@ -81,7 +85,8 @@ DecodedImage decodeOpened(OIIO::ImageInput& input, const std::string& what, cons
         for (size_t i = 0; i < pixelCount; ++i) {
             const uint8_t* src = raw.data() + i * channels;
             uint8_t* dst = image.pixels.data() + i * 4;
-            for (int c = 0; c < 3; ++c) dst[c] = src[colourIndex(c)];
+            for (int c = 0; c < 3; ++c)
+                dst[c] = src[colourIndex(c)];
             dst[3] = alphaChannel >= 0 ? src[alphaChannel] : 255;
         }
         result.image = std::move(image);
@@ -114,15 +119,16 @@ OIIO::ImageSpec readerConfig() {
 }
 
 std::string normalisedExtension(std::string format) {
-    std::transform(format.begin(), format.end(), format.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(format.begin(), format.end(), format.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (!format.empty() && format.front() == '.') format.erase(0, 1);
     return format;
 }
 
 } // namespace
 
-DecodedImage decodeImage(std::span<const uint8_t> bytes, const std::string& formatHint, const std::string& what,
-                         const ImageLimits& limits) {
+DecodedImage decodeImage(std::span<const uint8_t> bytes, const std::string& formatHint,
+                         const std::string& what, const ImageLimits& limits) {
     if (bytes.empty()) throw Error(what + ": empty image data");
     OIIO::Filesystem::IOMemReader proxy(bytes.data(), bytes.size());
     OIIO::ImageSpec config = readerConfig();
@@ -156,7 +162,8 @@ std::vector<uint8_t> encodeImage(const ImageRgba8& image, const std::string& for
     // file (QTemporaryFile, removed on return) instead.
     const bool viaFile = extension == "tif" || extension == "tiff";
     QTemporaryFile temporary(QDir::tempPath() + "/gesso-export-XXXXXX." + QString::fromStdString(extension));
-    if (viaFile && !temporary.open()) throw Error("cannot create a temporary file for " + extension + " encoding");
+    if (viaFile && !temporary.open())
+        throw Error("cannot create a temporary file for " + extension + " encoding");
     const std::string target = viaFile ? temporary.fileName().toStdString() : "image." + extension;
     std::vector<unsigned char> bytes;
     OIIO::Filesystem::IOVecOutput proxy(bytes);
@@ -173,7 +180,8 @@ std::vector<uint8_t> encodeImage(const ImageRgba8& image, const std::string& for
     spec.attribute("oiio:ColorSpace", "sRGB");
     if (extension != "png") spec.attribute("CompressionQuality", std::clamp(quality, 1, 100));
     if (extension == "png")
-        for (const auto& [key, value] : text) spec.attribute(key, value);
+        for (const auto& [key, value] : text)
+            spec.attribute(key, value);
     else if (auto it = text.find("parameters"); it != text.end())
         spec.attribute("ImageDescription", it->second);
 
@@ -184,7 +192,8 @@ std::vector<uint8_t> encodeImage(const ImageRgba8& image, const std::string& for
         for (size_t i = 0, n = pixels.size() / 3; i < n; ++i) {
             const uint8_t* src = image.pixels.data() + i * 4;
             for (int c = 0; c < 3; ++c)
-                pixels[i * 3 + c] = static_cast<uint8_t>((src[c] * src[3] + 255 * (255 - src[3]) + 127) / 255);
+                pixels[i * 3 + c] =
+                    static_cast<uint8_t>((src[c] * src[3] + 255 * (255 - src[3]) + 127) / 255);
         }
         data = pixels.data();
     }
@@ -206,8 +215,8 @@ std::vector<uint8_t> encodePng(const ImageGray8& image) {
     auto output = OIIO::ImageOutput::create("image.png");
     if (!output || !output->set_ioproxy(&proxy)) throw Error("no png writer available: " + oiioError({}));
     OIIO::ImageSpec spec(image.width, image.height, 1, OIIO::TypeDesc::UINT8);
-    if (!output->open("image.png", spec) || !output->write_image(OIIO::TypeDesc::UINT8, image.pixels.data()) ||
-        !output->close())
+    if (!output->open("image.png", spec) ||
+        !output->write_image(OIIO::TypeDesc::UINT8, image.pixels.data()) || !output->close())
         throw Error("cannot encode png: " + oiioError(output->geterror()));
     return bytes;
 }
@@ -224,14 +233,21 @@ namespace {
 }
 } // namespace
 
-std::vector<uint8_t> encodePng(const ImageRgba8&, const TextChunks&) { noImageSupport("cannot encode a PNG"); }
-std::vector<uint8_t> encodePng(const ImageGray8&) { noImageSupport("cannot encode a PNG"); }
+std::vector<uint8_t> encodePng(const ImageRgba8&, const TextChunks&) {
+    noImageSupport("cannot encode a PNG");
+}
+std::vector<uint8_t> encodePng(const ImageGray8&) {
+    noImageSupport("cannot encode a PNG");
+}
 std::vector<uint8_t> encodeImage(const ImageRgba8&, const std::string& format, const TextChunks&, int) {
     noImageSupport("cannot encode a " + format + " image");
 }
-DecodedImage decodeImage(std::span<const uint8_t>, const std::string&, const std::string& what, const ImageLimits&) {
+DecodedImage decodeImage(std::span<const uint8_t>, const std::string&, const std::string& what,
+                         const ImageLimits&) {
     noImageSupport("cannot decode '" + what + "'");
 }
-DecodedImage readImageFile(const std::string& path, const ImageLimits&) { noImageSupport("cannot read '" + path + "'"); }
+DecodedImage readImageFile(const std::string& path, const ImageLimits&) {
+    noImageSupport("cannot read '" + path + "'");
+}
 #endif
 } // namespace gesso::imageio

@@ -15,10 +15,10 @@ namespace gesso::imageio {
 using TextChunks = std::map<std::string, std::string>;
 
 struct DecodedImage {
-    ImageRgba8 image;        // straight alpha, sRGB-encoded 8 bit
-    TextChunks text;         // string metadata found in the file (PNG tEXt/zTXt/iTXt, ...)
-    std::string format;      // OIIO format name: png, jpeg, openexr, tiff, webp, psd, ...
-    int sourceBits = 8;      // bits per channel in the file (8, 16, 32 for float, ...)
+    ImageRgba8 image;                 // straight alpha, sRGB-encoded 8 bit
+    TextChunks text;                  // string metadata found in the file (PNG tEXt/zTXt/iTXt, ...)
+    std::string format;               // OIIO format name: png, jpeg, openexr, tiff, webp, psd, ...
+    int sourceBits = 8;               // bits per channel in the file (8, 16, 32 for float, ...)
     bool convertedFromLinear = false; // float/half or linear data went through the sRGB transfer
 };
 
@@ -29,13 +29,14 @@ std::vector<uint8_t> encodePng(const ImageGray8& image);
 
 // Encodes for export: `format` is an extension (png, jpg, jpeg, webp, tif, tiff). JPEG has no alpha: the
 // image is composited over white first. `quality` (1-100) applies to JPEG and WebP.
-std::vector<uint8_t> encodeImage(const ImageRgba8& image, const std::string& format, const TextChunks& text = {},
-                                 int quality = 95);
+std::vector<uint8_t> encodeImage(const ImageRgba8& image, const std::string& format,
+                                 const TextChunks& text = {}, int quality = 95);
 
 // Decodes an image held in memory. `formatHint` is an extension ("png") that picks the reader; `what` (an
-// archive entry or file name) is named in errors. Throws gesso::Error on corrupt data or an image over `limits`.
-DecodedImage decodeImage(std::span<const uint8_t> bytes, const std::string& formatHint, const std::string& what,
-                         const ImageLimits& limits = {});
+// archive entry or file name) is named in errors. Throws gesso::Error on corrupt data or an image over
+// `limits`.
+DecodedImage decodeImage(std::span<const uint8_t> bytes, const std::string& formatHint,
+                         const std::string& what, const ImageLimits& limits = {});
 
 // Decodes an image file of any format OpenImageIO reads (PNG, JPEG, WebP, TIFF, EXR, PSD's composite, ...).
 // 16-bit data is rounded to 8 bits; float/half data (EXR) is treated as scene-linear: unpremultiplied, then

@@ -16,8 +16,8 @@ using Pairs = std::vector<std::pair<const char*, const char*>>;
 
 // LDM ResBlock -> diffusers ResnetBlock2D (UNet).
 const Pairs kUnetResnetNames = {
-    {"in_layers.0.", "norm1."},   {"in_layers.2.", "conv1."},  {"emb_layers.1.", "time_emb_proj."},
-    {"out_layers.0.", "norm2."},  {"out_layers.3.", "conv2."}, {"skip_connection.", "conv_shortcut."},
+    {"in_layers.0.", "norm1."},  {"in_layers.2.", "conv1."},  {"emb_layers.1.", "time_emb_proj."},
+    {"out_layers.0.", "norm2."}, {"out_layers.3.", "conv2."}, {"skip_connection.", "conv_shortcut."},
 };
 // LDM VAE ResnetBlock -> diffusers.
 const Pairs kVaeResnetNames = {{"nin_shortcut.", "conv_shortcut."}};
@@ -28,24 +28,35 @@ const Pairs kVaeAttentionNames = {
 const Pairs kOldDiffusersVaeAttentionNames = {
     {"query.", "to_q."}, {"key.", "to_k."}, {"value.", "to_v."}, {"proj_attn.", "to_out.0."}};
 // OpenCLIP residual block -> transformers CLIPEncoderLayer (fused in_proj handled separately).
-const Pairs kOpenClipLayerNames = {
-    {"ln_1.", "layer_norm1."}, {"ln_2.", "layer_norm2."}, {"mlp.c_fc.", "mlp.fc1."},
-    {"mlp.c_proj.", "mlp.fc2."}, {"attn.out_proj.", "self_attn.out_proj."}};
+const Pairs kOpenClipLayerNames = {{"ln_1.", "layer_norm1."},
+                                   {"ln_2.", "layer_norm2."},
+                                   {"mlp.c_fc.", "mlp.fc1."},
+                                   {"mlp.c_proj.", "mlp.fc2."},
+                                   {"attn.out_proj.", "self_attn.out_proj."}};
 // OpenCLIP top-level tensors -> transformers.
-const Pairs kOpenClipTopNames = {
-    {"token_embedding.weight", "text_model.embeddings.token_embedding.weight"},
-    {"positional_embedding", "text_model.embeddings.position_embedding.weight"},
-    {"ln_final.weight", "text_model.final_layer_norm.weight"},
-    {"ln_final.bias", "text_model.final_layer_norm.bias"}};
+const Pairs kOpenClipTopNames = {{"token_embedding.weight", "text_model.embeddings.token_embedding.weight"},
+                                 {"positional_embedding", "text_model.embeddings.position_embedding.weight"},
+                                 {"ln_final.weight", "text_model.final_layer_norm.weight"},
+                                 {"ln_final.bias", "text_model.final_layer_norm.bias"}};
 // DDPM schedule buffers of LatentDiffusion.register_schedule (no prefix).
-const char* const kDdpmBuffers[] = {
-    "betas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod", "sqrt_one_minus_alphas_cumprod",
-    "log_one_minus_alphas_cumprod", "sqrt_recip_alphas_cumprod", "sqrt_recipm1_alphas_cumprod",
-    "posterior_variance", "posterior_log_variance_clipped", "posterior_mean_coef1", "posterior_mean_coef2"};
+const char* const kDdpmBuffers[] = {"betas",
+                                    "alphas_cumprod",
+                                    "alphas_cumprod_prev",
+                                    "sqrt_alphas_cumprod",
+                                    "sqrt_one_minus_alphas_cumprod",
+                                    "log_one_minus_alphas_cumprod",
+                                    "sqrt_recip_alphas_cumprod",
+                                    "sqrt_recipm1_alphas_cumprod",
+                                    "posterior_variance",
+                                    "posterior_log_variance_clipped",
+                                    "posterior_mean_coef1",
+                                    "posterior_mean_coef2"};
 const char* const kIgnoredSuffixes[] = {"position_ids", "logit_scale", "attn_mask"};
 const char* const kIgnoredKeys[] = {"v_pred", "edm_mean", "edm_std", "ztsnr"};
 
-bool startsWith(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+bool startsWith(const std::string& s, const std::string& prefix) {
+    return s.compare(0, prefix.size(), prefix) == 0;
+}
 bool endsWith(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -69,7 +80,9 @@ struct Block {
 };
 using BlockTable = std::unordered_map<std::string, Block>;
 
-std::string num(int i) { return std::to_string(i); }
+std::string num(int i) {
+    return std::to_string(i);
+}
 
 BlockTable unetBlocks(const model::UnetConfig& c) {
     BlockTable t;
@@ -85,12 +98,14 @@ BlockTable unetBlocks(const model::UnetConfig& c) {
     for (int i = 0; i < levels; ++i) {
         for (int j = 0; j < lpb; ++j) {
             const std::string k = num(1 + i * (lpb + 1) + j);
-            t["input_blocks." + k + ".0."] = {"down_blocks." + num(i) + ".resnets." + num(j) + ".", Inner::UnetResnet};
+            t["input_blocks." + k + ".0."] = {"down_blocks." + num(i) + ".resnets." + num(j) + ".",
+                                              Inner::UnetResnet};
             if (c.crossAttention[i])
                 t["input_blocks." + k + ".1."] = {"down_blocks." + num(i) + ".attentions." + num(j) + "."};
         }
         if (i < levels - 1)
-            t["input_blocks." + num(1 + i * (lpb + 1) + lpb) + ".0.op."] = {"down_blocks." + num(i) + ".downsamplers.0.conv."};
+            t["input_blocks." + num(1 + i * (lpb + 1) + lpb) + ".0.op."] = {"down_blocks." + num(i) +
+                                                                            ".downsamplers.0.conv."};
     }
     t["middle_block.0."] = {"mid_block.resnets.0.", Inner::UnetResnet};
     t["middle_block.1."] = {"mid_block.attentions.0."};
@@ -99,8 +114,10 @@ BlockTable unetBlocks(const model::UnetConfig& c) {
         const bool attention = c.crossAttention[levels - 1 - i];
         for (int j = 0; j <= lpb; ++j) {
             const std::string k = num(i * (lpb + 1) + j);
-            t["output_blocks." + k + ".0."] = {"up_blocks." + num(i) + ".resnets." + num(j) + ".", Inner::UnetResnet};
-            if (attention) t["output_blocks." + k + ".1."] = {"up_blocks." + num(i) + ".attentions." + num(j) + "."};
+            t["output_blocks." + k + ".0."] = {"up_blocks." + num(i) + ".resnets." + num(j) + ".",
+                                               Inner::UnetResnet};
+            if (attention)
+                t["output_blocks." + k + ".1."] = {"up_blocks." + num(i) + ".attentions." + num(j) + "."};
         }
         if (i < levels - 1)
             t["output_blocks." + num(i * (lpb + 1) + lpb) + (attention ? ".2.conv." : ".1.conv.")] = {
@@ -128,12 +145,15 @@ BlockTable vaeBlocks(const model::VaeConfig& c) {
             t["encoder.down." + num(i) + ".block." + num(j) + "."] = {
                 "encoder.down_blocks." + num(i) + ".resnets." + num(j) + ".", Inner::VaeResnet};
         if (i < levels - 1)
-            t["encoder.down." + num(i) + ".downsample.conv."] = {"encoder.down_blocks." + num(i) + ".downsamplers.0.conv."};
+            t["encoder.down." + num(i) + ".downsample.conv."] = {"encoder.down_blocks." + num(i) +
+                                                                 ".downsamplers.0.conv."};
         // The decoder's up blocks are stored in reverse order.
         const std::string up = "decoder.up." + num(levels - 1 - i) + ".";
         for (int j = 0; j <= c.layersPerBlock; ++j)
-            t[up + "block." + num(j) + "."] = {"decoder.up_blocks." + num(i) + ".resnets." + num(j) + ".", Inner::VaeResnet};
-        if (i < levels - 1) t[up + "upsample.conv."] = {"decoder.up_blocks." + num(i) + ".upsamplers.0.conv."};
+            t[up + "block." + num(j) + "."] = {"decoder.up_blocks." + num(i) + ".resnets." + num(j) + ".",
+                                               Inner::VaeResnet};
+        if (i < levels - 1)
+            t[up + "upsample.conv."] = {"decoder.up_blocks." + num(i) + ".upsamplers.0.conv."};
     }
     return t;
 }
@@ -155,11 +175,14 @@ bool mapThroughBlocks(const BlockTable& table, const std::string& rest, const st
     if (!block) return false;
     std::string inner = rest.substr(block->first.size());
     switch (block->second.inner) {
-    case Inner::Keep: break;
+    case Inner::Keep:
+        break;
     case Inner::UnetResnet:
         if (!renameInner(kUnetResnetNames, inner)) return false;
         break;
-    case Inner::VaeResnet: renameInner(kVaeResnetNames, inner); break;
+    case Inner::VaeResnet:
+        renameInner(kVaeResnetNames, inner);
+        break;
     case Inner::VaeAttention:
         if (!renameInner(kVaeAttentionNames, inner)) return false;
         if (shape.size() == 4) out.transform = KeyTransform::ConvToLinear;
@@ -204,14 +227,18 @@ void mapOpenClip(const ShapeMap& shapes, const model::DetectedTextEncoder& te, i
             if (dot != std::string::npos && !indexText.empty() && indexText.size() < 6 &&
                 indexText.find_first_not_of("0123456789") == std::string::npos) {
                 const int layer = std::stoi(indexText);
-                if (layer >= te.config.numLayers) continue; // SD2's last block: unused, dropped as diffusers does
+                if (layer >= te.config.numLayers)
+                    continue; // SD2's last block: unused, dropped as diffusers does
                 const std::string layerPrefix = "text_model.encoder.layers." + indexText + ".";
                 std::string inner = rest.substr(dot + 1);
                 if (inner == "attn.in_proj_weight" || inner == "attn.in_proj_bias") {
                     const std::string kind = inner == "attn.in_proj_weight" ? "weight" : "bias";
-                    plan.mappings.push_back({it->first, component, layerPrefix + "self_attn.q_proj." + kind, KeyTransform::ChunkQ});
-                    plan.mappings.push_back({it->first, component, layerPrefix + "self_attn.k_proj." + kind, KeyTransform::ChunkK});
-                    plan.mappings.push_back({it->first, component, layerPrefix + "self_attn.v_proj." + kind, KeyTransform::ChunkV});
+                    plan.mappings.push_back({it->first, component, layerPrefix + "self_attn.q_proj." + kind,
+                                             KeyTransform::ChunkQ});
+                    plan.mappings.push_back({it->first, component, layerPrefix + "self_attn.k_proj." + kind,
+                                             KeyTransform::ChunkK});
+                    plan.mappings.push_back({it->first, component, layerPrefix + "self_attn.v_proj." + kind,
+                                             KeyTransform::ChunkV});
                     continue;
                 }
                 if (renameInner(kOpenClipLayerNames, inner)) {
@@ -231,7 +258,8 @@ void addLinear(std::vector<std::string>& keys, const std::string& name, bool bia
 }
 
 void addUnetResnet(std::vector<std::string>& keys, const std::string& p, bool shortcut) {
-    for (const char* n : {"norm1", "conv1", "time_emb_proj", "norm2", "conv2"}) addLinear(keys, p + n);
+    for (const char* n : {"norm1", "conv1", "time_emb_proj", "norm2", "conv2"})
+        addLinear(keys, p + n);
     if (shortcut) addLinear(keys, p + "conv_shortcut");
 }
 
@@ -241,16 +269,19 @@ void addTransformer(std::vector<std::string>& keys, const std::string& p, int de
     for (int d = 0; d < depth; ++d) {
         const std::string b = p + "transformer_blocks." + num(d) + ".";
         for (const char* attn : {"attn1", "attn2"}) {
-            for (const char* qkv : {".to_q", ".to_k", ".to_v"}) addLinear(keys, b + attn + qkv, false);
+            for (const char* qkv : {".to_q", ".to_k", ".to_v"})
+                addLinear(keys, b + attn + qkv, false);
             addLinear(keys, b + attn + ".to_out.0");
         }
-        for (const char* n : {"norm1", "norm2", "norm3", "ff.net.0.proj", "ff.net.2"}) addLinear(keys, b + n);
+        for (const char* n : {"norm1", "norm2", "norm3", "ff.net.0.proj", "ff.net.2"})
+            addLinear(keys, b + n);
     }
     addLinear(keys, p + "proj_out");
 }
 
 void addVaeResnet(std::vector<std::string>& keys, const std::string& p, bool shortcut) {
-    for (const char* n : {"norm1", "conv1", "norm2", "conv2"}) addLinear(keys, p + n);
+    for (const char* n : {"norm1", "conv1", "norm2", "conv2"})
+        addLinear(keys, p + n);
     if (shortcut) addLinear(keys, p + "conv_shortcut");
 }
 
@@ -279,32 +310,40 @@ KeyPlan planLdmKeys(const ShapeMap& shapes, const model::DetectedModel& model) {
     const BlockTable unet = unetBlocks(model.unet);
     const BlockTable vae = model.hasVae ? vaeBlocks(model.vae) : BlockTable{};
     std::vector<std::string> textPrefixes;
-    for (const auto& te : model.textEncoders) textPrefixes.push_back(te.prefix);
+    for (const auto& te : model.textEncoders)
+        textPrefixes.push_back(te.prefix);
 
     const std::string unetPrefix = model::kLdmUnetPrefix;
     const std::string vaePrefix = model::kLdmVaePrefix;
     for (const auto& [key, shape] : shapes) {
         KeyMapping m{key, kUnet, {}};
         if (startsWith(key, unetPrefix)) {
-            if (!mapThroughBlocks(unet, key.substr(unetPrefix.size()), shape, m)) plan.unexpected.push_back(key);
-            else plan.mappings.push_back(m);
+            if (!mapThroughBlocks(unet, key.substr(unetPrefix.size()), shape, m))
+                plan.unexpected.push_back(key);
+            else
+                plan.mappings.push_back(m);
             continue;
         }
         if (model.hasVae && startsWith(key, vaePrefix)) {
             m.component = kVae;
-            if (!mapThroughBlocks(vae, key.substr(vaePrefix.size()), shape, m)) plan.unexpected.push_back(key);
-            else plan.mappings.push_back(m);
+            if (!mapThroughBlocks(vae, key.substr(vaePrefix.size()), shape, m))
+                plan.unexpected.push_back(key);
+            else
+                plan.mappings.push_back(m);
             continue;
         }
         bool textKey = false;
-        for (const auto& prefix : textPrefixes) textKey = textKey || startsWith(key, prefix);
+        for (const auto& prefix : textPrefixes)
+            textKey = textKey || startsWith(key, prefix);
         if (textKey) continue; // mapped per encoder below
         if (!isIgnorableKey(key)) plan.unexpected.push_back(key);
     }
     for (size_t i = 0; i < model.textEncoders.size(); ++i) {
         const auto& te = model.textEncoders[i];
-        if (te.layout == model::TextEncoderLayout::ClipL) mapClipL(shapes, te.prefix, kTextEncoder + int(i), plan);
-        else mapOpenClip(shapes, te, kTextEncoder + int(i), plan);
+        if (te.layout == model::TextEncoderLayout::ClipL)
+            mapClipL(shapes, te.prefix, kTextEncoder + int(i), plan);
+        else
+            mapOpenClip(shapes, te, kTextEncoder + int(i), plan);
     }
     return plan;
 }
@@ -325,7 +364,8 @@ KeyPlan planDiffusersKeys(const ShapeMap& shapes, int component) {
                     m.transform = KeyTransform::ConvToLinear;
             }
         } else if (component >= kTextEncoder) {
-            if (!startsWith(key, "text_model.") && !startsWith(key, "text_projection.")) m.target = "text_model." + key;
+            if (!startsWith(key, "text_model.") && !startsWith(key, "text_projection."))
+                m.target = "text_model." + key;
         }
         plan.mappings.push_back(m);
     }
@@ -350,7 +390,8 @@ std::vector<std::string> expectedUnetKeys(const model::UnetConfig& c) {
         for (int j = 0; j < c.layersPerBlock; ++j) {
             const int in = j == 0 ? channels : c.blockOutChannels[i];
             addUnetResnet(keys, p + "resnets." + num(j) + ".", in != c.blockOutChannels[i]);
-            if (c.crossAttention[i]) addTransformer(keys, p + "attentions." + num(j) + ".", c.transformerDepth[i]);
+            if (c.crossAttention[i])
+                addTransformer(keys, p + "attentions." + num(j) + ".", c.transformerDepth[i]);
         }
         channels = c.blockOutChannels[i];
         if (i < levels - 1) addLinear(keys, p + "downsamplers.0.conv");
@@ -413,8 +454,8 @@ std::vector<std::string> expectedClipKeys(const model::ClipTextConfig& c) {
     keys.push_back("text_model.embeddings.position_embedding.weight");
     for (int i = 0; i < c.numLayers; ++i) {
         const std::string p = "text_model.encoder.layers." + num(i) + ".";
-        for (const char* n : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj",
-                              "layer_norm1", "mlp.fc1", "mlp.fc2", "layer_norm2"})
+        for (const char* n : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                              "self_attn.out_proj", "layer_norm1", "mlp.fc1", "mlp.fc2", "layer_norm2"})
             addLinear(keys, p + n);
     }
     addLinear(keys, "text_model.final_layer_norm");
@@ -424,7 +465,8 @@ std::vector<std::string> expectedClipKeys(const model::ClipTextConfig& c) {
 
 std::vector<int64_t> transformedShape(const std::vector<int64_t>& shape, KeyTransform transform) {
     switch (transform) {
-    case KeyTransform::None: return shape;
+    case KeyTransform::None:
+        return shape;
     case KeyTransform::ConvToLinear:
         if (shape.size() == 4 && shape[2] == 1 && shape[3] == 1) return {shape[0], shape[1]};
         throw Error("expected a 1x1 convolution weight to turn into a Linear weight");
@@ -434,7 +476,8 @@ std::vector<int64_t> transformedShape(const std::vector<int64_t>& shape, KeyTran
     case KeyTransform::ChunkQ:
     case KeyTransform::ChunkK:
     case KeyTransform::ChunkV: {
-        if (shape.empty() || shape[0] % 3 != 0) throw Error("fused in_proj tensor's first dimension is not 3 x width");
+        if (shape.empty() || shape[0] % 3 != 0)
+            throw Error("fused in_proj tensor's first dimension is not 3 x width");
         auto out = shape;
         out[0] /= 3;
         return out;

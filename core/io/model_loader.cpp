@@ -40,7 +40,8 @@ std::string componentName(int component) {
 
 std::string firstKeys(const std::vector<std::string>& keys) {
     std::string text;
-    for (size_t i = 0; i < keys.size() && i < kNamedKeys; ++i) text += (i ? ", " : "") + ("'" + keys[i] + "'");
+    for (size_t i = 0; i < keys.size() && i < kNamedKeys; ++i)
+        text += (i ? ", " : "") + ("'" + keys[i] + "'");
     if (keys.size() > kNamedKeys) text += ", ...";
     return text;
 }
@@ -52,7 +53,8 @@ public:
         m_path = m_shards.front()->path();
         for (size_t i = 0; i < m_shards.size(); ++i)
             for (const auto& [name, shape] : m_shards[i]->shapes()) {
-                if (m_owner.count(name)) throw Error("tensor '" + name + "' appears in two shards of '" + m_path.string() + "'");
+                if (m_owner.count(name))
+                    throw Error("tensor '" + name + "' appears in two shards of '" + m_path.string() + "'");
                 m_owner[name] = i;
                 m_shapes[name] = shape;
                 m_dtypes[name] = m_shards[i]->dtypeOf(name);
@@ -61,7 +63,8 @@ public:
     torch::Tensor view(const std::string& key) const override { return m_shards[m_owner.at(key)]->view(key); }
     void release(const std::string& key) const override { m_shards[m_owner.at(key)]->release(key); }
     bool readsStoredBytes() const override {
-        return std::all_of(m_shards.begin(), m_shards.end(), [](const auto& s) { return s->readsStoredBytes(); });
+        return std::all_of(m_shards.begin(), m_shards.end(),
+                           [](const auto& s) { return s->readsStoredBytes(); });
     }
     void readStored(const std::string& key, size_t offset, void* dst, size_t length) const override {
         m_shards[m_owner.at(key)]->readStored(key, offset, dst, length);
@@ -100,7 +103,8 @@ std::string readText(const fs::path& path) {
 
 // Checks the mapped keys of one component against what its network needs: missing -> error, extra ->
 // warning (and dropped).
-void validateComponent(Prepared& p, int component, const std::vector<std::string>& expected, const fs::path& source) {
+void validateComponent(Prepared& p, int component, const std::vector<std::string>& expected,
+                       const fs::path& source) {
     std::set<std::string> produced;
     for (const auto& w : p.work)
         if (w.mapping.component == component) produced.insert(w.mapping.target);
@@ -109,17 +113,21 @@ void validateComponent(Prepared& p, int component, const std::vector<std::string
         if (!produced.count(key)) missing.push_back(key);
     if (!missing.empty())
         throw Error("'" + source.string() + "': the " + componentName(component) + " lacks " +
-                    std::to_string(missing.size()) + " weight(s) its detected architecture needs: " + firstKeys(missing));
+                    std::to_string(missing.size()) +
+                    " weight(s) its detected architecture needs: " + firstKeys(missing));
     const std::set<std::string> wanted(expected.begin(), expected.end());
     std::vector<std::string> extra;
     std::vector<Work> kept;
     for (auto& w : p.work) {
-        if (w.mapping.component == component && !wanted.count(w.mapping.target)) extra.push_back(w.mapping.source);
-        else kept.push_back(std::move(w));
+        if (w.mapping.component == component && !wanted.count(w.mapping.target))
+            extra.push_back(w.mapping.source);
+        else
+            kept.push_back(std::move(w));
     }
     p.work = std::move(kept);
     if (!extra.empty())
-        p.summary.checkpoint.warnings.push_back(componentName(component) + ": ignored " + std::to_string(extra.size()) +
+        p.summary.checkpoint.warnings.push_back(componentName(component) + ": ignored " +
+                                                std::to_string(extra.size()) +
                                                 " unexpected tensor(s): " + firstKeys(extra));
 }
 
@@ -129,19 +137,22 @@ void summarise(Prepared& p) {
         ComponentSummary& s = byComponent[w.mapping.component];
         s.name = componentName(w.mapping.component);
         int64_t n = 1;
-        for (int64_t d : transformedShape(w.store->shapes().at(w.mapping.source), w.mapping.transform)) n *= d;
+        for (int64_t d : transformedShape(w.store->shapes().at(w.mapping.source), w.mapping.transform))
+            n *= d;
         s.parameters += n;
         s.tensors += 1;
         if (w.mapping.transform != KeyTransform::ChunkK && w.mapping.transform != KeyTransform::ChunkV)
             s.storedDtypes[w.store->dtypeOf(w.mapping.source)] += 1;
     }
-    for (auto& [component, s] : byComponent) p.summary.components.push_back(std::move(s));
+    for (auto& [component, s] : byComponent)
+        p.summary.components.push_back(std::move(s));
 }
 
 void validateAll(Prepared& p, const fs::path& source) {
     Checkpoint& ck = p.summary.checkpoint;
     validateComponent(p, kUnet, expectedUnetKeys(ck.unetConfig), source);
-    if (!ck.vaeConfig.blockOutChannels.empty()) validateComponent(p, kVae, expectedVaeKeys(ck.vaeConfig), source);
+    if (!ck.vaeConfig.blockOutChannels.empty())
+        validateComponent(p, kVae, expectedVaeKeys(ck.vaeConfig), source);
     for (size_t i = 0; i < ck.textEncoders.size(); ++i)
         validateComponent(p, kTextEncoder + int(i), expectedClipKeys(ck.textEncoders[i].config), source);
     summarise(p);
@@ -167,10 +178,14 @@ Prepared prepareSingleFile(const fs::path& path, const LoadOptions& options) {
     ck.source = path;
     ck.family = detected.family;
     ck.unetConfig = detected.unet;
-    if (detected.hasVae) ck.vaeConfig = detected.vae;
-    else ck.warnings.push_back("the file has no VAE (first_stage_model.*): a separate VAE is needed");
-    for (const auto& te : detected.textEncoders) ck.textEncoders.push_back({te.config, {}});
-    if (ck.textEncoders.empty()) ck.warnings.push_back("the file has no text encoder: a separate one is needed");
+    if (detected.hasVae)
+        ck.vaeConfig = detected.vae;
+    else
+        ck.warnings.push_back("the file has no VAE (first_stage_model.*): a separate VAE is needed");
+    for (const auto& te : detected.textEncoders)
+        ck.textEncoders.push_back({te.config, {}});
+    if (ck.textEncoders.empty())
+        ck.warnings.push_back("the file has no text encoder: a separate one is needed");
     ck.forceZerosForEmptyPrompt = detected.family == ModelFamily::Sdxl;
 
     // Prediction type: marker key or metadata, else the family's convention; SD2 is a real guess.
@@ -193,10 +208,12 @@ Prepared prepareSingleFile(const fs::path& path, const LoadOptions& options) {
     applyPredictionOverride(ck, options);
 
     KeyPlan plan = planLdmKeys(store.shapes(), detected);
-    for (auto& m : plan.mappings) p.work.push_back({&store, std::move(m)});
+    for (auto& m : plan.mappings)
+        p.work.push_back({&store, std::move(m)});
     int64_t ignored = 0;
     std::set<std::string> used;
-    for (const auto& w : p.work) used.insert(w.mapping.source);
+    for (const auto& w : p.work)
+        used.insert(w.mapping.source);
     ignored = int64_t(store.shapes().size() - used.size() - plan.unexpected.size());
     p.summary.ignoredTensors = ignored;
     if (!plan.unexpected.empty())
@@ -210,8 +227,8 @@ Prepared prepareSingleFile(const fs::path& path, const LoadOptions& options) {
 
 // The weights of a component folder: prefer full precision for an F32 target, the fp16 variant otherwise.
 std::unique_ptr<TensorStore> openComponentWeights(const fs::path& dir, bool preferFp16) {
-    std::vector<std::string> variants = preferFp16 ? std::vector<std::string>{".fp16", ""}
-                                                   : std::vector<std::string>{"", ".fp16"};
+    std::vector<std::string> variants =
+        preferFp16 ? std::vector<std::string>{".fp16", ""} : std::vector<std::string>{"", ".fp16"};
     for (const char* ext : {".safetensors", ".bin"})
         for (const auto& variant : variants)
             for (const char* base : {"diffusion_pytorch_model", "model", "pytorch_model"}) {
@@ -226,13 +243,15 @@ std::unique_ptr<TensorStore> openComponentWeights(const fs::path& dir, bool pref
                     if (files.empty()) throw Error("'" + index.string() + "' names no shard files");
                     std::vector<std::unique_ptr<TensorStore>> shards;
                     for (const auto& file : files) {
-                        if (fs::path(file).has_parent_path()) throw Error("'" + index.string() + "': shard outside the folder");
+                        if (fs::path(file).has_parent_path())
+                            throw Error("'" + index.string() + "': shard outside the folder");
                         shards.push_back(openTensorStore(dir / file));
                     }
                     return std::make_unique<ShardedStore>(std::move(shards));
                 }
             }
-    throw Error("'" + dir.string() + "' holds no weights (diffusion_pytorch_model/model .safetensors or .bin)");
+    throw Error("'" + dir.string() +
+                "' holds no weights (diffusion_pytorch_model/model .safetensors or .bin)");
 }
 
 bool hasComponent(const nlohmann::json& index, const fs::path& root, const char* name) {
@@ -252,7 +271,8 @@ Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
         p.stores.push_back(openComponentWeights(dir, preferFp16));
         const TensorStore& store = *p.stores.back();
         KeyPlan plan = planDiffusersKeys(store.shapes(), component);
-        for (auto& m : plan.mappings) p.work.push_back({&store, std::move(m)});
+        for (auto& m : plan.mappings)
+            p.work.push_back({&store, std::move(m)});
         p.summary.ignoredTensors += int64_t(store.shapes().size() - plan.mappings.size());
     };
 
@@ -268,7 +288,8 @@ Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
         }
         for (const char* name : {"text_encoder", "text_encoder_2"}) {
             if (!hasComponent(index, root, name)) continue;
-            ck.textEncoders.push_back({model::ClipTextConfig::fromDiffusersJson(readJson(root / name / "config.json")), {}});
+            ck.textEncoders.push_back(
+                {model::ClipTextConfig::fromDiffusersJson(readJson(root / name / "config.json")), {}});
             addComponent(root / name, kTextEncoder + int(ck.textEncoders.size()) - 1);
         }
     } catch (const nlohmann::json::exception& e) {
@@ -291,8 +312,9 @@ Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
     if (fs::is_regular_file(schedulerConfig)) {
         ck.schedulerConfigJson = readText(schedulerConfig);
         const nlohmann::json scheduler = readJson(schedulerConfig);
-        ck.prediction = scheduler.value("prediction_type", std::string("epsilon")) == "v_prediction" ? Prediction::V
-                                                                                                     : Prediction::Epsilon;
+        ck.prediction = scheduler.value("prediction_type", std::string("epsilon")) == "v_prediction"
+                            ? Prediction::V
+                            : Prediction::Epsilon;
     } else if (ck.family == ModelFamily::Sd2) {
         ck.prediction = Prediction::V;
         ck.predictionGuessed = true;
@@ -306,7 +328,8 @@ Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
 Prepared prepare(const fs::path& path, const LoadOptions& options) {
     if (fs::is_directory(path)) {
         if (!fs::is_regular_file(path / "model_index.json"))
-            throw Error("'" + path.string() + "' is a folder without model_index.json: not a diffusers model");
+            throw Error("'" + path.string() +
+                        "' is a folder without model_index.json: not a diffusers model");
         return prepareDiffusers(path, options);
     }
     if (!fs::exists(path)) throw Error("'" + path.string() + "' does not exist");
@@ -333,11 +356,14 @@ struct StreamPlan {
 std::optional<StreamPlan> streamPlan(const Work& w) {
     const std::string& key = w.mapping.source;
     const auto stored = storedFloatType(w.store->dtypeOf(key));
-    if (!stored || !w.store->readsStoredBytes() || w.mapping.transform == KeyTransform::Transpose) return std::nullopt;
+    if (!stored || !w.store->readsStoredBytes() || w.mapping.transform == KeyTransform::Transpose)
+        return std::nullopt;
     StreamPlan plan;
     plan.stored = *stored;
     plan.shape = transformedShape(w.store->shapes().at(key), w.mapping.transform);
-    const size_t chunk = w.mapping.transform == KeyTransform::ChunkK ? 1 : w.mapping.transform == KeyTransform::ChunkV ? 2 : 0;
+    const size_t chunk = w.mapping.transform == KeyTransform::ChunkK   ? 1
+                         : w.mapping.transform == KeyTransform::ChunkV ? 2
+                                                                       : 0;
     plan.byteOffset = chunk * size_t(c10::multiply_integers(plan.shape)) * c10::elementSize(*stored);
     return plan;
 }
@@ -346,14 +372,20 @@ void readConverted(const Work& w, const StreamPlan& plan, torch::Tensor& out) {
     const size_t numel = size_t(out.numel());
     const size_t elementSize = c10::elementSize(plan.stored);
     float* dst = out.data_ptr<float>();
-    constexpr size_t kBlock = size_t(64) << 10; // elements: the stored block stays in L2 while it is converted
-    // 4 KiB-aligned: the kernel copies from the page cache ~3x slower into a buffer that is not 64-byte aligned.
-    struct FreeDeleter { void operator()(void* p) const { std::free(p); } };
-    thread_local std::unique_ptr<uint8_t, FreeDeleter> buffer(static_cast<uint8_t*>(std::aligned_alloc(4096, kBlock * 4)));
+    constexpr size_t kBlock = size_t(64)
+                              << 10; // elements: the stored block stays in L2 while it is converted
+    // 4 KiB-aligned: the kernel copies from the page cache ~3x slower into a buffer that is not 64-byte
+    // aligned.
+    struct FreeDeleter {
+        void operator()(void* p) const { std::free(p); }
+    };
+    thread_local std::unique_ptr<uint8_t, FreeDeleter> buffer(
+        static_cast<uint8_t*>(std::aligned_alloc(4096, kBlock * 4)));
     if (!buffer) throw Error("out of memory while loading '" + w.store->path().string() + "'");
     for (size_t done = 0; done < numel;) {
         const size_t n = std::min(kBlock, numel - done);
-        w.store->readStored(w.mapping.source, plan.byteOffset + done * elementSize, buffer.get(), n * elementSize);
+        w.store->readStored(w.mapping.source, plan.byteOffset + done * elementSize, buffer.get(),
+                            n * elementSize);
         convertToFloat(buffer.get(), plan.stored, dst + done, n);
         done += n;
     }
@@ -362,21 +394,34 @@ void readConverted(const Work& w, const StreamPlan& plan, torch::Tensor& out) {
 torch::Tensor convert(const Work& w, const LoadOptions& options) {
     torch::Tensor t = w.store->view(w.mapping.source);
     if (!t.is_floating_point())
-        throw Error("'" + w.store->path().string() + "': tensor '" + w.mapping.source + "' is not floating point");
+        throw Error("'" + w.store->path().string() + "': tensor '" + w.mapping.source +
+                    "' is not floating point");
     const auto shape = transformedShape(t.sizes().vec(), w.mapping.transform);
     switch (w.mapping.transform) {
-    case KeyTransform::None: break;
-    case KeyTransform::ConvToLinear: t = t.reshape(shape); break;
-    case KeyTransform::Transpose: t = t.t(); break;
-    case KeyTransform::ChunkQ: t = t.narrow(0, 0, shape[0]); break;
-    case KeyTransform::ChunkK: t = t.narrow(0, shape[0], shape[0]); break;
-    case KeyTransform::ChunkV: t = t.narrow(0, 2 * shape[0], shape[0]); break;
+    case KeyTransform::None:
+        break;
+    case KeyTransform::ConvToLinear:
+        t = t.reshape(shape);
+        break;
+    case KeyTransform::Transpose:
+        t = t.t();
+        break;
+    case KeyTransform::ChunkQ:
+        t = t.narrow(0, 0, shape[0]);
+        break;
+    case KeyTransform::ChunkK:
+        t = t.narrow(0, shape[0], shape[0]);
+        break;
+    case KeyTransform::ChunkV:
+        t = t.narrow(0, 2 * shape[0], shape[0]);
+        break;
     }
     if (!options.device.is_cpu()) return t.to(options.device, options.dtype).contiguous();
     if (t.scalar_type() == options.dtype && t.is_contiguous()) return t; // zero-copy (mapping or pickle)
     torch::Tensor out = allocateWeight(shape, options.dtype);
     convertInto(t, out);
-    const bool chunk = w.mapping.transform == KeyTransform::ChunkQ || w.mapping.transform == KeyTransform::ChunkK ||
+    const bool chunk = w.mapping.transform == KeyTransform::ChunkQ ||
+                       w.mapping.transform == KeyTransform::ChunkK ||
                        w.mapping.transform == KeyTransform::ChunkV;
     if (!chunk) w.store->release(w.mapping.source); // the stored bytes are not needed any more
     return out;
@@ -395,9 +440,11 @@ void materialize(Prepared& p, const LoadOptions& options) {
             if ((plans[i] = streamPlan(p.work[i]))) byComponent[p.work[i].mapping.component].push_back(i);
         for (const auto& [component, items] : byComponent) {
             std::vector<std::vector<int64_t>> shapes;
-            for (size_t i : items) shapes.push_back(plans[i]->shape);
+            for (size_t i : items)
+                shapes.push_back(plans[i]->shape);
             std::vector<torch::Tensor> outs = allocateWeights(shapes, torch::kFloat32);
-            for (size_t k = 0; k < items.size(); ++k) results[items[k]] = std::move(outs[k]);
+            for (size_t k = 0; k < items.size(); ++k)
+                results[items[k]] = std::move(outs[k]);
         }
     }
     // Each thread takes one run of consecutive items (plan order = name order, for common files also file
@@ -409,7 +456,8 @@ void materialize(Prepared& p, const LoadOptions& options) {
         double total = 0;
         std::vector<double> cost(n);
         for (size_t i = 0; i < n; ++i) {
-            const auto& shape = plans[i] ? plans[i]->shape : p.work[i].store->shapes().at(p.work[i].mapping.source);
+            const auto& shape =
+                plans[i] ? plans[i]->shape : p.work[i].store->shapes().at(p.work[i].mapping.source);
             total += cost[i] = double(c10::multiply_integers(shape)) + 1;
         }
         double sum = 0;
@@ -417,7 +465,8 @@ void materialize(Prepared& p, const LoadOptions& options) {
         bounds[0] = 0;
         for (size_t i = 0; i < n && t < threads; ++i) {
             sum += cost[i];
-            while (t < threads && sum >= total * t / threads) bounds[size_t(t++)] = i + 1;
+            while (t < threads && sum >= total * t / threads)
+                bounds[size_t(t++)] = i + 1;
         }
     }
     std::atomic<bool> failed{false};
@@ -428,8 +477,10 @@ void materialize(Prepared& p, const LoadOptions& options) {
         c10::InferenceMode innerGuard;
         for (size_t i = bounds[t]; i < bounds[t + 1] && !failed; ++i) {
             try {
-                if (plans[i]) readConverted(p.work[i], *plans[i], results[i]);
-                else results[i] = convert(p.work[i], options);
+                if (plans[i])
+                    readConverted(p.work[i], *plans[i], results[i]);
+                else
+                    results[i] = convert(p.work[i], options);
             } catch (...) {
                 std::lock_guard<std::mutex> lock(errorMutex);
                 if (!error) error = std::current_exception();
@@ -438,16 +489,19 @@ void materialize(Prepared& p, const LoadOptions& options) {
         }
     };
     std::vector<std::thread> workers;
-    for (size_t t = 1; t < size_t(threads); ++t) workers.emplace_back(runStretch, t);
+    for (size_t t = 1; t < size_t(threads); ++t)
+        workers.emplace_back(runStretch, t);
     runStretch(0);
-    for (auto& worker : workers) worker.join();
+    for (auto& worker : workers)
+        worker.join();
     if (error) std::rethrow_exception(error);
     Checkpoint& ck = p.summary.checkpoint;
     for (size_t i = 0; i < n; ++i) {
         const KeyMapping& m = p.work[i].mapping;
         model::TensorMap* target = m.component == kUnet ? &ck.unet
-                                 : m.component == kVae  ? &ck.vae
-                                                        : &ck.textEncoders.at(size_t(m.component - kTextEncoder)).weights;
+                                   : m.component == kVae
+                                       ? &ck.vae
+                                       : &ck.textEncoders.at(size_t(m.component - kTextEncoder)).weights;
         target->emplace(m.target, std::move(results[i]));
     }
 }
@@ -461,7 +515,8 @@ ModelSummary inspectModel(const fs::path& path, const LoadOptions& options) {
 Checkpoint loadCheckpoint(const fs::path& path, const LoadOptions& options) {
     Prepared p = prepare(path, options);
     if (options.unetOnly)
-        p.work.erase(std::remove_if(p.work.begin(), p.work.end(), [](const Work& w) { return w.mapping.component != kUnet; }),
+        p.work.erase(std::remove_if(p.work.begin(), p.work.end(),
+                                    [](const Work& w) { return w.mapping.component != kUnet; }),
                      p.work.end());
     materialize(p, options);
     return std::move(p.summary.checkpoint);

@@ -31,17 +31,17 @@ struct LoadOptions {
 model::Checkpoint loadCheckpoint(const std::filesystem::path& path, const LoadOptions& options = {});
 
 struct ComponentSummary {
-    std::string name;                           // "unet", "vae", "text_encoder", "text_encoder_2"
-    int64_t parameters = 0;                     // element count after conversion
+    std::string name;       // "unet", "vae", "text_encoder", "text_encoder_2"
+    int64_t parameters = 0; // element count after conversion
     int64_t tensors = 0;
     std::map<std::string, int64_t> storedDtypes; // stored dtype -> tensor count
 };
 
 struct ModelSummary {
-    std::string layout;                         // "safetensors", "pytorch-zip", "diffusers"
-    model::Checkpoint checkpoint;               // configs, family, prediction, warnings; weights left empty
+    std::string layout;           // "safetensors", "pytorch-zip", "diffusers"
+    model::Checkpoint checkpoint; // configs, family, prediction, warnings; weights left empty
     std::vector<ComponentSummary> components;
-    int64_t ignoredTensors = 0;                 // EMA copies, schedule buffers, position_ids, ...
+    int64_t ignoredTensors = 0; // EMA copies, schedule buffers, position_ids, ...
 };
 
 // Detection only: reads headers (safetensors) or configs (diffusers), never the weights of safetensors

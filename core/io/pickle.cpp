@@ -17,9 +17,9 @@ namespace gesso::io {
 
 namespace {
 
-constexpr size_t kMaxStack = 1u << 22;   // values on the stack
-constexpr size_t kMaxMemo = 1u << 22;    // memo entries
-constexpr int kMaxDepth = 200;           // nesting of containers
+constexpr size_t kMaxStack = 1u << 22; // values on the stack
+constexpr size_t kMaxMemo = 1u << 22;  // memo entries
+constexpr int kMaxDepth = 200;         // nesting of containers
 constexpr size_t kMaxContainer = 1u << 24;
 
 struct Value;
@@ -30,10 +30,10 @@ struct Value {
     Kind kind = Kind::None;
     int64_t integer = 0;
     double real = 0;
-    std::string text;                        // String/bytes; Global: "module.name"; Storage: key
-    std::vector<ValuePtr> items;             // Tuple, List
+    std::string text;                                   // String/bytes; Global: "module.name"; Storage: key
+    std::vector<ValuePtr> items;                        // Tuple, List
     std::vector<std::pair<ValuePtr, ValuePtr>> entries; // Dict
-    torch::Tensor tensor;                    // Storage (1-D), Tensor
+    torch::Tensor tensor;                               // Storage (1-D), Tensor
     int depth = 0;
     bool contained = false; // inside another container: never mutated again, so no cycles can form
 };
@@ -46,16 +46,21 @@ ValuePtr make(Value::Kind kind) {
 
 // Globals a state dict needs; storages map to their dtype.
 const std::map<std::string, torch::ScalarType> kStorageTypes = {
-    {"torch.FloatStorage", torch::kFloat32}, {"torch.HalfStorage", torch::kFloat16},
+    {"torch.FloatStorage", torch::kFloat32},     {"torch.HalfStorage", torch::kFloat16},
     {"torch.BFloat16Storage", torch::kBFloat16}, {"torch.DoubleStorage", torch::kFloat64},
-    {"torch.LongStorage", torch::kInt64}, {"torch.IntStorage", torch::kInt32}, {"torch.ShortStorage", torch::kInt16},
-    {"torch.CharStorage", torch::kInt8}, {"torch.ByteStorage", torch::kUInt8}, {"torch.BoolStorage", torch::kBool}};
+    {"torch.LongStorage", torch::kInt64},        {"torch.IntStorage", torch::kInt32},
+    {"torch.ShortStorage", torch::kInt16},       {"torch.CharStorage", torch::kInt8},
+    {"torch.ByteStorage", torch::kUInt8},        {"torch.BoolStorage", torch::kBool}};
 const std::set<std::string> kCallables = {"collections.OrderedDict", "torch._utils._rebuild_tensor_v2",
                                           "torch._utils._rebuild_parameter"};
 // Never called: whatever they would build becomes an inert placeholder (AUTOMATIC1111 allows the same).
-const std::set<std::string> kInert = {"numpy.core.multiarray.scalar", "numpy.dtype", "_codecs.encode",
+const std::set<std::string> kInert = {"numpy.core.multiarray.scalar",
+                                      "numpy.dtype",
+                                      "_codecs.encode",
                                       "pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint",
-                                      "builtins.set", "__builtin__.set", "collections.defaultdict",
+                                      "builtins.set",
+                                      "__builtin__.set",
+                                      "collections.defaultdict",
                                       "torch.Size"};
 
 class Unpickler {
@@ -67,51 +72,140 @@ public:
         while (true) {
             const uint8_t op = byte();
             switch (op) {
-            case 0x80: byte(); break;                           // PROTO
-            case 0x95: bytes(8); break;                         // FRAME (length ignored: data is all here)
-            case '.': return finish();                          // STOP
-            case '(': m_marks.push_back(m_stack.size()); break; // MARK
-            case ')': push(make(Value::Kind::Tuple)); break;    // EMPTY_TUPLE
-            case ']': push(make(Value::Kind::List)); break;     // EMPTY_LIST
-            case '}': push(make(Value::Kind::Dict)); break;     // EMPTY_DICT
-            case 'N': push(make(Value::Kind::None)); break;
-            case 0x88: push(boolean(true)); break;              // NEWTRUE
-            case 0x89: push(boolean(false)); break;             // NEWFALSE
-            case 'J': push(integer(int32_t(le(4)))); break;     // BININT
-            case 'K': push(integer(byte())); break;             // BININT1
-            case 'M': push(integer(int64_t(le(2)))); break;     // BININT2
-            case 0x8a: push(integer(long1())); break;           // LONG1
-            case 'G': push(real()); break;                      // BINFLOAT
-            case 'X': push(string(le(4))); break;               // BINUNICODE
-            case 0x8c: push(string(byte())); break;             // SHORT_BINUNICODE
-            case 0x8d: push(string(le(8))); break;              // BINUNICODE8
-            case 'B': push(string(le(4))); break;               // BINBYTES
-            case 'C': push(string(byte())); break;              // SHORT_BINBYTES
-            case 'T': push(string(le(4))); break;               // BINSTRING
-            case 'U': push(string(byte())); break;              // SHORT_BINSTRING
-            case 't': push(tuple(popMark())); break;            // TUPLE
-            case 0x85: tupleN(1); break;
-            case 0x86: tupleN(2); break;
-            case 0x87: tupleN(3); break;
-            case 'a': append(1); break;                         // APPEND
-            case 'e': appends(); break;                         // APPENDS
-            case 's': setItems(2); break;                       // SETITEM
-            case 'u': setItems(0); break;                       // SETITEMS
-            case 'q': memoPut(byte()); break;                   // BINPUT
-            case 'r': memoPut(le(4)); break;                    // LONG_BINPUT
-            case 0x94: memoPut(m_memo.size()); break;           // MEMOIZE
-            case 'h': push(memoGet(byte())); break;             // BINGET
-            case 'j': push(memoGet(le(4))); break;              // LONG_BINGET
-            case '0': pop(); break;                             // POP
-            case '1': popMark(); break;                         // POP_MARK
-            case '2': push(top()); break;                       // DUP
-            case 'c': global(); break;                          // GLOBAL
-            case 0x93: stackGlobal(); break;                    // STACK_GLOBAL
-            case 'R': reduce(); break;                          // REDUCE
-            case 0x81: newObject(); break;                      // NEWOBJ
-            case 'b': pop(); checkBuildTarget(); break;         // BUILD: state ignored
-            case 'Q': persistentId(); break;                    // BINPERSID
-            default: fail("unsupported pickle opcode 0x" + hex(op) + " at byte " + std::to_string(m_pos - 1));
+            case 0x80:
+                byte();
+                break; // PROTO
+            case 0x95:
+                bytes(8);
+                break; // FRAME (length ignored: data is all here)
+            case '.':
+                return finish(); // STOP
+            case '(':
+                m_marks.push_back(m_stack.size());
+                break; // MARK
+            case ')':
+                push(make(Value::Kind::Tuple));
+                break; // EMPTY_TUPLE
+            case ']':
+                push(make(Value::Kind::List));
+                break; // EMPTY_LIST
+            case '}':
+                push(make(Value::Kind::Dict));
+                break; // EMPTY_DICT
+            case 'N':
+                push(make(Value::Kind::None));
+                break;
+            case 0x88:
+                push(boolean(true));
+                break; // NEWTRUE
+            case 0x89:
+                push(boolean(false));
+                break; // NEWFALSE
+            case 'J':
+                push(integer(int32_t(le(4))));
+                break; // BININT
+            case 'K':
+                push(integer(byte()));
+                break; // BININT1
+            case 'M':
+                push(integer(int64_t(le(2))));
+                break; // BININT2
+            case 0x8a:
+                push(integer(long1()));
+                break; // LONG1
+            case 'G':
+                push(real());
+                break; // BINFLOAT
+            case 'X':
+                push(string(le(4)));
+                break; // BINUNICODE
+            case 0x8c:
+                push(string(byte()));
+                break; // SHORT_BINUNICODE
+            case 0x8d:
+                push(string(le(8)));
+                break; // BINUNICODE8
+            case 'B':
+                push(string(le(4)));
+                break; // BINBYTES
+            case 'C':
+                push(string(byte()));
+                break; // SHORT_BINBYTES
+            case 'T':
+                push(string(le(4)));
+                break; // BINSTRING
+            case 'U':
+                push(string(byte()));
+                break; // SHORT_BINSTRING
+            case 't':
+                push(tuple(popMark()));
+                break; // TUPLE
+            case 0x85:
+                tupleN(1);
+                break;
+            case 0x86:
+                tupleN(2);
+                break;
+            case 0x87:
+                tupleN(3);
+                break;
+            case 'a':
+                append(1);
+                break; // APPEND
+            case 'e':
+                appends();
+                break; // APPENDS
+            case 's':
+                setItems(2);
+                break; // SETITEM
+            case 'u':
+                setItems(0);
+                break; // SETITEMS
+            case 'q':
+                memoPut(byte());
+                break; // BINPUT
+            case 'r':
+                memoPut(le(4));
+                break; // LONG_BINPUT
+            case 0x94:
+                memoPut(m_memo.size());
+                break; // MEMOIZE
+            case 'h':
+                push(memoGet(byte()));
+                break; // BINGET
+            case 'j':
+                push(memoGet(le(4)));
+                break; // LONG_BINGET
+            case '0':
+                pop();
+                break; // POP
+            case '1':
+                popMark();
+                break; // POP_MARK
+            case '2':
+                push(top());
+                break; // DUP
+            case 'c':
+                global();
+                break; // GLOBAL
+            case 0x93:
+                stackGlobal();
+                break; // STACK_GLOBAL
+            case 'R':
+                reduce();
+                break; // REDUCE
+            case 0x81:
+                newObject();
+                break; // NEWOBJ
+            case 'b':
+                pop();
+                checkBuildTarget();
+                break; // BUILD: state ignored
+            case 'Q':
+                persistentId();
+                break; // BINPERSID
+            default:
+                fail("unsupported pickle opcode 0x" + hex(op) + " at byte " + std::to_string(m_pos - 1));
             }
         }
     }
@@ -138,7 +232,8 @@ private:
     uint64_t le(int n) {
         const uint8_t* p = bytes(n);
         uint64_t v = 0;
-        for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
+        for (int i = n - 1; i >= 0; --i)
+            v = (v << 8) | p[i];
         return v;
     }
     int64_t long1() {
@@ -147,7 +242,8 @@ private:
         if (n == 0) return 0;
         const uint8_t* p = bytes(n);
         uint64_t v = 0;
-        for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
+        for (int i = n - 1; i >= 0; --i)
+            v = (v << 8) | p[i];
         if (n < 8 && (p[n - 1] & 0x80)) v |= ~uint64_t(0) << (8 * n); // sign-extend
         return int64_t(v);
     }
@@ -174,7 +270,8 @@ private:
     ValuePtr real() {
         const uint8_t* p = bytes(8);
         uint64_t bits = 0;
-        for (int i = 0; i < 8; ++i) bits = (bits << 8) | p[i]; // big-endian
+        for (int i = 0; i < 8; ++i)
+            bits = (bits << 8) | p[i]; // big-endian
         auto v = make(Value::Kind::Float);
         std::memcpy(&v->real, &bits, 8);
         return v;
@@ -217,13 +314,15 @@ private:
     }
     ValuePtr tuple(std::vector<ValuePtr> items) {
         auto v = make(Value::Kind::Tuple);
-        for (const auto& item : items) adopt(*v, item);
+        for (const auto& item : items)
+            adopt(*v, item);
         v->items = std::move(items);
         return v;
     }
     void tupleN(size_t n) {
         std::vector<ValuePtr> items(n);
-        for (size_t i = n; i-- > 0;) items[i] = pop();
+        for (size_t i = n; i-- > 0;)
+            items[i] = pop();
         push(tuple(std::move(items)));
     }
     void addItem(Value& list, const ValuePtr& item) {
@@ -241,7 +340,8 @@ private:
     void appends() {
         auto items = popMark();
         ValuePtr list = top();
-        for (const auto& item : items) addItem(*list, item);
+        for (const auto& item : items)
+            addItem(*list, item);
     }
     void setItems(size_t fixed) {
         std::vector<ValuePtr> items;
@@ -291,7 +391,8 @@ private:
     void stackGlobal() {
         ValuePtr name = pop();
         ValuePtr module = pop();
-        if (name->kind != Value::Kind::String || module->kind != Value::Kind::String) fail("bad STACK_GLOBAL");
+        if (name->kind != Value::Kind::String || module->kind != Value::Kind::String)
+            fail("bad STACK_GLOBAL");
         pushGlobal(module->text, name->text);
     }
 
@@ -304,16 +405,19 @@ private:
     void newObject() {
         pop(); // arguments
         ValuePtr cls = pop();
-        if (cls->kind != Value::Kind::Global || !kInert.count(cls->text)) fail("NEWOBJ of a disallowed class");
+        if (cls->kind != Value::Kind::Global || !kInert.count(cls->text))
+            fail("NEWOBJ of a disallowed class");
         push(make(Value::Kind::Inert));
     }
 
     static int64_t asInt(const ValuePtr& v, const char* what, const Unpickler& self) {
-        if (v->kind != Value::Kind::Int && v->kind != Value::Kind::Bool) self.fail(std::string(what) + " is not an integer");
+        if (v->kind != Value::Kind::Int && v->kind != Value::Kind::Bool)
+            self.fail(std::string(what) + " is not an integer");
         return v->integer;
     }
     std::vector<int64_t> intTuple(const ValuePtr& v, const char* what) {
-        if (v->kind != Value::Kind::Tuple && v->kind != Value::Kind::List) fail(std::string(what) + " is not a tuple");
+        if (v->kind != Value::Kind::Tuple && v->kind != Value::Kind::List)
+            fail(std::string(what) + " is not a tuple");
         if (v->items.size() > 16) fail(std::string(what) + " has too many dimensions");
         std::vector<int64_t> out;
         for (const auto& item : v->items) {
@@ -375,11 +479,12 @@ private:
 
     void persistentId() {
         ValuePtr pid = pop();
-        if (pid->kind != Value::Kind::Tuple || pid->items.size() != 5 || pid->items[0]->kind != Value::Kind::String ||
-            pid->items[0]->text != "storage")
+        if (pid->kind != Value::Kind::Tuple || pid->items.size() != 5 ||
+            pid->items[0]->kind != Value::Kind::String || pid->items[0]->text != "storage")
             fail("unsupported persistent id (expected a storage)");
         const ValuePtr& type = pid->items[1];
-        if (type->kind != Value::Kind::Global || !kStorageTypes.count(type->text)) fail("unknown storage type");
+        if (type->kind != Value::Kind::Global || !kStorageTypes.count(type->text))
+            fail("unknown storage type");
         if (pid->items[2]->kind != Value::Kind::String) fail("storage key is not a string");
         const std::string key = pid->items[2]->text;
         const int64_t numel = asInt(pid->items[4], "storage size", *this);
@@ -395,7 +500,8 @@ private:
         auto v = make(Value::Kind::Storage);
         v->text = key;
         v->tensor = m_storage(key, dtype, numel);
-        if (v->tensor.numel() != numel || v->tensor.scalar_type() != dtype) fail("storage '" + key + "' has the wrong size");
+        if (v->tensor.numel() != numel || v->tensor.scalar_type() != dtype)
+            fail("storage '" + key + "' has the wrong size");
         m_storages[key] = v;
         push(v);
     }
@@ -421,8 +527,10 @@ void flatten(const Value& dict, const std::string& prefix, model::TensorMap& out
     for (const auto& [key, value] : dict.entries) {
         if (key->kind != Value::Kind::String) continue;
         const std::string name = prefix + key->text;
-        if (value->kind == Value::Kind::Tensor) out[name] = value->tensor;
-        else if (value->kind == Value::Kind::Dict) flatten(*value, name + ".", out, depth + 1);
+        if (value->kind == Value::Kind::Tensor)
+            out[name] = value->tensor;
+        else if (value->kind == Value::Kind::Dict)
+            flatten(*value, name + ".", out, depth + 1);
     }
 }
 

@@ -25,9 +25,9 @@ struct DTypeInfo {
     size_t size;
 };
 constexpr DTypeInfo kDTypes[] = {
-    {StoredDType::F64, "F64", 8},   {StoredDType::F32, "F32", 4},       {StoredDType::F16, "F16", 2},
-    {StoredDType::BF16, "BF16", 2}, {StoredDType::I64, "I64", 8},       {StoredDType::I32, "I32", 4},
-    {StoredDType::I16, "I16", 2},   {StoredDType::I8, "I8", 1},         {StoredDType::U8, "U8", 1},
+    {StoredDType::F64, "F64", 8},   {StoredDType::F32, "F32", 4},        {StoredDType::F16, "F16", 2},
+    {StoredDType::BF16, "BF16", 2}, {StoredDType::I64, "I64", 8},        {StoredDType::I32, "I32", 4},
+    {StoredDType::I16, "I16", 2},   {StoredDType::I8, "I8", 1},          {StoredDType::U8, "U8", 1},
     {StoredDType::Bool, "BOOL", 1}, {StoredDType::F8E4M3, "F8_E4M3", 1}, {StoredDType::F8E5M2, "F8_E5M2", 1},
 };
 
@@ -37,12 +37,14 @@ constexpr DTypeInfo kDTypes[] = {
 
 uint64_t readLittleEndian64(const uint8_t* p) {
     uint64_t value = 0;
-    for (int i = 7; i >= 0; --i) value = (value << 8) | p[i];
+    for (int i = 7; i >= 0; --i)
+        value = (value << 8) | p[i];
     return value;
 }
 
 uint64_t asOffset(const nlohmann::json& value, const std::string& label, const std::string& name) {
-    if (!value.is_number_unsigned()) fail(label, "tensor '" + name + "': data_offsets must be unsigned integers");
+    if (!value.is_number_unsigned())
+        fail(label, "tensor '" + name + "': data_offsets must be unsigned integers");
     return value.get<uint64_t>();
 }
 
@@ -62,23 +64,35 @@ size_t dtypeSize(StoredDType dtype) {
 
 std::optional<torch::ScalarType> torchScalarType(StoredDType dtype) {
     switch (dtype) {
-    case StoredDType::F64: return torch::kFloat64;
-    case StoredDType::F32: return torch::kFloat32;
-    case StoredDType::F16: return torch::kFloat16;
-    case StoredDType::BF16: return torch::kBFloat16;
-    case StoredDType::I64: return torch::kInt64;
-    case StoredDType::I32: return torch::kInt32;
-    case StoredDType::I16: return torch::kInt16;
-    case StoredDType::I8: return torch::kInt8;
-    case StoredDType::U8: return torch::kUInt8;
-    case StoredDType::Bool: return torch::kBool;
-    default: return std::nullopt;
+    case StoredDType::F64:
+        return torch::kFloat64;
+    case StoredDType::F32:
+        return torch::kFloat32;
+    case StoredDType::F16:
+        return torch::kFloat16;
+    case StoredDType::BF16:
+        return torch::kBFloat16;
+    case StoredDType::I64:
+        return torch::kInt64;
+    case StoredDType::I32:
+        return torch::kInt32;
+    case StoredDType::I16:
+        return torch::kInt16;
+    case StoredDType::I8:
+        return torch::kInt8;
+    case StoredDType::U8:
+        return torch::kUInt8;
+    case StoredDType::Bool:
+        return torch::kBool;
+    default:
+        return std::nullopt;
     }
 }
 
 int64_t TensorEntry::numel() const {
     int64_t n = 1;
-    for (int64_t d : shape) n *= d; // validated not to overflow when parsed
+    for (int64_t d : shape)
+        n *= d; // validated not to overflow when parsed
     return n;
 }
 
@@ -97,7 +111,7 @@ SafetensorsHeader parseSafetensorsHeader(const uint8_t* data, size_t size, const
     std::set<std::string> topLevelKeys;
     std::string duplicate;
     nlohmann::json::parser_callback_t onEvent = [&](int depth, nlohmann::json::parse_event_t event,
-                                                   nlohmann::json& parsed) {
+                                                    nlohmann::json& parsed) {
         if (event == nlohmann::json::parse_event_t::key && depth == 1 && parsed.is_string()) {
             if (!topLevelKeys.insert(parsed.get<std::string>()).second && duplicate.empty())
                 duplicate = parsed.get<std::string>();
@@ -105,7 +119,8 @@ SafetensorsHeader parseSafetensorsHeader(const uint8_t* data, size_t size, const
         return true;
     };
     const char* text = reinterpret_cast<const char*>(data + 8);
-    nlohmann::json header = nlohmann::json::parse(text, text + headerLength, onEvent, /*allow_exceptions=*/false);
+    nlohmann::json header =
+        nlohmann::json::parse(text, text + headerLength, onEvent, /*allow_exceptions=*/false);
     if (header.is_discarded()) fail(label, "header is not well-formed UTF-8 JSON");
     if (!duplicate.empty()) fail(label, "tensor name '" + duplicate + "' appears twice");
     if (!header.is_object()) fail(label, "header is not a JSON object");
@@ -120,7 +135,8 @@ SafetensorsHeader parseSafetensorsHeader(const uint8_t* data, size_t size, const
         if (name == "__metadata__") {
             if (!value.is_object()) fail(label, "__metadata__ is not an object");
             for (auto m = value.begin(); m != value.end(); ++m) {
-                if (!m.value().is_string()) fail(label, "__metadata__ value '" + m.key() + "' is not a string");
+                if (!m.value().is_string())
+                    fail(label, "__metadata__ value '" + m.key() + "' is not a string");
                 result.metadata[m.key()] = m.value().get<std::string>();
             }
             continue;
@@ -131,7 +147,8 @@ SafetensorsHeader parseSafetensorsHeader(const uint8_t* data, size_t size, const
         auto offsetsIt = value.find("data_offsets");
         if (dtypeIt == value.end() || !dtypeIt->is_string())
             fail(label, "tensor '" + name + "' has no dtype string");
-        if (shapeIt == value.end() || !shapeIt->is_array()) fail(label, "tensor '" + name + "' has no shape array");
+        if (shapeIt == value.end() || !shapeIt->is_array())
+            fail(label, "tensor '" + name + "' has no shape array");
         if (offsetsIt == value.end() || !offsetsIt->is_array() || offsetsIt->size() != 2)
             fail(label, "tensor '" + name + "' has no data_offsets pair");
 
@@ -147,7 +164,8 @@ SafetensorsHeader parseSafetensorsHeader(const uint8_t* data, size_t size, const
         if (shapeIt->size() > kMaxRank) fail(label, "tensor '" + name + "' has more than 16 dimensions");
         uint64_t elements = 1;
         for (const auto& dim : *shapeIt) {
-            if (!dim.is_number_unsigned()) fail(label, "tensor '" + name + "' has a non-integer or negative dimension");
+            if (!dim.is_number_unsigned())
+                fail(label, "tensor '" + name + "' has a non-integer or negative dimension");
             uint64_t d = dim.get<uint64_t>();
             if (d > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
                 __builtin_mul_overflow(elements, d, &elements))
@@ -172,8 +190,9 @@ SafetensorsHeader parseSafetensorsHeader(const uint8_t* data, size_t size, const
         result.entries.push_back(std::move(entry));
     }
 
-    std::sort(result.entries.begin(), result.entries.end(),
-              [](const TensorEntry& a, const TensorEntry& b) { return a.begin < b.begin || (a.begin == b.begin && a.end < b.end); });
+    std::sort(result.entries.begin(), result.entries.end(), [](const TensorEntry& a, const TensorEntry& b) {
+        return a.begin < b.begin || (a.begin == b.begin && a.end < b.end);
+    });
     const TensorEntry* furthest = nullptr; // the entry reaching furthest so far
     for (const auto& current : result.entries) {
         if (current.begin == current.end) continue;
@@ -188,11 +207,14 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
     SafetensorsFile file;
     file.m_file = MappedFile::open(path);
     file.m_header = parseSafetensorsHeader(file.m_file->data(), file.m_file->size(), path.string());
-    for (size_t i = 0; i < file.m_header.entries.size(); ++i) file.m_index[file.m_header.entries[i].name] = i;
+    for (size_t i = 0; i < file.m_header.entries.size(); ++i)
+        file.m_index[file.m_header.entries[i].name] = i;
     return file;
 }
 
-const std::filesystem::path& SafetensorsFile::path() const { return m_file->path(); }
+const std::filesystem::path& SafetensorsFile::path() const {
+    return m_file->path();
+}
 
 const TensorEntry* SafetensorsFile::find(const std::string& name) const {
     auto it = m_index.find(name);
@@ -208,8 +230,8 @@ torch::Tensor SafetensorsFile::tensor(const std::string& name) const {
 torch::Tensor SafetensorsFile::tensor(const TensorEntry& entry) const {
     auto scalarType = torchScalarType(entry.dtype);
     if (!scalarType)
-        throw Error("'" + path().string() + "': tensor '" + entry.name + "' has dtype " + dtypeName(entry.dtype) +
-                    ", which Gesso cannot load (use F32, F16 or BF16)");
+        throw Error("'" + path().string() + "': tensor '" + entry.name + "' has dtype " +
+                    dtypeName(entry.dtype) + ", which Gesso cannot load (use F32, F16 or BF16)");
     auto options = torch::TensorOptions().dtype(*scalarType).device(torch::kCPU);
     if (entry.numel() == 0) return torch::empty(entry.shape, options);
     uint8_t* base = m_file->data() + m_header.dataStart + entry.begin;
@@ -217,7 +239,8 @@ torch::Tensor SafetensorsFile::tensor(const TensorEntry& entry) const {
     if (reinterpret_cast<uintptr_t>(base) % dtypeSize(entry.dtype) != 0)
         return torch::from_blob(base, entry.shape, options).clone();
     std::shared_ptr<MappedFile> keepAlive = m_file;
-    return torch::from_blob(base, entry.shape, [keepAlive](void*) mutable { keepAlive.reset(); }, options);
+    return torch::from_blob(
+        base, entry.shape, [keepAlive](void*) mutable { keepAlive.reset(); }, options);
 }
 
 void SafetensorsFile::releasePages(const TensorEntry& entry) const {
@@ -226,7 +249,8 @@ void SafetensorsFile::releasePages(const TensorEntry& entry) const {
 
 std::map<std::string, torch::Tensor> SafetensorsFile::tensors() const {
     std::map<std::string, torch::Tensor> all;
-    for (const auto& entry : m_header.entries) all.emplace(entry.name, tensor(entry));
+    for (const auto& entry : m_header.entries)
+        all.emplace(entry.name, tensor(entry));
     return all;
 }
 
@@ -244,26 +268,33 @@ void writeSafetensors(const std::filesystem::path& path,
             auto st = torchScalarType(info.dtype);
             if (st && *st == cpu.scalar_type()) dtype = info.name;
         }
-        if (dtype.empty()) throw Error("cannot write tensor '" + name + "' to '" + path.string() + "': unsupported dtype");
-        if (header.contains(name)) throw Error("cannot write '" + path.string() + "': tensor name '" + name + "' twice");
+        if (dtype.empty())
+            throw Error("cannot write tensor '" + name + "' to '" + path.string() + "': unsupported dtype");
+        if (header.contains(name))
+            throw Error("cannot write '" + path.string() + "': tensor name '" + name + "' twice");
         const uint64_t bytes = static_cast<uint64_t>(cpu.numel()) * cpu.element_size();
-        header[name] = {{"dtype", dtype}, {"shape", cpu.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+        header[name] = {
+            {"dtype", dtype}, {"shape", cpu.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
         contiguous.push_back(cpu);
     }
     std::string text = header.dump();
-    while ((8 + text.size()) % 8 != 0) text.push_back(' ');
+    while ((8 + text.size()) % 8 != 0)
+        text.push_back(' ');
 
     QSaveFile out(QString::fromStdString(path.string()));
-    if (!out.open(QIODevice::WriteOnly)) throw Error("cannot write '" + path.string() + "': " + out.errorString().toStdString());
+    if (!out.open(QIODevice::WriteOnly))
+        throw Error("cannot write '" + path.string() + "': " + out.errorString().toStdString());
     uint8_t length[8];
     uint64_t n = text.size();
-    for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(n >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+        length[i] = static_cast<uint8_t>(n >> (8 * i));
     out.write(reinterpret_cast<const char*>(length), 8);
     out.write(text.data(), static_cast<qint64>(text.size()));
     for (const auto& t : contiguous)
         out.write(static_cast<const char*>(t.data_ptr()), static_cast<qint64>(t.numel() * t.element_size()));
-    if (!out.commit()) throw Error("cannot write '" + path.string() + "': " + out.errorString().toStdString());
+    if (!out.commit())
+        throw Error("cannot write '" + path.string() + "': " + out.errorString().toStdString());
 }
 
 } // namespace gesso::io

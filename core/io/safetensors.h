@@ -31,9 +31,9 @@ struct TensorEntry {
 };
 
 struct SafetensorsHeader {
-    uint64_t dataStart = 0;                          // absolute offset of the data section in the file
-    std::vector<TensorEntry> entries;                // in file order of their data
-    std::map<std::string, std::string> metadata;     // "__metadata__", string values only
+    uint64_t dataStart = 0;                      // absolute offset of the data section in the file
+    std::vector<TensorEntry> entries;            // in file order of their data
+    std::map<std::string, std::string> metadata; // "__metadata__", string values only
 };
 
 // Parses and validates the header of a safetensors image of `size` bytes; `label` (usually the path) is

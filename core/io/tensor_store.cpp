@@ -48,7 +48,8 @@ public:
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) throw Error("cannot read '" + m_path.string() + "': " + std::strerror(errno));
             if (n == 0)
-                throw Error("'" + m_path.string() + "' became shorter while it was loading (tensor '" + key + "')");
+                throw Error("'" + m_path.string() + "' became shorter while it was loading (tensor '" + key +
+                            "')");
             out += n;
             position += uint64_t(n);
             length -= size_t(n);
@@ -75,17 +76,28 @@ public:
 private:
     static std::string scalarTypeLabel(torch::ScalarType type) {
         switch (type) {
-        case torch::kFloat32: return "F32";
-        case torch::kFloat16: return "F16";
-        case torch::kBFloat16: return "BF16";
-        case torch::kFloat64: return "F64";
-        case torch::kInt64: return "I64";
-        case torch::kInt32: return "I32";
-        case torch::kInt16: return "I16";
-        case torch::kInt8: return "I8";
-        case torch::kUInt8: return "U8";
-        case torch::kBool: return "BOOL";
-        default: return "?";
+        case torch::kFloat32:
+            return "F32";
+        case torch::kFloat16:
+            return "F16";
+        case torch::kBFloat16:
+            return "BF16";
+        case torch::kFloat64:
+            return "F64";
+        case torch::kInt64:
+            return "I64";
+        case torch::kInt32:
+            return "I32";
+        case torch::kInt16:
+            return "I16";
+        case torch::kInt8:
+            return "I8";
+        case torch::kUInt8:
+            return "U8";
+        case torch::kBool:
+            return "BOOL";
+        default:
+            return "?";
         }
     }
     model::TensorMap m_tensors;

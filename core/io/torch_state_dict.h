@@ -22,7 +22,8 @@ model::TensorMap loadTorchStateDictFromMemory(const uint8_t* data, size_t size, 
 // The restricted unpickler on its own, for a data.pkl in memory. `storage(key, dtype, numel)` returns the
 // bytes of storage `key` as a tensor of `numel` elements of that dtype (or throws). Used by the zip reader
 // and the fuzzer.
-using StorageLoader = std::function<torch::Tensor(const std::string& key, torch::ScalarType dtype, int64_t numel)>;
+using StorageLoader =
+    std::function<torch::Tensor(const std::string& key, torch::ScalarType dtype, int64_t numel)>;
 model::TensorMap unpickleStateDict(const uint8_t* data, size_t size, const StorageLoader& storage,
                                    const std::string& label);
 

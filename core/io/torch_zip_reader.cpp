@@ -16,7 +16,8 @@ namespace gesso::io {
 namespace {
 
 constexpr zip_uint64_t kMaxPickleBytes = 512ull << 20;
-constexpr zip_uint64_t kMaxCompressionRatio = 1024; // torch stores entries uncompressed; deflate bombs refused
+constexpr zip_uint64_t kMaxCompressionRatio =
+    1024; // torch stores entries uncompressed; deflate bombs refused
 
 struct ZipCloser {
     void operator()(zip_t* z) const { zip_discard(z); }
@@ -64,18 +65,21 @@ private:
         zip_stat_init(&st);
         found = zip_stat(m_zip, name.c_str(), 0, &st) == 0;
         if (!found && !optional) fail("entry '" + name + "' is missing");
-        if (found && (!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE) || !(st.valid & ZIP_STAT_INDEX)))
+        if (found &&
+            (!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE) || !(st.valid & ZIP_STAT_INDEX)))
             fail("entry '" + name + "' has no size");
         if (found) checkDeclaredSize(name, st);
         return st;
     }
 
     void checkDeclaredSize(const std::string& name, const zip_stat_t& st) const {
-        if (st.comp_size > m_archiveBytes) fail("entry '" + name + "' claims more bytes than the archive holds");
+        if (st.comp_size > m_archiveBytes)
+            fail("entry '" + name + "' claims more bytes than the archive holds");
         const bool stored = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_STORE;
         if (stored && st.size != st.comp_size) fail("entry '" + name + "' has inconsistent sizes");
         if (!stored && st.size / kMaxCompressionRatio > st.comp_size + 1)
-            fail("entry '" + name + "' declares an implausible uncompressed size (" + std::to_string(st.size) + " bytes)");
+            fail("entry '" + name + "' declares an implausible uncompressed size (" +
+                 std::to_string(st.size) + " bytes)");
     }
 
     void readInto(const std::string& name, const zip_stat_t& st, uint8_t* out, zip_uint64_t bytes) const {
@@ -97,7 +101,8 @@ private:
         bool found = false;
         const zip_stat_t st = entryStat(name, optional, found);
         if (!found) return {};
-        if (st.size > limit) fail("entry '" + name + "' is too large (" + std::to_string(st.size) + " bytes)");
+        if (st.size > limit)
+            fail("entry '" + name + "' is too large (" + std::to_string(st.size) + " bytes)");
         std::vector<uint8_t> data(st.size);
         if (st.size) readInto(name, st, data.data(), st.size);
         return data;
@@ -151,9 +156,11 @@ model::TensorMap loadTorchStateDict(const std::filesystem::path& path) {
             std::fclose(f);
         }
         if (magic[0] == 0x80)
-            throw Error("'" + path.string() +
-                        "' is a legacy (pre-1.6, non-zip) PyTorch file: unsupported, convert it to safetensors");
-        throw Error("cannot read PyTorch checkpoint '" + path.string() + "': not a valid zip archive (" + message + ")");
+            throw Error(
+                "'" + path.string() +
+                "' is a legacy (pre-1.6, non-zip) PyTorch file: unsupported, convert it to safetensors");
+        throw Error("cannot read PyTorch checkpoint '" + path.string() + "': not a valid zip archive (" +
+                    message + ")");
     }
     return loadFromZip(zip, size, path.string());
 }
@@ -171,7 +178,8 @@ model::TensorMap loadTorchStateDictFromMemory(const uint8_t* data, size_t size, 
         zip_source_free(source);
         const std::string message = zip_error_strerror(&error);
         zip_error_fini(&error);
-        throw Error("cannot read PyTorch checkpoint '" + label + "': not a valid zip archive (" + message + ")");
+        throw Error("cannot read PyTorch checkpoint '" + label + "': not a valid zip archive (" + message +
+                    ")");
     }
     zip_error_fini(&error);
     return loadFromZip(zip, size, label);

@@ -22,7 +22,8 @@ constexpr size_t kHugeThreshold = size_t(4) << 20;
 
 void halfToFloatScalar(const uint16_t* src, float* dst, size_t n) {
     const c10::Half* h = reinterpret_cast<const c10::Half*>(src);
-    for (size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(h[i]);
+    for (size_t i = 0; i < n; ++i)
+        dst[i] = static_cast<float>(h[i]);
 }
 
 #if defined(__x86_64__)
@@ -53,7 +54,8 @@ void halfToFloat(const uint16_t* src, float* dst, size_t n) {
 
 void bfloatToFloat(const uint16_t* src, float* dst, size_t n) {
     uint32_t* out = reinterpret_cast<uint32_t*>(dst);
-    for (size_t i = 0; i < n; ++i) out[i] = uint32_t(src[i]) << 16; // vectorised by the compiler
+    for (size_t i = 0; i < n; ++i)
+        out[i] = uint32_t(src[i]) << 16; // vectorised by the compiler
 }
 
 // A 2 MiB-aligned anonymous mapping of at least `bytes`, advised to use huge pages; null if mmap fails.
@@ -62,8 +64,10 @@ std::shared_ptr<uint8_t> hugePageMapping(size_t bytes) {
     void* base = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (base == MAP_FAILED) return nullptr;
     const uintptr_t aligned = (reinterpret_cast<uintptr_t>(base) + kHugePage - 1) / kHugePage * kHugePage;
-    ::madvise(reinterpret_cast<void*>(aligned), length - (aligned - reinterpret_cast<uintptr_t>(base)), MADV_HUGEPAGE);
-    return std::shared_ptr<uint8_t>(reinterpret_cast<uint8_t*>(aligned), [base, length](uint8_t*) { ::munmap(base, length); });
+    ::madvise(reinterpret_cast<void*>(aligned), length - (aligned - reinterpret_cast<uintptr_t>(base)),
+              MADV_HUGEPAGE);
+    return std::shared_ptr<uint8_t>(reinterpret_cast<uint8_t*>(aligned),
+                                    [base, length](uint8_t*) { ::munmap(base, length); });
 }
 
 } // namespace
@@ -74,33 +78,44 @@ torch::Tensor allocateWeight(const std::vector<int64_t>& shape, torch::ScalarTyp
     if (bytes < kHugeThreshold) return torch::empty(shape, options);
     std::shared_ptr<uint8_t> mapping = hugePageMapping(bytes);
     if (!mapping) return torch::empty(shape, options);
-    return torch::from_blob(mapping.get(), shape, [mapping](void*) mutable { mapping.reset(); }, options);
+    return torch::from_blob(
+        mapping.get(), shape, [mapping](void*) mutable { mapping.reset(); }, options);
 }
 
-std::vector<torch::Tensor> allocateWeights(const std::vector<std::vector<int64_t>>& shapes, torch::ScalarType dtype) {
+std::vector<torch::Tensor> allocateWeights(const std::vector<std::vector<int64_t>>& shapes,
+                                           torch::ScalarType dtype) {
     constexpr size_t kAlign = 64;
     const auto options = torch::TensorOptions().dtype(dtype);
     std::vector<size_t> offsets;
     size_t total = 0;
     for (const auto& shape : shapes) {
         offsets.push_back(total);
-        total += (size_t(c10::multiply_integers(shape)) * c10::elementSize(dtype) + kAlign - 1) / kAlign * kAlign;
+        total +=
+            (size_t(c10::multiply_integers(shape)) * c10::elementSize(dtype) + kAlign - 1) / kAlign * kAlign;
     }
     std::vector<torch::Tensor> tensors;
     std::shared_ptr<uint8_t> arena = total >= kHugeThreshold ? hugePageMapping(total) : nullptr;
     for (size_t i = 0; i < shapes.size(); ++i)
-        tensors.push_back(arena ? torch::from_blob(arena.get() + offsets[i], shapes[i],
-                                                   [arena](void*) mutable { arena.reset(); }, options)
+        tensors.push_back(arena ? torch::from_blob(
+                                      arena.get() + offsets[i], shapes[i],
+                                      [arena](void*) mutable { arena.reset(); }, options)
                                 : torch::empty(shapes[i], options));
     return tensors;
 }
 
 void convertToFloat(const void* src, torch::ScalarType srcType, float* dst, size_t n) {
     switch (srcType) {
-    case torch::kFloat16: halfToFloat(static_cast<const uint16_t*>(src), dst, n); break;
-    case torch::kBFloat16: bfloatToFloat(static_cast<const uint16_t*>(src), dst, n); break;
-    case torch::kFloat32: std::memcpy(dst, src, n * sizeof(float)); break;
-    default: throw std::invalid_argument("convertToFloat: unsupported source type");
+    case torch::kFloat16:
+        halfToFloat(static_cast<const uint16_t*>(src), dst, n);
+        break;
+    case torch::kBFloat16:
+        bfloatToFloat(static_cast<const uint16_t*>(src), dst, n);
+        break;
+    case torch::kFloat32:
+        std::memcpy(dst, src, n * sizeof(float));
+        break;
+    default:
+        throw std::invalid_argument("convertToFloat: unsupported source type");
     }
 }
 
@@ -110,7 +125,8 @@ void convertInto(const torch::Tensor& src, torch::Tensor& dst) {
     if (simple && dst.scalar_type() == torch::kFloat32 && src.scalar_type() == torch::kFloat16) {
         halfToFloat(static_cast<const uint16_t*>(src.data_ptr()), dst.data_ptr<float>(), size_t(src.numel()));
     } else if (simple && dst.scalar_type() == torch::kFloat32 && src.scalar_type() == torch::kBFloat16) {
-        bfloatToFloat(static_cast<const uint16_t*>(src.data_ptr()), dst.data_ptr<float>(), size_t(src.numel()));
+        bfloatToFloat(static_cast<const uint16_t*>(src.data_ptr()), dst.data_ptr<float>(),
+                      size_t(src.numel()));
     } else if (simple && dst.scalar_type() == src.scalar_type()) {
         std::memcpy(dst.data_ptr(), src.data_ptr(), size_t(src.numel()) * src.element_size());
     } else {

@@ -13,7 +13,8 @@ torch::Tensor allocateWeight(const std::vector<int64_t>& shape, torch::ScalarTyp
 
 // Uninitialised CPU tensors of these shapes sharing one 2 MiB-aligned MADV_HUGEPAGE mapping (64-byte
 // aligned each), which goes when the last of them does: one mapping and few page faults for a whole model.
-std::vector<torch::Tensor> allocateWeights(const std::vector<std::vector<int64_t>>& shapes, torch::ScalarType dtype);
+std::vector<torch::Tensor> allocateWeights(const std::vector<std::vector<int64_t>>& shapes,
+                                           torch::ScalarType dtype);
 
 // dst = src converted, for contiguous CPU tensors of equal element count. Fast paths: F16 -> F32 (F16C when
 // the CPU has it), BF16 -> F32, same dtype (memcpy); anything else through torch's copy_.

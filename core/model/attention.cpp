@@ -52,7 +52,8 @@ torch::Tensor chunkedAttention(const torch::Tensor& q, const torch::Tensor& k, c
     if (g_mode.load() != 0) {
         // One head at a time: the score block of a chunk stays in the L2 caches of the cores working on it.
         const int64_t headRowBytes = m * static_cast<int64_t>(qh.element_size());
-        const int64_t headChunk = std::clamp<int64_t>(g_chunkBytes.load() / std::max<int64_t>(headRowBytes, 1), 1, n);
+        const int64_t headChunk =
+            std::clamp<int64_t>(g_chunkBytes.load() / std::max<int64_t>(headRowBytes, 1), 1, n);
         for (int64_t h = 0; h < bh; ++h) {
             auto qi = qh[h], ki = kt[h], vi = vh[h], oi = out[h];
             for (int64_t start = 0; start < n; start += headChunk) {
@@ -74,8 +75,12 @@ torch::Tensor chunkedAttention(const torch::Tensor& q, const torch::Tensor& k, c
 
 } // namespace
 
-void setAttentionChunkBytes(int64_t bytes) { g_chunkBytes = std::max<int64_t>(bytes, 1); }
-void setAttentionMode(int mode) { g_mode = mode; }
+void setAttentionChunkBytes(int64_t bytes) {
+    g_chunkBytes = std::max<int64_t>(bytes, 1);
+}
+void setAttentionMode(int mode) {
+    g_mode = mode;
+}
 
 torch::Tensor naiveAttention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                              int64_t heads) {
@@ -102,19 +107,20 @@ torch::Tensor multiHeadAttention(const torch::Tensor& q, const torch::Tensor& k,
     // head sizes (40-160), slower than the batched matmuls for the VAE's single 512-wide head.
     const int64_t d = q.size(2) / heads;
     if (g_mode.load() < 0 && d <= 160 && q.device().is_cpu() && q.scalar_type() == torch::kFloat32 &&
-        k.scalar_type() == torch::kFloat32 && v.scalar_type() == torch::kFloat32 && fusedAttentionCpuAvailable()) {
+        k.scalar_type() == torch::kFloat32 && v.scalar_type() == torch::kFloat32 &&
+        fusedAttentionCpuAvailable()) {
         const auto qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
         auto out = torch::empty_like(qc);
-        fusedAttentionCpu(qc.data_ptr<float>(), kc.data_ptr<float>(), vc.data_ptr<float>(), out.data_ptr<float>(),
-                          q.size(0), q.size(1), k.size(1), heads, d, float(1.0 / std::sqrt(double(d))),
-                          at::get_num_threads());
+        fusedAttentionCpu(qc.data_ptr<float>(), kc.data_ptr<float>(), vc.data_ptr<float>(),
+                          out.data_ptr<float>(), q.size(0), q.size(1), k.size(1), heads, d,
+                          float(1.0 / std::sqrt(double(d))), at::get_num_threads());
         return out;
     }
     return chunkedAttention(q, k, v, heads, upcast);
 }
 
-AttentionImpl::AttentionImpl(int64_t queryDim, int64_t contextDim, int64_t heads_, int64_t headDim, bool qkvBias,
-                             bool upcast_, const torch::TensorOptions& o)
+AttentionImpl::AttentionImpl(int64_t queryDim, int64_t contextDim, int64_t heads_, int64_t headDim,
+                             bool qkvBias, bool upcast_, const torch::TensorOptions& o)
     : heads(heads_), upcast(upcast_) {
     const int64_t inner = heads * headDim;
     toQ = register_module("to_q", Linear(queryDim, inner, qkvBias, o));
@@ -160,7 +166,8 @@ torch::Tensor TransformerBlockImpl::forward(torch::Tensor x, const torch::Tensor
 }
 
 Transformer2DImpl::Transformer2DImpl(int64_t channels, int64_t heads, int64_t depth, int64_t contextDim,
-                                     bool linearProjection, bool upcast, int64_t groups, const torch::TensorOptions& o) {
+                                     bool linearProjection, bool upcast, int64_t groups,
+                                     const torch::TensorOptions& o) {
     norm = register_module("norm", GroupNorm(groups, channels, 1e-6, o));
     if (linearProjection)
         projInLinear = register_module("proj_in", Linear(channels, channels, true, o));
@@ -168,8 +175,8 @@ Transformer2DImpl::Transformer2DImpl(int64_t channels, int64_t heads, int64_t de
         projInConv = register_module("proj_in", Conv2d(channels, channels, 1, 1, 0, true, o));
     auto list = register_module("transformer_blocks", std::make_shared<torch::nn::Module>());
     for (int64_t i = 0; i < depth; ++i)
-        blocks.push_back(list->register_module(std::to_string(i),
-                                               TransformerBlock(channels, heads, channels / heads, contextDim, upcast, o)));
+        blocks.push_back(list->register_module(
+            std::to_string(i), TransformerBlock(channels, heads, channels / heads, contextDim, upcast, o)));
     if (linearProjection)
         projOutLinear = register_module("proj_out", Linear(channels, channels, true, o));
     else
@@ -182,7 +189,8 @@ torch::Tensor Transformer2DImpl::forward(const torch::Tensor& x, const torch::Te
     if (projInConv) y = projInConv(y);
     y = y.permute({0, 2, 3, 1}).reshape({b, h * w, c});
     if (projInLinear) y = projInLinear(y);
-    for (auto& block : blocks) y = block(y, context);
+    for (auto& block : blocks)
+        y = block(y, context);
     if (projOutLinear) y = projOutLinear(y);
     y = y.reshape({b, h, w, c}).permute({0, 3, 1, 2});
     y = y.contiguous();

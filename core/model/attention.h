@@ -27,8 +27,8 @@ void setAttentionMode(int mode);
 // diffusers Attention: to_q, to_k, to_v (bias only for the VAE), to_out.0 (with bias).
 class AttentionImpl : public torch::nn::Module {
 public:
-    AttentionImpl(int64_t queryDim, int64_t contextDim, int64_t heads, int64_t headDim, bool qkvBias, bool upcast,
-                  const torch::TensorOptions& options);
+    AttentionImpl(int64_t queryDim, int64_t contextDim, int64_t heads, int64_t headDim, bool qkvBias,
+                  bool upcast, const torch::TensorOptions& options);
     // x [B, N, queryDim]; context [B, M, contextDim] or undefined for self-attention.
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context = {});
 
@@ -65,8 +65,9 @@ TORCH_MODULE(TransformerBlock);
 // for SD2/SDXL), `depth` transformer blocks, proj_out, residual.
 class Transformer2DImpl : public torch::nn::Module {
 public:
-    Transformer2DImpl(int64_t channels, int64_t heads, int64_t depth, int64_t contextDim, bool linearProjection,
-                      bool upcast, int64_t groups, const torch::TensorOptions& options);
+    Transformer2DImpl(int64_t channels, int64_t heads, int64_t depth, int64_t contextDim,
+                      bool linearProjection, bool upcast, int64_t groups,
+                      const torch::TensorOptions& options);
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context);
 
     GroupNorm norm{nullptr};

@@ -12,7 +12,7 @@ namespace gesso::model {
 
 struct TextEncoderWeights {
     ClipTextConfig config;
-    TensorMap weights;              // transformers CLIPTextModel(WithProjection) names, "text_model." prefix kept
+    TensorMap weights; // transformers CLIPTextModel(WithProjection) names, "text_model." prefix kept
 };
 
 struct Checkpoint {
@@ -22,13 +22,13 @@ struct Checkpoint {
     bool predictionGuessed = false; // true when not stated by the file (see detection)
     bool predictionTested = false;  // the guess comes from a test evaluation of the UNet (prediction_guess.h)
     UnetConfig unetConfig;
-    TensorMap unet;                 // diffusers UNet2DConditionModel names ("conv_in.weight", ...)
+    TensorMap unet; // diffusers UNet2DConditionModel names ("conv_in.weight", ...)
     VaeConfig vaeConfig;
-    TensorMap vae;                  // diffusers AutoencoderKL names (mid attention as Linear [C, C])
-    std::vector<TextEncoderWeights> textEncoders; // SD1/SD2: one; SDXL: CLIP-L then OpenCLIP bigG
+    TensorMap vae; // diffusers AutoencoderKL names (mid attention as Linear [C, C])
+    std::vector<TextEncoderWeights> textEncoders;       // SD1/SD2: one; SDXL: CLIP-L then OpenCLIP bigG
     std::optional<std::filesystem::path> tokenizerDir;  // diffusers folder's tokenizer/, if any
     std::optional<std::filesystem::path> tokenizer2Dir; // diffusers folder's tokenizer_2/, if any
-    std::string schedulerConfigJson; // diffusers scheduler_config.json text, if the model carries one
+    std::string schedulerConfigJson;       // diffusers scheduler_config.json text, if the model carries one
     bool forceZerosForEmptyPrompt = false; // SDXL model_index.json
     std::vector<std::string> warnings;
 };

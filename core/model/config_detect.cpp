@@ -12,7 +12,8 @@ namespace {
     throw Error("cannot recognise the model in '" + label + "': " + problem);
 }
 
-const std::vector<int64_t>& shapeOf(const ShapeMap& shapes, const std::string& key, const std::string& label) {
+const std::vector<int64_t>& shapeOf(const ShapeMap& shapes, const std::string& key,
+                                    const std::string& label) {
     auto it = shapes.find(key);
     if (it == shapes.end()) fail(label, "tensor '" + key + "' is missing");
     return it->second;
@@ -26,12 +27,15 @@ int64_t dim(const ShapeMap& shapes, const std::string& key, size_t index, const 
     return shape[index];
 }
 
-bool has(const ShapeMap& shapes, const std::string& key) { return shapes.count(key) != 0; }
+bool has(const ShapeMap& shapes, const std::string& key) {
+    return shapes.count(key) != 0;
+}
 
 // Counts consecutive indices N (from 0) for which `before + N + after` exists.
 int countIndexed(const ShapeMap& shapes, const std::string& before, const std::string& after) {
     int n = 0;
-    while (has(shapes, before + std::to_string(n) + after)) ++n;
+    while (has(shapes, before + std::to_string(n) + after))
+        ++n;
     return n;
 }
 
@@ -80,7 +84,8 @@ DetectedTextEncoder detectOpenClip(const ShapeMap& shapes, const std::string& pr
     c.hiddenSize = int(dim(shapes, prefix + "token_embedding.weight", 1, label));
     c.maxPositions = int(dim(shapes, prefix + "positional_embedding", 0, label));
     te.storedLayers = countIndexed(shapes, prefix + "transformer.resblocks.", ".mlp.c_fc.weight");
-    if (te.storedLayers < (dropLastLayer ? 2 : 1)) fail(label, "text encoder '" + prefix + "' has too few layers");
+    if (te.storedLayers < (dropLastLayer ? 2 : 1))
+        fail(label, "text encoder '" + prefix + "' has too few layers");
     c.numLayers = te.storedLayers - (dropLastLayer ? 1 : 0);
     c.intermediateSize = int(dim(shapes, prefix + "transformer.resblocks.0.mlp.c_fc.weight", 0, label));
     c.quickGelu = false;
@@ -94,7 +99,8 @@ DetectedTextEncoder detectOpenClip(const ShapeMap& shapes, const std::string& pr
 int unetHeadDim(ModelFamily family, const std::vector<int>& blockOutChannels) {
     if (family == ModelFamily::Sd1) return 0; // fixed head count instead
     bool fullSize = !blockOutChannels.empty() && blockOutChannels.front() >= 320;
-    for (int c : blockOutChannels) fullSize = fullSize && c % 64 == 0;
+    for (int c : blockOutChannels)
+        fullSize = fullSize && c % 64 == 0;
     return fullSize ? 64 : 16;
 }
 
@@ -141,26 +147,32 @@ UnetConfig detectLdmUnet(const ShapeMap& shapes, ModelFamily family, const std::
         if (attention) {
             depth = countIndexed(shapes, block + ".1.transformer_blocks.", ".attn2.to_k.weight");
             if (depth == 0) fail(label, "attention block '" + block + ".1' has no transformer blocks");
-            c.crossAttentionDim = int(dim(shapes, block + ".1.transformer_blocks.0.attn2.to_k.weight", 1, label));
+            c.crossAttentionDim =
+                int(dim(shapes, block + ".1.transformer_blocks.0.attn2.to_k.weight", 1, label));
             c.useLinearProjection = shapeOf(shapes, block + ".1.proj_in.weight", label).size() == 2;
         }
         c.transformerDepth.push_back(depth);
     }
-    if (c.blockOutChannels.front() != modelChannels) fail(label, "conv_in and the first level disagree in width");
+    if (c.blockOutChannels.front() != modelChannels)
+        fail(label, "conv_in and the first level disagree in width");
     const int midDepth = countIndexed(shapes, p + "middle_block.1.transformer_blocks.", ".attn2.to_k.weight");
     if (midDepth == 0) fail(label, "the UNet has no middle attention block");
-    if (!c.crossAttention.back()) c.transformerDepth.back() = midDepth;
+    if (!c.crossAttention.back())
+        c.transformerDepth.back() = midDepth;
     else if (c.transformerDepth.back() != midDepth)
         fail(label, "the UNet's middle block depth differs from its last level's (unsupported)");
     if (c.crossAttentionDim == 0)
-        c.crossAttentionDim = int(dim(shapes, p + "middle_block.1.transformer_blocks.0.attn2.to_k.weight", 1, label));
+        c.crossAttentionDim =
+            int(dim(shapes, p + "middle_block.1.transformer_blocks.0.attn2.to_k.weight", 1, label));
     if (!std::count(c.crossAttention.begin(), c.crossAttention.end(), true))
         c.useLinearProjection = shapeOf(shapes, p + "middle_block.1.proj_in.weight", label).size() == 2;
 
     const int headDim = unetHeadDim(family, c.blockOutChannels);
     for (int channels : c.blockOutChannels) {
-        if (headDim == 0) c.heads.push_back(8);
-        else c.heads.push_back(std::max(1, channels / headDim));
+        if (headDim == 0)
+            c.heads.push_back(8);
+        else
+            c.heads.push_back(std::max(1, channels / headDim));
     }
     c.upcastAttention = family == ModelFamily::Sd2;
     if (has(shapes, p + "label_emb.0.0.weight"))
@@ -228,21 +240,26 @@ DetectedModel detectLdmModel(const ShapeMap& shapes, const std::string& label) {
         // diffusers hold 23 blocks and no text_projection, and are used whole.
         if (hasOpenClipSd2)
             m.textEncoders.push_back(detectOpenClip(shapes, "cond_stage_model.model.",
-                                                    has(shapes, "cond_stage_model.model.text_projection"), false, label));
+                                                    has(shapes, "cond_stage_model.model.text_projection"),
+                                                    false, label));
         break;
     case ModelFamily::Sdxl:
-        if (hasXlClipL) m.textEncoders.push_back(detectClipL(shapes, "conditioner.embedders.0.transformer.", label));
+        if (hasXlClipL)
+            m.textEncoders.push_back(detectClipL(shapes, "conditioner.embedders.0.transformer.", label));
         if (hasXlBigG)
-            m.textEncoders.push_back(detectOpenClip(shapes, "conditioner.embedders.1.model.", false, true, label));
+            m.textEncoders.push_back(
+                detectOpenClip(shapes, "conditioner.embedders.1.model.", false, true, label));
         break;
     case ModelFamily::SdxlRefiner:
         if (hasRefinerBigG)
-            m.textEncoders.push_back(detectOpenClip(shapes, "conditioner.embedders.0.model.", false, true, label));
+            m.textEncoders.push_back(
+                detectOpenClip(shapes, "conditioner.embedders.0.model.", false, true, label));
         break;
     }
 
     if (adm) {
-        // adm_in_channels = pooled text width + (6 base | 5 refiner) sinusoidal ids of addition_time_embed_dim.
+        // adm_in_channels = pooled text width + (6 base | 5 refiner) sinusoidal ids of
+        // addition_time_embed_dim.
         const int ids = m.family == ModelFamily::SdxlRefiner ? 5 : 6;
         int pooled = 1280;
         for (const auto& te : m.textEncoders)

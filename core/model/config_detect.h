@@ -12,7 +12,8 @@
 // * SDXL addition_time_embed_dim: (adm_in_channels - pooled width) / 6 (base) or / 5 (refiner).
 // * SD2 upcast_attention: true (SD2.x configs); irrelevant in fp32.
 // * SD2 text encoder depth: the last OpenCLIP block is dropped when the file holds the whole tower (marked by
-//   text_projection, as in the published files); diffusers-converted files (no text_projection) are used whole.
+//   text_projection, as in the published files); diffusers-converted files (no text_projection) are used
+//   whole.
 #include "core/model/configs.h"
 
 #include <cstdint>
@@ -32,10 +33,10 @@ inline constexpr const char* kLdmVaePrefix = "first_stage_model.";
 enum class TextEncoderLayout { ClipL, OpenClip };
 
 struct DetectedTextEncoder {
-    std::string prefix;          // e.g. "cond_stage_model.transformer.", "conditioner.embedders.1.model."
+    std::string prefix; // e.g. "cond_stage_model.transformer.", "conditioner.embedders.1.model."
     TextEncoderLayout layout = TextEncoderLayout::ClipL;
-    int storedLayers = 0;        // layers in the file (SD2: one more than config.numLayers)
-    ClipTextConfig config;       // the network Gesso builds (SD2: last block dropped)
+    int storedLayers = 0;  // layers in the file (SD2: one more than config.numLayers)
+    ClipTextConfig config; // the network Gesso builds (SD2: last block dropped)
 };
 
 struct DetectedModel {

@@ -6,15 +6,21 @@ namespace gesso::model {
 
 const char* familyName(ModelFamily family) {
     switch (family) {
-    case ModelFamily::Sd1: return "sd1";
-    case ModelFamily::Sd2: return "sd2";
-    case ModelFamily::Sdxl: return "sdxl";
-    case ModelFamily::SdxlRefiner: return "sdxl-refiner";
+    case ModelFamily::Sd1:
+        return "sd1";
+    case ModelFamily::Sd2:
+        return "sd2";
+    case ModelFamily::Sdxl:
+        return "sdxl";
+    case ModelFamily::SdxlRefiner:
+        return "sdxl-refiner";
     }
     return "?";
 }
 
-const char* predictionName(Prediction p) { return p == Prediction::V ? "v" : "epsilon"; }
+const char* predictionName(Prediction p) {
+    return p == Prediction::V ? "v" : "epsilon";
+}
 
 namespace {
 
@@ -44,7 +50,8 @@ UnetConfig UnetConfig::fromDiffusersJson(const nlohmann::json& j) {
         c.layersPerBlock = valueOr(j, "layers_per_block", 2);
         for (const auto& type : j.at("down_block_types"))
             c.crossAttention.push_back(type.get<std::string>().find("CrossAttn") != std::string::npos);
-        // diffusers' historic naming: attention_head_dim is the number of heads, unless num_attention_heads is set.
+        // diffusers' historic naming: attention_head_dim is the number of heads, unless num_attention_heads
+        // is set.
         if (j.contains("num_attention_heads") && !j["num_attention_heads"].is_null())
             c.heads = perLevel(j, "num_attention_heads", levels, 8);
         else
@@ -61,7 +68,8 @@ UnetConfig UnetConfig::fromDiffusersJson(const nlohmann::json& j) {
             c.additionTimeEmbedDim = valueOr(j, "addition_time_embed_dim", 256);
             c.projectionClassEmbeddingsInputDim = valueOr(j, "projection_class_embeddings_input_dim", 0);
         }
-        if (c.crossAttention.size() != levels || c.heads.size() != levels || c.transformerDepth.size() != levels)
+        if (c.crossAttention.size() != levels || c.heads.size() != levels ||
+            c.transformerDepth.size() != levels)
             throw Error("UNet config: per-level lists disagree in length");
         return c;
     } catch (const nlohmann::json::exception& e) {
@@ -103,10 +111,10 @@ VaeConfig VaeConfig::fromDiffusersJson(const nlohmann::json& j) {
 }
 
 nlohmann::json VaeConfig::toJson() const {
-    return {{"in_channels", inChannels},         {"out_channels", outChannels},
-            {"latent_channels", latentChannels}, {"block_out_channels", blockOutChannels},
+    return {{"in_channels", inChannels},          {"out_channels", outChannels},
+            {"latent_channels", latentChannels},  {"block_out_channels", blockOutChannels},
             {"layers_per_block", layersPerBlock}, {"norm_num_groups", normNumGroups},
-            {"scaling_factor", scalingFactor},   {"force_upcast", forceUpcast}};
+            {"scaling_factor", scalingFactor},    {"force_upcast", forceUpcast}};
 }
 
 ClipTextConfig ClipTextConfig::fromDiffusersJson(const nlohmann::json& j) {
@@ -122,7 +130,8 @@ ClipTextConfig ClipTextConfig::fromDiffusersJson(const nlohmann::json& j) {
         c.layerNormEps = valueOr(j, "layer_norm_eps", 1e-5);
         auto architectures = j.value("architectures", nlohmann::json::array());
         for (const auto& a : architectures)
-            if (a.get<std::string>() == "CLIPTextModelWithProjection") c.projectionDim = valueOr(j, "projection_dim", 0);
+            if (a.get<std::string>() == "CLIPTextModelWithProjection")
+                c.projectionDim = valueOr(j, "projection_dim", 0);
         return c;
     } catch (const nlohmann::json::exception& e) {
         throw Error(std::string("text encoder config.json is not usable: ") + e.what());
@@ -130,9 +139,14 @@ ClipTextConfig ClipTextConfig::fromDiffusersJson(const nlohmann::json& j) {
 }
 
 nlohmann::json ClipTextConfig::toJson() const {
-    return {{"vocab_size", vocabSize},   {"hidden_size", hiddenSize}, {"intermediate_size", intermediateSize},
-            {"num_layers", numLayers},   {"num_heads", numHeads},     {"max_positions", maxPositions},
-            {"activation", quickGelu ? "quick_gelu" : "gelu"},        {"projection_dim", projectionDim}};
+    return {{"vocab_size", vocabSize},
+            {"hidden_size", hiddenSize},
+            {"intermediate_size", intermediateSize},
+            {"num_layers", numLayers},
+            {"num_heads", numHeads},
+            {"max_positions", maxPositions},
+            {"activation", quickGelu ? "quick_gelu" : "gelu"},
+            {"projection_dim", projectionDim}};
 }
 
 } // namespace gesso::model

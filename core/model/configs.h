@@ -17,19 +17,19 @@ using TensorMap = std::map<std::string, torch::Tensor>;
 enum class ModelFamily { Sd1, Sd2, Sdxl, SdxlRefiner };
 enum class Prediction { Epsilon, V };
 
-const char* familyName(ModelFamily family);   // "sd1", "sd2", "sdxl", "sdxl-refiner"
-const char* predictionName(Prediction p);     // "epsilon", "v"
+const char* familyName(ModelFamily family); // "sd1", "sd2", "sdxl", "sdxl-refiner"
+const char* predictionName(Prediction p);   // "epsilon", "v"
 
 struct UnetConfig {
-    int inChannels = 4;                      // 9 for inpainting UNets
+    int inChannels = 4; // 9 for inpainting UNets
     int outChannels = 4;
-    std::vector<int> blockOutChannels;       // per level, e.g. {320, 640, 1280, 1280}
+    std::vector<int> blockOutChannels; // per level, e.g. {320, 640, 1280, 1280}
     int layersPerBlock = 2;
-    std::vector<bool> crossAttention;        // per level: CrossAttnDown/UpBlock2D or plain
-    std::vector<int> heads;                  // per level: number of attention heads
-    std::vector<int> transformerDepth;       // per level (SDXL: {1, 2, 10}); the mid block uses the last
-    int crossAttentionDim = 768;             // context width
-    bool useLinearProjection = false;        // SD2/SDXL: Linear proj_in/proj_out; SD1: 1x1 conv
+    std::vector<bool> crossAttention;  // per level: CrossAttnDown/UpBlock2D or plain
+    std::vector<int> heads;            // per level: number of attention heads
+    std::vector<int> transformerDepth; // per level (SDXL: {1, 2, 10}); the mid block uses the last
+    int crossAttentionDim = 768;       // context width
+    bool useLinearProjection = false;  // SD2/SDXL: Linear proj_in/proj_out; SD1: 1x1 conv
     bool upcastAttention = false;
     int normNumGroups = 32;
     double normEps = 1e-5;
@@ -48,11 +48,11 @@ struct VaeConfig {
     int inChannels = 3;
     int outChannels = 3;
     int latentChannels = 4;
-    std::vector<int> blockOutChannels;       // e.g. {128, 256, 512, 512}
+    std::vector<int> blockOutChannels; // e.g. {128, 256, 512, 512}
     int layersPerBlock = 2;
     int normNumGroups = 32;
-    double scalingFactor = 0.18215;          // 0.13025 for SDXL
-    bool forceUpcast = false;                // SDXL's VAE overflows in fp16
+    double scalingFactor = 0.18215; // 0.13025 for SDXL
+    bool forceUpcast = false;       // SDXL's VAE overflows in fp16
 
     static VaeConfig fromDiffusersJson(const nlohmann::json& config);
     nlohmann::json toJson() const;
@@ -66,8 +66,8 @@ struct ClipTextConfig {
     int numLayers = 12;
     int numHeads = 12;
     int maxPositions = 77;
-    bool quickGelu = true;                   // CLIP-L: quick_gelu; OpenCLIP: exact gelu
-    int projectionDim = 0;                   // > 0: CLIPTextModelWithProjection (SDXL text_encoder_2)
+    bool quickGelu = true; // CLIP-L: quick_gelu; OpenCLIP: exact gelu
+    int projectionDim = 0; // > 0: CLIPTextModelWithProjection (SDXL text_encoder_2)
     double layerNormEps = 1e-5;
 
     static ClipTextConfig fromDiffusersJson(const nlohmann::json& config);

@@ -19,7 +19,7 @@ namespace gesso::model {
 #if defined(__x86_64__)
 namespace {
 
-constexpr int64_t kRows = 32;   // query rows per block: a 32 x 4096 score block is 512 KiB, one core's L2
+constexpr int64_t kRows = 32;    // query rows per block: a 32 x 4096 score block is 512 KiB, one core's L2
 constexpr int64_t kKeyTile = 16; // keys per QK^T micro-tile (two 8-wide vectors)
 
 struct FreeDeleter {
@@ -35,7 +35,8 @@ Buffer allocate(int64_t floats) {
 // expf for x <= 0 (scores minus their row maximum), Cephes' polynomial: within 2 ulp of expf.
 __attribute__((target("avx2,fma"))) inline __m256 expNonPositive(__m256 x) {
     x = _mm256_max_ps(x, _mm256_set1_ps(-87.3365447505531f));
-    __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
+    __m256 fx =
+        _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
     x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
     x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
     __m256 y = _mm256_set1_ps(1.9875691500e-4f);
@@ -45,7 +46,8 @@ __attribute__((target("avx2,fma"))) inline __m256 expNonPositive(__m256 x) {
     y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
     y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
     y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-    const __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+    const __m256i exponent =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(y, _mm256_castsi256_ps(exponent));
 }
 
@@ -76,19 +78,22 @@ void packKeys(const float* k, int64_t m, int64_t d, int64_t rowStride, int64_t k
             const int64_t j = b * 8 + lane;
             float* dst = packed + b * d * 8 + lane;
             if (j < m)
-                for (int64_t e = 0; e < d; ++e) dst[e * 8] = k[j * rowStride + e];
+                for (int64_t e = 0; e < d; ++e)
+                    dst[e * 8] = k[j * rowStride + e];
             else
-                for (int64_t e = 0; e < d; ++e) dst[e * 8] = 0.0f;
+                for (int64_t e = 0; e < d; ++e)
+                    dst[e * 8] = 0.0f;
         }
 }
 
 // scores[r][j] = qs[r] . key j, for 4 rows (qs is [4][d], already scaled) and all padded keys.
-__attribute__((target("avx2,fma"))) void scoreRows4(const float* qs, const float* packed, int64_t d, int64_t keyBlocks,
-                                                     float* scores, int64_t scoreStride) {
+__attribute__((target("avx2,fma"))) void scoreRows4(const float* qs, const float* packed, int64_t d,
+                                                    int64_t keyBlocks, float* scores, int64_t scoreStride) {
     for (int64_t b = 0; b < keyBlocks; b += 2) {
         const float* k0 = packed + b * d * 8;
         const float* k1 = k0 + d * 8;
-        __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
+               a31 = a00;
         for (int64_t e = 0; e < d; ++e) {
             const __m256 kv0 = _mm256_load_ps(k0 + e * 8), kv1 = _mm256_load_ps(k1 + e * 8);
             const __m256 q0 = _mm256_broadcast_ss(qs + e), q1 = _mm256_broadcast_ss(qs + d + e);
@@ -118,9 +123,11 @@ __attribute__((target("avx2,fma"))) void scoreRows4(const float* qs, const float
 __attribute__((target("avx2,fma"))) float softmaxRow(float* s, int64_t m) {
     const int64_t full = m / 8 * 8;
     __m256 vmax = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
-    for (int64_t j = 0; j < full; j += 8) vmax = _mm256_max_ps(vmax, _mm256_load_ps(s + j));
+    for (int64_t j = 0; j < full; j += 8)
+        vmax = _mm256_max_ps(vmax, _mm256_load_ps(s + j));
     float maximum = horizontalMax(vmax);
-    for (int64_t j = full; j < m; ++j) maximum = std::max(maximum, s[j]);
+    for (int64_t j = full; j < m; ++j)
+        maximum = std::max(maximum, s[j]);
     const __m256 vm = _mm256_set1_ps(maximum);
     __m256 vsum = _mm256_setzero_ps();
     for (int64_t j = 0; j < full; j += 8) {
@@ -129,18 +136,20 @@ __attribute__((target("avx2,fma"))) float softmaxRow(float* s, int64_t m) {
         vsum = _mm256_add_ps(vsum, e);
     }
     float sum = horizontalSum(vsum);
-    for (int64_t j = full; j < m; ++j) sum += s[j] = std::exp(s[j] - maximum);
+    for (int64_t j = full; j < m; ++j)
+        sum += s[j] = std::exp(s[j] - maximum);
     return 1.0f / sum;
 }
 
 // out rows r, r+1 (columns [c, c + 8 * Vectors), the last vector masked to `lastCount` lanes) =
 // (p rows . v) * invSum.
 template <int Vectors>
-__attribute__((target("avx2,fma"))) void weightedValues2(const float* p0, const float* p1, const float* v, int64_t m,
-                                                          int64_t vStride, int64_t lastCount, float inv0, float inv1,
-                                                          float* out0, float* out1) {
+__attribute__((target("avx2,fma"))) void weightedValues2(const float* p0, const float* p1, const float* v,
+                                                         int64_t m, int64_t vStride, int64_t lastCount,
+                                                         float inv0, float inv1, float* out0, float* out1) {
     __m256 acc0[Vectors], acc1[Vectors];
-    for (int t = 0; t < Vectors; ++t) acc0[t] = acc1[t] = _mm256_setzero_ps();
+    for (int t = 0; t < Vectors; ++t)
+        acc0[t] = acc1[t] = _mm256_setzero_ps();
     const __m256i mask = laneMask(lastCount);
     for (int64_t j = 0; j < m; ++j) {
         const __m256 w0 = _mm256_broadcast_ss(p0 + j), w1 = _mm256_broadcast_ss(p1 + j);
@@ -165,8 +174,8 @@ __attribute__((target("avx2,fma"))) void weightedValues2(const float* p0, const 
     }
 }
 
-using WeightedValuesFn = void (*)(const float*, const float*, const float*, int64_t, int64_t, int64_t, float, float,
-                                  float*, float*);
+using WeightedValuesFn = void (*)(const float*, const float*, const float*, int64_t, int64_t, int64_t, float,
+                                  float, float*, float*);
 constexpr WeightedValuesFn kWeightedValues[] = {weightedValues2<1>, weightedValues2<2>, weightedValues2<3>,
                                                 weightedValues2<4>};
 
@@ -183,9 +192,12 @@ struct Workspace {
     Buffer packed, scores, qs;
 };
 
-int64_t keyBlocksOf(const Problem& p) { return (p.m + kKeyTile - 1) / kKeyTile * (kKeyTile / 8); }
+int64_t keyBlocksOf(const Problem& p) {
+    return (p.m + kKeyTile - 1) / kKeyTile * (kKeyTile / 8);
+}
 
-__attribute__((target("avx2,fma"))) void runTasks(const Problem& p, Workspace& w, int64_t first, int64_t last) {
+__attribute__((target("avx2,fma"))) void runTasks(const Problem& p, Workspace& w, int64_t first,
+                                                  int64_t last) {
     const int64_t channels = p.heads * p.d;
     const int64_t rowBlocks = (p.n + kRows - 1) / kRows;
     const int64_t keyBlocks = keyBlocksOf(p);
@@ -204,10 +216,13 @@ __attribute__((target("avx2,fma"))) void runTasks(const Problem& p, Workspace& w
         }
         const float* qBase = p.q + (b * p.n + row0) * channels + h * p.d;
         for (int64_t r = 0; r < rows4; ++r)
-            for (int64_t e = 0; e < p.d; ++e) qs.get()[r * p.d + e] = r < rows ? qBase[r * channels + e] * p.scale : 0.0f;
+            for (int64_t e = 0; e < p.d; ++e)
+                qs.get()[r * p.d + e] = r < rows ? qBase[r * channels + e] * p.scale : 0.0f;
         for (int64_t r = 0; r < rows4; r += 4)
-            scoreRows4(qs.get() + r * p.d, packed.get(), p.d, keyBlocks, scores.get() + r * scoreStride, scoreStride);
-        for (int64_t r = 0; r < rows; ++r) inverse[r] = softmaxRow(scores.get() + r * scoreStride, p.m);
+            scoreRows4(qs.get() + r * p.d, packed.get(), p.d, keyBlocks, scores.get() + r * scoreStride,
+                       scoreStride);
+        for (int64_t r = 0; r < rows; ++r)
+            inverse[r] = softmaxRow(scores.get() + r * scoreStride, p.m);
         const float* vBase = p.v + b * p.m * channels + h * p.d;
         float* outBase = p.out + (b * p.n + row0) * channels + h * p.d;
         for (int64_t c = 0; c < p.d; c += 32) {
@@ -216,8 +231,9 @@ __attribute__((target("avx2,fma"))) void runTasks(const Problem& p, Workspace& w
             for (int64_t r = 0; r < rows; r += 2) {
                 const bool pair = r + 1 < rows;
                 const float* s0 = scores.get() + r * scoreStride;
-                kWeightedValues[vectors - 1](s0, pair ? s0 + scoreStride : s0, vBase + c, p.m, channels, lastCount,
-                                             inverse[r], pair ? inverse[r + 1] : 0.0f, outBase + r * channels + c,
+                kWeightedValues[vectors - 1](s0, pair ? s0 + scoreStride : s0, vBase + c, p.m, channels,
+                                             lastCount, inverse[r], pair ? inverse[r + 1] : 0.0f,
+                                             outBase + r * channels + c,
                                              pair ? outBase + (r + 1) * channels + c : nullptr);
             }
         }
@@ -243,7 +259,8 @@ void fusedAttentionCpu(const float* q, const float* k, const float* v, float* ou
     const int64_t tasks = batch * heads * ((n + kRows - 1) / kRows);
     if (tasks == 0 || m == 0 || d == 0) return;
     const int64_t workers = std::clamp<int64_t>(threads, 1, tasks);
-    std::vector<Workspace> spaces(static_cast<size_t>(workers)); // allocated here: nothing may throw inside the parallel region
+    std::vector<Workspace> spaces(
+        static_cast<size_t>(workers)); // allocated here: nothing may throw inside the parallel region
     const int64_t keyFloats = keyBlocksOf(problem) * 8;
     for (auto& s : spaces) {
         s = {allocate(keyFloats * d), allocate(kRows * keyFloats), allocate(kRows * d)};
@@ -256,9 +273,11 @@ void fusedAttentionCpu(const float* q, const float* k, const float* v, float* ou
 
 #else
 
-bool fusedAttentionCpuAvailable() { return false; }
-void fusedAttentionCpu(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t, int64_t,
-                       float, int) {}
+bool fusedAttentionCpuAvailable() {
+    return false;
+}
+void fusedAttentionCpu(const float*, const float*, const float*, float*, int64_t, int64_t, int64_t, int64_t,
+                       int64_t, float, int) {}
 
 #endif
 

@@ -1,8 +1,9 @@
 #pragma once
 // Fused fp32 softmax attention for the CPU (x86-64 with AVX2 + FMA): scores are made, soft-maxed and used a
 // block of query rows at a time in each thread's cache, never as an n x m matrix in memory, and heads are
-// read and written in place in the projections' [batch, tokens, heads * d] layout (no head split/merge copies).
-// Plain C++ (no torch headers): compiled with OpenMP so its threads are the ones libtorch's kernels use.
+// read and written in place in the projections' [batch, tokens, heads * d] layout (no head split/merge
+// copies). Plain C++ (no torch headers): compiled with OpenMP so its threads are the ones libtorch's kernels
+// use.
 #include <cstdint>
 
 namespace gesso::model {

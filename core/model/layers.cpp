@@ -8,8 +8,8 @@
 
 namespace gesso::model {
 
-Conv2dImpl::Conv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride_, int64_t padding_, bool withBias,
-                       const torch::TensorOptions& options)
+Conv2dImpl::Conv2dImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride_, int64_t padding_,
+                       bool withBias, const torch::TensorOptions& options)
     : stride(stride_), padding(padding_) {
     weight = register_parameter("weight", torch::empty({out, in, kernel, kernel}, options), false);
     if (withBias) bias = register_parameter("bias", torch::empty({out}, options), false);
@@ -38,7 +38,8 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool withBias, const torch::Tens
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
-    if (flopCounting()) addFlops(2.0 * static_cast<double>(x.numel() / x.size(-1)) * static_cast<double>(weight.numel()));
+    if (flopCounting())
+        addFlops(2.0 * static_cast<double>(x.numel() / x.size(-1)) * static_cast<double>(weight.numel()));
     return torch::linear(x, weight, bias);
 }
 
@@ -46,7 +47,8 @@ bool normNeedsUpcast(const torch::Tensor& x) {
     return x.device().is_cpu() && x.scalar_type() != torch::kFloat32 && x.scalar_type() != torch::kFloat64;
 }
 
-GroupNormImpl::GroupNormImpl(int64_t groups_, int64_t channels, double eps_, const torch::TensorOptions& options)
+GroupNormImpl::GroupNormImpl(int64_t groups_, int64_t channels, double eps_,
+                             const torch::TensorOptions& options)
     : groups(groups_), eps(eps_) {
     weight = register_parameter("weight", torch::empty({channels}, options), false);
     bias = register_parameter("bias", torch::empty({channels}, options), false);
@@ -115,7 +117,10 @@ torch::Tensor upsampleNearest(const torch::Tensor& x, const std::vector<int64_t>
     if (size[0] == 2 * x.size(2) && size[1] == 2 * x.size(3)) {
         // Exact 2x: a broadcast copy (any dtype, channels-last friendly) equals nearest interpolation.
         const auto s = x.sizes();
-        return x.unsqueeze(3).unsqueeze(5).expand({s[0], s[1], s[2], 2, s[3], 2}).reshape({s[0], s[1], size[0], size[1]});
+        return x.unsqueeze(3)
+            .unsqueeze(5)
+            .expand({s[0], s[1], s[2], 2, s[3], 2})
+            .reshape({s[0], s[1], size[0], size[1]});
     }
     if (x.device().is_cpu() && x.scalar_type() != torch::kFloat32)
         return torch::upsample_nearest2d(x.to(torch::kFloat32), size).to(x.scalar_type());

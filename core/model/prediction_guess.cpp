@@ -32,12 +32,14 @@ PredictionTest testPrediction(Unet& unet) {
     PredictionTest test;
     test.meanDifference = (out - x).mean().item<double>();
     test.finite = std::isfinite(test.meanDifference);
-    test.prediction = !test.finite || test.meanDifference < kVPredictionThreshold ? Prediction::V : Prediction::Epsilon;
+    test.prediction =
+        !test.finite || test.meanDifference < kVPredictionThreshold ? Prediction::V : Prediction::Epsilon;
     return test;
 }
 
 bool shouldTestPrediction(const Checkpoint& checkpoint) {
-    return checkpoint.predictionGuessed && !checkpoint.predictionTested && checkpoint.family == ModelFamily::Sd2;
+    return checkpoint.predictionGuessed && !checkpoint.predictionTested &&
+           checkpoint.family == ModelFamily::Sd2;
 }
 
 std::string assumedPredictionWarning() {
@@ -61,7 +63,8 @@ void recordPredictionTest(Checkpoint& checkpoint, const PredictionTest& test) {
     w.push_back(std::string("SD2 prediction type not stated by the model: ") +
                 (test.prediction == Prediction::V ? "v-prediction" : "epsilon") +
                 " guessed by a test evaluation of the UNet (mean output - input " + figure +
-                (test.prediction == Prediction::V ? " < " : " >= ") + "-1); override with --prediction epsilon|v "
+                (test.prediction == Prediction::V ? " < " : " >= ") +
+                "-1); override with --prediction epsilon|v "
                 "(GUI: Prediction) if the images look wrong");
 }
 

@@ -29,7 +29,8 @@ TaesdEncoderImpl::TaesdEncoderImpl(int64_t latentChannels, const torch::TensorOp
     add(TaesdBlock(64, 64, o).ptr());
     for (int stage = 0; stage < 3; ++stage) {
         add(Conv2d(64, 64, 3, 2, 1, false, o).ptr());
-        for (int i = 0; i < 3; ++i) add(TaesdBlock(64, 64, o).ptr());
+        for (int i = 0; i < 3; ++i)
+            add(TaesdBlock(64, 64, o).ptr());
     }
     add(Conv2d(64, latentChannels, 3, 1, 1, true, o).ptr());
 }
@@ -57,7 +58,8 @@ TaesdDecoderImpl::TaesdDecoderImpl(int64_t latentChannels, const torch::TensorOp
     add('c', Conv2d(latentChannels, 64, 3, 1, 1, true, o).ptr());
     add('r');
     for (int stage = 0; stage < 3; ++stage) {
-        for (int i = 0; i < 3; ++i) add('b', TaesdBlock(64, 64, o).ptr());
+        for (int i = 0; i < 3; ++i)
+            add('b', TaesdBlock(64, 64, o).ptr());
         add('u');
         add('c', Conv2d(64, 64, 3, 1, 1, false, o).ptr());
     }
@@ -74,10 +76,18 @@ torch::Tensor TaesdDecoderImpl::forward(const torch::Tensor& latents) {
             x = torch::tanh(latents.to(options) / 3.0) * 3.0;
             break;
         }
-        case 'c': x = std::static_pointer_cast<Conv2dImpl>(m_layers[i])->forward(x); break;
-        case 'b': x = std::static_pointer_cast<TaesdBlockImpl>(m_layers[i])->forward(x); break;
-        case 'r': x = torch::relu(x); break;
-        case 'u': x = upsampleNearest(x, {2 * x.size(2), 2 * x.size(3)}); break;
+        case 'c':
+            x = std::static_pointer_cast<Conv2dImpl>(m_layers[i])->forward(x);
+            break;
+        case 'b':
+            x = std::static_pointer_cast<TaesdBlockImpl>(m_layers[i])->forward(x);
+            break;
+        case 'r':
+            x = torch::relu(x);
+            break;
+        case 'u':
+            x = upsampleNearest(x, {2 * x.size(2), 2 * x.size(3)});
+            break;
         }
     }
     return x;

@@ -1,8 +1,8 @@
 #pragma once
 // TAESD (github.com/madebyollin/taesd): the small distilled autoencoder used for live previews. Module
 // paths equal the published taesd_encoder.pth / taesd_decoder.pth keys ("0.weight", "1.conv.0.weight", ...).
-#include "core/model/layers.h"
 #include "core/model/configs.h"
+#include "core/model/layers.h"
 
 namespace gesso::model {
 
@@ -35,7 +35,7 @@ public:
 
 private:
     std::vector<std::shared_ptr<torch::nn::Module>> m_layers; // nullptr entries: ReLU / Upsample / Clamp
-    std::vector<char> m_kinds;                                // 'c' conv, 'b' block, 'r' relu, 'u' upsample, 't' clamp
+    std::vector<char> m_kinds; // 'c' conv, 'b' block, 'r' relu, 'u' upsample, 't' clamp
 };
 TORCH_MODULE(TaesdDecoder);
 

@@ -22,18 +22,20 @@ UnetDownBlockImpl::UnetDownBlockImpl(const UnetConfig& c, size_t level, const to
     if (c.crossAttention[level]) attentionList = container(*this, "attentions");
     for (int i = 0; i < c.layersPerBlock; ++i) {
         resnets.push_back(resnetList->register_module(
-            std::to_string(i), ResnetBlock(i == 0 ? in : out, out, c.timeEmbedDim(), c.normNumGroups, c.normEps, o)));
+            std::to_string(i),
+            ResnetBlock(i == 0 ? in : out, out, c.timeEmbedDim(), c.normNumGroups, c.normEps, o)));
         if (attentionList)
             attentions.push_back(attentionList->register_module(
-                std::to_string(i), Transformer2D(out, c.heads[level], c.transformerDepth[level], c.crossAttentionDim,
-                                                 c.useLinearProjection, c.upcastAttention, c.normNumGroups, o)));
+                std::to_string(i),
+                Transformer2D(out, c.heads[level], c.transformerDepth[level], c.crossAttentionDim,
+                              c.useLinearProjection, c.upcastAttention, c.normNumGroups, o)));
     }
     if (level + 1 < c.blockOutChannels.size())
         downsampler = container(*this, "downsamplers")->register_module("0", Downsample(out, 1, o));
 }
 
-torch::Tensor UnetDownBlockImpl::forward(torch::Tensor x, const torch::Tensor& temb, const torch::Tensor& context,
-                                         std::vector<torch::Tensor>& skips) {
+torch::Tensor UnetDownBlockImpl::forward(torch::Tensor x, const torch::Tensor& temb,
+                                         const torch::Tensor& context, std::vector<torch::Tensor>& skips) {
     for (size_t i = 0; i < resnets.size(); ++i) {
         x = resnets[i](x, temb);
         if (!attentions.empty()) x = attentions[i](x, context);
@@ -59,18 +61,21 @@ UnetUpBlockImpl::UnetUpBlockImpl(const UnetConfig& c, size_t index, const torch:
     for (int i = 0; i < layers; ++i) {
         const int64_t skip = i == layers - 1 ? in : out;
         const int64_t resnetIn = i == 0 ? prevOut : out;
-        resnets.push_back(resnetList->register_module(
-            std::to_string(i), ResnetBlock(resnetIn + skip, out, c.timeEmbedDim(), c.normNumGroups, c.normEps, o)));
+        resnets.push_back(
+            resnetList->register_module(std::to_string(i), ResnetBlock(resnetIn + skip, out, c.timeEmbedDim(),
+                                                                       c.normNumGroups, c.normEps, o)));
         if (attentionList)
             attentions.push_back(attentionList->register_module(
-                std::to_string(i), Transformer2D(out, c.heads[level], c.transformerDepth[level], c.crossAttentionDim,
-                                                 c.useLinearProjection, c.upcastAttention, c.normNumGroups, o)));
+                std::to_string(i),
+                Transformer2D(out, c.heads[level], c.transformerDepth[level], c.crossAttentionDim,
+                              c.useLinearProjection, c.upcastAttention, c.normNumGroups, o)));
     }
-    if (index + 1 < levels) upsampler = container(*this, "upsamplers")->register_module("0", Upsample(out, o));
+    if (index + 1 < levels)
+        upsampler = container(*this, "upsamplers")->register_module("0", Upsample(out, o));
 }
 
-torch::Tensor UnetUpBlockImpl::forward(torch::Tensor x, const torch::Tensor& temb, const torch::Tensor& context,
-                                       std::vector<torch::Tensor>& skips) {
+torch::Tensor UnetUpBlockImpl::forward(torch::Tensor x, const torch::Tensor& temb,
+                                       const torch::Tensor& context, std::vector<torch::Tensor>& skips) {
     for (size_t i = 0; i < resnets.size(); ++i) {
         auto skip = std::move(skips.back());
         skips.pop_back();
@@ -109,26 +114,34 @@ UnetImpl::UnetImpl(UnetConfig config, const torch::TensorOptions& o) : m_config(
         c.transformerDepth.size() != levels || c.layersPerBlock < 1)
         throw Error("UNet configuration is inconsistent: per-level lists must all have one entry per level");
     for (size_t i = 0; i < levels; ++i)
-        if (c.blockOutChannels[i] % c.normNumGroups != 0 || c.heads[i] < 1 || c.blockOutChannels[i] % c.heads[i] != 0)
+        if (c.blockOutChannels[i] % c.normNumGroups != 0 || c.heads[i] < 1 ||
+            c.blockOutChannels[i] % c.heads[i] != 0)
             throw Error("UNet configuration: level " + std::to_string(i) + " has " +
-                        std::to_string(c.blockOutChannels[i]) + " channels, not divisible by its groups/heads");
+                        std::to_string(c.blockOutChannels[i]) +
+                        " channels, not divisible by its groups/heads");
     const int64_t ch0 = c.blockOutChannels.front();
     m_timeEmbedding = register_module("time_embedding", TimestepEmbedding(ch0, c.timeEmbedDim(), o));
     if (c.additionTimeEmbedDim > 0)
-        m_addEmbedding = register_module("add_embedding",
-                                         TimestepEmbedding(c.projectionClassEmbeddingsInputDim, c.timeEmbedDim(), o));
+        m_addEmbedding = register_module(
+            "add_embedding", TimestepEmbedding(c.projectionClassEmbeddingsInputDim, c.timeEmbedDim(), o));
     m_convIn = register_module("conv_in", Conv2d(c.inChannels, ch0, 3, 1, 1, true, o));
     auto down = container(*this, "down_blocks");
-    for (size_t i = 0; i < levels; ++i) m_down.push_back(down->register_module(std::to_string(i), UnetDownBlock(c, i, o)));
+    for (size_t i = 0; i < levels; ++i)
+        m_down.push_back(down->register_module(std::to_string(i), UnetDownBlock(c, i, o)));
     m_mid = register_module("mid_block", UnetMidBlock(c, o));
     auto up = container(*this, "up_blocks");
-    for (size_t i = 0; i < levels; ++i) m_up.push_back(up->register_module(std::to_string(i), UnetUpBlock(c, i, o)));
+    for (size_t i = 0; i < levels; ++i)
+        m_up.push_back(up->register_module(std::to_string(i), UnetUpBlock(c, i, o)));
     m_convNormOut = register_module("conv_norm_out", GroupNorm(c.normNumGroups, ch0, c.normEps, o));
     m_convOut = register_module("conv_out", Conv2d(ch0, c.outChannels, 3, 1, 1, true, o));
 }
 
-torch::Device UnetImpl::device() const { return m_convIn->weight.device(); }
-torch::ScalarType UnetImpl::dtype() const { return m_convIn->weight.scalar_type(); }
+torch::Device UnetImpl::device() const {
+    return m_convIn->weight.device();
+}
+torch::ScalarType UnetImpl::dtype() const {
+    return m_convIn->weight.scalar_type();
+}
 
 torch::Tensor UnetImpl::forward(const torch::Tensor& sample, const torch::Tensor& timestep,
                                 const torch::Tensor& context, const torch::Tensor& textEmbeds,
@@ -137,13 +150,15 @@ torch::Tensor UnetImpl::forward(const torch::Tensor& sample, const torch::Tensor
 }
 
 torch::Tensor UnetImpl::forwardWithActivations(const torch::Tensor& sampleIn, const torch::Tensor& timestepIn,
-                                               const torch::Tensor& contextIn, const torch::Tensor& textEmbeds,
-                                               const torch::Tensor& timeIds, Activations* act) {
+                                               const torch::Tensor& contextIn,
+                                               const torch::Tensor& textEmbeds, const torch::Tensor& timeIds,
+                                               Activations* act) {
     const auto& c = m_config;
     if (sampleIn.dim() != 4 || sampleIn.size(1) != c.inChannels)
         throw Error("UNet input must be [B, " + std::to_string(c.inChannels) + ", h, w]");
     if (contextIn.dim() != 3 || contextIn.size(2) != c.crossAttentionDim)
-        throw Error("UNet text conditioning must be [B, tokens, " + std::to_string(c.crossAttentionDim) + "]");
+        throw Error("UNet text conditioning must be [B, tokens, " + std::to_string(c.crossAttentionDim) +
+                    "]");
     const auto dev = device();
     const auto type = dtype();
     const int64_t batch = sampleIn.size(0);
@@ -195,7 +210,8 @@ torch::Tensor UnetImpl::forwardWithActivations(const torch::Tensor& sampleIn, co
     return m_convOut(m_convNormOut(x, true));
 }
 
-Unet makeUnet(const UnetConfig& config, const TensorMap& weights, torch::Device device, torch::ScalarType dtype) {
+Unet makeUnet(const UnetConfig& config, const TensorMap& weights, torch::Device device,
+              torch::ScalarType dtype) {
     Unet unet(config, torch::TensorOptions().device(device).dtype(dtype));
     loadWeights(*unet, weights, "UNet");
     return unet;

@@ -42,7 +42,8 @@ TORCH_MODULE(UnetUpBlock);
 class UnetMidBlockImpl : public torch::nn::Module {
 public:
     UnetMidBlockImpl(const UnetConfig& config, const torch::TensorOptions& options);
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timeEmbedding, const torch::Tensor& context);
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& timeEmbedding,
+                          const torch::Tensor& context);
 
     std::vector<ResnetBlock> resnets;
     Transformer2D attention{nullptr};
@@ -63,8 +64,9 @@ public:
     // and timeIds [B, 6] (orig h, w, crop top, left, target h, w). Returns the prediction [B, outChannels,
     // h, w] in the model's dtype. Inputs are converted to the model's device and dtype. Call under
     // c10::InferenceMode.
-    torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timestep, const torch::Tensor& context,
-                          const torch::Tensor& textEmbeds = {}, const torch::Tensor& timeIds = {});
+    torch::Tensor forward(const torch::Tensor& sample, const torch::Tensor& timestep,
+                          const torch::Tensor& context, const torch::Tensor& textEmbeds = {},
+                          const torch::Tensor& timeIds = {});
     torch::Tensor forwardWithActivations(const torch::Tensor& sample, const torch::Tensor& timestep,
                                          const torch::Tensor& context, const torch::Tensor& textEmbeds,
                                          const torch::Tensor& timeIds, Activations* activations);
@@ -86,6 +88,7 @@ TORCH_MODULE(Unet);
 
 // Builds the UNet directly on `device` in `dtype` and copies `weights` (diffusers names, any float dtype)
 // into it. Throws gesso::Error naming missing or mismatched tensors.
-Unet makeUnet(const UnetConfig& config, const TensorMap& weights, torch::Device device, torch::ScalarType dtype);
+Unet makeUnet(const UnetConfig& config, const TensorMap& weights, torch::Device device,
+              torch::ScalarType dtype);
 
 } // namespace gesso::model

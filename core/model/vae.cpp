@@ -38,11 +38,14 @@ torch::Tensor VaeAttentionImpl::forward(const torch::Tensor& x) {
 VaeMidBlockImpl::VaeMidBlockImpl(int64_t channels, int64_t groups, const torch::TensorOptions& o) {
     auto list = container(*this, "resnets");
     for (int i = 0; i < 2; ++i)
-        resnets.push_back(list->register_module(std::to_string(i), ResnetBlock(channels, channels, 0, groups, kVaeEps, o)));
+        resnets.push_back(
+            list->register_module(std::to_string(i), ResnetBlock(channels, channels, 0, groups, kVaeEps, o)));
     attention = container(*this, "attentions")->register_module("0", VaeAttention(channels, groups, o));
 }
 
-torch::Tensor VaeMidBlockImpl::forward(const torch::Tensor& x) { return resnets[1](attention(resnets[0](x))); }
+torch::Tensor VaeMidBlockImpl::forward(const torch::Tensor& x) {
+    return resnets[1](attention(resnets[0](x)));
+}
 
 VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& c, const torch::TensorOptions& o) {
     const auto& ch = c.blockOutChannels;
@@ -58,7 +61,8 @@ VaeEncoderImpl::VaeEncoderImpl(const VaeConfig& c, const torch::TensorOptions& o
                 std::to_string(j), ResnetBlock(in, ch[i], 0, c.normNumGroups, kVaeEps, o)));
         }
         if (i + 1 < ch.size())
-            downsamplers.push_back(container(*block, "downsamplers")->register_module("0", Downsample(ch[i], 0, o)));
+            downsamplers.push_back(
+                container(*block, "downsamplers")->register_module("0", Downsample(ch[i], 0, o)));
     }
     mid = register_module("mid_block", VaeMidBlock(ch.back(), c.normNumGroups, o));
     convNormOut = register_module("conv_norm_out", GroupNorm(c.normNumGroups, ch.back(), kVaeEps, o));
@@ -131,12 +135,18 @@ VaeImpl::VaeImpl(VaeConfig config, const torch::TensorOptions& o) : m_config(std
                         std::to_string(c.normNumGroups) + " groups");
     encoder = register_module("encoder", VaeEncoder(c, o));
     decoder = register_module("decoder", VaeDecoder(c, o));
-    quantConv = register_module("quant_conv", Conv2d(2 * c.latentChannels, 2 * c.latentChannels, 1, 1, 0, true, o));
-    postQuantConv = register_module("post_quant_conv", Conv2d(c.latentChannels, c.latentChannels, 1, 1, 0, true, o));
+    quantConv =
+        register_module("quant_conv", Conv2d(2 * c.latentChannels, 2 * c.latentChannels, 1, 1, 0, true, o));
+    postQuantConv =
+        register_module("post_quant_conv", Conv2d(c.latentChannels, c.latentChannels, 1, 1, 0, true, o));
 }
 
-torch::Device VaeImpl::device() const { return quantConv->weight.device(); }
-torch::ScalarType VaeImpl::dtype() const { return quantConv->weight.scalar_type(); }
+torch::Device VaeImpl::device() const {
+    return quantConv->weight.device();
+}
+torch::ScalarType VaeImpl::dtype() const {
+    return quantConv->weight.scalar_type();
+}
 
 std::pair<torch::Tensor, torch::Tensor> VaeImpl::encode(const torch::Tensor& image,
                                                         std::map<std::string, torch::Tensor>* act,
@@ -155,7 +165,8 @@ torch::Tensor VaeImpl::decode(const torch::Tensor& latent, std::map<std::string,
     return decoder(postQuantConv(latent.to(device(), dtype())), act, interrupt).to(torch::kFloat32);
 }
 
-Vae makeVae(const VaeConfig& config, const TensorMap& weights, torch::Device device, torch::ScalarType dtype) {
+Vae makeVae(const VaeConfig& config, const TensorMap& weights, torch::Device device,
+            torch::ScalarType dtype) {
     Vae vae(config, torch::TensorOptions().device(device).dtype(dtype));
     loadWeights(*vae, weights, "VAE");
     return vae;

@@ -38,7 +38,8 @@ TORCH_MODULE(VaeMidBlock);
 class VaeEncoderImpl : public torch::nn::Module {
 public:
     VaeEncoderImpl(const VaeConfig& config, const torch::TensorOptions& options);
-    torch::Tensor forward(const torch::Tensor& image, std::map<std::string, torch::Tensor>* activations = nullptr,
+    torch::Tensor forward(const torch::Tensor& image,
+                          std::map<std::string, torch::Tensor>* activations = nullptr,
                           const VaeInterrupt& interrupt = {});
 
     Conv2d convIn{nullptr}, convOut{nullptr};
@@ -52,7 +53,8 @@ TORCH_MODULE(VaeEncoder);
 class VaeDecoderImpl : public torch::nn::Module {
 public:
     VaeDecoderImpl(const VaeConfig& config, const torch::TensorOptions& options);
-    torch::Tensor forward(const torch::Tensor& latent, std::map<std::string, torch::Tensor>* activations = nullptr,
+    torch::Tensor forward(const torch::Tensor& latent,
+                          std::map<std::string, torch::Tensor>* activations = nullptr,
                           const VaeInterrupt& interrupt = {});
 
     Conv2d convIn{nullptr}, convOut{nullptr};
@@ -74,20 +76,22 @@ public:
 
     // image [B, 3, H, W] in [-1, 1] -> (mean, logvar) of the latent distribution, unscaled, logvar clamped
     // to [-30, 20]; float32 on the model's device. H and W multiples of 8.
-    std::pair<torch::Tensor, torch::Tensor> encode(const torch::Tensor& image,
-                                                   std::map<std::string, torch::Tensor>* activations = nullptr,
-                                                   const VaeInterrupt& interrupt = {});
+    std::pair<torch::Tensor, torch::Tensor>
+    encode(const torch::Tensor& image, std::map<std::string, torch::Tensor>* activations = nullptr,
+           const VaeInterrupt& interrupt = {});
     // latent [B, C, h, w], unscaled (latents / scalingFactor) -> image [B, 3, 8h, 8w], ~[-1, 1], unclamped,
     // float32.
-    torch::Tensor decode(const torch::Tensor& latent, std::map<std::string, torch::Tensor>* activations = nullptr,
+    torch::Tensor decode(const torch::Tensor& latent,
+                         std::map<std::string, torch::Tensor>* activations = nullptr,
                          const VaeInterrupt& interrupt = {});
 
     // The same through overlapping tiles blended with linear ramps, for canvases too large to run at once.
     // Tiles are tileLatentSize latent pixels wide (encode: 8x that in image pixels) and overlap by `overlap`.
     torch::Tensor decodeTiled(const torch::Tensor& latent, int64_t tileLatentSize = 64, int64_t overlap = 16,
                               const VaeInterrupt& interrupt = {});
-    std::pair<torch::Tensor, torch::Tensor> encodeTiled(const torch::Tensor& image, int64_t tileLatentSize = 64,
-                                                        int64_t overlap = 16, const VaeInterrupt& interrupt = {});
+    std::pair<torch::Tensor, torch::Tensor> encodeTiled(const torch::Tensor& image,
+                                                        int64_t tileLatentSize = 64, int64_t overlap = 16,
+                                                        const VaeInterrupt& interrupt = {});
 
     const VaeConfig& config() const { return m_config; }
     torch::Device device() const;

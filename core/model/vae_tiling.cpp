@@ -44,8 +44,8 @@ torch::Tensor ramp1d(int64_t length, int64_t ramp, bool before, bool after) {
 // Runs `fn` on overlapping tiles of `input` (in units of `inScale` per tile unit) and blends outputs
 // (in units of `outScale`); tile and overlap are given in tile units (latent pixels).
 template <typename Fn>
-std::vector<torch::Tensor> runTiled(const torch::Tensor& input, int64_t inScale, int64_t outScale, int64_t tile,
-                                    int64_t overlap, Fn fn) {
+std::vector<torch::Tensor> runTiled(const torch::Tensor& input, int64_t inScale, int64_t outScale,
+                                    int64_t tile, int64_t overlap, Fn fn) {
     const int64_t h = input.size(2) / inScale, w = input.size(3) / inScale;
     const auto ys = tileStarts(h, tile, overlap), xs = tileStarts(w, tile, overlap);
     std::vector<torch::Tensor> sums;
@@ -53,11 +53,13 @@ std::vector<torch::Tensor> runTiled(const torch::Tensor& input, int64_t inScale,
     for (size_t iy = 0; iy < ys.size(); ++iy) {
         for (size_t ix = 0; ix < xs.size(); ++ix) {
             const int64_t th = std::min(tile, h), tw = std::min(tile, w);
-            auto crop = input.narrow(2, ys[iy] * inScale, th * inScale).narrow(3, xs[ix] * inScale, tw * inScale);
+            auto crop =
+                input.narrow(2, ys[iy] * inScale, th * inScale).narrow(3, xs[ix] * inScale, tw * inScale);
             auto outs = fn(crop.contiguous());
             if (sums.empty()) {
                 for (auto& o : outs)
-                    sums.push_back(torch::zeros({o.size(0), o.size(1), h * outScale, w * outScale}, torch::kFloat32));
+                    sums.push_back(
+                        torch::zeros({o.size(0), o.size(1), h * outScale, w * outScale}, torch::kFloat32));
                 weightSum = torch::zeros({1, 1, h * outScale, w * outScale}, torch::kFloat32);
             }
             const int64_t ramp = overlap * outScale;
@@ -65,7 +67,8 @@ std::vector<torch::Tensor> runTiled(const torch::Tensor& input, int64_t inScale,
             auto wx = ramp1d(tw * outScale, ramp, ix > 0, ix + 1 < xs.size());
             auto weight = (wy.unsqueeze(1) * wx.unsqueeze(0)).unsqueeze(0).unsqueeze(0);
             for (size_t k = 0; k < outs.size(); ++k)
-                sums[k].narrow(2, ys[iy] * outScale, th * outScale)
+                sums[k]
+                    .narrow(2, ys[iy] * outScale, th * outScale)
                     .narrow(3, xs[ix] * outScale, tw * outScale)
                     .add_(outs[k].to(torch::kCPU, torch::kFloat32) * weight);
             weightSum.narrow(2, ys[iy] * outScale, th * outScale)
@@ -73,13 +76,15 @@ std::vector<torch::Tensor> runTiled(const torch::Tensor& input, int64_t inScale,
                 .add_(weight);
         }
     }
-    for (auto& s : sums) s.div_(weightSum);
+    for (auto& s : sums)
+        s.div_(weightSum);
     return sums;
 }
 
 void checkTiling(int64_t tile, int64_t overlap) {
     if (tile < 8 || overlap < 0 || overlap * 2 > tile)
-        throw Error("VAE tiling: the tile must be at least 8 latent pixels and the overlap at most half a tile");
+        throw Error(
+            "VAE tiling: the tile must be at least 8 latent pixels and the overlap at most half a tile");
 }
 
 } // namespace

@@ -16,14 +16,16 @@ namespace {
 std::string shapeText(at::IntArrayRef shape) {
     std::ostringstream s;
     s << '[';
-    for (size_t i = 0; i < shape.size(); ++i) s << (i ? ", " : "") << shape[i];
+    for (size_t i = 0; i < shape.size(); ++i)
+        s << (i ? ", " : "") << shape[i];
     s << ']';
     return s.str();
 }
 
 std::string listFirst(const std::vector<std::string>& items, size_t count) {
     std::string text;
-    for (size_t i = 0; i < items.size() && i < count; ++i) text += (i ? ", " : "") + items[i];
+    for (size_t i = 0; i < items.size() && i < count; ++i)
+        text += (i ? ", " : "") + items[i];
     if (items.size() > count) text += ", ... (" + std::to_string(items.size()) + " in all)";
     return text;
 }
@@ -86,8 +88,10 @@ void moveModule(torch::nn::Module& module, torch::Device device, torch::ScalarTy
 
 int64_t parameterBytes(const torch::nn::Module& module) {
     int64_t bytes = 0;
-    for (const auto& p : module.parameters(true)) bytes += p.numel() * static_cast<int64_t>(p.element_size());
-    for (const auto& b : module.buffers(true)) bytes += b.numel() * static_cast<int64_t>(b.element_size());
+    for (const auto& p : module.parameters(true))
+        bytes += p.numel() * static_cast<int64_t>(p.element_size());
+    for (const auto& b : module.buffers(true))
+        bytes += b.numel() * static_cast<int64_t>(b.element_size());
     return bytes;
 }
 

@@ -11,8 +11,9 @@
 namespace gesso::pipeline {
 namespace {
 
-torch::Tensor sampleLatent(const EncodeFunction& encode, const torch::Tensor& image, sampling::NoiseSource& noise,
-                           double scaling, const torch::Device& device, const char* purpose) {
+torch::Tensor sampleLatent(const EncodeFunction& encode, const torch::Tensor& image,
+                           sampling::NoiseSource& noise, double scaling, const torch::Device& device,
+                           const char* purpose) {
     auto [mean, std] = encode(image);
     auto draw = noise.randn(mean.sizes(), device, purpose).to(mean.dtype());
     return (mean + std * draw) * scaling;
@@ -29,10 +30,10 @@ int startStep(int steps, double strength) {
     return std::max(steps - initTimestep, 0);
 }
 
-torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& scheduler, sampling::NoiseSource& noise,
-                             const UnetFunction& unet, const ConditioningFunction& conditioning,
-                             const EncodeFunction& encode, const StepFunction& onStep,
-                             const std::atomic<bool>& cancel) {
+torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& scheduler,
+                             sampling::NoiseSource& noise, const UnetFunction& unet,
+                             const ConditioningFunction& conditioning, const EncodeFunction& encode,
+                             const StepFunction& onStep, const std::atomic<bool>& cancel) {
     const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(setup.device);
     const std::vector<int64_t> latentShape = {1, setup.latentChannels, setup.latentHeight, setup.latentWidth};
     const bool inpaint = setup.mode == Mode::Inpaint;
@@ -72,7 +73,8 @@ torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& sch
     } else if (inpaint) {
         mask = binarizeMask(setup.mask.to(f32));
         if (!nineChannel || !strengthMax) {
-            imageLatents = sampleLatent(encode, image, noise, setup.scalingFactor, setup.device, "image latents");
+            imageLatents =
+                sampleLatent(encode, image, noise, setup.scalingFactor, setup.device, "image latents");
             checkCancel(cancel);
         }
         initialNoise = noise.randn(latentShape, setup.device, "initial noise");
@@ -80,22 +82,23 @@ torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& sch
                               : scheduler.addNoise(imageLatents, initialNoise, begin);
         auto maskedImage = image * (mask < 0.5);
         if (nineChannel) {
-            maskedImageLatents =
-                sampleLatent(encode, maskedImage, noise, setup.scalingFactor, setup.device, "masked image latents");
+            maskedImageLatents = sampleLatent(encode, maskedImage, noise, setup.scalingFactor, setup.device,
+                                              "masked image latents");
             checkCancel(cancel);
         } else {
             // diffusers encodes the masked image for 4-channel UNets too (unused); keep its draw aligned.
             noise.randn(latentShape, setup.device, "masked image latents");
         }
         namespace F = torch::nn::functional;
-        latentMask = F::interpolate(mask, F::InterpolateFuncOptions()
-                                              .size(std::vector<int64_t>{setup.latentHeight, setup.latentWidth})
-                                              .mode(torch::kNearest));
+        latentMask =
+            F::interpolate(mask, F::InterpolateFuncOptions()
+                                     .size(std::vector<int64_t>{setup.latentHeight, setup.latentWidth})
+                                     .mode(torch::kNearest));
     } else {
         if (auto given = noise.initialLatents()) {
             if (given->sizes() != at::IntArrayRef(latentShape))
-                throw Error("replayed initial latents have shape " + c10::str(given->sizes()) + ", expected " +
-                            c10::str(at::IntArrayRef(latentShape)));
+                throw Error("replayed initial latents have shape " + c10::str(given->sizes()) +
+                            ", expected " + c10::str(at::IntArrayRef(latentShape)));
             initialNoise = given->to(f32);
         } else {
             initialNoise = noise.randn(latentShape, setup.device, "initial noise");

@@ -26,17 +26,17 @@ struct Conditioning {
 };
 
 // sample [B, C, h, w], timestep [B] float32 -> model output [B, 4, h, w].
-using UnetFunction =
-    std::function<torch::Tensor(const torch::Tensor& sample, const torch::Tensor& timestep, const Conditioning&)>;
+using UnetFunction = std::function<torch::Tensor(const torch::Tensor& sample, const torch::Tensor& timestep,
+                                                 const Conditioning&)>;
 // The conditioning to use at loop step `step` (0-based over the steps actually run): prompt schedules.
 using ConditioningFunction = std::function<const Conditioning&(int step)>;
 // image [1, 3, H, W] in [-1, 1] -> (mean, std) of the latent distribution, unscaled.
 using EncodeFunction = std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor& image)>;
 
 struct StepInfo {
-    int step = 0;            // 1-based, over the UNet calls actually made
+    int step = 0; // 1-based, over the UNet calls actually made
     int total = 0;
-    torch::Tensor latents;   // after the step (after the inpaint blend)
+    torch::Tensor latents;           // after the step (after the inpaint blend)
     torch::Tensor predictedOriginal; // scheduler's x0 estimate (scaled latent space), may be undefined
 };
 using StepFunction = std::function<void(const StepInfo&)>;
@@ -44,24 +44,24 @@ using StepFunction = std::function<void(const StepInfo&)>;
 struct DenoiseSetup {
     Mode mode = Mode::Txt2Img;
     int steps = 20;
-    double strength = 1.0;        // img2img / inpaint
-    double guidance = 7.5;        // <= 1: no unconditional pass
+    double strength = 1.0; // img2img / inpaint
+    double guidance = 7.5; // <= 1: no unconditional pass
     double guidanceRescale = 0.0;
     int latentChannels = 4;
-    int unetInChannels = 4;       // 9: inpainting UNet
+    int unetInChannels = 4; // 9: inpainting UNet
     int64_t latentHeight = 0, latentWidth = 0;
     double scalingFactor = 0.18215;
     torch::Device device = torch::kCPU;
     torch::ScalarType dtype = torch::kFloat32;
-    torch::Tensor image;          // img2img / inpaint: [1, 3, H, W] in [0, 1]
-    torch::Tensor mask;           // inpaint: [1, 1, H, W] in [0, 1] (1 = repaint), blurred already if wanted
+    torch::Tensor image; // img2img / inpaint: [1, 3, H, W] in [0, 1]
+    torch::Tensor mask;  // inpaint: [1, 1, H, W] in [0, 1] (1 = repaint), blurred already if wanted
 };
 
 // Returns the final latents (scaled), float32 [1, C, h, w] on setup.device.
-torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& scheduler, sampling::NoiseSource& noise,
-                             const UnetFunction& unet, const ConditioningFunction& conditioning,
-                             const EncodeFunction& encode, const StepFunction& onStep,
-                             const std::atomic<bool>& cancel);
+torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& scheduler,
+                             sampling::NoiseSource& noise, const UnetFunction& unet,
+                             const ConditioningFunction& conditioning, const EncodeFunction& encode,
+                             const StepFunction& onStep, const std::atomic<bool>& cancel);
 
 // img2img/inpaint schedule start: t_start = steps - min(int(steps * strength), steps), in scheduler steps.
 int startStep(int steps, double strength);

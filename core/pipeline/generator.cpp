@@ -41,7 +41,9 @@ bool needsTiledVae(int64_t latentHeight, int64_t latentWidth) {
     return latentHeight * latentWidth > kTiledVaeLatentArea;
 }
 
-bool isXl(model::ModelFamily f) { return f == model::ModelFamily::Sdxl || f == model::ModelFamily::SdxlRefiner; }
+bool isXl(model::ModelFamily f) {
+    return f == model::ModelFamily::Sdxl || f == model::ModelFamily::SdxlRefiner;
+}
 
 void validate(const GenerationRequest& r) {
     if (r.modelPath.empty()) throw Error("no model given");
@@ -52,7 +54,8 @@ void validate(const GenerationRequest& r) {
     if (r.steps < 1 || r.steps > 1000) throw Error("steps must be between 1 and 1000");
     if (r.batch < 1 || r.batch > 64) throw Error("batch must be between 1 and 64");
     if (!(r.guidance >= 0)) throw Error("guidance (CFG scale) must be >= 0");
-    if (!(r.guidanceRescale >= 0 && r.guidanceRescale <= 1)) throw Error("guidance rescale must be in [0, 1]");
+    if (!(r.guidanceRescale >= 0 && r.guidanceRescale <= 1))
+        throw Error("guidance rescale must be in [0, 1]");
     if (r.clipSkip < 1) throw Error("clip skip must be >= 1 (1 = last layer)");
     if (r.eta < 0) throw Error("eta must be >= 0");
     parsePredictionChoice(r.prediction);
@@ -66,9 +69,9 @@ void validate(const GenerationRequest& r) {
             throw Error("the mask is " + std::to_string(r.mask.width) + "x" + std::to_string(r.mask.height) +
                         " but the image is " + std::to_string(r.initImage.width) + "x" +
                         std::to_string(r.initImage.height) + ": they must be the same size");
-        if (!r.inpaintOnlyMasked &&
-            (r.initImage.width != r.width || r.initImage.height != r.height))
-            throw Error("the inpainting image must be " + std::to_string(r.width) + "x" + std::to_string(r.height) +
+        if (!r.inpaintOnlyMasked && (r.initImage.width != r.width || r.initImage.height != r.height))
+            throw Error("the inpainting image must be " + std::to_string(r.width) + "x" +
+                        std::to_string(r.height) +
                         " (the generation size) unless only the masked area is inpainted");
     }
 }
@@ -131,7 +134,8 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
         result.loadSeconds = secondsSince(t0);
     }
     ModelBundle& m = *m_state->bundle;
-    for (const auto& w : m.warnings) result.warnings.push_back(w);
+    for (const auto& w : m.warnings)
+        result.warnings.push_back(w);
     if (cancel) throw Cancelled();
 
     // ---- "inpaint only masked": generate the padded mask box at full size, paste back feathered ----
@@ -143,14 +147,16 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
         auto feather = blurMask(fullMask, request.maskBlur);
         GenerationRequest inner = request;
         inner.inpaintOnlyMasked = false;
-        inner.initImage = tensorToRgba(resizeImage(cropTensor(fullImage, region), request.width, request.height));
+        inner.initImage =
+            tensorToRgba(resizeImage(cropTensor(fullImage, region), request.width, request.height));
         inner.mask = tensorToGray(resizeImage(cropTensor(fullMask, region), request.width, request.height));
         auto innerResult = generate(inner, progress, cancel);
         auto alpha = cropTensor(feather, region);
         for (auto& image : innerResult.images) {
             auto patch = resizeImage(rgbToTensor(image.image), region.width, region.height);
             image.image = tensorToRgba(pasteBlended(fullImage, patch, alpha, region));
-            image.parameters = project::formatA1111Parameters(request, image.seed, m.source.filename().string(), {});
+            image.parameters =
+                project::formatA1111Parameters(request, image.seed, m.source.filename().string(), {});
         }
         innerResult.loadSeconds += result.loadSeconds;
         innerResult.totalSeconds = secondsSince(started);
@@ -158,17 +164,18 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
     }
 
     // ---- scheduler ----
-    auto schedulerConfig = sampling::resolveSchedulerConfig(request.sampler, baseSchedulerConfig(m, request.schedulerConfigPath),
-                                                            request.timestepSpacing);
+    auto schedulerConfig = sampling::resolveSchedulerConfig(
+        request.sampler, baseSchedulerConfig(m, request.schedulerConfigPath), request.timestepSpacing);
     if (request.eta > 0) schedulerConfig.eta = request.eta;
     auto scheduler = sampling::makeScheduler(schedulerConfig);
     scheduler->setTimesteps(request.steps);
-    const size_t begin = request.mode == Mode::Txt2Img
-                             ? 0
-                             : static_cast<size_t>(startStep(request.steps, request.strength)) * scheduler->order();
+    const size_t begin =
+        request.mode == Mode::Txt2Img
+            ? 0
+            : static_cast<size_t>(startStep(request.steps, request.strength)) * scheduler->order();
     if (begin >= scheduler->timesteps().size())
-        throw Error("strength " + std::to_string(request.strength) + " with " + std::to_string(request.steps) +
-                    " steps leaves no denoising step");
+        throw Error("strength " + std::to_string(request.strength) + " with " +
+                    std::to_string(request.steps) + " steps leaves no denoising step");
     const int totalCalls = static_cast<int>(scheduler->timesteps().size() - begin);
 
     // ---- text ----
@@ -177,7 +184,8 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
     encodeOptions.plainPrompt = request.plainPrompt;
     encodeOptions.clipSkip = request.clipSkip;
     auto prompts = m.text->encodePrompts(request.prompt, request.negativePrompt, totalCalls, encodeOptions);
-    for (const auto& w : prompts.warnings) result.warnings.push_back(w);
+    for (const auto& w : prompts.warnings)
+        result.warnings.push_back(w);
     if (!prompts.loras.empty()) result.warnings.push_back("LoRA tags are not applied by this version");
     const bool cfg = request.guidance > 1.0;
     const bool xl = isXl(m.family);
@@ -233,9 +241,11 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
         auto image = rgbToTensor(request.initImage);
         setup.image = resizeImage(image, request.width, request.height).to(device);
     }
-    if (request.mode == Mode::Inpaint) setup.mask = blurMask(grayToTensor(request.mask), request.maskBlur).to(device);
+    if (request.mode == Mode::Inpaint)
+        setup.mask = blurMask(grayToTensor(request.mask), request.maskBlur).to(device);
 
-    if (auto warning = m_state->preview.configure(request.taesdDir, m.family, device)) result.warnings.push_back(*warning);
+    if (auto warning = m_state->preview.configure(request.taesdDir, m.family, device))
+        result.warnings.push_back(*warning);
 
     int64_t seed = request.seed;
     if (seed < 0) seed = static_cast<int64_t>(std::random_device{}() & 0xffffffffu);
@@ -247,10 +257,10 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
     auto encode = [&](const torch::Tensor& image) {
         if (cancel) throw Cancelled();
         const auto t0 = Clock::now();
-        auto [mean, logvar] = needsTiledVae(image.size(2) / 8, image.size(3) / 8)
-                                  ? m.vae->encodeTiled(image.to(vaeDtype), kVaeTileLatentSize, kVaeTileOverlap,
-                                                       vaeInterrupt)
-                                  : m.vae->encode(image.to(vaeDtype), nullptr, vaeInterrupt);
+        auto [mean, logvar] =
+            needsTiledVae(image.size(2) / 8, image.size(3) / 8)
+                ? m.vae->encodeTiled(image.to(vaeDtype), kVaeTileLatentSize, kVaeTileOverlap, vaeInterrupt)
+                : m.vae->encode(image.to(vaeDtype), nullptr, vaeInterrupt);
         auto std = torch::exp(0.5 * logvar.to(torch::kFloat32).clamp(-30.0, 20.0));
         result.vaeEncodeSeconds += secondsSince(t0);
         if (cancel) throw Cancelled();
@@ -267,7 +277,8 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
     for (int b = 0; b < request.batch; ++b) {
         std::unique_ptr<sampling::NoiseSource> noise;
         if (!request.replayNoisePath.empty()) {
-            noise = std::make_unique<sampling::ReplayNoise>(sampling::ReplayNoise::fromFile(request.replayNoisePath));
+            noise = std::make_unique<sampling::ReplayNoise>(
+                sampling::ReplayNoise::fromFile(request.replayNoisePath));
         } else {
             noise = std::make_unique<sampling::SeededNoise>(static_cast<uint64_t>(seed + b));
         }
@@ -284,9 +295,10 @@ GenerationResult Generator::generate(const GenerationRequest& requestIn, const P
             p.preview = tensorToRgba(m_state->preview.decode(x0));
             progress(p);
         };
-        auto latents = runDenoiseLoop(setup, *scheduler, *noise, unet,
-                                      [&](int s) -> const Conditioning& { return perStep[std::min(s, totalCalls - 1)]; },
-                                      encode, onStep, cancel);
+        auto latents = runDenoiseLoop(
+            setup, *scheduler, *noise, unet,
+            [&](int s) -> const Conditioning& { return perStep[std::min(s, totalCalls - 1)]; }, encode,
+            onStep, cancel);
         if (cancel) throw Cancelled();
         const auto tDecode = Clock::now();
         const auto unscaled = (latents / setup.scalingFactor).to(vaeDtype);

@@ -11,7 +11,8 @@ torch::Tensor applyGuidance(const torch::Tensor& batchedNoise, double guidance, 
     auto noise = uncond + guidance * (cond - uncond);
     if (rescale > 0) {
         std::vector<int64_t> dims;
-        for (int64_t d = 1; d < cond.dim(); ++d) dims.push_back(d);
+        for (int64_t d = 1; d < cond.dim(); ++d)
+            dims.push_back(d);
         auto stdText = cond.std(dims, /*unbiased=*/true, /*keepdim=*/true);
         auto stdCfg = noise.std(dims, true, true);
         auto rescaled = noise * (stdText / stdCfg);

@@ -27,7 +27,8 @@ torch::Tensor grayToTensor(const ImageGray8& image) {
 
 ImageRgba8 tensorToRgba(const torch::Tensor& imageIn) {
     auto image = imageIn.dim() == 4 ? imageIn[0] : imageIn;
-    auto u8 = image.detach().to(torch::kCPU, torch::kFloat32).clamp(0, 1).mul(255.0).round().to(torch::kUInt8);
+    auto u8 =
+        image.detach().to(torch::kCPU, torch::kFloat32).clamp(0, 1).mul(255.0).round().to(torch::kUInt8);
     const int h = static_cast<int>(u8.size(1)), w = static_cast<int>(u8.size(2));
     auto rgba = torch::full({h, w, 4}, 255, torch::kUInt8);
     rgba.slice(2, 0, 3).copy_(u8.permute({1, 2, 0}));
@@ -48,11 +49,11 @@ torch::Tensor resizeImage(const torch::Tensor& image, int width, int height) {
     namespace F = torch::nn::functional;
     if (image.size(-1) == width && image.size(-2) == height) return image;
     [[maybe_unused]] const bool shrinking = width < image.size(-1) || height < image.size(-2);
-    auto options = F::InterpolateFuncOptions()
-                       .size(std::vector<int64_t>{height, width})
-                       .align_corners(false);
-    if (image.size(1) == 1) options.mode(torch::kBilinear);
-    else options.mode(torch::kBicubic);
+    auto options = F::InterpolateFuncOptions().size(std::vector<int64_t>{height, width}).align_corners(false);
+    if (image.size(1) == 1)
+        options.mode(torch::kBilinear);
+    else
+        options.mode(torch::kBicubic);
 #if TORCH_VERSION_MAJOR >= 2
     options.antialias(shrinking);
 #endif

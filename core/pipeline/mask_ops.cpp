@@ -23,7 +23,9 @@ torch::Tensor blurMask(const torch::Tensor& mask, double radius) {
     return m.clamp(0, 1);
 }
 
-torch::Tensor binarizeMask(const torch::Tensor& mask) { return (mask >= 0.5).to(torch::kFloat32); }
+torch::Tensor binarizeMask(const torch::Tensor& mask) {
+    return (mask >= 0.5).to(torch::kFloat32);
+}
 
 Rect maskCropRegion(const torch::Tensor& mask, int padding, int targetWidth, int targetHeight) {
     auto m = mask.reshape({mask.size(-2), mask.size(-1)}) > 0.5;

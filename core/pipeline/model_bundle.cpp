@@ -50,7 +50,8 @@ ModelBundle makeModelBundle(model::Checkpoint checkpoint, torch::Device device, 
     checkpoint.textEncoders.clear();
     b.unet = model::makeUnet(checkpoint.unetConfig, checkpoint.unet, device, dtype);
     checkpoint.unet.clear();
-    if (model::shouldTestPrediction(checkpoint)) model::recordPredictionTest(checkpoint, model::testPrediction(b.unet));
+    if (model::shouldTestPrediction(checkpoint))
+        model::recordPredictionTest(checkpoint, model::testPrediction(b.unet));
     b.prediction = checkpoint.prediction;
     b.predictionGuessed = checkpoint.predictionGuessed;
     b.predictionTested = checkpoint.predictionTested;
@@ -86,7 +87,8 @@ nlohmann::json baseSchedulerConfig(const ModelBundle& bundle, const std::string&
     if (bundle.schedulerConfig.is_object()) {
         nlohmann::json config = bundle.schedulerConfig;
         if (bundle.predictionOverridden)
-            config["prediction_type"] = bundle.prediction == model::Prediction::V ? "v_prediction" : "epsilon";
+            config["prediction_type"] =
+                bundle.prediction == model::Prediction::V ? "v_prediction" : "epsilon";
         return config;
     }
     auto config = sampling::SchedulerConfig::publishedSd15Json();

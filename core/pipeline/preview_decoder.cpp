@@ -9,7 +9,7 @@
 namespace gesso::pipeline {
 
 std::optional<std::filesystem::path> PreviewDecoder::findDecoderFile(const std::filesystem::path& dir,
-                                                                    model::ModelFamily family) {
+                                                                     model::ModelFamily family) {
     const bool xl = family == model::ModelFamily::Sdxl || family == model::ModelFamily::SdxlRefiner;
     const std::string stem = xl ? "taesdxl_decoder" : "taesd_decoder";
     for (const char* ext : {".safetensors", ".pth"}) {
@@ -33,7 +33,8 @@ std::optional<std::string> PreviewDecoder::configure(const std::string& taesdDir
         model::TensorMap weights;
         if (file->extension() == ".safetensors") {
             auto st = io::SafetensorsFile::open(*file);
-            for (const auto& e : st.entries()) weights[e.name] = st.tensor(e);
+            for (const auto& e : st.entries())
+                weights[e.name] = st.tensor(e);
         } else {
             weights = io::loadTorchStateDict(*file);
         }

@@ -16,7 +16,8 @@ class PreviewDecoder {
 public:
     // (Re)configures for `family` and `taesdDir` (empty = linear). A missing or unreadable TAESD file falls
     // back to linear previews and returns a warning.
-    std::optional<std::string> configure(const std::string& taesdDir, model::ModelFamily family, torch::Device device);
+    std::optional<std::string> configure(const std::string& taesdDir, model::ModelFamily family,
+                                         torch::Device device);
     // Scaled latents [1, 4, h, w] -> [1, 3, H, W] in [0, 1] on the CPU.
     torch::Tensor decode(const torch::Tensor& latents) const;
     bool usesTaesd() const { return !m_decoder.is_empty(); }

@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cctype>
 
 namespace gesso::project {
 namespace {
@@ -17,10 +17,14 @@ struct SamplerName {
     const char* label;
 };
 constexpr SamplerName kSamplers[] = {
-    {"euler_a", "Euler a"},           {"euler", "Euler"},
-    {"ddim", "DDIM"},                 {"pndm", "PLMS"},
-    {"dpmpp_2m", "DPM++ 2M"},         {"dpmpp_2m_karras", "DPM++ 2M Karras"},
-    {"dpmpp_sde_karras", "DPM++ SDE Karras"}, {"lcm", "LCM"},
+    {"euler_a", "Euler a"},
+    {"euler", "Euler"},
+    {"ddim", "DDIM"},
+    {"pndm", "PLMS"},
+    {"dpmpp_2m", "DPM++ 2M"},
+    {"dpmpp_2m_karras", "DPM++ 2M Karras"},
+    {"dpmpp_sde_karras", "DPM++ SDE Karras"},
+    {"lcm", "LCM"},
 };
 
 // A1111's quote(): plain unless the value holds ',', ':' or a newline, then a JSON string.
@@ -42,8 +46,7 @@ std::string trim(const std::string& s) {
     return s.substr(begin, end - begin + 1);
 }
 
-template <typename T>
-std::optional<T> parseInteger(const std::string& text) {
+template <typename T> std::optional<T> parseInteger(const std::string& text) {
     const std::string t = trim(text);
     T value{};
     auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), value);
@@ -60,7 +63,9 @@ std::optional<double> parseReal(const std::string& text) {
     return value;
 }
 
-bool isWordChar(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
+bool isWordChar(unsigned char c) {
+    return std::isalnum(c) || c == '_' || c >= 0x80;
+}
 
 // The "Key: value, Key: "quoted, value", ..." line, read like A1111's regex
 // \s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$) but without std::regex, whose recursion can overflow
@@ -71,7 +76,8 @@ std::vector<std::pair<std::string, std::string>> splitFields(const std::string& 
     size_t i = 0;
     while (i < n) {
         size_t start = i;
-        while (start < n && std::isspace(static_cast<unsigned char>(line[start]))) ++start;
+        while (start < n && std::isspace(static_cast<unsigned char>(line[start])))
+            ++start;
         const size_t colon = line.find(':', start);
         if (colon == std::string::npos) break;
         const std::string key = trim(line.substr(start, colon - start));
@@ -85,15 +91,18 @@ std::vector<std::pair<std::string, std::string>> splitFields(const std::string& 
             continue;
         }
         size_t j = colon + 1;
-        while (j < n && std::isspace(static_cast<unsigned char>(line[j]))) ++j;
+        while (j < n && std::isspace(static_cast<unsigned char>(line[j])))
+            ++j;
         std::string value;
         if (j < n && line[j] == '"') {
             size_t k = j + 1;
-            while (k < n && line[k] != '"') k += line[k] == '\\' ? 2 : 1;
+            while (k < n && line[k] != '"')
+                k += line[k] == '\\' ? 2 : 1;
             if (k < n) {
                 value = line.substr(j, k - j + 1);
                 i = k + 1;
-                while (i < n && line[i] != ',') ++i; // anything after the closing quote up to the separator
+                while (i < n && line[i] != ',')
+                    ++i; // anything after the closing quote up to the separator
                 if (i < n) ++i;
                 fields.emplace_back(key, value);
                 continue;
@@ -150,13 +159,15 @@ std::string formatA1111Parameters(const pipeline::GenerationRequest& request, in
             fields.emplace_back("Masked area padding", std::to_string(request.onlyMaskedPadding));
         }
     }
-    if (request.guidanceRescale > 0.0) fields.emplace_back("CFG rescale", formatNumber(request.guidanceRescale));
+    if (request.guidanceRescale > 0.0)
+        fields.emplace_back("CFG rescale", formatNumber(request.guidanceRescale));
     if (request.eta > 0.0) fields.emplace_back("Eta DDIM", formatNumber(request.eta));
     // Not A1111 keys (A1111 has no equivalent); kept so that the picture can be reproduced exactly.
     if (!request.timestepSpacing.empty()) fields.emplace_back("Timestep spacing", request.timestepSpacing);
     if (request.originalWidth > 0 || request.targetWidth > 0) {
         const auto size = [&](int w, int h) {
-            return std::to_string(w > 0 ? w : request.width) + "x" + std::to_string(h > 0 ? h : request.height);
+            return std::to_string(w > 0 ? w : request.width) + "x" +
+                   std::to_string(h > 0 ? h : request.height);
         };
         fields.emplace_back("Original size", size(request.originalWidth, request.originalHeight));
         fields.emplace_back("Target size", size(request.targetWidth, request.targetHeight));
@@ -222,15 +233,25 @@ A1111Parameters parseA1111Parameters(const std::string& input) {
     if (const auto* v = result.field("Schedule type")) scheduleType = *v;
     for (const auto& [key, value] : result.fields) {
         if (key == "Steps") {
-            if (auto n = parseInteger<int>(value); n && *n > 0) result.steps = n; else warnBad(key, value);
+            if (auto n = parseInteger<int>(value); n && *n > 0)
+                result.steps = n;
+            else
+                warnBad(key, value);
         } else if (key == "Sampler") {
             result.samplerLabel = value;
             result.sampler = samplerIdFromA1111(value, scheduleType);
-            if (!result.sampler) result.warnings.push_back("sampler \"" + value + "\" is not available in Gesso");
+            if (!result.sampler)
+                result.warnings.push_back("sampler \"" + value + "\" is not available in Gesso");
         } else if (key == "CFG scale") {
-            if (auto n = parseReal(value)) result.cfgScale = n; else warnBad(key, value);
+            if (auto n = parseReal(value))
+                result.cfgScale = n;
+            else
+                warnBad(key, value);
         } else if (key == "Seed") {
-            if (auto n = parseInteger<int64_t>(value)) result.seed = n; else warnBad(key, value);
+            if (auto n = parseInteger<int64_t>(value))
+                result.seed = n;
+            else
+                warnBad(key, value);
         } else if (key == "Size") {
             const auto x = value.find('x');
             auto w = x == std::string::npos ? std::nullopt : parseInteger<int>(value.substr(0, x));
@@ -246,11 +267,20 @@ A1111Parameters parseA1111Parameters(const std::string& input) {
         } else if (key == "Model") {
             result.modelName = value;
         } else if (key == "Denoising strength") {
-            if (auto n = parseReal(value)) result.denoisingStrength = n; else warnBad(key, value);
+            if (auto n = parseReal(value))
+                result.denoisingStrength = n;
+            else
+                warnBad(key, value);
         } else if (key == "Clip skip") {
-            if (auto n = parseInteger<int>(value); n && *n >= 1) result.clipSkip = n; else warnBad(key, value);
+            if (auto n = parseInteger<int>(value); n && *n >= 1)
+                result.clipSkip = n;
+            else
+                warnBad(key, value);
         } else if (key == "Mask blur") {
-            if (auto n = parseReal(value)) result.maskBlur = n; else warnBad(key, value);
+            if (auto n = parseReal(value))
+                result.maskBlur = n;
+            else
+                warnBad(key, value);
         }
     }
     return result;

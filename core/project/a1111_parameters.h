@@ -23,7 +23,8 @@ std::string formatA1111Parameters(const pipeline::GenerationRequest& request, in
 struct A1111Parameters {
     std::string prompt;
     std::string negativePrompt;
-    std::vector<std::pair<std::string, std::string>> fields; // every "Key: value" of the settings line, unquoted
+    std::vector<std::pair<std::string, std::string>>
+        fields; // every "Key: value" of the settings line, unquoted
     std::optional<int> steps;
     std::optional<std::string> sampler;      // Gesso's sampler id (euler_a, dpmpp_2m_karras, ...) when known
     std::optional<std::string> samplerLabel; // as written ("DPM++ 2M Karras")

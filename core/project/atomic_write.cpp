@@ -8,7 +8,8 @@
 
 namespace gesso::project {
 
-void writeFileAtomically(const std::string& path, std::span<const uint8_t> bytes, const AtomicWriteOptions& options) {
+void writeFileAtomically(const std::string& path, std::span<const uint8_t> bytes,
+                         const AtomicWriteOptions& options) {
     QSaveFile file(QString::fromStdString(path));
     // Without this, QSaveFile falls back to writing in place when the folder is not writable; never do that.
     file.setDirectWriteFallback(false);

@@ -9,8 +9,9 @@ using nlohmann::json;
 
 const json* node(const json& graph, const json& link) {
     if (!link.is_array() || link.empty()) return nullptr;
-    std::string id = link[0].is_string() ? link[0].get<std::string>()
-                                          : (link[0].is_number_integer() ? std::to_string(link[0].get<int64_t>()) : "");
+    std::string id = link[0].is_string()
+                         ? link[0].get<std::string>()
+                         : (link[0].is_number_integer() ? std::to_string(link[0].get<int64_t>()) : "");
     auto it = graph.find(id);
     return it != graph.end() && it->is_object() ? &*it : nullptr;
 }
@@ -39,7 +40,8 @@ std::optional<std::string> checkpointName(const json& graph, const json& link, i
     if (!n || depth > 32) return std::nullopt;
     const json& in = inputs(*n);
     if (auto it = in.find("ckpt_name"); it != in.end() && it->is_string()) return it->get<std::string>();
-    if (auto it = in.find("model"); it != in.end() && it->is_array()) return checkpointName(graph, *it, depth + 1);
+    if (auto it = in.find("model"); it != in.end() && it->is_array())
+        return checkpointName(graph, *it, depth + 1);
     return std::nullopt;
 }
 
@@ -70,14 +72,16 @@ std::optional<A1111Parameters> parseComfyUiPrompt(const std::string& text) {
             if (in.contains("negative")) p.negativePrompt = promptText(graph, in.at("negative")).value_or("");
             for (const char* key : {"seed", "noise_seed"})
                 if (in.contains(key) && in.at(key).is_number_integer()) p.seed = in.at(key).get<int64_t>();
-            if (in.contains("steps") && in.at("steps").is_number_integer()) p.steps = in.at("steps").get<int>();
+            if (in.contains("steps") && in.at("steps").is_number_integer())
+                p.steps = in.at("steps").get<int>();
             if (in.contains("cfg") && in.at("cfg").is_number()) p.cfgScale = in.at("cfg").get<double>();
             const std::string sampler = in.value("sampler_name", std::string());
             const std::string scheduler = in.value("scheduler", std::string());
             if (!sampler.empty()) {
                 p.samplerLabel = sampler + (scheduler.empty() ? "" : " (" + scheduler + ")");
                 p.sampler = comfySampler(sampler, scheduler);
-                if (!p.sampler) p.warnings.push_back("sampler \"" + *p.samplerLabel + "\" is not available in Gesso");
+                if (!p.sampler)
+                    p.warnings.push_back("sampler \"" + *p.samplerLabel + "\" is not available in Gesso");
             }
             if (in.contains("denoise") && in.at("denoise").is_number()) {
                 const double denoise = in.at("denoise").get<double>();
@@ -86,7 +90,8 @@ std::optional<A1111Parameters> parseComfyUiPrompt(const std::string& text) {
             if (in.contains("latent_image"))
                 if (const json* latent = node(graph, in.at("latent_image"))) {
                     const json& li = inputs(*latent);
-                    if (li.contains("width") && li.at("width").is_number_integer()) p.width = li.at("width").get<int>();
+                    if (li.contains("width") && li.at("width").is_number_integer())
+                        p.width = li.at("width").get<int>();
                     if (li.contains("height") && li.at("height").is_number_integer())
                         p.height = li.at("height").get<int>();
                 }

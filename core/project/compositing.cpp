@@ -57,7 +57,8 @@ void compositeOver(ImageRgba8& dst, const ImageRgba8& src, int x, int y, uint8_t
             if (srcBlend == 255) {
                 d[0] = s[0], d[1] = s[1], d[2] = s[2];
             } else {
-                for (int c = 0; c < 3; ++c) d[c] = blend(s[c], d[c], srcBlend);
+                for (int c = 0; c < 3; ++c)
+                    d[c] = blend(s[c], d[c], srcBlend);
             }
         }
     }
@@ -78,21 +79,25 @@ ImageRgba8 scaleToFit(const ImageRgba8& image, int maxSide) {
     ImageRgba8 out = ImageRgba8::filled(width, height, 0, 0, 0, 0);
     for (int oy = 0; oy < height; ++oy) {
         const int sy0 = static_cast<int>(static_cast<int64_t>(oy) * image.height / height);
-        const int sy1 = std::max(sy0 + 1, static_cast<int>(static_cast<int64_t>(oy + 1) * image.height / height));
+        const int sy1 =
+            std::max(sy0 + 1, static_cast<int>(static_cast<int64_t>(oy + 1) * image.height / height));
         for (int ox = 0; ox < width; ++ox) {
             const int sx0 = static_cast<int>(static_cast<int64_t>(ox) * image.width / width);
-            const int sx1 = std::max(sx0 + 1, static_cast<int>(static_cast<int64_t>(ox + 1) * image.width / width));
+            const int sx1 =
+                std::max(sx0 + 1, static_cast<int>(static_cast<int64_t>(ox + 1) * image.width / width));
             double sum[4] = {0, 0, 0, 0};
             for (int sy = sy0; sy < sy1; ++sy)
                 for (int sx = sx0; sx < sx1; ++sx) {
                     const uint8_t* p = image.pixel(sx, sy);
-                    for (int c = 0; c < 3; ++c) sum[c] += p[c] * p[3];
+                    for (int c = 0; c < 3; ++c)
+                        sum[c] += p[c] * p[3];
                     sum[3] += p[3];
                 }
             uint8_t* d = out.pixel(ox, oy);
             const double count = static_cast<double>(sy1 - sy0) * (sx1 - sx0);
             if (sum[3] > 0)
-                for (int c = 0; c < 3; ++c) d[c] = static_cast<uint8_t>(std::lround(sum[c] / sum[3]));
+                for (int c = 0; c < 3; ++c)
+                    d[c] = static_cast<uint8_t>(std::lround(sum[c] / sum[3]));
             d[3] = static_cast<uint8_t>(std::lround(sum[3] / count));
         }
     }

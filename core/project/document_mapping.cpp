@@ -5,8 +5,12 @@
 namespace gesso::project {
 namespace {
 
-ProjectRect toProject(const document::Rect& r) { return {r.x, r.y, r.width, r.height}; }
-document::Rect toDocument(const ProjectRect& r) { return {r.x, r.y, r.width, r.height}; }
+ProjectRect toProject(const document::Rect& r) {
+    return {r.x, r.y, r.width, r.height};
+}
+document::Rect toDocument(const ProjectRect& r) {
+    return {r.x, r.y, r.width, r.height};
+}
 
 } // namespace
 
@@ -16,8 +20,8 @@ Project projectFromDocument(const document::Document& document) {
     project.height = document.height();
     const auto& layers = document.layers();
     for (auto it = layers.rbegin(); it != layers.rend(); ++it)
-        project.layers.push_back({it->id, it->name, it->visible, it->opacity, it->locked, it->offsetX, it->offsetY,
-                                  it->pixels});
+        project.layers.push_back(
+            {it->id, it->name, it->visible, it->opacity, it->locked, it->offsetX, it->offsetY, it->pixels});
     project.activeLayerId = document.activeLayer();
     if (!document.maskIsEmpty()) project.mask = document.mask();
     project.region = toProject(document.region());
@@ -42,7 +46,8 @@ Project projectFromDocument(const document::Document& document) {
 
 std::unique_ptr<document::Document> documentFromProject(const Project& project) {
     auto document = std::make_unique<document::Document>(project.width, project.height);
-    while (document->layerCount() > 0) document->takeLayer(0); // the constructor's white background
+    while (document->layerCount() > 0)
+        document->takeLayer(0); // the constructor's white background
     for (auto it = project.layers.rbegin(); it != project.layers.rend(); ++it) {
         document::Layer layer;
         layer.id = it->id;
@@ -64,7 +69,8 @@ std::unique_ptr<document::Document> documentFromProject(const Project& project) 
             throw Error("the project's mask is not canvas-sized");
         document->mask() = project.mask;
     }
-    if (project.region.width > 0 && project.region.height > 0) document->setRegion(toDocument(project.region));
+    if (project.region.width > 0 && project.region.height > 0)
+        document->setRegion(toDocument(project.region));
     document->setSettings(project.settings);
     std::vector<document::GenerationRecord> history;
     for (const auto& generation : project.history) {

@@ -16,8 +16,8 @@ OraImage toOraImage(const Project& project) {
     image.width = project.width;
     image.height = project.height;
     for (const auto& layer : project.layers)
-        image.layers.push_back({layer.name, layer.visible, layer.opacity, layer.x, layer.y, "svg:src-over",
-                                layer.image, {}});
+        image.layers.push_back(
+            {layer.name, layer.visible, layer.opacity, layer.x, layer.y, "svg:src-over", layer.image, {}});
     return image;
 }
 
@@ -31,15 +31,18 @@ ImportedImage importImage(const std::string& path, const imageio::ImageLimits& l
     result.format = decoded.format;
     result.parameters = generationParametersFromText(decoded.text);
     if (decoded.convertedFromLinear)
-        result.notes.push_back("converted from linear " + std::to_string(decoded.sourceBits) + "-bit data to sRGB");
+        result.notes.push_back("converted from linear " + std::to_string(decoded.sourceBits) +
+                               "-bit data to sRGB");
     else if (decoded.sourceBits > 8)
-        result.notes.push_back("reduced from " + std::to_string(decoded.sourceBits) + " to 8 bits per channel");
+        result.notes.push_back("reduced from " + std::to_string(decoded.sourceBits) +
+                               " to 8 bits per channel");
     return result;
 }
 
 uint64_t addImageLayer(Project& project, const ImportedImage& image, int x, int y) {
     uint64_t id = 1;
-    for (const auto& layer : project.layers) id = std::max(id, layer.id + 1);
+    for (const auto& layer : project.layers)
+        id = std::max(id, layer.id + 1);
     ProjectLayer layer;
     layer.id = id;
     layer.name = image.name.empty() ? "Imported" : image.name;

@@ -10,11 +10,11 @@
 namespace gesso::project {
 
 struct ImportedImage {
-    ImageRgba8 image;                           // straight alpha sRGB
-    std::string name;                           // file name without folder and extension
-    std::string format;                         // OIIO format name
-    std::optional<A1111Parameters> parameters;  // generation settings found in the file (offer to restore)
-    std::vector<std::string> notes;             // e.g. "converted from linear float"
+    ImageRgba8 image;                          // straight alpha sRGB
+    std::string name;                          // file name without folder and extension
+    std::string format;                        // OIIO format name
+    std::optional<A1111Parameters> parameters; // generation settings found in the file (offer to restore)
+    std::vector<std::string> notes;            // e.g. "converted from linear float"
 };
 
 // PNG, JPEG, WebP, TIFF, EXR, PSD (its flattened composite), ... Throws gesso::Error naming the file.
@@ -30,7 +30,7 @@ uint64_t addImageLayer(Project& project, const ImportedImage& image, int x = 0, 
 std::string lastGenerationParameters(const Project& project);
 
 struct ExportOptions {
-    int quality = 95;        // JPEG/WebP
+    int quality = 95;            // JPEG/WebP
     bool writeParameters = true; // PNG: A1111 "parameters" tEXt chunk of the last generation
 };
 

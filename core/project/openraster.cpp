@@ -76,8 +76,9 @@ QByteArray writeStackXml(const OraImage& image, const std::vector<std::string>& 
         writer.writeAttribute("y", QString::number(layer.y));
         writer.writeAttribute("opacity", QString::fromStdString(formatNumber(layer.opacity)));
         writer.writeAttribute("visibility", layer.visible ? "visible" : "hidden");
-        writer.writeAttribute("composite-op", QString::fromStdString(layer.compositeOp.empty() ? "svg:src-over"
-                                                                                                : layer.compositeOp));
+        writer.writeAttribute(
+            "composite-op",
+            QString::fromStdString(layer.compositeOp.empty() ? "svg:src-over" : layer.compositeOp));
         writer.writeEndElement();
     }
     writer.writeEndElement(); // stack
@@ -107,12 +108,15 @@ std::vector<uint8_t> encodeOpenRaster(const OraImage& image, const std::vector<Z
     }
     const QByteArray xml = writeStackXml(image, sources);
     entries.push_back({"stack.xml", std::vector<uint8_t>(xml.begin(), xml.end()), false});
-    for (auto& entry : layerEntries) entries.push_back(std::move(entry));
+    for (auto& entry : layerEntries)
+        entries.push_back(std::move(entry));
 
     const ImageRgba8 merged = flatten(image);
     entries.push_back({"mergedimage.png", imageio::encodePng(merged), true});
-    entries.push_back({"Thumbnails/thumbnail.png", imageio::encodePng(scaleToFit(merged, kThumbnailSide)), true});
-    for (const auto& entry : extraEntries) entries.push_back(entry);
+    entries.push_back(
+        {"Thumbnails/thumbnail.png", imageio::encodePng(scaleToFit(merged, kThumbnailSide)), true});
+    for (const auto& entry : extraEntries)
+        entries.push_back(entry);
     return writeZip(entries);
 }
 
@@ -121,14 +125,16 @@ OraImage decodeOpenRaster(const ZipReader& archive, const imageio::ImageLimits& 
     if (!archive.contains("mimetype")) throw Error(label + ": not an OpenRaster file (no mimetype entry)");
     const std::vector<uint8_t> mime = archive.read("mimetype");
     std::string mimeText(mime.begin(), mime.end());
-    while (!mimeText.empty() && (mimeText.back() == '\n' || mimeText.back() == '\r')) mimeText.pop_back();
+    while (!mimeText.empty() && (mimeText.back() == '\n' || mimeText.back() == '\r'))
+        mimeText.pop_back();
     if (mimeText != kOraMimeType)
         throw Error(label + ": not an OpenRaster file (mimetype is '" + mimeText.substr(0, 64) + "')");
     if (!archive.contains("stack.xml")) throw Error(label + ": OpenRaster file has no stack.xml");
     const std::vector<uint8_t> xmlBytes = archive.read("stack.xml");
 
     OraImage image;
-    QXmlStreamReader xml(QByteArray(reinterpret_cast<const char*>(xmlBytes.data()), static_cast<qsizetype>(xmlBytes.size())));
+    QXmlStreamReader xml(
+        QByteArray(reinterpret_cast<const char*>(xmlBytes.data()), static_cast<qsizetype>(xmlBytes.size())));
     std::vector<StackContext> stacks;
     bool sawImage = false;
     while (!xml.atEnd()) {
@@ -171,12 +177,14 @@ OraImage decodeOpenRaster(const ZipReader& archive, const imageio::ImageLimits& 
                 layer.opacity = parent.opacity * opacityAttribute(attributes, label);
                 layer.visible = parent.visible && visibilityAttribute(attributes);
                 if (attributes.hasAttribute(QLatin1String("composite-op")))
-                    layer.compositeOp = attributes.value(QLatin1String("composite-op")).toString().toStdString();
+                    layer.compositeOp =
+                        attributes.value(QLatin1String("composite-op")).toString().toStdString();
                 if (layer.compositeOp != "svg:src-over")
-                    image.warnings.push_back("layer '" + layer.name + "' uses blend mode " + layer.compositeOp +
-                                             "; it is composited as normal");
+                    image.warnings.push_back("layer '" + layer.name + "' uses blend mode " +
+                                             layer.compositeOp + "; it is composited as normal");
                 auto endsWith = [](const std::string& s, const std::string& suffix) {
-                    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+                    return s.size() >= suffix.size() &&
+                           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
                 };
                 std::string lowerSource = layer.source;
                 std::transform(lowerSource.begin(), lowerSource.end(), lowerSource.begin(),
@@ -188,7 +196,8 @@ OraImage decodeOpenRaster(const ZipReader& archive, const imageio::ImageLimits& 
                     continue;
                 }
                 if (!archive.contains(layer.source))
-                    throw Error(label + ": layer '" + layer.name + "' refers to missing entry '" + layer.source + "'");
+                    throw Error(label + ": layer '" + layer.name + "' refers to missing entry '" +
+                                layer.source + "'");
                 const std::vector<uint8_t> png = archive.read(layer.source);
                 layer.image = imageio::decodeImage(png, "png", label + ": " + layer.source, limits).image;
                 if (image.layers.size() >= 10000) throw Error(label + ": too many layers");

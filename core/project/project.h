@@ -20,20 +20,20 @@ struct ProjectRect {
 };
 
 struct ProjectLayer {
-    uint64_t id = 0;          // unique within the project; 0 = assign on load
+    uint64_t id = 0; // unique within the project; 0 = assign on load
     std::string name;
     bool visible = true;
-    double opacity = 1.0;     // 0..1
+    double opacity = 1.0; // 0..1
     bool locked = false;
-    int x = 0, y = 0;         // canvas position of the top-left pixel
-    ImageRgba8 image;         // straight alpha
+    int x = 0, y = 0; // canvas position of the top-left pixel
+    ImageRgba8 image; // straight alpha
 };
 
 struct ProjectGeneration {
     uint64_t id = 0;
-    std::string createdAt;                // ISO 8601 UTC, informational
-    pipeline::GenerationRequest request;  // settings only: initImage and mask are not stored
-    std::vector<int64_t> seeds;           // one per image of the batch
+    std::string createdAt;               // ISO 8601 UTC, informational
+    pipeline::GenerationRequest request; // settings only: initImage and mask are not stored
+    std::vector<int64_t> seeds;          // one per image of the batch
     std::string modelName;
     std::string modelHash;                // AUTOMATIC1111 short hash when known
     std::string parameters;               // A1111 parameters text of the first image
@@ -44,7 +44,7 @@ struct ProjectGeneration {
 struct Project {
     int width = 0;
     int height = 0;
-    std::vector<ProjectLayer> layers;     // top to bottom (OpenRaster order)
+    std::vector<ProjectLayer> layers; // top to bottom (OpenRaster order)
     uint64_t activeLayerId = 0;
     ImageGray8 mask;                      // canvas-sized, 255 = repaint; empty = no mask
     ProjectRect region;                   // generation region; empty = whole canvas
@@ -52,7 +52,7 @@ struct Project {
     std::vector<ProjectGeneration> history;
     // Set when loading: false for a plain .ora from another program (no Gesso part).
     bool hadGessoData = false;
-    std::vector<std::string> warnings;    // loading notes for the user (unsupported blend modes, ...)
+    std::vector<std::string> warnings; // loading notes for the user (unsupported blend modes, ...)
 };
 
 } // namespace gesso::project

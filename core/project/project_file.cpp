@@ -3,8 +3,8 @@
 #include "core/imageio/image_codec.h"
 #include "core/project/openraster.h"
 #include "core/project/request_json.h"
-#include "gesso/build_config.h"
 #include "core/runtime/error.h"
+#include "gesso/build_config.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,7 +16,9 @@ namespace {
 
 using nlohmann::json;
 
-json rectToJson(const ProjectRect& r) { return {{"x", r.x}, {"y", r.y}, {"width", r.width}, {"height", r.height}}; }
+json rectToJson(const ProjectRect& r) {
+    return {{"x", r.x}, {"y", r.y}, {"width", r.width}, {"height", r.height}};
+}
 
 ProjectRect rectFromJson(const json& j) {
     if (!j.is_object()) throw Error("a rectangle is not a JSON object");
@@ -58,13 +60,13 @@ void applyGessoJson(Project& project, const json& root, const ZipReader& archive
         throw Error("it has no format_version");
     const int version = root.at("format_version").get<int>();
     if (version < 1 || version > kProjectFormatVersion)
-        throw Error("it uses project format version " + std::to_string(version) + "; this Gesso reads versions 1 to " +
-                    std::to_string(kProjectFormatVersion) + (version > kProjectFormatVersion
-                                                                 ? " (the file was written by a newer Gesso)"
-                                                                 : ""));
+        throw Error("it uses project format version " + std::to_string(version) +
+                    "; this Gesso reads versions 1 to " + std::to_string(kProjectFormatVersion) +
+                    (version > kProjectFormatVersion ? " (the file was written by a newer Gesso)" : ""));
     project.hadGessoData = true;
     std::map<std::string, size_t> indexBySource;
-    for (size_t i = 0; i < layerSources.size(); ++i) indexBySource[layerSources[i]] = i;
+    for (size_t i = 0; i < layerSources.size(); ++i)
+        indexBySource[layerSources[i]] = i;
     if (root.contains("layers")) {
         for (const json& entry : root.at("layers")) {
             auto it = indexBySource.find(entry.value("src", std::string()));
@@ -78,19 +80,21 @@ void applyGessoJson(Project& project, const json& root, const ZipReader& archive
     if (root.contains("mask") && !root.at("mask").is_null()) {
         const std::string source = root.at("mask").value("src", std::string(kMaskEntry));
         if (!archive.contains(source)) throw Error("its mask entry '" + source + "' is missing");
-        const auto decoded = imageio::decodeImage(archive.read(source), "png", label + ": " + source,
-                                                  options.imageLimits);
+        const auto decoded =
+            imageio::decodeImage(archive.read(source), "png", label + ": " + source, options.imageLimits);
         if (decoded.image.width != project.width || decoded.image.height != project.height)
             throw Error("its mask is " + std::to_string(decoded.image.width) + "x" +
                         std::to_string(decoded.image.height) + ", not the canvas size");
         project.mask = ImageGray8{project.width, project.height,
                                   std::vector<uint8_t>(static_cast<size_t>(project.width) * project.height)};
-        for (size_t i = 0; i < project.mask.pixels.size(); ++i) project.mask.pixels[i] = decoded.image.pixels[i * 4];
+        for (size_t i = 0; i < project.mask.pixels.size(); ++i)
+            project.mask.pixels[i] = decoded.image.pixels[i * 4];
     }
     if (root.contains("region")) project.region = rectFromJson(root.at("region"));
     if (root.contains("settings")) project.settings = requestFromJson(root.at("settings"));
     if (root.contains("history"))
-        for (const json& entry : root.at("history")) project.history.push_back(generationFromJson(entry));
+        for (const json& entry : root.at("history"))
+            project.history.push_back(generationFromJson(entry));
 }
 
 } // namespace
@@ -102,8 +106,8 @@ std::vector<uint8_t> encodeProject(const Project& project) {
     json layers = json::array();
     for (size_t i = 0; i < project.layers.size(); ++i) {
         const ProjectLayer& layer = project.layers[i];
-        image.layers.push_back({layer.name, layer.visible, layer.opacity, layer.x, layer.y, "svg:src-over",
-                                layer.image, {}});
+        image.layers.push_back(
+            {layer.name, layer.visible, layer.opacity, layer.x, layer.y, "svg:src-over", layer.image, {}});
         layers.push_back({{"src", oraLayerEntryName(i, project.layers.size())},
                           {"id", layer.id},
                           {"locked", layer.locked}});
@@ -112,7 +116,8 @@ std::vector<uint8_t> encodeProject(const Project& project) {
     if (hasMask && (project.mask.width != project.width || project.mask.height != project.height))
         throw Error("the mask is not canvas-sized");
     json history = json::array();
-    for (const auto& generation : project.history) history.push_back(generationToJson(generation));
+    for (const auto& generation : project.history)
+        history.push_back(generationToJson(generation));
     const json root = {
         {"format_version", kProjectFormatVersion},
         {"generator", std::string("Gesso ") + GESSO_VERSION_STRING},
@@ -140,8 +145,8 @@ Project decodeProject(const ZipReader& archive, const LoadOptions& options) {
     std::vector<std::string> sources;
     for (auto& layer : image.layers) {
         sources.push_back(layer.source);
-        project.layers.push_back({0, layer.name, layer.visible, layer.opacity, false, layer.x, layer.y,
-                                  std::move(layer.image)});
+        project.layers.push_back(
+            {0, layer.name, layer.visible, layer.opacity, false, layer.x, layer.y, std::move(layer.image)});
     }
     if (archive.contains(kProjectJsonEntry)) {
         const std::vector<uint8_t> bytes = archive.read(kProjectJsonEntry);
@@ -161,7 +166,8 @@ Project decodeProject(const ZipReader& archive, const LoadOptions& options) {
     // Ids must be unique and non-zero: assign fresh ones where a plain .ora (or an edited stack) has none.
     std::set<uint64_t> used;
     uint64_t next = 1;
-    for (const auto& layer : project.layers) next = std::max(next, layer.id + 1);
+    for (const auto& layer : project.layers)
+        next = std::max(next, layer.id + 1);
     for (auto& layer : project.layers) {
         if (layer.id == 0 || !used.insert(layer.id).second) {
             layer.id = next++;

@@ -45,7 +45,8 @@ void RecentFiles::load(QSettings& settings, const QString& key) {
 
 void RecentFiles::save(QSettings& settings, const QString& key) const {
     QStringList list;
-    for (const auto& path : m_paths) list << QString::fromStdString(path);
+    for (const auto& path : m_paths)
+        list << QString::fromStdString(path);
     settings.setValue(key, list);
 }
 

@@ -10,7 +10,7 @@ namespace gesso::project {
 class RecentFiles {
 public:
     explicit RecentFiles(int maxEntries = 10) : m_max(maxEntries) {}
-    void add(const std::string& path);     // moves an existing entry to the front
+    void add(const std::string& path); // moves an existing entry to the front
     void remove(const std::string& path);
     void clear() { m_paths.clear(); }
     const std::vector<std::string>& paths() const { return m_paths; }

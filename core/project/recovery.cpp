@@ -67,10 +67,10 @@ RecoveryEntry RecoveryStore::autosave(const Project& project, const std::string&
     entry.savedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
     entry.processId = currentProcessId();
     saveProject(entry.recoveryPath, project);
-    const std::string note = nlohmann::json{{"original_path", entry.originalPath},
-                                            {"saved_at", entry.savedAt},
-                                            {"pid", entry.processId}}
-                                 .dump(2);
+    const std::string note = nlohmann::json{
+        {"original_path", entry.originalPath},
+        {"saved_at", entry.savedAt},
+        {"pid", entry.processId}}.dump(2);
     writeFileAtomically((std::filesystem::path(m_directory) / (sessionId + ".json")).string(),
                         std::span(reinterpret_cast<const uint8_t*>(note.data()), note.size()));
     return entry;

@@ -19,9 +19,9 @@ inline constexpr int kDefaultAutosaveIntervalSeconds = 180;
 
 struct RecoveryEntry {
     std::string sessionId;
-    std::string recoveryPath;  // the autosaved .ora
-    std::string originalPath;  // the project's own file; empty for a never-saved project
-    std::string savedAt;       // ISO 8601 UTC
+    std::string recoveryPath; // the autosaved .ora
+    std::string originalPath; // the project's own file; empty for a never-saved project
+    std::string savedAt;      // ISO 8601 UTC
     int64_t processId = 0;
 };
 
@@ -34,7 +34,8 @@ public:
     static std::string newSessionId();
 
     // Atomically (re)writes the session's recovery file. Throws gesso::Error.
-    RecoveryEntry autosave(const Project& project, const std::string& sessionId, const std::string& originalPath);
+    RecoveryEntry autosave(const Project& project, const std::string& sessionId,
+                           const std::string& originalPath);
     // Recovery files of sessions that are not running any more (other than `currentSessionId`), newest first.
     // Notes that cannot be read are skipped; a recovery .ora without its note is listed with empty fields.
     std::vector<RecoveryEntry> pending(const std::string& currentSessionId = {}) const;

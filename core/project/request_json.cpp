@@ -5,8 +5,7 @@
 namespace gesso::project {
 namespace {
 
-template <typename T>
-void readField(const nlohmann::json& json, const char* key, T& value) {
+template <typename T> void readField(const nlohmann::json& json, const char* key, T& value) {
     auto it = json.find(key);
     if (it == json.end() || it->is_null()) return;
     try {
@@ -20,9 +19,12 @@ void readField(const nlohmann::json& json, const char* key, T& value) {
 
 const char* modeName(pipeline::Mode mode) {
     switch (mode) {
-    case pipeline::Mode::Txt2Img: return "txt2img";
-    case pipeline::Mode::Img2Img: return "img2img";
-    case pipeline::Mode::Inpaint: return "inpaint";
+    case pipeline::Mode::Txt2Img:
+        return "txt2img";
+    case pipeline::Mode::Img2Img:
+        return "img2img";
+    case pipeline::Mode::Inpaint:
+        return "inpaint";
     }
     return "txt2img";
 }

@@ -52,9 +52,11 @@ bool isSafeEntryName(const std::string& name) {
 ZipReader::ZipReader(std::vector<uint8_t> bytes, std::string label, const ZipLimits& limits)
     : m_state(std::make_unique<State>()), m_label(std::move(label)), m_limits(limits) {
     m_state->bytes = std::move(bytes);
-    if (m_state->bytes.size() < 22) throw Error(m_label + ": not a zip archive (file too short or truncated)");
+    if (m_state->bytes.size() < 22)
+        throw Error(m_label + ": not a zip archive (file too short or truncated)");
     ZipErrorGuard error;
-    zip_source_t* source = zip_source_buffer_create(m_state->bytes.data(), m_state->bytes.size(), 0, &error.error);
+    zip_source_t* source =
+        zip_source_buffer_create(m_state->bytes.data(), m_state->bytes.size(), 0, &error.error);
     if (!source) throw Error(m_label + ": cannot read archive: " + zipErrorText(&error.error));
     m_state->archive = zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error.error);
     if (!m_state->archive) {
@@ -86,8 +88,8 @@ ZipReader::ZipReader(std::vector<uint8_t> bytes, std::string label, const ZipLim
                         " bytes, over the limit of " + std::to_string(m_limits.maxEntrySize));
         total += stat.size;
         if (total > m_limits.maxTotalSize)
-            throw Error(m_label + ": archive contents exceed the limit of " + std::to_string(m_limits.maxTotalSize) +
-                        " bytes");
+            throw Error(m_label + ": archive contents exceed the limit of " +
+                        std::to_string(m_limits.maxTotalSize) + " bytes");
         m_names.push_back(name);
     }
 }
@@ -123,8 +125,7 @@ std::vector<uint8_t> ZipReader::read(const std::string& name) const {
         throw Error(m_label + ": cannot stat entry '" + name + "'");
     if (stat.size > m_limits.maxEntrySize) throw Error(m_label + ": entry '" + name + "' is too large");
     zip_file_t* file = zip_fopen(m_state->archive, name.c_str(), 0);
-    if (!file)
-        throw Error(m_label + ": cannot open entry '" + name + "': " + zip_strerror(m_state->archive));
+    if (!file) throw Error(m_label + ": cannot open entry '" + name + "': " + zip_strerror(m_state->archive));
     std::vector<uint8_t> bytes(static_cast<size_t>(stat.size) + 1);
     uint64_t got = 0;
     std::string failure;
@@ -138,8 +139,7 @@ std::vector<uint8_t> ZipReader::read(const std::string& name) const {
         got += static_cast<uint64_t>(n);
     }
     zip_fclose(file);
-    if (!failure.empty())
-        throw Error(m_label + ": entry '" + name + "' is corrupt (" + failure + ")");
+    if (!failure.empty()) throw Error(m_label + ": entry '" + name + "' is corrupt (" + failure + ")");
     if (got != stat.size)
         throw Error(m_label + ": entry '" + name + "' holds " + (got > stat.size ? "more" : "less") +
                     " data than its declared " + std::to_string(stat.size) + " bytes");

@@ -42,12 +42,16 @@ std::string activeBlas() {
     using CoreFn = const char* (*)();
     auto openblasCore = reinterpret_cast<CoreFn>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
     std::string kind;
-    if (found.find("openblas") != std::string::npos) kind = "OpenBLAS";
-    else if (found.find("/blas/") != std::string::npos) kind = "reference BLAS (slow: install libopenblas0-pthread)";
-    else if (found.find("mkl") != std::string::npos) kind = "MKL";
+    if (found.find("openblas") != std::string::npos)
+        kind = "OpenBLAS";
+    else if (found.find("/blas/") != std::string::npos)
+        kind = "reference BLAS (slow: install libopenblas0-pthread)";
+    else if (found.find("mkl") != std::string::npos)
+        kind = "MKL";
     std::string text = found.empty() ? std::string("none loaded (libtorch uses its own kernels)") : found;
     if (!kind.empty()) text = kind + " (" + text + ")";
-    if (openblasConfig && openblasCore) text += ", " + std::string(openblasConfig()) + ", core " + openblasCore();
+    if (openblasConfig && openblasCore)
+        text += ", " + std::string(openblasConfig()) + ", core " + openblasCore();
     return text;
 }
 
@@ -67,8 +71,10 @@ BuildInfo currentBuildInfo() {
 #endif
     info.blas = activeBlas();
     info.threads = currentThreadCount();
-    for (const auto& device : availableDevices()) info.devices.push_back(device.id + ": " + device.name);
-    for (const auto& dir : dataDirectories()) info.dataDirectories.push_back(dir.string());
+    for (const auto& device : availableDevices())
+        info.devices.push_back(device.id + ": " + device.name);
+    for (const auto& dir : dataDirectories())
+        info.dataDirectories.push_back(dir.string());
     return info;
 }
 
@@ -81,10 +87,12 @@ std::string formatBuildInfo(const BuildInfo& info) {
         << "BLAS:         " << info.blas << "\n"
         << "threads:      " << info.threads << "\n"
         << "devices:\n";
-    for (const auto& device : info.devices) out << "  " << device << "\n";
+    for (const auto& device : info.devices)
+        out << "  " << device << "\n";
     out << "data:         ";
     if (info.dataDirectories.empty()) out << "no share/gesso folder found";
-    for (size_t i = 0; i < info.dataDirectories.size(); ++i) out << (i ? ", " : "") << info.dataDirectories[i];
+    for (size_t i = 0; i < info.dataDirectories.size(); ++i)
+        out << (i ? ", " : "") << info.dataDirectories[i];
     out << "\n";
     return out.str();
 }

@@ -17,8 +17,10 @@ std::vector<std::filesystem::path> dataDirectories() {
 
     const char* home = std::getenv("HOME");
     const char* dataHome = std::getenv("XDG_DATA_HOME");
-    if (dataHome && *dataHome) candidates.push_back(std::filesystem::path(dataHome) / "gesso");
-    else if (home && *home) candidates.push_back(std::filesystem::path(home) / ".local" / "share" / "gesso");
+    if (dataHome && *dataHome)
+        candidates.push_back(std::filesystem::path(dataHome) / "gesso");
+    else if (home && *home)
+        candidates.push_back(std::filesystem::path(home) / ".local" / "share" / "gesso");
 
     const char* dataDirs = std::getenv("XDG_DATA_DIRS");
     std::string dirs = (dataDirs && *dataDirs) ? dataDirs : "/usr/local/share:/usr/share";
@@ -32,7 +34,8 @@ std::vector<std::filesystem::path> dataDirectories() {
         auto canonical = std::filesystem::canonical(candidate, ec);
         if (ec || !std::filesystem::is_directory(canonical)) continue;
         bool seen = false;
-        for (const auto& e : existing) seen = seen || e == canonical;
+        for (const auto& e : existing)
+            seen = seen || e == canonical;
         if (!seen) existing.push_back(canonical);
     }
     return existing;

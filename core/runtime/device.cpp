@@ -23,7 +23,8 @@ torch::Device parseDevice(const std::string& spec) {
     if (spec == "cpu") return torch::Device(torch::kCPU);
     if (spec.rfind("cuda", 0) == 0) {
         if (!torch::cuda::is_available())
-            throw Error("device '" + spec + "' requested, but this build of libtorch has no usable CUDA device");
+            throw Error("device '" + spec +
+                        "' requested, but this build of libtorch has no usable CUDA device");
         int index = 0;
         if (spec.size() > 4) {
             if (spec[4] != ':') throw Error("unknown device '" + spec + "' (use cpu, cuda or cuda:N)");
@@ -34,8 +35,8 @@ torch::Device parseDevice(const std::string& spec) {
             }
         }
         if (index < 0 || index >= static_cast<int>(torch::cuda::device_count()))
-            throw Error("device '" + spec + "' does not exist (" + std::to_string(torch::cuda::device_count()) +
-                        " CUDA device(s) present)");
+            throw Error("device '" + spec + "' does not exist (" +
+                        std::to_string(torch::cuda::device_count()) + " CUDA device(s) present)");
         return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
     }
     throw Error("unknown device '" + spec + "' (use auto, cpu, cuda or cuda:N)");
@@ -43,7 +44,8 @@ torch::Device parseDevice(const std::string& spec) {
 
 std::vector<DeviceDescription> availableDevices() {
     std::vector<DeviceDescription> devices;
-    devices.push_back({"cpu", "CPU, " + std::to_string(std::thread::hardware_concurrency()) + " hardware threads"});
+    devices.push_back(
+        {"cpu", "CPU, " + std::to_string(std::thread::hardware_concurrency()) + " hardware threads"});
     if (torch::cuda::is_available()) {
         const auto count = static_cast<size_t>(torch::cuda::device_count()); // DeviceIndex in libtorch 2.x
         for (size_t i = 0; i < count; ++i) {
@@ -63,7 +65,9 @@ void setCudaTf32(bool allowed) {
     at::globalContext().setAllowTF32CuBLAS(allowed);
 }
 
-bool cudaTf32Allowed() { return at::globalContext().allowTF32CuDNN() || at::globalContext().allowTF32CuBLAS(); }
+bool cudaTf32Allowed() {
+    return at::globalContext().allowTF32CuDNN() || at::globalContext().allowTF32CuBLAS();
+}
 
 namespace {
 #if GESSO_WITH_CUDA
@@ -90,7 +94,8 @@ int64_t currentDeviceMemoryBytes([[maybe_unused]] torch::Device device) {
 
 void resetPeakDeviceMemory([[maybe_unused]] torch::Device device) {
 #if GESSO_WITH_CUDA
-    if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
+    if (device.is_cuda())
+        c10::cuda::CUDACachingAllocator::resetPeakStats(device.has_index() ? device.index() : 0);
 #endif
 }
 

@@ -31,6 +31,8 @@ int configureThreads(int requested) {
     return count;
 }
 
-int currentThreadCount() { return torch::get_num_threads(); }
+int currentThreadCount() {
+    return torch::get_num_threads();
+}
 
 } // namespace gesso

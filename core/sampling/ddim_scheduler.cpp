@@ -46,7 +46,8 @@ torch::Tensor DdimScheduler::step(const torch::Tensor& modelOutput, size_t index
     auto direction = (1 - alphaProdTPrev - stdDevT.pow(2)).pow(0.5) * predEpsilon;
     auto prev = alphaProdTPrev.pow(0.5) * predOriginal + direction;
     if (m_config.eta > 0) {
-        auto draw = noise.randn(modelOutput.sizes(), modelOutput.device(), "DDIM eta step").to(modelOutput.dtype());
+        auto draw =
+            noise.randn(modelOutput.sizes(), modelOutput.device(), "DDIM eta step").to(modelOutput.dtype());
         prev = prev + stdDevT * draw;
     }
     m_predictedOriginal = predOriginal;

@@ -21,7 +21,9 @@ AlphaSigma alphaSigma(const torch::Tensor& sigma) {
     return {alpha, sigma * alpha};
 }
 
-torch::Tensor lambdaOf(const AlphaSigma& as) { return torch::log(as.alpha) - torch::log(as.sigma); }
+torch::Tensor lambdaOf(const AlphaSigma& as) {
+    return torch::log(as.alpha) - torch::log(as.sigma);
+}
 
 } // namespace
 
@@ -31,11 +33,11 @@ void DpmMultistepScheduler::setTimesteps(int steps) {
     checkStepCount(m_config, steps);
     // lambda_min_clipped: cut off the lowest-SNR end (the default -inf keeps all N timesteps).
     auto lambdaT = torch::log(m_alphasCumprod.pow(0.5)) - torch::log((1 - m_alphasCumprod).pow(0.5));
-    const int64_t clippedIdx =
-        torch::searchsorted(torch::flip(lambdaT, {0}),
-                            torch::full({1}, m_config.lambdaMinClipped, torch::TensorOptions().dtype(torch::kFloat32)))
-            .reshape({-1})[0]
-            .item<int64_t>();
+    const int64_t clippedIdx = torch::searchsorted(torch::flip(lambdaT, {0}),
+                                                   torch::full({1}, m_config.lambdaMinClipped,
+                                                               torch::TensorOptions().dtype(torch::kFloat32)))
+                                   .reshape({-1})[0]
+                                   .item<int64_t>();
     const int64_t lastTimestep = m_config.numTrainTimesteps - clippedIdx;
     std::vector<double> t;
     if (m_config.timestepSpacing == "linspace") {
@@ -44,13 +46,16 @@ void DpmMultistepScheduler::setTimesteps(int steps) {
         t.pop_back();
     } else if (m_config.timestepSpacing == "leading") {
         const int64_t ratio = lastTimestep / (steps + 1);
-        for (int i = steps; i >= 1; --i) t.push_back(double(i * ratio + m_config.stepsOffset));
+        for (int i = steps; i >= 1; --i)
+            t.push_back(double(i * ratio + m_config.stepsOffset));
     } else {
         const double ratio = double(m_config.numTrainTimesteps) / steps;
         t = np::round(np::arange(double(lastTimestep), 0, -ratio));
-        for (auto& v : t) v -= 1;
+        for (auto& v : t)
+            v -= 1;
     }
-    for (auto& v : t) v = double(static_cast<int64_t>(v));
+    for (auto& v : t)
+        v = double(static_cast<int64_t>(v));
 
     auto table = ((1 - m_alphasCumprod) / m_alphasCumprod).pow(0.5).contiguous();
     std::vector<float> table32(table.data_ptr<float>(), table.data_ptr<float>() + table.numel());
@@ -58,19 +63,23 @@ void DpmMultistepScheduler::setTimesteps(int steps) {
     std::vector<float> sig32;
     if (m_config.useKarrasSigmas) {
         std::vector<float> logSigmas;
-        for (float s : table32) logSigmas.push_back(std::log(s));
+        for (float s : table32)
+            logSigmas.push_back(std::log(s));
         // in_sigmas = flip(table): sigma_min = table[0], sigma_max = table[N-1] unless configured.
         const double sigmaMin = m_config.sigmaMin >= 0 ? m_config.sigmaMin : double(table32.front());
         const double sigmaMax = m_config.sigmaMax >= 0 ? m_config.sigmaMax : double(table32.back());
         sigmas = np::karrasSigmas(sigmaMin, sigmaMax, steps);
         t.clear();
-        for (double s : sigmas) t.push_back(np::round(np::sigmaToT(s, logSigmas)));
+        for (double s : sigmas)
+            t.push_back(np::round(np::sigmaToT(s, logSigmas)));
     } else {
         std::vector<double> fp(table32.begin(), table32.end());
         sigmas = np::interp(t, fp);
     }
-    // final_sigmas_type: "zero" ends at sigma 0 (x0 returned), "sigma_min" at the training schedule's minimum.
-    for (double s : sigmas) sig32.push_back(np::toFloat(s));
+    // final_sigmas_type: "zero" ends at sigma 0 (x0 returned), "sigma_min" at the training schedule's
+    // minimum.
+    for (double s : sigmas)
+        sig32.push_back(np::toFloat(s));
     sig32.push_back(m_config.finalSigmasType == "sigma_min" ? table32.front() : 0.0f);
     m_timesteps = t;
     m_sigmas = torch::tensor(sig32, torch::kFloat32);
@@ -93,18 +102,20 @@ torch::Tensor DpmMultistepScheduler::step(const torch::Tensor& modelOutputIn, si
     checkIndex(index);
     const auto n = m_timesteps.size();
     const bool lowerOrderFinal =
-        index == n - 1 && (m_config.eulerAtFinal || (m_config.lowerOrderFinal && n < 15) ||
-                           m_config.finalSigmasType == "zero");
+        index == n - 1 &&
+        (m_config.eulerAtFinal || (m_config.lowerOrderFinal && n < 15) || m_config.finalSigmasType == "zero");
     const bool lowerOrderSecond = index == n - 2 && m_config.lowerOrderFinal && n < 15;
     (void)lowerOrderSecond; // only matters for order 3
 
     auto x0 = convertModelOutput(modelOutputIn, index, sample);
-    for (int i = 0; i + 1 < m_config.solverOrder; ++i) m_modelOutputs[i] = m_modelOutputs[i + 1];
+    for (int i = 0; i + 1 < m_config.solverOrder; ++i)
+        m_modelOutputs[i] = m_modelOutputs[i + 1];
     m_modelOutputs.back() = x0;
 
     torch::Tensor draw;
     const bool sde = m_config.algorithmType == "sde-dpmsolver++";
-    if (sde) draw = noise.randn(modelOutputIn.sizes(), modelOutputIn.device(), "DPM++ SDE step").to(x0.dtype());
+    if (sde)
+        draw = noise.randn(modelOutputIn.sizes(), modelOutputIn.device(), "DPM++ SDE step").to(x0.dtype());
 
     const auto i = static_cast<int64_t>(index);
     auto sigmaT = alphaSigma(m_sigmas[i + 1]);
@@ -133,10 +144,12 @@ torch::Tensor DpmMultistepScheduler::step(const torch::Tensor& modelOutputIn, si
         auto d1 = (1.0 / r0) * (m0 - m1);
         if (!sde) {
             if (m_config.solverType == "midpoint")
-                prev = (sigmaT.sigma / sigmaS0.sigma) * sample - (sigmaT.alpha * (torch::exp(-h) - 1.0)) * d0 -
+                prev = (sigmaT.sigma / sigmaS0.sigma) * sample -
+                       (sigmaT.alpha * (torch::exp(-h) - 1.0)) * d0 -
                        0.5 * (sigmaT.alpha * (torch::exp(-h) - 1.0)) * d1;
             else
-                prev = (sigmaT.sigma / sigmaS0.sigma) * sample - (sigmaT.alpha * (torch::exp(-h) - 1.0)) * d0 +
+                prev = (sigmaT.sigma / sigmaS0.sigma) * sample -
+                       (sigmaT.alpha * (torch::exp(-h) - 1.0)) * d0 +
                        (sigmaT.alpha * ((torch::exp(-h) - 1.0) / h + 1.0)) * d1;
         } else {
             auto common = (sigmaT.sigma / sigmaS0.sigma * torch::exp(-h)) * sample +

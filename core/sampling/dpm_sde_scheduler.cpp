@@ -24,23 +24,27 @@ void DpmSdeScheduler::setTimesteps(int steps) {
         t = np::reversed(np::linspace(0, n - 1, steps));
     } else if (m_config.timestepSpacing == "leading") {
         const int ratio = n / steps;
-        for (int i = steps - 1; i >= 0; --i) t.push_back(double(i * ratio + m_config.stepsOffset));
+        for (int i = steps - 1; i >= 0; --i)
+            t.push_back(double(i * ratio + m_config.stepsOffset));
     } else {
         const double ratio = double(n) / steps;
         t = np::round(np::arange(n, 0, -ratio));
-        for (auto& v : t) v -= 1;
+        for (auto& v : t)
+            v -= 1;
     }
     auto table = ((1 - m_alphasCumprod) / m_alphasCumprod).pow(0.5).contiguous();
     std::vector<float> table32(table.data_ptr<float>(), table.data_ptr<float>() + table.numel());
     std::vector<float> logSigmas;
-    for (float s : table32) logSigmas.push_back(std::log(s));
+    for (float s : table32)
+        logSigmas.push_back(std::log(s));
     std::vector<double> sigmas = np::interp(t, std::vector<double>(table32.begin(), table32.end()));
     if (m_config.useKarrasSigmas) {
         const double sigmaMin = m_config.sigmaMin >= 0 ? m_config.sigmaMin : sigmas.back();
         const double sigmaMax = m_config.sigmaMax >= 0 ? m_config.sigmaMax : sigmas.front();
         sigmas = np::karrasSigmas(sigmaMin, sigmaMax, steps);
         t.clear();
-        for (double s : sigmas) t.push_back(np::sigmaToT(s, logSigmas));
+        for (double s : sigmas)
+            t.push_back(np::sigmaToT(s, logSigmas));
     }
     // Midpoint timesteps between consecutive sigmas (in t = -log sigma).
     std::vector<double> mid;
@@ -82,8 +86,8 @@ torch::Tensor DpmSdeScheduler::scaleModelInput(const torch::Tensor& sample, size
     return sample / (sigma.pow(2) + 1).pow(0.5);
 }
 
-torch::Tensor DpmSdeScheduler::step(const torch::Tensor& modelOutput, size_t index, const torch::Tensor& sampleIn,
-                                    NoiseSource& noise) {
+torch::Tensor DpmSdeScheduler::step(const torch::Tensor& modelOutput, size_t index,
+                                    const torch::Tensor& sampleIn, NoiseSource& noise) {
     checkIndex(index);
     const auto i = static_cast<int64_t>(index);
     const bool firstOrder = index % 2 == 0;
@@ -110,15 +114,19 @@ torch::Tensor DpmSdeScheduler::step(const torch::Tensor& modelOutput, size_t ind
         return sampleIn + derivative * (sigmaNext - sigma);
     }
     torch::Tensor sample = sampleIn;
-    if (firstOrder) tNext = tProposed;
-    else sample = m_firstStageSample;
+    if (firstOrder)
+        tNext = tProposed;
+    else
+        sample = m_firstStageSample;
     auto sigmaFrom = sigmaFn(t);
     auto sigmaTo = sigmaFn(tNext);
-    auto sigmaUp = torch::minimum(sigmaTo, (sigmaTo.pow(2) * (sigmaFrom.pow(2) - sigmaTo.pow(2)) / sigmaFrom.pow(2)).pow(0.5));
+    auto sigmaUp = torch::minimum(
+        sigmaTo, (sigmaTo.pow(2) * (sigmaFrom.pow(2) - sigmaTo.pow(2)) / sigmaFrom.pow(2)).pow(0.5));
     auto sigmaDown = (sigmaTo.pow(2) - sigmaUp.pow(2)).pow(0.5);
     auto ancestralT = tFn(sigmaDown);
     auto prev = (sigmaFn(ancestralT) / sigmaFn(t)) * sample - (t - ancestralT).expm1() * predOriginal;
-    auto draw = noise.randn(modelOutput.sizes(), modelOutput.device(), "DPM++ SDE step").to(modelOutput.dtype());
+    auto draw =
+        noise.randn(modelOutput.sizes(), modelOutput.device(), "DPM++ SDE step").to(modelOutput.dtype());
     prev = prev + draw * sigmaUp;
     if (firstOrder) {
         m_firstStageSample = sample;
@@ -130,7 +138,8 @@ torch::Tensor DpmSdeScheduler::step(const torch::Tensor& modelOutput, size_t ind
     return prev;
 }
 
-torch::Tensor DpmSdeScheduler::addNoise(const torch::Tensor& original, const torch::Tensor& noise, size_t index) const {
+torch::Tensor DpmSdeScheduler::addNoise(const torch::Tensor& original, const torch::Tensor& noise,
+                                        size_t index) const {
     checkIndex(index);
     return original + noise * m_sigmas[static_cast<int64_t>(index)];
 }

@@ -18,14 +18,17 @@ SigmaSchedule sigmaSchedule(const SchedulerConfig& config, const torch::Tensor& 
     std::vector<double> t;
     if (config.timestepSpacing == "linspace") {
         t = np::reversed(np::linspace(0, n - 1, steps));
-        for (auto& v : t) v = np::toFloat(v); // dtype=np.float32
+        for (auto& v : t)
+            v = np::toFloat(v); // dtype=np.float32
     } else if (config.timestepSpacing == "leading") {
         const int ratio = n / steps;
-        for (int i = steps - 1; i >= 0; --i) t.push_back(double(i * ratio + config.stepsOffset));
+        for (int i = steps - 1; i >= 0; --i)
+            t.push_back(double(i * ratio + config.stepsOffset));
     } else {
         const double ratio = double(n) / steps;
         t = np::round(np::arange(n, 0, -ratio));
-        for (auto& v : t) v = np::toFloat(v) - 1;
+        for (auto& v : t)
+            v = np::toFloat(v) - 1;
     }
     // sigmas = ((1 - ac) / ac) ** 0.5 in float32, then numpy float64 interpolation.
     auto table = ((1 - alphasCumprod) / alphasCumprod).pow(0.5).contiguous();
@@ -34,18 +37,22 @@ SigmaSchedule sigmaSchedule(const SchedulerConfig& config, const torch::Tensor& 
     std::vector<double> sigmas = np::interp(t, fp);
     if (allowKarras && config.useKarrasSigmas) {
         std::vector<float> logSigmas;
-        for (float s : table32) logSigmas.push_back(std::log(s));
+        for (float s : table32)
+            logSigmas.push_back(std::log(s));
         // _convert_to_karras takes min/max of the interpolated schedule unless configured.
         const double sigmaMin = config.sigmaMin >= 0 ? config.sigmaMin : sigmas.back();
         const double sigmaMax = config.sigmaMax >= 0 ? config.sigmaMax : sigmas.front();
         sigmas = np::karrasSigmas(sigmaMin, sigmaMax, steps);
         t.clear();
-        for (double s : sigmas) t.push_back(np::sigmaToT(s, logSigmas));
+        for (double s : sigmas)
+            t.push_back(np::sigmaToT(s, logSigmas));
     }
     SigmaSchedule out;
-    for (double v : t) out.timesteps.push_back(np::toFloat(v));
+    for (double v : t)
+        out.timesteps.push_back(np::toFloat(v));
     std::vector<float> s32;
-    for (double v : sigmas) s32.push_back(np::toFloat(v));
+    for (double v : sigmas)
+        s32.push_back(np::toFloat(v));
     s32.push_back(0.0f);
     out.sigmas = torch::tensor(s32, torch::kFloat32);
     return out;
@@ -86,8 +93,8 @@ torch::Tensor EulerScheduler::predictOriginal(const torch::Tensor& modelOutput, 
     return modelOutput;
 }
 
-torch::Tensor EulerScheduler::step(const torch::Tensor& modelOutput, size_t index, const torch::Tensor& sample,
-                                   NoiseSource& noise) {
+torch::Tensor EulerScheduler::step(const torch::Tensor& modelOutput, size_t index,
+                                   const torch::Tensor& sample, NoiseSource& noise) {
     checkIndex(index);
     const auto i = static_cast<int64_t>(index);
     auto sigma = m_sigmas[i];
@@ -109,12 +116,14 @@ torch::Tensor EulerScheduler::step(const torch::Tensor& modelOutput, size_t inde
     auto derivative = (sample - predOriginal) / sigma;
     auto dt = sigmaDown - sigma;
     auto prev = sample + derivative * dt;
-    auto draw = noise.randn(modelOutput.sizes(), modelOutput.device(), "Euler ancestral step").to(modelOutput.dtype());
+    auto draw = noise.randn(modelOutput.sizes(), modelOutput.device(), "Euler ancestral step")
+                    .to(modelOutput.dtype());
     m_predictedOriginal = predOriginal;
     return prev + draw * sigmaUp;
 }
 
-torch::Tensor EulerScheduler::addNoise(const torch::Tensor& original, const torch::Tensor& noise, size_t index) const {
+torch::Tensor EulerScheduler::addNoise(const torch::Tensor& original, const torch::Tensor& noise,
+                                       size_t index) const {
     checkIndex(index);
     return original + noise * m_sigmas[static_cast<int64_t>(index)];
 }

@@ -20,10 +20,12 @@ void LcmScheduler::setTimesteps(int steps) {
         throw Error("LCM sampler: steps must be between 1 and " + std::to_string(originalSteps) + " (got " +
                     std::to_string(steps) + ")");
     std::vector<int64_t> origin; // lcm_origin_timesteps, reversed
-    for (int i = originalSteps; i >= 1; --i) origin.push_back(int64_t(i) * k - 1);
+    for (int i = originalSteps; i >= 1; --i)
+        origin.push_back(int64_t(i) * k - 1);
     auto indices = np::linspace(0, double(origin.size()), steps, false);
     m_timesteps.clear();
-    for (double idx : indices) m_timesteps.push_back(double(origin[static_cast<size_t>(std::floor(idx))]));
+    for (double idx : indices)
+        m_timesteps.push_back(double(origin[static_cast<size_t>(std::floor(idx))]));
     m_inferenceSteps = steps;
     m_predictedOriginal = torch::Tensor();
 }

@@ -18,7 +18,8 @@ torch::Tensor SeededNoise::randn(at::IntArrayRef shape, const torch::Device& dev
     return noise.to(device);
 }
 
-ReplayNoise::ReplayNoise(std::optional<torch::Tensor> initial, std::vector<torch::Tensor> draws, std::string origin)
+ReplayNoise::ReplayNoise(std::optional<torch::Tensor> initial, std::vector<torch::Tensor> draws,
+                         std::string origin)
     : m_initial(std::move(initial)), m_draws(std::move(draws)), m_origin(std::move(origin)) {}
 
 ReplayNoise ReplayNoise::fromFile(const std::filesystem::path& path, bool requireDraws) {

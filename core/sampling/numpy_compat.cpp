@@ -15,7 +15,8 @@ std::vector<double> linspace(double start, double stop, int num, bool endpoint) 
     out.resize(num);
     if (div > 0) {
         const double step = delta / div;
-        for (int i = 0; i < num; ++i) out[i] = step == 0.0 ? (i / double(div)) * delta + start : i * step + start;
+        for (int i = 0; i < num; ++i)
+            out[i] = step == 0.0 ? (i / double(div)) * delta + start : i * step + start;
     } else {
         out[0] = start;
     }
@@ -26,7 +27,8 @@ std::vector<double> linspace(double start, double stop, int num, bool endpoint) 
 std::vector<double> arange(double start, double stop, double step) {
     std::vector<double> out;
     const auto n = static_cast<long>(std::ceil((stop - start) / step));
-    for (long i = 0; i < n; ++i) out.push_back(start + i * step);
+    for (long i = 0; i < n; ++i)
+        out.push_back(start + i * step);
     return out;
 }
 
@@ -35,7 +37,8 @@ double round(double x) {
 }
 
 std::vector<double> round(std::vector<double> v) {
-    for (auto& x : v) x = round(x);
+    for (auto& x : v)
+        x = round(x);
     return v;
 }
 
@@ -76,7 +79,8 @@ std::vector<double> karrasSigmas(double sigmaMin, double sigmaMax, int steps) {
     const double minInvRho = std::pow(sigmaMin, 1.0 / rho);
     const double maxInvRho = std::pow(sigmaMax, 1.0 / rho);
     std::vector<double> out;
-    for (double r : ramp) out.push_back(std::pow(maxInvRho + r * (minInvRho - maxInvRho), rho));
+    for (double r : ramp)
+        out.push_back(std::pow(maxInvRho + r * (minInvRho - maxInvRho), rho));
     return out;
 }
 
@@ -100,6 +104,8 @@ double sigmaToT(double sigma, const std::vector<float>& logSigmas) {
     return (1.0 - w) * double(lowIdx) + w * double(highIdx);
 }
 
-float toFloat(double x) { return static_cast<float>(x); }
+float toFloat(double x) {
+    return static_cast<float>(x);
+}
 
 } // namespace gesso::sampling::np

@@ -12,7 +12,8 @@ namespace gesso::sampling {
 
 PndmScheduler::PndmScheduler(SchedulerConfig config) : Scheduler(std::move(config)) {
     if (!m_config.skipPrkSteps)
-        throw Error("PNDM scheduler: only skip_prk_steps=true (PLMS, the Stable Diffusion setting) is supported");
+        throw Error(
+            "PNDM scheduler: only skip_prk_steps=true (PLMS, the Stable Diffusion setting) is supported");
 }
 
 void PndmScheduler::setTimesteps(int steps) {
@@ -23,18 +24,21 @@ void PndmScheduler::setTimesteps(int steps) {
         base = np::round(np::linspace(0, n - 1, steps));
     } else if (m_config.timestepSpacing == "leading") {
         const int ratio = n / steps;
-        for (int i = 0; i < steps; ++i) base.push_back(double(i * ratio + m_config.stepsOffset));
+        for (int i = 0; i < steps; ++i)
+            base.push_back(double(i * ratio + m_config.stepsOffset));
     } else {
         const double ratio = double(n) / steps;
         base = np::reversed(np::round(np::arange(n, 0, -ratio)));
-        for (auto& v : base) v -= 1;
+        for (auto& v : base)
+            v -= 1;
     }
     // plms = concat(_t[:-1], _t[-2:-1], _t[-1:])[::-1]
     std::vector<double> plms(base.begin(), base.end() - 1);
     if (base.size() >= 2) plms.push_back(base[base.size() - 2]);
     plms.push_back(base.back());
     m_timesteps = np::reversed(plms);
-    for (auto& v : m_timesteps) v = double(static_cast<int64_t>(v));
+    for (auto& v : m_timesteps)
+        v = double(static_cast<int64_t>(v));
     m_inferenceSteps = steps;
     m_ets.clear();
     m_counter = 0;
@@ -42,8 +46,8 @@ void PndmScheduler::setTimesteps(int steps) {
     m_predictedOriginal = torch::Tensor();
 }
 
-torch::Tensor PndmScheduler::step(const torch::Tensor& modelOutputIn, size_t index, const torch::Tensor& sampleIn,
-                                  NoiseSource&) {
+torch::Tensor PndmScheduler::step(const torch::Tensor& modelOutputIn, size_t index,
+                                  const torch::Tensor& sampleIn, NoiseSource&) {
     int64_t timestep = intTimestep(index);
     const int64_t ratio = m_config.numTrainTimesteps / m_inferenceSteps;
     int64_t prevTimestep = timestep - ratio;
@@ -69,8 +73,8 @@ torch::Tensor PndmScheduler::step(const torch::Tensor& modelOutputIn, size_t ind
     } else if (m_ets.size() == 3) {
         modelOutput = (23 * m_ets.end()[-1] - 16 * m_ets.end()[-2] + 5 * m_ets.end()[-3]) / 12;
     } else {
-        modelOutput = (1.0 / 24) *
-                      (55 * m_ets.end()[-1] - 59 * m_ets.end()[-2] + 37 * m_ets.end()[-3] - 9 * m_ets.end()[-4]);
+        modelOutput = (1.0 / 24) * (55 * m_ets.end()[-1] - 59 * m_ets.end()[-2] + 37 * m_ets.end()[-3] -
+                                    9 * m_ets.end()[-4]);
     }
 
     // _get_prev_sample (formula (9) of the PNDM paper)

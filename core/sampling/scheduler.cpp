@@ -70,7 +70,8 @@ torch::Tensor Scheduler::alphaAt(int64_t timestep) const {
     return m_alphasCumprod[timestep];
 }
 
-torch::Tensor Scheduler::addNoise(const torch::Tensor& original, const torch::Tensor& noise, size_t index) const {
+torch::Tensor Scheduler::addNoise(const torch::Tensor& original, const torch::Tensor& noise,
+                                  size_t index) const {
     // DDPM forward process (DDIM/PNDM/LCM add_noise): sqrt(a) x0 + sqrt(1 - a) eps, a = alphas_cumprod[t].
     auto alpha = m_alphasCumprod[intTimestep(index)];
     auto sqrtAlpha = alpha.pow(0.5);
@@ -86,13 +87,20 @@ namespace gesso::sampling {
 
 std::unique_ptr<Scheduler> makeScheduler(const SchedulerConfig& config) {
     switch (config.kind) {
-    case SchedulerKind::Ddim: return std::make_unique<DdimScheduler>(config);
-    case SchedulerKind::Pndm: return std::make_unique<PndmScheduler>(config);
-    case SchedulerKind::Euler: return std::make_unique<EulerScheduler>(config, false);
-    case SchedulerKind::EulerAncestral: return std::make_unique<EulerScheduler>(config, true);
-    case SchedulerKind::DpmMultistep: return std::make_unique<DpmMultistepScheduler>(config);
-    case SchedulerKind::DpmSde: return std::make_unique<DpmSdeScheduler>(config);
-    case SchedulerKind::Lcm: return std::make_unique<LcmScheduler>(config);
+    case SchedulerKind::Ddim:
+        return std::make_unique<DdimScheduler>(config);
+    case SchedulerKind::Pndm:
+        return std::make_unique<PndmScheduler>(config);
+    case SchedulerKind::Euler:
+        return std::make_unique<EulerScheduler>(config, false);
+    case SchedulerKind::EulerAncestral:
+        return std::make_unique<EulerScheduler>(config, true);
+    case SchedulerKind::DpmMultistep:
+        return std::make_unique<DpmMultistepScheduler>(config);
+    case SchedulerKind::DpmSde:
+        return std::make_unique<DpmSdeScheduler>(config);
+    case SchedulerKind::Lcm:
+        return std::make_unique<LcmScheduler>(config);
     }
     throw Error("unknown scheduler kind");
 }

@@ -35,14 +35,18 @@ public:
     virtual int order() const { return 1; }
     virtual double initNoiseSigma() const { return 1.0; }
 
-    virtual torch::Tensor scaleModelInput(const torch::Tensor& sample, size_t /*index*/) const { return sample; }
+    virtual torch::Tensor scaleModelInput(const torch::Tensor& sample, size_t /*index*/) const {
+        return sample;
+    }
     // One update from timesteps()[index]; returns the previous (less noisy) sample.
     virtual torch::Tensor step(const torch::Tensor& modelOutput, size_t index, const torch::Tensor& sample,
                                NoiseSource& noise) = 0;
     // The clean-sample estimate of the last step() (x0), for previews. Undefined before the first step.
     const torch::Tensor& predictedOriginal() const { return m_predictedOriginal; }
-    // Forward diffusion of `original` to the noise level of timesteps()[index] (img2img start, inpaint blend).
-    virtual torch::Tensor addNoise(const torch::Tensor& original, const torch::Tensor& noise, size_t index) const;
+    // Forward diffusion of `original` to the noise level of timesteps()[index] (img2img start, inpaint
+    // blend).
+    virtual torch::Tensor addNoise(const torch::Tensor& original, const torch::Tensor& noise,
+                                   size_t index) const;
 
 protected:
     // Epsilon/v/sample prediction -> x0 for the alpha parameterisation at integer timestep t.

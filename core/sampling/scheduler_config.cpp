@@ -7,14 +7,14 @@
 namespace gesso::sampling {
 namespace {
 
-template <typename T>
-void take(const nlohmann::json& config, const char* key, T& out) {
+template <typename T> void take(const nlohmann::json& config, const char* key, T& out) {
     auto it = config.find(key);
     if (it == config.end() || it->is_null()) return;
     try {
         out = it->get<T>();
     } catch (const nlohmann::json::exception&) {
-        throw Error(std::string("scheduler config: key '") + key + "' has the wrong type (" + it->dump() + ")");
+        throw Error(std::string("scheduler config: key '") + key + "' has the wrong type (" + it->dump() +
+                    ")");
     }
 }
 
@@ -25,9 +25,12 @@ void takeDoubleOrInfinity(const nlohmann::json& config, const char* key, double&
     if (it == config.end() || it->is_null()) return;
     if (it->is_string()) {
         auto s = it->get<std::string>();
-        if (s == "-Infinity") out = -std::numeric_limits<double>::infinity();
-        else if (s == "Infinity") out = std::numeric_limits<double>::infinity();
-        else throw Error(std::string("scheduler config: key '") + key + "' is not a number (" + s + ")");
+        if (s == "-Infinity")
+            out = -std::numeric_limits<double>::infinity();
+        else if (s == "Infinity")
+            out = std::numeric_limits<double>::infinity();
+        else
+            throw Error(std::string("scheduler config: key '") + key + "' is not a number (" + s + ")");
         return;
     }
     take(config, key, out);
@@ -37,20 +40,28 @@ void takeDoubleOrInfinity(const nlohmann::json& config, const char* key, double&
 
 const char* schedulerClassName(SchedulerKind kind) {
     switch (kind) {
-    case SchedulerKind::Ddim: return "DDIMScheduler";
-    case SchedulerKind::Pndm: return "PNDMScheduler";
-    case SchedulerKind::Euler: return "EulerDiscreteScheduler";
-    case SchedulerKind::EulerAncestral: return "EulerAncestralDiscreteScheduler";
-    case SchedulerKind::DpmMultistep: return "DPMSolverMultistepScheduler";
-    case SchedulerKind::DpmSde: return "DPMSolverSDEScheduler";
-    case SchedulerKind::Lcm: return "LCMScheduler";
+    case SchedulerKind::Ddim:
+        return "DDIMScheduler";
+    case SchedulerKind::Pndm:
+        return "PNDMScheduler";
+    case SchedulerKind::Euler:
+        return "EulerDiscreteScheduler";
+    case SchedulerKind::EulerAncestral:
+        return "EulerAncestralDiscreteScheduler";
+    case SchedulerKind::DpmMultistep:
+        return "DPMSolverMultistepScheduler";
+    case SchedulerKind::DpmSde:
+        return "DPMSolverSDEScheduler";
+    case SchedulerKind::Lcm:
+        return "LCMScheduler";
     }
     return "?";
 }
 
 SchedulerKind schedulerKindFromClassName(const std::string& className) {
-    for (auto kind : {SchedulerKind::Ddim, SchedulerKind::Pndm, SchedulerKind::Euler, SchedulerKind::EulerAncestral,
-                      SchedulerKind::DpmMultistep, SchedulerKind::DpmSde, SchedulerKind::Lcm})
+    for (auto kind :
+         {SchedulerKind::Ddim, SchedulerKind::Pndm, SchedulerKind::Euler, SchedulerKind::EulerAncestral,
+          SchedulerKind::DpmMultistep, SchedulerKind::DpmSde, SchedulerKind::Lcm})
         if (className == schedulerClassName(kind)) return kind;
     throw Error("unsupported scheduler class '" + className + "'");
 }
@@ -124,7 +135,8 @@ SchedulerConfig SchedulerConfig::fromDiffusersJson(SchedulerKind kind, const nlo
         throw Error("scheduler config: num_train_timesteps must be in [2, 100000]");
     if (!c.trainedBetas.empty() && static_cast<int>(c.trainedBetas.size()) != c.numTrainTimesteps)
         throw Error("scheduler config: trained_betas must have num_train_timesteps entries");
-    if (c.betaSchedule != "linear" && c.betaSchedule != "scaled_linear" && c.betaSchedule != "squaredcos_cap_v2")
+    if (c.betaSchedule != "linear" && c.betaSchedule != "scaled_linear" &&
+        c.betaSchedule != "squaredcos_cap_v2")
         throw Error("scheduler config: unsupported beta_schedule '" + c.betaSchedule + "'");
     if (c.predictionType != "epsilon" && c.predictionType != "v_prediction" && c.predictionType != "sample")
         throw Error("scheduler config: unsupported prediction_type '" + c.predictionType + "'");
@@ -143,10 +155,11 @@ SchedulerConfig SchedulerConfig::fromDiffusersJson(SchedulerKind kind, const nlo
 }
 
 nlohmann::json SchedulerConfig::publishedSd15Json() {
-    return {{"_class_name", "PNDMScheduler"}, {"beta_end", 0.012},      {"beta_schedule", "scaled_linear"},
-            {"beta_start", 0.00085},          {"clip_sample", false},   {"num_train_timesteps", 1000},
-            {"set_alpha_to_one", false},      {"skip_prk_steps", true}, {"steps_offset", 1},
-            {"trained_betas", nullptr},       {"prediction_type", "epsilon"}};
+    return {
+        {"_class_name", "PNDMScheduler"}, {"beta_end", 0.012},           {"beta_schedule", "scaled_linear"},
+        {"beta_start", 0.00085},          {"clip_sample", false},        {"num_train_timesteps", 1000},
+        {"set_alpha_to_one", false},      {"skip_prk_steps", true},      {"steps_offset", 1},
+        {"trained_betas", nullptr},       {"prediction_type", "epsilon"}};
 }
 
 nlohmann::json SchedulerConfig::readJsonFile(const std::filesystem::path& path) {
@@ -187,13 +200,14 @@ SamplerSpec samplerSpec(const std::string& name) {
     if (name == "dpmpp_sde_karras") return {SchedulerKind::DpmSde, {{"use_karras_sigmas", true}}};
     if (name == "lcm") return {SchedulerKind::Lcm, nlohmann::json::object()};
     std::string known;
-    for (const auto& n : samplerNames()) known += (known.empty() ? "" : ", ") + n;
+    for (const auto& n : samplerNames())
+        known += (known.empty() ? "" : ", ") + n;
     throw Error("unknown sampler '" + name + "' (known: " + known + ")");
 }
 
 const std::vector<std::string>& samplerNames() {
-    static const std::vector<std::string> names = {"ddim",  "pndm", "euler", "euler_a", "dpmpp_2m",
-                                                   "dpmpp_2m_karras", "dpmpp_sde_karras", "lcm"};
+    static const std::vector<std::string> names = {
+        "ddim", "pndm", "euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "dpmpp_sde_karras", "lcm"};
     return names;
 }
 
@@ -205,7 +219,8 @@ SchedulerConfig resolveSchedulerConfig(const std::string& samplerName, const nlo
     // (e.g. a DPM config's use_karras_sigmas under "euler"): the sampler's own choice wins.
     if (spec.kind != SchedulerKind::DpmMultistep) merged.erase("algorithm_type");
     if (!spec.overrides.contains("use_karras_sigmas")) merged.erase("use_karras_sigmas");
-    for (auto it = spec.overrides.begin(); it != spec.overrides.end(); ++it) merged[it.key()] = it.value();
+    for (auto it = spec.overrides.begin(); it != spec.overrides.end(); ++it)
+        merged[it.key()] = it.value();
     if (!timestepSpacing.empty()) merged["timestep_spacing"] = timestepSpacing;
     return SchedulerConfig::fromDiffusersJson(spec.kind, merged);
 }

@@ -20,26 +20,26 @@ struct SchedulerConfig {
     int numTrainTimesteps = 1000;
     double betaStart = 0.0001;
     double betaEnd = 0.02;
-    std::string betaSchedule = "linear";       // linear | scaled_linear | squaredcos_cap_v2
-    std::vector<double> trainedBetas;          // non-empty overrides the schedule
-    std::string predictionType = "epsilon";    // epsilon | v_prediction | sample
-    std::string timestepSpacing = "leading";   // leading | trailing | linspace
+    std::string betaSchedule = "linear";     // linear | scaled_linear | squaredcos_cap_v2
+    std::vector<double> trainedBetas;        // non-empty overrides the schedule
+    std::string predictionType = "epsilon";  // epsilon | v_prediction | sample
+    std::string timestepSpacing = "leading"; // leading | trailing | linspace
     int stepsOffset = 0;
-    bool setAlphaToOne = true;                 // DDIM/LCM: alpha of "timestep -1"
-    bool skipPrkSteps = false;                 // PNDM
+    bool setAlphaToOne = true; // DDIM/LCM: alpha of "timestep -1"
+    bool skipPrkSteps = false; // PNDM
     bool rescaleBetasZeroSnr = false;
     bool clipSample = false;
     double clipSampleRange = 1.0;
     bool useKarrasSigmas = false;
-    std::string interpolationType = "linear";  // Euler
-    double sigmaMin = -1.0, sigmaMax = -1.0;   // Euler/DPM karras overrides; < 0 = from the schedule
+    std::string interpolationType = "linear"; // Euler
+    double sigmaMin = -1.0, sigmaMax = -1.0;  // Euler/DPM karras overrides; < 0 = from the schedule
     // DPM-Solver multistep
     int solverOrder = 2;
     std::string algorithmType = "dpmsolver++";
     std::string solverType = "midpoint";
     bool lowerOrderFinal = true;
     bool eulerAtFinal = false;
-    std::string finalSigmasType = "zero";      // zero | sigma_min
+    std::string finalSigmasType = "zero"; // zero | sigma_min
     double lambdaMinClipped = -std::numeric_limits<double>::infinity();
     // LCM
     int originalInferenceSteps = 50;
@@ -65,7 +65,7 @@ struct SamplerSpec {
 };
 SamplerSpec samplerSpec(const std::string& name); // gesso::Error for unknown names
 const std::vector<std::string>& samplerNames();
-const char* schedulerClassName(SchedulerKind kind); // "DDIMScheduler", ...
+const char* schedulerClassName(SchedulerKind kind);                     // "DDIMScheduler", ...
 SchedulerKind schedulerKindFromClassName(const std::string& className); // gesso::Error if unsupported
 // Builds the full config: model/user scheduler_config.json + the sampler's overrides + spacing override.
 SchedulerConfig resolveSchedulerConfig(const std::string& samplerName, const nlohmann::json& baseConfig,

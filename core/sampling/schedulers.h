@@ -41,7 +41,8 @@ public:
     torch::Tensor scaleModelInput(const torch::Tensor& sample, size_t index) const override;
     torch::Tensor step(const torch::Tensor& modelOutput, size_t index, const torch::Tensor& sample,
                        NoiseSource& noise) override;
-    torch::Tensor addNoise(const torch::Tensor& original, const torch::Tensor& noise, size_t index) const override;
+    torch::Tensor addNoise(const torch::Tensor& original, const torch::Tensor& noise,
+                           size_t index) const override;
 
 private:
     torch::Tensor predictOriginal(const torch::Tensor& modelOutput, const torch::Tensor& sample,
@@ -55,10 +56,12 @@ public:
     void setTimesteps(int steps) override;
     torch::Tensor step(const torch::Tensor& modelOutput, size_t index, const torch::Tensor& sample,
                        NoiseSource& noise) override;
-    torch::Tensor addNoise(const torch::Tensor& original, const torch::Tensor& noise, size_t index) const override;
+    torch::Tensor addNoise(const torch::Tensor& original, const torch::Tensor& noise,
+                           size_t index) const override;
 
 private:
-    torch::Tensor convertModelOutput(const torch::Tensor& modelOutput, size_t index, const torch::Tensor& sample) const;
+    torch::Tensor convertModelOutput(const torch::Tensor& modelOutput, size_t index,
+                                     const torch::Tensor& sample) const;
     std::vector<torch::Tensor> m_modelOutputs;
     int m_lowerOrderNums = 0;
 };
@@ -72,7 +75,8 @@ public:
     torch::Tensor scaleModelInput(const torch::Tensor& sample, size_t index) const override;
     torch::Tensor step(const torch::Tensor& modelOutput, size_t index, const torch::Tensor& sample,
                        NoiseSource& noise) override;
-    torch::Tensor addNoise(const torch::Tensor& original, const torch::Tensor& noise, size_t index) const override;
+    torch::Tensor addNoise(const torch::Tensor& original, const torch::Tensor& noise,
+                           size_t index) const override;
 
 private:
     torch::Tensor m_firstStageSample;

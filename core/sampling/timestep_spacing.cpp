@@ -19,13 +19,16 @@ std::vector<double> ddimTimesteps(const SchedulerConfig& config, int steps) {
         t = np::reversed(np::round(np::linspace(0, n - 1, steps)));
     } else if (config.timestepSpacing == "leading") {
         const int ratio = n / steps;
-        for (int i = steps - 1; i >= 0; --i) t.push_back(double(i * ratio + config.stepsOffset));
+        for (int i = steps - 1; i >= 0; --i)
+            t.push_back(double(i * ratio + config.stepsOffset));
     } else {
         const double ratio = double(n) / steps;
         t = np::round(np::arange(n, 0, -ratio));
-        for (auto& v : t) v -= 1;
+        for (auto& v : t)
+            v -= 1;
     }
-    for (auto& v : t) v = double(static_cast<int64_t>(v)); // astype(int64)
+    for (auto& v : t)
+        v = double(static_cast<int64_t>(v)); // astype(int64)
     return t;
 }
 

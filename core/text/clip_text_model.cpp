@@ -51,7 +51,9 @@ torch::Tensor ClipMlpImpl::forward(const torch::Tensor& x) {
 }
 
 ClipEncoderLayerImpl::ClipEncoderLayerImpl(const model::ClipTextConfig& c) {
-    auto norm = [&] { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hiddenSize}).eps(c.layerNormEps)); };
+    auto norm = [&] {
+        return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hiddenSize}).eps(c.layerNormEps));
+    };
     m_attention = register_module("self_attn", ClipAttention(c.hiddenSize, c.numHeads));
     m_norm1 = register_module("layer_norm1", norm());
     m_mlp = register_module("mlp", ClipMlp(c.hiddenSize, c.intermediateSize, c.quickGelu));
@@ -65,27 +67,32 @@ torch::Tensor ClipEncoderLayerImpl::forward(const torch::Tensor& x, const torch:
 
 ClipTextTransformerImpl::ClipTextTransformerImpl(const model::ClipTextConfig& c) : m_config(c) {
     auto embeddings = register_module("embeddings", std::make_shared<torch::nn::Module>());
-    m_tokenEmbedding = embeddings->register_module("token_embedding", torch::nn::Embedding(c.vocabSize, c.hiddenSize));
+    m_tokenEmbedding =
+        embeddings->register_module("token_embedding", torch::nn::Embedding(c.vocabSize, c.hiddenSize));
     m_positionEmbedding =
         embeddings->register_module("position_embedding", torch::nn::Embedding(c.maxPositions, c.hiddenSize));
     auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>());
     m_layers = encoder->register_module("layers", torch::nn::ModuleList());
-    for (int i = 0; i < c.numLayers; ++i) m_layers->push_back(ClipEncoderLayer(c));
+    for (int i = 0; i < c.numLayers; ++i)
+        m_layers->push_back(ClipEncoderLayer(c));
     m_finalNorm = register_module(
-        "final_layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hiddenSize}).eps(c.layerNormEps)));
+        "final_layer_norm",
+        torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hiddenSize}).eps(c.layerNormEps)));
 }
 
 ClipTextOutput ClipTextTransformerImpl::forward(const torch::Tensor& ids, int layers) {
     if (ids.dim() != 2 || ids.size(1) > m_config.maxPositions || ids.size(1) == 0)
-        throw Error("text encoder: token ids must be [batch, <= " + std::to_string(m_config.maxPositions) + "]");
+        throw Error("text encoder: token ids must be [batch, <= " + std::to_string(m_config.maxPositions) +
+                    "]");
     const auto l = ids.size(1);
     const auto weight = m_tokenEmbedding->weight;
     auto positions = torch::arange(l, torch::TensorOptions().dtype(torch::kLong).device(weight.device()));
-    auto x = m_tokenEmbedding->forward(ids.to(weight.device())) + m_positionEmbedding->forward(positions).unsqueeze(0);
+    auto x = m_tokenEmbedding->forward(ids.to(weight.device())) +
+             m_positionEmbedding->forward(positions).unsqueeze(0);
     // transformers' causal mask: the dtype's lowest value above the diagonal, 0 elsewhere.
-    const double lowest = weight.scalar_type() == torch::kFloat ? std::numeric_limits<float>::lowest()
+    const double lowest = weight.scalar_type() == torch::kFloat    ? std::numeric_limits<float>::lowest()
                           : weight.scalar_type() == torch::kDouble ? std::numeric_limits<double>::lowest()
-                                                                    : -65504.0; // half; bfloat16 saturates
+                                                                   : -65504.0; // half; bfloat16 saturates
     auto mask = torch::full({l, l}, lowest, weight.options()).triu(1);
     ClipTextOutput out;
     out.hiddenStates.push_back(x);
@@ -97,7 +104,8 @@ ClipTextOutput ClipTextTransformerImpl::forward(const torch::Tensor& ids, int la
     out.lastHiddenState = m_finalNorm->forward(x);
     auto eos = ids.to(weight.device()).argmax(-1);
     out.pooled = out.lastHiddenState.index(
-        {torch::arange(ids.size(0), torch::TensorOptions().dtype(torch::kLong).device(weight.device())), eos});
+        {torch::arange(ids.size(0), torch::TensorOptions().dtype(torch::kLong).device(weight.device())),
+         eos});
     return out;
 }
 
@@ -105,7 +113,8 @@ ClipTextModelImpl::ClipTextModelImpl(const model::ClipTextConfig& c) : m_config(
     m_textModel = register_module("text_model", ClipTextTransformer(c));
     if (c.projectionDim > 0)
         m_projection = register_module(
-            "text_projection", torch::nn::Linear(torch::nn::LinearOptions(c.hiddenSize, c.projectionDim).bias(false)));
+            "text_projection",
+            torch::nn::Linear(torch::nn::LinearOptions(c.hiddenSize, c.projectionDim).bias(false)));
 }
 
 ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& ids, int layers) {

@@ -22,10 +22,11 @@
 namespace gesso::text {
 
 struct ClipTextOutput {
-    std::vector<torch::Tensor> hiddenStates; // [embeddings, layer 1, ..., layer N], each [B, L, D], no final LN
-    torch::Tensor lastHiddenState;           // final_layer_norm(layer N)
-    torch::Tensor pooled;                    // lastHiddenState at argmax(ids) (the first EOS), [B, D]
-    torch::Tensor textEmbeds;                // text_projection(pooled) when the model has one, else undefined
+    std::vector<torch::Tensor>
+        hiddenStates;              // [embeddings, layer 1, ..., layer N], each [B, L, D], no final LN
+    torch::Tensor lastHiddenState; // final_layer_norm(layer N)
+    torch::Tensor pooled;          // lastHiddenState at argmax(ids) (the first EOS), [B, D]
+    torch::Tensor textEmbeds;      // text_projection(pooled) when the model has one, else undefined
 };
 
 class ClipAttentionImpl : public torch::nn::Module {

@@ -28,9 +28,12 @@ std::string utf8Of(char32_t c) {
 // GPT-2/CLIP bytes_to_unicode(): printable bytes map to themselves, the rest to U+0100 onwards.
 std::array<std::string, 256> byteEncoder() {
     std::array<bool, 256> printable{};
-    for (int b = '!'; b <= '~'; ++b) printable[b] = true;
-    for (int b = 0xA1; b <= 0xAC; ++b) printable[b] = true;
-    for (int b = 0xAE; b <= 0xFF; ++b) printable[b] = true;
+    for (int b = '!'; b <= '~'; ++b)
+        printable[b] = true;
+    for (int b = 0xA1; b <= 0xAC; ++b)
+        printable[b] = true;
+    for (int b = 0xAE; b <= 0xFF; ++b)
+        printable[b] = true;
     std::array<std::string, 256> table;
     int next = 0;
     for (int b = 0; b < 256; ++b)
@@ -54,7 +57,8 @@ std::vector<std::string> preTokenize(const std::string& cleaned) {
     const qsizetype n = codes.size();
     std::vector<std::string> out;
     auto slice = [&](qsizetype from, qsizetype to) {
-        return QString::fromUcs4(reinterpret_cast<const char32_t*>(codes.constData()) + from, to - from).toStdString();
+        return QString::fromUcs4(reinterpret_cast<const char32_t*>(codes.constData()) + from, to - from)
+            .toStdString();
     };
     auto startsWith = [&](qsizetype at, const char* literal) {
         qsizetype k = 0;
@@ -66,7 +70,8 @@ std::vector<std::string> preTokenize(const std::string& cleaned) {
     auto isNumber = [](char32_t c) { return QChar::isNumber(c); };
     auto isSpace = [](char32_t c) { return QChar::isSpace(c) || (c >= 0x1C && c <= 0x1F); };
     // The pattern's literal alternatives in its order: the special tokens, then the contractions.
-    static const char* const kLiterals[] = {"<|startoftext|>", "<|endoftext|>", "'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
+    static const char* const kLiterals[] = {
+        "<|startoftext|>", "<|endoftext|>", "'s", "'t", "'re", "'ve", "'m", "'ll", "'d"};
     qsizetype i = 0;
     while (i < n) {
         bool matched = false;
@@ -82,7 +87,8 @@ std::vector<std::string> preTokenize(const std::string& cleaned) {
         const char32_t c = codes[i];
         if (isLetter(c)) {
             qsizetype j = i + 1;
-            while (j < n && isLetter(codes[j])) ++j;
+            while (j < n && isLetter(codes[j]))
+                ++j;
             out.push_back(slice(i, j));
             i = j;
         } else if (isNumber(c)) {
@@ -92,7 +98,8 @@ std::vector<std::string> preTokenize(const std::string& cleaned) {
             ++i;
         } else {
             qsizetype j = i + 1;
-            while (j < n && !isLetter(codes[j]) && !isNumber(codes[j]) && !isSpace(codes[j])) ++j;
+            while (j < n && !isLetter(codes[j]) && !isNumber(codes[j]) && !isSpace(codes[j]))
+                ++j;
             out.push_back(slice(i, j));
             i = j;
         }
@@ -117,7 +124,7 @@ std::vector<std::string> codePoints(const std::string& s) {
 struct ClipTokenizer::Data {
     std::filesystem::path dir;
     std::unordered_map<std::string, int64_t> vocab;
-    std::unordered_map<std::string, int> ranks; // "first second" -> merge rank
+    std::unordered_map<std::string, int> ranks;         // "first second" -> merge rank
     std::vector<std::pair<std::string, int64_t>> added; // split out of the raw text before BPE
     std::array<std::string, 256> bytes = byteEncoder();
     int64_t pad = kEosId;
@@ -175,7 +182,8 @@ struct ClipTokenizer::Data {
                     continue;
                 }
                 std::string mapped;
-                for (unsigned char b : piece) mapped += bytes[b];
+                for (unsigned char b : piece)
+                    mapped += bytes[b];
                 for (std::string& t : bpe(mapped)) {
                     if (ids) {
                         auto it = vocab.find(t);
@@ -189,7 +197,8 @@ struct ClipTokenizer::Data {
         while (i < text.size()) {
             const std::pair<std::string, int64_t>* hit = nullptr;
             for (const auto& a : added)
-                if (text.compare(i, a.first.size(), a.first) == 0 && (!hit || a.first.size() > hit->first.size()))
+                if (text.compare(i, a.first.size(), a.first) == 0 &&
+                    (!hit || a.first.size() > hit->first.size()))
                     hit = &a;
             if (!hit) {
                 ++i;
@@ -212,9 +221,11 @@ ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir, const ClipTo
     const auto mergesPath = dir / "merges.txt";
     try {
         const auto vocab = nlohmann::json::parse(readFile(vocabPath, "vocabulary"));
-        if (!vocab.is_object()) throw Error("the CLIP vocabulary '" + vocabPath.string() + "' is not a JSON object");
+        if (!vocab.is_object())
+            throw Error("the CLIP vocabulary '" + vocabPath.string() + "' is not a JSON object");
         data->vocab.reserve(vocab.size());
-        for (auto it = vocab.begin(); it != vocab.end(); ++it) data->vocab.emplace(it.key(), it.value().get<int64_t>());
+        for (auto it = vocab.begin(); it != vocab.end(); ++it)
+            data->vocab.emplace(it.key(), it.value().get<int64_t>());
     } catch (const nlohmann::json::exception& e) {
         throw Error("the CLIP vocabulary '" + vocabPath.string() + "' is not valid: " + e.what());
     }
@@ -238,8 +249,9 @@ ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir, const ClipTo
     if (data->vocab.size() < 49408 || data->vocab.count("<|endoftext|>") == 0 ||
         data->vocab.at("<|endoftext|>") != kEosId || data->vocab.count("<|startoftext|>") == 0 ||
         data->vocab.at("<|startoftext|>") != kBosId)
-        throw Error("the CLIP vocabulary '" + vocabPath.string() +
-                    "' is not CLIP's (expected 49408 entries with <|startoftext|> = 49406, <|endoftext|> = 49407)");
+        throw Error(
+            "the CLIP vocabulary '" + vocabPath.string() +
+            "' is not CLIP's (expected 49408 entries with <|startoftext|> = 49406, <|endoftext|> = 49407)");
 
     std::string padToken = options.padToken;
     std::vector<std::pair<std::string, int64_t>> added;
@@ -251,11 +263,14 @@ ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir, const ClipTo
             const auto config = nlohmann::json::parse(readFile(configPath, "tokenizer config"));
             added.clear();
             if (config.contains("added_tokens_decoder") && config["added_tokens_decoder"].is_object())
-                for (auto it = config["added_tokens_decoder"].begin(); it != config["added_tokens_decoder"].end(); ++it)
+                for (auto it = config["added_tokens_decoder"].begin();
+                     it != config["added_tokens_decoder"].end(); ++it)
                     added.emplace_back(it.value().at("content").get<std::string>(), std::stoll(it.key()));
             const auto& pad = config.contains("pad_token") ? config["pad_token"] : nlohmann::json();
-            if (pad.is_string()) padToken = pad.get<std::string>();
-            else if (pad.is_object() && pad.contains("content")) padToken = pad["content"].get<std::string>();
+            if (pad.is_string())
+                padToken = pad.get<std::string>();
+            else if (pad.is_object() && pad.contains("content"))
+                padToken = pad["content"].get<std::string>();
         } catch (const std::exception& e) {
             throw Error("the tokenizer config '" + configPath.string() + "' is not valid: " + e.what());
         }
@@ -265,7 +280,8 @@ ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir, const ClipTo
     data->added = std::move(added);
     auto padIt = data->vocab.find(padToken);
     if (padIt == data->vocab.end())
-        throw Error("the pad token '" + padToken + "' of the tokenizer in '" + dir.string() + "' is not in its vocabulary");
+        throw Error("the pad token '" + padToken + "' of the tokenizer in '" + dir.string() +
+                    "' is not in its vocabulary");
     data->pad = padIt->second;
     data->comma = data->vocab.count(",</w>") ? data->vocab.at(",</w>") : -1;
     ClipTokenizer tokenizer;
@@ -297,12 +313,18 @@ std::vector<int64_t> ClipTokenizer::window(const std::string& text) const {
     return out;
 }
 
-int64_t ClipTokenizer::padId() const { return m_data->pad; }
-int64_t ClipTokenizer::commaId() const { return m_data->comma; }
+int64_t ClipTokenizer::padId() const {
+    return m_data->pad;
+}
+int64_t ClipTokenizer::commaId() const {
+    return m_data->comma;
+}
 int64_t ClipTokenizer::idOf(const std::string& token) const {
     auto it = m_data->vocab.find(token);
     return it == m_data->vocab.end() ? -1 : it->second;
 }
-const std::filesystem::path& ClipTokenizer::directory() const { return m_data->dir; }
+const std::filesystem::path& ClipTokenizer::directory() const {
+    return m_data->dir;
+}
 
 } // namespace gesso::text

@@ -25,14 +25,14 @@ struct ClipTokenizerOptions {
 
 class ClipTokenizer {
 public:
-    static constexpr int64_t kBosId = 49406;  // <|startoftext|>
-    static constexpr int64_t kEosId = 49407;  // <|endoftext|>
-    static constexpr int kWindow = 77;        // BOS + 75 tokens + EOS
+    static constexpr int64_t kBosId = 49406; // <|startoftext|>
+    static constexpr int64_t kEosId = 49407; // <|endoftext|>
+    static constexpr int kWindow = 77;       // BOS + 75 tokens + EOS
     static constexpr int kChunkTokens = kWindow - 2;
 
-    // Reads `dir`/vocab.json and `dir`/merges.txt, and `dir`/tokenizer_config.json when present (its pad token
-    // and added tokens override `options`). Throws gesso::Error naming the file when something is missing or
-    // malformed.
+    // Reads `dir`/vocab.json and `dir`/merges.txt, and `dir`/tokenizer_config.json when present (its pad
+    // token and added tokens override `options`). Throws gesso::Error naming the file when something is
+    // missing or malformed.
     static ClipTokenizer load(const std::filesystem::path& dir, const ClipTokenizerOptions& options = {});
 
     // BPE token strings of `text` (no BOS/EOS, no truncation), e.g. "a</w>", "we", "athered</w>".
@@ -44,7 +44,7 @@ public:
     std::vector<int64_t> window(const std::string& text) const;
 
     int64_t padId() const;
-    int64_t commaId() const;          // ",</w>"
+    int64_t commaId() const;                      // ",</w>"
     int64_t idOf(const std::string& token) const; // -1 when absent
     const std::filesystem::path& directory() const;
 

@@ -16,22 +16,26 @@ struct TextConditioner::State {
     model::ModelFamily family = model::ModelFamily::Sd1;
     std::vector<ClipTextModel> encoders; // SD1/SD2: {CLIP}; SDXL: {CLIP-L, bigG}; refiner: {bigG}
     ClipTokenizer tokenizer1;
-    ClipTokenizer tokenizer2;            // SDXL's second tokenizer (pads with 0); = tokenizer1 otherwise
+    ClipTokenizer tokenizer2; // SDXL's second tokenizer (pads with 0); = tokenizer1 otherwise
     bool forceZeros = false;
     torch::Device device = torch::kCPU;
     torch::ScalarType dtype = torch::kFloat;
-    bool isXl() const { return family == model::ModelFamily::Sdxl || family == model::ModelFamily::SdxlRefiner; }
+    bool isXl() const {
+        return family == model::ModelFamily::Sdxl || family == model::ModelFamily::SdxlRefiner;
+    }
 };
 
 const Conditioning& PromptConditioning::positiveAt(int stepIndex) const {
     PromptSchedule s;
-    for (const auto& e : positive) s.push_back({e.untilStep, e.text});
+    for (const auto& e : positive)
+        s.push_back({e.untilStep, e.text});
     return positive.at(scheduleIndexForStep(s, stepIndex)).conditioning;
 }
 
 const Conditioning& PromptConditioning::negativeAt(int stepIndex) const {
     PromptSchedule s;
-    for (const auto& e : negative) s.push_back({e.untilStep, e.text});
+    for (const auto& e : negative)
+        s.push_back({e.untilStep, e.text});
     return negative.at(scheduleIndexForStep(s, stepIndex)).conditioning;
 }
 
@@ -59,8 +63,10 @@ TextConditioner TextConditioner::load(const model::Checkpoint& checkpoint, const
     const auto dir1 = findClipVocabulary(checkpoint.tokenizerDir, search);
     state->tokenizer1 = ClipTokenizer::load(dir1, ClipTokenizerOptions::clipL());
     if (state->isXl()) {
-        auto modelDir2 = checkpoint.tokenizer2Dir ? checkpoint.tokenizer2Dir : std::optional<std::filesystem::path>();
-        const auto dir2 = modelDir2 && hasClipVocabulary(*modelDir2) ? *modelDir2 : findClipVocabulary({}, search);
+        auto modelDir2 =
+            checkpoint.tokenizer2Dir ? checkpoint.tokenizer2Dir : std::optional<std::filesystem::path>();
+        const auto dir2 =
+            modelDir2 && hasClipVocabulary(*modelDir2) ? *modelDir2 : findClipVocabulary({}, search);
         state->tokenizer2 = ClipTokenizer::load(dir2, ClipTokenizerOptions::sdxlSecond());
         if (checkpoint.family == model::ModelFamily::SdxlRefiner) state->tokenizer1 = state->tokenizer2;
     } else {
@@ -82,13 +88,20 @@ TextConditioner TextConditioner::loadPath(const std::filesystem::path& model, co
     return load(checkpoint, search, device, dtype);
 }
 
-model::ModelFamily TextConditioner::family() const { return m_state->family; }
-torch::Device TextConditioner::device() const { return m_state->device; }
-bool TextConditioner::zerosForEmptyNegative() const { return m_state->forceZeros; }
+model::ModelFamily TextConditioner::family() const {
+    return m_state->family;
+}
+torch::Device TextConditioner::device() const {
+    return m_state->device;
+}
+bool TextConditioner::zerosForEmptyNegative() const {
+    return m_state->forceZeros;
+}
 
 int64_t TextConditioner::contextDim() const {
     int64_t d = 0;
-    for (const auto& e : m_state->encoders) d += e->config().hiddenSize;
+    for (const auto& e : m_state->encoders)
+        d += e->config().hiddenSize;
     return d;
 }
 
@@ -126,8 +139,8 @@ Conditioning TextConditioner::encodeWindows(const torch::Tensor& ids1, const tor
         }
     }
     if (multipliers.defined()) {
-        // A1111 "Original" emphasis, per encoder (SDXL's two embedders each restore their own mean) and per chunk,
-        // with A1111's exact tensor ops (whole-chunk mean() as a 0-dim tensor).
+        // A1111 "Original" emphasis, per encoder (SDXL's two embedders each restore their own mean) and per
+        // chunk, with A1111's exact tensor ops (whole-chunk mean() as a 0-dim tensor).
         const auto m = multipliers.to(parts[0].device(), parts[0].scalar_type());
         for (auto& z : parts) {
             std::vector<torch::Tensor> chunks;
@@ -136,7 +149,8 @@ Conditioning TextConditioner::encodeWindows(const torch::Tensor& ids1, const tor
                 auto originalMean = zc.mean();
                 zc = zc * m.slice(0, i, i + 1).reshape({1, zc.size(1), 1}).expand(zc.sizes());
                 auto newMean = zc.mean();
-                // A chunk mean of exactly 0 would make the whole conditioning NaN; keep the weighted values then.
+                // A chunk mean of exactly 0 would make the whole conditioning NaN; keep the weighted values
+                // then.
                 auto ratio = originalMean / newMean;
                 ratio = torch::where(torch::isfinite(ratio), ratio, torch::ones_like(ratio));
                 chunks.push_back(zc * ratio);
@@ -159,11 +173,13 @@ torch::Tensor idsTensor(const std::vector<std::vector<int64_t>>& rows) {
     auto t = torch::empty({static_cast<int64_t>(rows.size()), ClipTokenizer::kWindow}, torch::kLong);
     auto a = t.accessor<int64_t, 2>();
     for (size_t r = 0; r < rows.size(); ++r)
-        for (int c = 0; c < ClipTokenizer::kWindow; ++c) a[static_cast<int64_t>(r)][c] = rows[r][static_cast<size_t>(c)];
+        for (int c = 0; c < ClipTokenizer::kWindow; ++c)
+            a[static_cast<int64_t>(r)][c] = rows[r][static_cast<size_t>(c)];
     return t;
 }
 
-// A1111's process_tokens for a tokenizer whose pad differs from EOS: everything after the first EOS becomes pad.
+// A1111's process_tokens for a tokenizer whose pad differs from EOS: everything after the first EOS becomes
+// pad.
 torch::Tensor repad(const torch::Tensor& ids, int64_t pad) {
     if (pad == ClipTokenizer::kEosId) return ids;
     auto out = ids.clone();
@@ -171,15 +187,17 @@ torch::Tensor repad(const torch::Tensor& ids, int64_t pad) {
     for (int64_t r = 0; r < out.size(0); ++r) {
         bool seen = false;
         for (int64_t c = 0; c < out.size(1); ++c) {
-            if (seen) a[r][c] = pad;
-            else if (a[r][c] == ClipTokenizer::kEosId) seen = true;
+            if (seen)
+                a[r][c] = pad;
+            else if (a[r][c] == ClipTokenizer::kEosId)
+                seen = true;
         }
     }
     return out;
 }
 
-Windows syntaxWindows(const ClipTokenizer& tokenizer1, const ClipTokenizer& tokenizer2, const std::string& text,
-                      std::vector<std::string>* warnings) {
+Windows syntaxWindows(const ClipTokenizer& tokenizer1, const ClipTokenizer& tokenizer2,
+                      const std::string& text, std::vector<std::string>* warnings) {
     auto parsed = parsePromptAttention(text);
     if (warnings) warnings->insert(warnings->end(), parsed.warnings.begin(), parsed.warnings.end());
     const auto chunks = chunkPrompt(tokenizer1, parsed.runs);
@@ -243,12 +261,14 @@ Conditioning TextConditioner::padTo(const Conditioning& c, int64_t chunks, bool 
         filler = encodeWindows(ids, repad(ids, m_state->tokenizer2.padId()), {}, clipSkip).context;
     }
     Conditioning out = c;
-    out.context = torch::cat({c.context, filler.expand({1, ClipTokenizer::kWindow, filler.size(2)}).repeat({1, chunks - have, 1})}, 1);
+    out.context = torch::cat(
+        {c.context, filler.expand({1, ClipTokenizer::kWindow, filler.size(2)}).repeat({1, chunks - have, 1})},
+        1);
     return out;
 }
 
-PromptConditioning TextConditioner::encodePrompts(const std::string& positive, const std::string& negative, int steps,
-                                                  const EncodeOptions& options) const {
+PromptConditioning TextConditioner::encodePrompts(const std::string& positive, const std::string& negative,
+                                                  int steps, const EncodeOptions& options) const {
     PromptConditioning out;
     steps = std::max(steps, 1);
     std::string pos = positive, neg = negative;
@@ -262,8 +282,10 @@ PromptConditioning TextConditioner::encodePrompts(const std::string& positive, c
         out.warnings.insert(out.warnings.end(), n.warnings.begin(), n.warnings.end());
         if (!n.loras.empty()) out.warnings.push_back("LoRA tags in the negative prompt are ignored");
     }
-    const PromptSchedule posSchedule = options.plainPrompt ? PromptSchedule{{steps, pos}} : promptSchedule(pos, steps);
-    const PromptSchedule negSchedule = options.plainPrompt ? PromptSchedule{{steps, neg}} : promptSchedule(neg, steps);
+    const PromptSchedule posSchedule =
+        options.plainPrompt ? PromptSchedule{{steps, pos}} : promptSchedule(pos, steps);
+    const PromptSchedule negSchedule =
+        options.plainPrompt ? PromptSchedule{{steps, neg}} : promptSchedule(neg, steps);
     std::map<std::string, Conditioning> cache;
     std::vector<std::string> warnings;
     auto get = [&](const std::string& text, bool isNegative) {
@@ -284,22 +306,30 @@ PromptConditioning TextConditioner::encodePrompts(const std::string& positive, c
             } else {
                 const auto& st = *m_state;
                 auto w = syntaxWindows(st.tokenizer1, st.tokenizer2, text, &warnings);
-                c = encodeWindows(w.ids1, st.isXl() ? w.ids2 : torch::Tensor(), w.multipliers, options.clipSkip);
+                c = encodeWindows(w.ids1, st.isXl() ? w.ids2 : torch::Tensor(), w.multipliers,
+                                  options.clipSkip);
             }
         }
         cache.emplace(key, c);
         return c;
     };
-    for (const auto& e : posSchedule) out.positive.push_back({e.untilStep, e.text, get(e.text, false)});
-    for (const auto& e : negSchedule) out.negative.push_back({e.untilStep, e.text, get(e.text, true)});
+    for (const auto& e : posSchedule)
+        out.positive.push_back({e.untilStep, e.text, get(e.text, false)});
+    for (const auto& e : negSchedule)
+        out.negative.push_back({e.untilStep, e.text, get(e.text, true)});
     int64_t chunks = 1;
-    for (const auto& e : out.positive) chunks = std::max(chunks, e.conditioning.chunks());
-    for (const auto& e : out.negative) chunks = std::max(chunks, e.conditioning.chunks());
+    for (const auto& e : out.positive)
+        chunks = std::max(chunks, e.conditioning.chunks());
+    for (const auto& e : out.negative)
+        chunks = std::max(chunks, e.conditioning.chunks());
     const bool zeroNegative = negative.empty() && m_state->forceZeros;
-    for (auto& e : out.positive) e.conditioning = padTo(e.conditioning, chunks, false, options.clipSkip);
-    for (auto& e : out.negative) e.conditioning = padTo(e.conditioning, chunks, zeroNegative, options.clipSkip);
+    for (auto& e : out.positive)
+        e.conditioning = padTo(e.conditioning, chunks, false, options.clipSkip);
+    for (auto& e : out.negative)
+        e.conditioning = padTo(e.conditioning, chunks, zeroNegative, options.clipSkip);
     for (auto& w : warnings)
-        if (std::find(out.warnings.begin(), out.warnings.end(), w) == out.warnings.end()) out.warnings.push_back(w);
+        if (std::find(out.warnings.begin(), out.warnings.end(), w) == out.warnings.end())
+            out.warnings.push_back(w);
     return out;
 }
 

@@ -46,14 +46,14 @@ struct Conditioning {
 };
 
 struct ScheduledConditioning {
-    int untilStep = 0;  // used while the 0-based sampler step index <= untilStep (see prompt_schedule.h)
-    std::string text;   // the scheduled prompt text this entry encodes
+    int untilStep = 0; // used while the 0-based sampler step index <= untilStep (see prompt_schedule.h)
+    std::string text;  // the scheduled prompt text this entry encodes
     Conditioning conditioning;
 };
 
-// A positive and a negative prompt, scheduled over `steps` and encoded; every entry of both lists has the same
-// number of chunks (shorter ones padded with encoded empty chunks, or zeros for SDXL's zero negative), so any
-// positive entry can be batched with any negative entry.
+// A positive and a negative prompt, scheduled over `steps` and encoded; every entry of both lists has the
+// same number of chunks (shorter ones padded with encoded empty chunks, or zeros for SDXL's zero negative),
+// so any positive entry can be batched with any negative entry.
 struct PromptConditioning {
     std::vector<ScheduledConditioning> positive; // never empty; ascending untilStep, the last == steps
     std::vector<ScheduledConditioning> negative; // never empty
@@ -74,12 +74,13 @@ public:
     // A diffusers pipeline folder (text encoders and tokenizers only are read), or a single checkpoint file
     // (io::loadCheckpoint; the CLIP vocabulary then comes from `search`).
     static TextConditioner loadPath(const std::filesystem::path& model, const TokenizerSearch& search = {},
-                                    torch::Device device = torch::kCPU, torch::ScalarType dtype = torch::kFloat);
+                                    torch::Device device = torch::kCPU,
+                                    torch::ScalarType dtype = torch::kFloat);
 
     model::ModelFamily family() const;
-    int64_t contextDim() const;  // 768 SD1, 1024 SD2, 2048 SDXL (real models)
-    int64_t pooledDim() const;   // 0 when the family has no pooled embedding
-    bool zerosForEmptyNegative() const; // SDXL force_zeros_for_empty_prompt
+    int64_t contextDim() const;                          // 768 SD1, 1024 SD2, 2048 SDXL (real models)
+    int64_t pooledDim() const;                           // 0 when the family has no pooled embedding
+    bool zerosForEmptyNegative() const;                  // SDXL force_zeros_for_empty_prompt
     const ClipTokenizer& tokenizer(int which = 1) const; // 1, or 2 (SDXL's second; falls back to 1)
     torch::Device device() const;
 
@@ -99,8 +100,8 @@ public:
     // Lower level: windows of token ids [n, 77] for tokenizer 1 and (SDXL) tokenizer 2, optional per-token
     // multipliers [n, 77]; returns the concatenated context and sets `pooled` (first window) where the family
     // has one.
-    Conditioning encodeWindows(const torch::Tensor& ids1, const torch::Tensor& ids2, const torch::Tensor& multipliers,
-                               int clipSkip) const;
+    Conditioning encodeWindows(const torch::Tensor& ids1, const torch::Tensor& ids2,
+                               const torch::Tensor& multipliers, int clipSkip) const;
 
 private:
     struct State;

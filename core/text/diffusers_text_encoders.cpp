@@ -22,7 +22,8 @@ nlohmann::json readJson(const std::filesystem::path& path) {
 
 bool isDiffusersFolder(const std::filesystem::path& path) {
     std::error_code ec;
-    return std::filesystem::is_directory(path, ec) && std::filesystem::is_regular_file(path / "model_index.json", ec);
+    return std::filesystem::is_directory(path, ec) &&
+           std::filesystem::is_regular_file(path / "model_index.json", ec);
 }
 
 model::TextEncoderWeights loadDiffusersTextEncoder(const std::filesystem::path& encoderDir) {
@@ -56,10 +57,13 @@ model::Checkpoint loadDiffusersTextEncoders(const std::filesystem::path& folder)
     if (hasSecond)
         checkpoint.family = hasFirst ? model::ModelFamily::Sdxl : model::ModelFamily::SdxlRefiner;
     else
-        checkpoint.family = checkpoint.textEncoders[0].config.quickGelu ? model::ModelFamily::Sd1 : model::ModelFamily::Sd2;
+        checkpoint.family =
+            checkpoint.textEncoders[0].config.quickGelu ? model::ModelFamily::Sd1 : model::ModelFamily::Sd2;
     (void)className;
-    if (std::filesystem::exists(folder / "tokenizer" / "vocab.json")) checkpoint.tokenizerDir = folder / "tokenizer";
-    if (std::filesystem::exists(folder / "tokenizer_2" / "vocab.json")) checkpoint.tokenizer2Dir = folder / "tokenizer_2";
+    if (std::filesystem::exists(folder / "tokenizer" / "vocab.json"))
+        checkpoint.tokenizerDir = folder / "tokenizer";
+    if (std::filesystem::exists(folder / "tokenizer_2" / "vocab.json"))
+        checkpoint.tokenizer2Dir = folder / "tokenizer_2";
     return checkpoint;
 }
 

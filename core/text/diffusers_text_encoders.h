@@ -1,8 +1,9 @@
 #pragma once
-// Reads the text side of a diffusers pipeline folder: model_index.json (family, force_zeros_for_empty_prompt),
-// text_encoder[_2]/config.json + model.safetensors (weights stay memory-mapped in their stored dtype; the
-// module converts on load) and the tokenizer[_2]/ folders. Only the fields the text conditioner needs are
-// filled (family, textEncoders, tokenizerDir, tokenizer2Dir, forceZerosForEmptyPrompt, source).
+// Reads the text side of a diffusers pipeline folder: model_index.json (family,
+// force_zeros_for_empty_prompt), text_encoder[_2]/config.json + model.safetensors (weights stay memory-mapped
+// in their stored dtype; the module converts on load) and the tokenizer[_2]/ folders. Only the fields the
+// text conditioner needs are filled (family, textEncoders, tokenizerDir, tokenizer2Dir,
+// forceZerosForEmptyPrompt, source).
 #include "core/model/checkpoint.h"
 
 #include <filesystem>

@@ -48,9 +48,10 @@ PromptChunks chunkPrompt(const ClipTokenizer& tokenizer, const std::vector<Weigh
             } else if (static_cast<int>(tokens.size()) == kLength && lastComma != -1 &&
                        static_cast<int>(tokens.size()) - lastComma <= kCommaBacktrack) {
                 const size_t breakAt = static_cast<size_t>(lastComma) + 1;
-                std::vector<int64_t> movedTokens(tokens.begin() + static_cast<std::ptrdiff_t>(breakAt), tokens.end());
-                std::vector<double> movedMultipliers(multipliers.begin() + static_cast<std::ptrdiff_t>(breakAt),
-                                                     multipliers.end());
+                std::vector<int64_t> movedTokens(tokens.begin() + static_cast<std::ptrdiff_t>(breakAt),
+                                                 tokens.end());
+                std::vector<double> movedMultipliers(
+                    multipliers.begin() + static_cast<std::ptrdiff_t>(breakAt), multipliers.end());
                 tokens.resize(breakAt);
                 multipliers.resize(breakAt);
                 nextChunk(false);

@@ -46,9 +46,11 @@ std::vector<std::string> splitBreak(const std::string& text) {
             continue;
         }
         size_t left = at;
-        while (left > start && isSpaceByte(text[left - 1])) --left;
+        while (left > start && isSpaceByte(text[left - 1]))
+            --left;
         size_t right = at + 5;
-        while (right < text.size() && isSpaceByte(text[right])) ++right;
+        while (right < text.size() && isSpaceByte(text[right]))
+            ++right;
         parts.push_back(text.substr(start, left - start));
         start = right;
         searchFrom = right;
@@ -66,7 +68,8 @@ AttentionParse parsePromptAttention(const std::string& text) {
     const double roundMultiplier = 1.1;
     const double squareMultiplier = 1 / 1.1;
     auto multiplyRange = [&](size_t from, double m) {
-        for (size_t p = from; p < res.size(); ++p) res[p].weight *= m;
+        for (size_t p = from; p < res.size(); ++p)
+            res[p].weight *= m;
     };
     auto appendText = [&](const std::string& t) {
         const auto parts = splitBreak(t);
@@ -97,13 +100,16 @@ AttentionParse parsePromptAttention(const std::string& text) {
         } else if (c == ':') {
             // :\s*([+-]?[.\d]+)\s*\)
             size_t j = i + 1;
-            while (j < n && isSpaceByte(text[j])) ++j;
+            while (j < n && isSpaceByte(text[j]))
+                ++j;
             const size_t numberStart = j;
             if (j < n && (text[j] == '+' || text[j] == '-')) ++j;
             const size_t digitsStart = j;
-            while (j < n && (text[j] == '.' || std::isdigit(static_cast<unsigned char>(text[j])))) ++j;
+            while (j < n && (text[j] == '.' || std::isdigit(static_cast<unsigned char>(text[j]))))
+                ++j;
             const size_t numberEnd = j;
-            while (j < n && isSpaceByte(text[j])) ++j;
+            while (j < n && isSpaceByte(text[j]))
+                ++j;
             const bool weightToken = numberEnd > digitsStart && j < n && text[j] == ')';
             if (weightToken && !round.empty()) {
                 const std::string number = text.substr(numberStart, numberEnd - numberStart);
@@ -118,7 +124,8 @@ AttentionParse parsePromptAttention(const std::string& text) {
                 }
                 i = j + 1;
             } else if (weightToken) {
-                out.warnings.push_back("'" + text.substr(i, j + 1 - i) + "' closes no '(' and is kept as text");
+                out.warnings.push_back("'" + text.substr(i, j + 1 - i) +
+                                       "' closes no '(' and is kept as text");
                 appendText(text.substr(i, j + 1 - i));
                 i = j + 1;
             } else {
@@ -137,19 +144,23 @@ AttentionParse parsePromptAttention(const std::string& text) {
             ++i;
         } else {
             size_t j = i;
-            while (j < n && text[j] != '\\' && text[j] != '(' && text[j] != ')' && text[j] != '[' && text[j] != ']' &&
-                   text[j] != ':')
+            while (j < n && text[j] != '\\' && text[j] != '(' && text[j] != ')' && text[j] != '[' &&
+                   text[j] != ']' && text[j] != ':')
                 ++j;
             appendText(text.substr(i, j - i));
             i = j;
         }
     }
     if (!round.empty())
-        out.warnings.push_back(std::to_string(round.size()) + " unclosed '(' closed at the end of the prompt");
+        out.warnings.push_back(std::to_string(round.size()) +
+                               " unclosed '(' closed at the end of the prompt");
     if (!square.empty())
-        out.warnings.push_back(std::to_string(square.size()) + " unclosed '[' closed at the end of the prompt");
-    for (size_t pos : round) multiplyRange(pos, roundMultiplier);
-    for (size_t pos : square) multiplyRange(pos, squareMultiplier);
+        out.warnings.push_back(std::to_string(square.size()) +
+                               " unclosed '[' closed at the end of the prompt");
+    for (size_t pos : round)
+        multiplyRange(pos, roundMultiplier);
+    for (size_t pos : square)
+        multiplyRange(pos, squareMultiplier);
     if (res.empty()) res.push_back({"", 1.0});
     for (size_t k = 0; k + 1 < res.size();) {
         if (res[k].weight == res[k + 1].weight) {
@@ -166,11 +177,14 @@ ExtraNetworkParse extractLoraTags(const std::string& prompt) {
     ExtraNetworkParse out;
     const size_t n = prompt.size();
     size_t i = 0;
-    auto isWord = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80); };
+    auto isWord = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80);
+    };
     while (i < n) {
         if (prompt[i] == '<') {
             size_t j = i + 1;
-            while (j < n && isWord(prompt[j])) ++j;
+            while (j < n && isWord(prompt[j]))
+                ++j;
             if (j > i + 1 && j < n && prompt[j] == ':') {
                 const size_t close = prompt.find('>', j + 1);
                 if (close != std::string::npos && close > j + 1) {
@@ -180,20 +194,24 @@ ExtraNetworkParse extractLoraTags(const std::string& prompt) {
                     size_t s = 0;
                     while (true) {
                         const size_t colon = args.find(':', s);
-                        items.push_back(args.substr(s, colon == std::string::npos ? std::string::npos : colon - s));
+                        items.push_back(
+                            args.substr(s, colon == std::string::npos ? std::string::npos : colon - s));
                         if (colon == std::string::npos) break;
                         s = colon + 1;
                     }
                     if (kind == "lora" || kind == "lyco") {
                         LoraTag tag{items[0], 1.0};
                         if (items.size() > 1) {
-                            if (auto w = parseWeight(items[1])) tag.weight = *w;
-                            else out.warnings.push_back("the weight '" + items[1] + "' of <" + kind + ":" + args +
-                                                        "> is not a number; used 1");
+                            if (auto w = parseWeight(items[1]))
+                                tag.weight = *w;
+                            else
+                                out.warnings.push_back("the weight '" + items[1] + "' of <" + kind + ":" +
+                                                       args + "> is not a number; used 1");
                         }
                         out.loras.push_back(tag);
                     } else {
-                        out.warnings.push_back("the tag <" + kind + ":" + args + "> is not supported and was removed");
+                        out.warnings.push_back("the tag <" + kind + ":" + args +
+                                               "> is not supported and was removed");
                     }
                     i = close + 1;
                     continue;

@@ -5,8 +5,8 @@
 //   (text)      weight x 1.1           [text]     weight / 1.1
 //   (text:1.3)  weight x 1.3           \( \) \[ \] \\  literal characters
 //   BREAK       (a whole word) ends the current 75-token chunk
-// Unbalanced brackets never lose text: an unclosed '(' / '[' applies to the end of the prompt (as A1111 does),
-// an unmatched ')' / ']' stays literal text; both add a warning.
+// Unbalanced brackets never lose text: an unclosed '(' / '[' applies to the end of the prompt (as A1111
+// does), an unmatched ')' / ']' stays literal text; both add a warning.
 #include <string>
 #include <vector>
 
@@ -20,8 +20,8 @@ struct WeightedText {
 };
 
 struct AttentionParse {
-    std::vector<WeightedText> runs;     // never empty: "" parses to {{"", 1.0}}; equal neighbours merged
-    std::vector<std::string> warnings;  // unbalanced brackets, unreadable weights
+    std::vector<WeightedText> runs;    // never empty: "" parses to {{"", 1.0}}; equal neighbours merged
+    std::vector<std::string> warnings; // unbalanced brackets, unreadable weights
 };
 
 AttentionParse parsePromptAttention(const std::string& text);

@@ -20,11 +20,11 @@ namespace {
 //   plain: /([^\\\[\]():|]|\\.)+/
 struct Node {
     enum Kind { Text, Sequence, Scheduled, Alternate } kind = Text;
-    std::string text;                          // Text
-    std::vector<std::unique_ptr<Node>> parts;  // Sequence parts; Scheduled {before?, after}; Alternate options
+    std::string text;                         // Text
+    std::vector<std::unique_ptr<Node>> parts; // Sequence parts; Scheduled {before?, after}; Alternate options
     bool hasBefore = false;
-    std::string number;                        // Scheduled: NUMBER as written
-    int when = 0;                              // Scheduled: resolved step
+    std::string number; // Scheduled: NUMBER as written
+    int when = 0;       // Scheduled: resolved step
 };
 using NodePtr = std::unique_ptr<Node>;
 
@@ -110,18 +110,22 @@ private:
         return seq;
     }
 
-    static bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+    static bool isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    }
 
     // SIGNED_NUMBER: [+-]? (INT | DECIMAL) with an optional exponent; DECIMAL = INT "." INT? | "." INT.
     bool parseNumber(size_t& i, std::string& number) {
         size_t j = i;
         if (j < m_s.size() && (m_s[j] == '+' || m_s[j] == '-')) ++j;
         const size_t intStart = j;
-        while (j < m_s.size() && std::isdigit(static_cast<unsigned char>(m_s[j]))) ++j;
+        while (j < m_s.size() && std::isdigit(static_cast<unsigned char>(m_s[j])))
+            ++j;
         bool digits = j > intStart;
         if (j < m_s.size() && m_s[j] == '.') {
             size_t k = j + 1;
-            while (k < m_s.size() && std::isdigit(static_cast<unsigned char>(m_s[k]))) ++k;
+            while (k < m_s.size() && std::isdigit(static_cast<unsigned char>(m_s[k])))
+                ++k;
             if (k > j + 1 || digits) {
                 digits = true;
                 j = k;
@@ -132,7 +136,8 @@ private:
             size_t k = j + 1;
             if (k < m_s.size() && (m_s[k] == '+' || m_s[k] == '-')) ++k;
             const size_t expStart = k;
-            while (k < m_s.size() && std::isdigit(static_cast<unsigned char>(m_s[k]))) ++k;
+            while (k < m_s.size() && std::isdigit(static_cast<unsigned char>(m_s[k])))
+                ++k;
             if (k > expStart) j = k;
         }
         number = m_s.substr(i, j - i);
@@ -145,9 +150,11 @@ private:
         size_t j = i;
         if (j >= m_s.size() || m_s[j] != ':') return false;
         ++j;
-        while (j < m_s.size() && isSpace(m_s[j])) ++j;
+        while (j < m_s.size() && isSpace(m_s[j]))
+            ++j;
         if (!parseNumber(j, number)) return false;
-        while (j < m_s.size() && isSpace(m_s[j])) ++j;
+        while (j < m_s.size() && isSpace(m_s[j]))
+            ++j;
         if (j >= m_s.size() || m_s[j] != ']') return false;
         i = j + 1;
         return true;
@@ -235,16 +242,21 @@ void collectSteps(Node& node, int steps, std::set<int>& out) {
         node.when = truncated >= steps ? steps : static_cast<int>(std::max(truncated, -1e9));
         if (node.when >= 1) out.insert(node.when);
     } else if (node.kind == Node::Alternate) {
-        for (int s = 1; s <= steps; ++s) out.insert(s);
+        for (int s = 1; s <= steps; ++s)
+            out.insert(s);
     }
-    for (auto& part : node.parts) collectSteps(*part, steps, out);
+    for (auto& part : node.parts)
+        collectSteps(*part, steps, out);
 }
 
 void textAtStep(const Node& node, int step, std::string& out) {
     switch (node.kind) {
-    case Node::Text: out += node.text; break;
+    case Node::Text:
+        out += node.text;
+        break;
     case Node::Sequence:
-        for (const auto& part : node.parts) textAtStep(*part, step, out);
+        for (const auto& part : node.parts)
+            textAtStep(*part, step, out);
         break;
     case Node::Scheduled:
         if (step <= node.when) {

@@ -11,13 +11,13 @@ namespace {
 const std::map<QString, char32_t>& namedEntities() {
     // The entities prompts realistically contain (copied from web pages); others are left as they are.
     static const std::map<QString, char32_t> entities = {
-        {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},     {"apos", '\''},
+        {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},      {"apos", '\''},
         {"nbsp", 0xA0},    {"ndash", 0x2013}, {"mdash", 0x2014}, {"hellip", 0x2026}, {"lsquo", 0x2018},
         {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"copy", 0xA9},     {"reg", 0xAE},
-        {"trade", 0x2122}, {"deg", 0xB0},     {"times", 0xD7},   {"eacute", 0xE9},  {"egrave", 0xE8},
-        {"aacute", 0xE1},  {"agrave", 0xE0},  {"ouml", 0xF6},    {"uuml", 0xFC},    {"auml", 0xE4},
-        {"szlig", 0xDF},   {"ccedil", 0xE7},  {"ntilde", 0xF1},  {"middot", 0xB7},  {"laquo", 0xAB},
-        {"raquo", 0xBB},   {"bull", 0x2022},  {"euro", 0x20AC},  {"pound", 0xA3},   {"yen", 0xA5},
+        {"trade", 0x2122}, {"deg", 0xB0},     {"times", 0xD7},   {"eacute", 0xE9},   {"egrave", 0xE8},
+        {"aacute", 0xE1},  {"agrave", 0xE0},  {"ouml", 0xF6},    {"uuml", 0xFC},     {"auml", 0xE4},
+        {"szlig", 0xDF},   {"ccedil", 0xE7},  {"ntilde", 0xF1},  {"middot", 0xB7},   {"laquo", 0xAB},
+        {"raquo", 0xBB},   {"bull", 0x2022},  {"euro", 0x20AC},  {"pound", 0xA3},    {"yen", 0xA5},
     };
     return entities;
 }
@@ -64,9 +64,9 @@ QString unescapeHtml(const QString& in) {
 }
 
 bool isRemovedControl(char32_t c) {
-    return (c <= 0x08) || c == 0x0B || (c >= 0x0E && c <= 0x1F) || c == 0x7F || (c >= 0x206A && c <= 0x206F) ||
-           c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFC) || (c >= 0x1D173 && c <= 0x1D17A) ||
-           (c >= 0xE0000 && c <= 0xE007F);
+    return (c <= 0x08) || c == 0x0B || (c >= 0x0E && c <= 0x1F) || c == 0x7F ||
+           (c >= 0x206A && c <= 0x206F) || c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFC) ||
+           (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE007F);
 }
 
 } // namespace
@@ -82,9 +82,9 @@ std::string fixText(const std::string& utf8) {
             out += QChar('\'');
         } else if (c >= 0x201C && c <= 0x201F) {
             out += QChar('"');
-        } else if ((c >= 0xFB00 && c <= 0xFB06) || (c >= 0xFF01 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) ||
-                   c == 0x3000 || c == 0x0132 || c == 0x0133 || c == 0x0149 || (c >= 0x01C4 && c <= 0x01CC) ||
-                   (c >= 0x01F1 && c <= 0x01F3)) {
+        } else if ((c >= 0xFB00 && c <= 0xFB06) || (c >= 0xFF01 && c <= 0xFF60) ||
+                   (c >= 0xFFE0 && c <= 0xFFE6) || c == 0x3000 || c == 0x0132 || c == 0x0133 || c == 0x0149 ||
+                   (c >= 0x01C4 && c <= 0x01CC) || (c >= 0x01F1 && c <= 0x01F3)) {
             // Ligatures and width variants: ftfy decomposes these with NFKC.
             out += QString::fromUcs4(&c, 1).normalized(QString::NormalizationForm_KC);
         } else if (c == '\r' || c == 0x2028 || c == 0x2029 || c == 0x85) {

@@ -37,9 +37,11 @@ std::filesystem::path findClipVocabulary(const std::optional<std::filesystem::pa
     for (const auto& dir : candidates)
         if (hasClipVocabulary(dir)) return dir;
     std::string message =
-        "the CLIP tokenizer vocabulary (vocab.json and merges.txt of openai/clip-vit-large-patch14) was not found; "
+        "the CLIP tokenizer vocabulary (vocab.json and merges.txt of openai/clip-vit-large-patch14) was not "
+        "found; "
         "put both files in one of these folders, or pass --tokenizer-dir / set GESSO_TOKENIZER_DIR:";
-    for (const auto& dir : candidates) message += " '" + dir.lexically_normal().string() + "'";
+    for (const auto& dir : candidates)
+        message += " '" + dir.lexically_normal().string() + "'";
     throw Error(message);
 }
 

@@ -50,8 +50,8 @@ torch::Device testDevice() {
     return device;
 }
 
-std::vector<std::filesystem::path> findCaseFiles(const std::filesystem::path& reference, const std::string& sub,
-                                                 const std::string& stemPrefix) {
+std::vector<std::filesystem::path> findCaseFiles(const std::filesystem::path& reference,
+                                                 const std::string& sub, const std::string& stemPrefix) {
     std::vector<std::filesystem::path> found;
     const auto root = reference / sub;
     if (!std::filesystem::is_directory(root)) return found;

@@ -30,13 +30,14 @@ struct GoldenCase {
     std::string relative; // path of the case (without extension) relative to the reference directory
     nlohmann::json meta;
     io::SafetensorsFile tensors;
-    torch::Tensor tensor(const std::string& name) const; // as float32/int64 contiguous copy; QFAIL-style throw
+    torch::Tensor
+    tensor(const std::string& name) const; // as float32/int64 contiguous copy; QFAIL-style throw
     bool has(const std::string& name) const { return tensors.contains(name); }
 };
 
 // Every case under `reference/sub` (recursively) whose stem matches `stemPrefix` (empty = all).
-std::vector<std::filesystem::path> findCaseFiles(const std::filesystem::path& reference, const std::string& sub,
-                                                 const std::string& stemPrefix = {});
+std::vector<std::filesystem::path> findCaseFiles(const std::filesystem::path& reference,
+                                                 const std::string& sub, const std::string& stemPrefix = {});
 GoldenCase loadCase(const std::filesystem::path& reference, const std::filesystem::path& json);
 
 double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b);
@@ -48,12 +49,12 @@ double componentTolerance(const torch::Tensor& reference);
 
 } // namespace gesso::test
 
-// In a Qt Test function: binds `var` to the reference directory, or skips with the reason (fails under CI=true,
-// where the data must be present).
-#define GESSO_REQUIRE_REFERENCE(var)                                                                    \
-    const auto var##Found = gesso::test::referenceDir();                                                \
-    if (!var##Found) {                                                                                   \
-        if (gesso::test::runningInCi()) QFAIL(gesso::test::missingReferenceMessage().c_str());           \
-        QSKIP(gesso::test::missingReferenceMessage().c_str());                                           \
-    }                                                                                                    \
+// In a Qt Test function: binds `var` to the reference directory, or skips with the reason (fails under
+// CI=true, where the data must be present).
+#define GESSO_REQUIRE_REFERENCE(var)                                                                         \
+    const auto var##Found = gesso::test::referenceDir();                                                     \
+    if (!var##Found) {                                                                                       \
+        if (gesso::test::runningInCi()) QFAIL(gesso::test::missingReferenceMessage().c_str());               \
+        QSKIP(gesso::test::missingReferenceMessage().c_str());                                               \
+    }                                                                                                        \
     const std::filesystem::path var = *var##Found

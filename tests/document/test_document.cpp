@@ -14,7 +14,8 @@ namespace {
 
 std::vector<uint8_t> snapshot(const Document& doc) {
     std::vector<uint8_t> all;
-    for (const Layer& layer : doc.layers()) all.insert(all.end(), layer.pixels.pixels.begin(), layer.pixels.pixels.end());
+    for (const Layer& layer : doc.layers())
+        all.insert(all.end(), layer.pixels.pixels.begin(), layer.pixels.pixels.end());
     all.insert(all.end(), doc.mask().pixels.begin(), doc.mask().pixels.end());
     return all;
 }
@@ -152,7 +153,8 @@ private Q_SLOTS:
             }
         QCOMPARE(painted, 52); // pixel centres strictly inside a radius-4 circle centred on a pixel corner
         applyDab(image, 0, 0, dab, DabBlend::Erase);
-        for (size_t i = 3; i < image.pixels.size(); i += 4) QCOMPARE(int(image.pixels[i]), 0);
+        for (size_t i = 3; i < image.pixels.size(); i += 4)
+            QCOMPARE(int(image.pixels[i]), 0);
     }
 
     void softDabFallsOff() {
@@ -167,7 +169,7 @@ private Q_SLOTS:
         Dab a{0, 0, 4}, b{10, 0, 4}, c{20, 0, 4};
         auto first = strokeSegment(a, b, 2.0, carry);
         auto second = strokeSegment(b, c, 2.0, carry);
-        QCOMPARE(first.size(), size_t(5)); // x = 2,4,6,8,10
+        QCOMPARE(first.size(), size_t(5));  // x = 2,4,6,8,10
         QCOMPARE(second.size(), size_t(5)); // x = 12..20
         QCOMPARE(second.front().x, 12.0);
     }
@@ -176,7 +178,9 @@ private Q_SLOTS:
         Document doc(300, 200);
         LayerId id = doc.layers()[0].id;
         auto before = snapshot(doc);
-        Rect rect = stroke(doc, PixelTarget::ofLayer(id), {{100.0, 100.0, 5.0, 1.0, 1.0, 255, 0, 0}, {130.0, 100.0, 5.0, 1.0, 1.0, 255, 0, 0}});
+        Rect rect =
+            stroke(doc, PixelTarget::ofLayer(id),
+                   {{100.0, 100.0, 5.0, 1.0, 1.0, 255, 0, 0}, {130.0, 100.0, 5.0, 1.0, 1.0, 255, 0, 0}});
         QCOMPARE(rect, (Rect{95, 95, 40, 10}));
         auto after = snapshot(doc);
         QVERIFY(before != after);
@@ -190,8 +194,10 @@ private Q_SLOTS:
     void pixelCommandSizeIsTheChangedRectOnly() {
         Document doc(1024, 1024);
         std::vector<uint8_t> red(10 * 10 * 4);
-        for (size_t i = 0; i < red.size(); i += 4) red[i] = 255, red[i + 3] = 255;
-        auto command = PixelCommand::replace(doc, PixelTarget::ofLayer(doc.layers()[0].id), {500, 600, 10, 10}, red, "fill");
+        for (size_t i = 0; i < red.size(); i += 4)
+            red[i] = 255, red[i + 3] = 255;
+        auto command = PixelCommand::replace(doc, PixelTarget::ofLayer(doc.layers()[0].id),
+                                             {500, 600, 10, 10}, red, "fill");
         QVERIFY(command);
         QCOMPARE(command->byteSize(), size_t(2 * 10 * 10 * 4));
         // Replacing pixels by the same values records nothing.
@@ -247,10 +253,12 @@ private Q_SLOTS:
         doc.undoStack().setLimit(3);
         doc.undoStack().setClean();
         QVERIFY(doc.undoStack().isClean());
-        for (int i = 1; i <= 5; ++i) doc.undoStack().push(std::make_unique<SetRegionCommand>(doc, Rect{0, 0, i, i}));
+        for (int i = 1; i <= 5; ++i)
+            doc.undoStack().push(std::make_unique<SetRegionCommand>(doc, Rect{0, 0, i, i}));
         QCOMPARE(doc.undoStack().count(), size_t(3));
         QVERIFY(!doc.undoStack().isClean());
-        while (doc.undoStack().canUndo()) doc.undoStack().undo();
+        while (doc.undoStack().canUndo())
+            doc.undoStack().undo();
         QCOMPARE(doc.region(), (Rect{0, 0, 2, 2}));
     }
 
@@ -309,7 +317,8 @@ private Q_SLOTS:
     void resizeKeepsFlatColoursAndAverages() {
         ImageRgba8 flat = ImageRgba8::filled(10, 10, 7, 8, 9, 255);
         ImageRgba8 up = resized(flat, 25, 13);
-        for (size_t i = 0; i < up.pixels.size(); i += 4) QCOMPARE(int(up.pixels[i + 1]), 8);
+        for (size_t i = 0; i < up.pixels.size(); i += 4)
+            QCOMPARE(int(up.pixels[i + 1]), 8);
         ImageGray8 stripes{4, 1, {0, 255, 0, 255}};
         ImageGray8 half = resized(stripes, 2, 1);
         QVERIFY(std::abs(int(half.pixels[0]) - 128) <= 32);

@@ -17,7 +17,8 @@ namespace {
 // between steps like the real one.
 BackendSet fakeBackend(int stepMs, std::atomic<int>* stepsRun = nullptr) {
     BackendSet set;
-    set.generate = [stepMs, stepsRun](const pipeline::GenerationRequest& request, const pipeline::ProgressCallback& progress,
+    set.generate = [stepMs, stepsRun](const pipeline::GenerationRequest& request,
+                                      const pipeline::ProgressCallback& progress,
                                       const std::atomic<bool>& cancel) {
         if (request.prompt == "throw") throw Error("model file broken.safetensors is not a checkpoint");
         if (request.prompt == "oom") throw std::bad_alloc();
@@ -33,8 +34,7 @@ BackendSet fakeBackend(int stepMs, std::atomic<int>* stepsRun = nullptr) {
             progress(p);
         }
         pipeline::GenerationResult result;
-        for (int i = 0; i < request.batch; ++i)
-        {
+        for (int i = 0; i < request.batch; ++i) {
             pipeline::GeneratedImage image;
             image.image = ImageRgba8::filled(request.width, request.height, 1, 2, 3, 255);
             image.seed = 1000 + i;
@@ -46,7 +46,8 @@ BackendSet fakeBackend(int stepMs, std::atomic<int>* stepsRun = nullptr) {
     set.load = [](const std::string& path, const std::function<void(double, const std::string&)>& progress,
                   const std::atomic<bool>&) {
         if (path.empty()) throw Error("no model chosen");
-        for (int i = 1; i <= 4; ++i) progress(i / 4.0, "unet");
+        for (int i = 1; i <= 4; ++i)
+            progress(i / 4.0, "unet");
     };
     return set;
 }
@@ -113,9 +114,11 @@ private Q_SLOTS:
         QCOMPARE(failed.at(0).at(0).value<quint64>(), id);
         QCOMPARE(failed.at(0).at(2).toBool(), true);
         // The worker may be inside the step that was running when cancel arrived; no step after that.
-        QVERIFY2(stepsRun.load() <= seenAtCancel + 1, qPrintable(QString("ran %1 steps, cancel at %2").arg(stepsRun.load()).arg(seenAtCancel)));
+        QVERIFY2(stepsRun.load() <= seenAtCancel + 1,
+                 qPrintable(QString("ran %1 steps, cancel at %2").arg(stepsRun.load()).arg(seenAtCancel)));
         QCOMPARE(finished.count(), 0);
-        QTRY_COMPARE_WITH_TIMEOUT(engine.currentJob(), quint64(0), 2000); // the worker clears it right after posting failed()
+        QTRY_COMPARE_WITH_TIMEOUT(engine.currentJob(), quint64(0),
+                                  2000); // the worker clears it right after posting failed()
     }
 
     void queueRunsInOrderAndCancelAllEmptiesIt() {
@@ -140,7 +143,8 @@ private Q_SLOTS:
         QCOMPARE(slow.queuedCount(), 1);
         slow.cancelAll();
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 3, 5000);
-        for (const auto& args : failed) QVERIFY(args.at(2).toBool());
+        for (const auto& args : failed)
+            QVERIFY(args.at(2).toBool());
         QCOMPARE(started.count(), 1); // the second never started
     }
 

@@ -75,7 +75,8 @@ private Q_SLOTS:
         QVERIFY(failed.at(0).at(2).toBool());
         QCOMPARE(finished.count(), 0);
         // Signals already queued when cancel was called may still arrive: at most the step in flight.
-        QVERIFY2(lastStep <= cancelAt + 2, qPrintable(QString("last step %1, cancel at %2").arg(lastStep).arg(cancelAt)));
+        QVERIFY2(lastStep <= cancelAt + 2,
+                 qPrintable(QString("last step %1, cancel at %2").arg(lastStep).arg(cancelAt)));
         qInfo("cancel at step %d of 200: last progress step %d", cancelAt, lastStep);
     }
 };

@@ -4,9 +4,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 #include <filesystem>
 #include <string>
+#include <unistd.h>
 
 int main() {
     const auto scratch = std::filesystem::temp_directory_path() /

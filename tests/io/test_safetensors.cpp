@@ -18,7 +18,8 @@ std::filesystem::path writeRaw(const QTemporaryDir& dir, const std::string& name
     auto path = std::filesystem::path(dir.path().toStdString()) / name;
     std::ofstream out(path, std::ios::binary);
     uint64_t length = declaredLength.value_or(header.size());
-    for (int i = 0; i < 8; ++i) out.put(static_cast<char>(length >> (8 * i)));
+    for (int i = 0; i < 8; ++i)
+        out.put(static_cast<char>(length >> (8 * i)));
     out << header;
     out << std::string(dataBytes, '\0');
     return path;
@@ -71,27 +72,33 @@ private Q_SLOTS:
         QTest::addColumn<int>("dataBytes");
         QTest::addColumn<qint64>("declaredLength");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("length past EOF") << R"({})" << 0 << qint64(1 << 20) << "runs past the end of the file";
+        QTest::newRow("length past EOF")
+            << R"({})" << 0 << qint64(1 << 20) << "runs past the end of the file";
         QTest::newRow("length huge") << R"({})" << 0 << qint64(1ll << 40) << "exceeds the limit";
-        QTest::newRow("offsets past EOF")
-            << R"({"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})" << 8 << qint64(-1) << "run past the end";
-        QTest::newRow("overlap") << R"({"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"y":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})"
-                                 << 24 << qint64(-1) << "overlap";
-        QTest::newRow("shape overflow") << R"({"x":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,16]}})"
-                                        << 16 << qint64(-1) << "overflows";
-        QTest::newRow("dtype size mismatch") << R"({"x":{"dtype":"F16","shape":[4],"data_offsets":[0,16]}})" << 16
-                                             << qint64(-1) << "needs 8";
+        QTest::newRow("offsets past EOF") << R"({"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})" << 8
+                                          << qint64(-1) << "run past the end";
+        QTest::newRow("overlap")
+            << R"({"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"y":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})"
+            << 24 << qint64(-1) << "overlap";
+        QTest::newRow("shape overflow")
+            << R"({"x":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,16]}})" << 16
+            << qint64(-1) << "overflows";
+        QTest::newRow("dtype size mismatch")
+            << R"({"x":{"dtype":"F16","shape":[4],"data_offsets":[0,16]}})" << 16 << qint64(-1) << "needs 8";
         QTest::newRow("invalid json") << R"({"x":{"dtype":)" << 0 << qint64(-1) << "well-formed";
-        QTest::newRow("not utf8") << QString::fromLatin1("{\"\xff\xfe\":1}") << 0 << qint64(-1) << "well-formed";
-        QTest::newRow("duplicate") << R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})"
-                                   << 8 << qint64(-1) << "appears twice";
-        QTest::newRow("unknown dtype") << R"({"x":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}})" << 1 << qint64(-1)
-                                       << "unknown dtype";
-        QTest::newRow("negative dim") << R"({"x":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})" << 4 << qint64(-1)
-                                      << "negative";
-        QTest::newRow("reversed offsets") << R"({"x":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}})" << 4 << qint64(-1)
-                                          << "reversed";
-        QTest::newRow("metadata not strings") << R"({"__metadata__":{"a":1}})" << 0 << qint64(-1) << "not a string";
+        QTest::newRow("not utf8") << QString::fromLatin1("{\"\xff\xfe\":1}") << 0 << qint64(-1)
+                                  << "well-formed";
+        QTest::newRow("duplicate")
+            << R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})"
+            << 8 << qint64(-1) << "appears twice";
+        QTest::newRow("unknown dtype") << R"({"x":{"dtype":"Q4","shape":[1],"data_offsets":[0,1]}})" << 1
+                                       << qint64(-1) << "unknown dtype";
+        QTest::newRow("negative dim")
+            << R"({"x":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})" << 4 << qint64(-1) << "negative";
+        QTest::newRow("reversed offsets")
+            << R"({"x":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}})" << 4 << qint64(-1) << "reversed";
+        QTest::newRow("metadata not strings")
+            << R"({"__metadata__":{"a":1}})" << 0 << qint64(-1) << "not a string";
         QTest::newRow("top level array") << R"([1,2])" << 0 << qint64(-1) << "not a JSON object";
     }
     void hostileHeaders() {
@@ -101,7 +108,7 @@ private Q_SLOTS:
         QFETCH(QString, expected);
         QTemporaryDir dir;
         std::string raw = header == QString::fromLatin1("{\"\xff\xfe\":1}") ? std::string("{\"\xff\xfe\":1}")
-                                                                              : header.toStdString();
+                                                                            : header.toStdString();
         auto path = writeRaw(dir, "bad.safetensors", raw, static_cast<size_t>(dataBytes),
                              declaredLength >= 0 ? std::optional<uint64_t>(declaredLength) : std::nullopt);
         const std::string message = errorOf(path);
@@ -141,7 +148,8 @@ private Q_SLOTS:
     }
     void fp8IsRefusedByName() {
         QTemporaryDir dir;
-        auto path = writeRaw(dir, "f8.safetensors", R"({"w":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}})", 2);
+        auto path = writeRaw(dir, "f8.safetensors",
+                             R"({"w":{"dtype":"F8_E4M3","shape":[2],"data_offsets":[0,2]}})", 2);
         auto file = gesso::io::SafetensorsFile::open(path);
         try {
             file.tensor("w");

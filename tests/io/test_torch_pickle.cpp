@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 gesso::model::TensorMap loadBytes(const std::string& zip) {
-    return gesso::io::loadTorchStateDictFromMemory(reinterpret_cast<const uint8_t*>(zip.data()), zip.size(), "test");
+    return gesso::io::loadTorchStateDictFromMemory(reinterpret_cast<const uint8_t*>(zip.data()), zip.size(),
+                                                   "test");
 }
 
 } // namespace
@@ -41,11 +42,12 @@ private Q_SLOTS:
                 QVERIFY(t.isfinite().all().item<bool>());
                 parameters += t.numel();
             }
-            // TAESD: the first conv of the encoder maps RGB to 64 channels, the decoder's last conv 64 to RGB.
+            // TAESD: the first conv of the encoder maps RGB to 64 channels, the decoder's last conv 64 to
+            // RGB.
             const bool encoder = e.path().filename().string().find("encoder") != std::string::npos;
             if (encoder) QCOMPARE(tensors.at("0.weight").sizes().vec(), (std::vector<int64_t>{64, 3, 3, 3}));
-            qInfo("taesd-random/%s: %zu tensors, %lld parameters", e.path().filename().c_str(), tensors.size(),
-                  static_cast<long long>(parameters));
+            qInfo("taesd-random/%s: %zu tensors, %lld parameters", e.path().filename().c_str(),
+                  tensors.size(), static_cast<long long>(parameters));
             ++files;
         }
         QCOMPARE(files, 2);
@@ -77,7 +79,8 @@ private Q_SLOTS:
         const fs::path scratch = fs::path(dir.path().toStdString());
         const auto w = torch::randn({4, 5}).to(torch::kFloat16);
         const auto b = torch::randn({7}).to(torch::kBFloat16);
-        const auto tensors = loadBytes(gesso::test::makeTorchCheckpoint({{"layer.w", w}, {"layer.b", b}}, true, scratch / "c.zip"));
+        const auto tensors = loadBytes(
+            gesso::test::makeTorchCheckpoint({{"layer.w", w}, {"layer.b", b}}, true, scratch / "c.zip"));
         QCOMPARE(tensors.size(), size_t(2));
         QVERIFY(torch::equal(tensors.at("layer.w"), w));
         QVERIFY(torch::equal(tensors.at("layer.b"), b));
@@ -94,7 +97,8 @@ private Q_SLOTS:
         QVERIFY(!single.empty());
         auto file = gesso::io::SafetensorsFile::open(single);
         std::vector<std::pair<std::string, torch::Tensor>> tensors;
-        for (const auto& e : file.entries()) tensors.push_back({e.name, file.tensor(e)});
+        for (const auto& e : file.entries())
+            tensors.push_back({e.name, file.tensor(e)});
         QTemporaryDir dir;
         const fs::path scratch = fs::path(dir.path().toStdString());
         const std::string zip = gesso::test::makeTorchCheckpoint(tensors, true, scratch / "scratch.zip");
@@ -103,12 +107,16 @@ private Q_SLOTS:
         const auto a = gesso::io::loadCheckpoint(single);
         const auto b = gesso::io::loadCheckpoint(ckpt);
         QCOMPARE(a.unet.size(), b.unet.size());
-        for (const auto& [k, t] : a.unet) QVERIFY2(torch::equal(t, b.unet.at(k)), k.c_str());
-        for (const auto& [k, t] : a.vae) QVERIFY2(torch::equal(t, b.vae.at(k)), k.c_str());
+        for (const auto& [k, t] : a.unet)
+            QVERIFY2(torch::equal(t, b.unet.at(k)), k.c_str());
+        for (const auto& [k, t] : a.vae)
+            QVERIFY2(torch::equal(t, b.vae.at(k)), k.c_str());
         QCOMPARE(a.textEncoders.size(), b.textEncoders.size());
         for (size_t i = 0; i < a.textEncoders.size(); ++i)
-            for (const auto& [k, t] : a.textEncoders[i].weights) QVERIFY(torch::equal(t, b.textEncoders[i].weights.at(k)));
-        qInfo("%s as .ckpt: %zu unet tensors identical to the safetensors load", single.filename().c_str(), b.unet.size());
+            for (const auto& [k, t] : a.textEncoders[i].weights)
+                QVERIFY(torch::equal(t, b.textEncoders[i].weights.at(k)));
+        qInfo("%s as .ckpt: %zu unet tensors identical to the safetensors load", single.filename().c_str(),
+              b.unet.size());
     }
 
     void hostileInputsGiveClearErrors() {

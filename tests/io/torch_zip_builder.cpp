@@ -22,7 +22,8 @@ PickleWriter& PickleWriter::op(char c) {
 PickleWriter& PickleWriter::str(const std::string& s) {
     m_bytes.push_back('X');
     const uint32_t n = uint32_t(s.size());
-    for (int i = 0; i < 4; ++i) m_bytes.push_back(char(n >> (8 * i)));
+    for (int i = 0; i < 4; ++i)
+        m_bytes.push_back(char(n >> (8 * i)));
     m_bytes += s;
     return *this;
 }
@@ -30,11 +31,13 @@ PickleWriter& PickleWriter::str(const std::string& s) {
 PickleWriter& PickleWriter::integer(int64_t v) {
     if (v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max()) {
         m_bytes.push_back('J');
-        for (int i = 0; i < 4; ++i) m_bytes.push_back(char(uint32_t(v) >> (8 * i)));
+        for (int i = 0; i < 4; ++i)
+            m_bytes.push_back(char(uint32_t(v) >> (8 * i)));
     } else {
         m_bytes.push_back(char(0x8a));
         m_bytes.push_back(8);
-        for (int i = 0; i < 8; ++i) m_bytes.push_back(char(uint64_t(v) >> (8 * i)));
+        for (int i = 0; i < 8; ++i)
+            m_bytes.push_back(char(uint64_t(v) >> (8 * i)));
     }
     return *this;
 }
@@ -44,7 +47,9 @@ PickleWriter& PickleWriter::global(const std::string& module, const std::string&
     return *this;
 }
 
-PickleWriter& PickleWriter::emptyOrderedDict() { return global("collections", "OrderedDict").op(')').op('R'); }
+PickleWriter& PickleWriter::emptyOrderedDict() {
+    return global("collections", "OrderedDict").op(')').op('R');
+}
 
 PickleWriter& PickleWriter::tensor(const std::string& storageType, const std::string& key, int64_t numel,
                                    int64_t offset, const std::vector<int64_t>& sizes,
@@ -53,9 +58,11 @@ PickleWriter& PickleWriter::tensor(const std::string& storageType, const std::st
     op('(').str("storage").global("torch", storageType).str(key).str("cpu").integer(numel).op('t').op('Q');
     integer(offset);
     op('(');
-    for (int64_t s : sizes) integer(s);
+    for (int64_t s : sizes)
+        integer(s);
     op('t').op('(');
-    for (int64_t s : strides) integer(s);
+    for (int64_t s : strides)
+        integer(s);
     op('t').op(char(0x89)).emptyOrderedDict().op('t').op('R');
     return *this;
 }
@@ -78,8 +85,8 @@ std::string makeZip(const std::vector<ZipEntry>& entries, const std::filesystem:
     return s.str();
 }
 
-std::string makeTorchCheckpoint(const std::vector<std::pair<std::string, torch::Tensor>>& tensors, bool wrapInStateDict,
-                                const std::filesystem::path& scratch) {
+std::string makeTorchCheckpoint(const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                                bool wrapInStateDict, const std::filesystem::path& scratch) {
     PickleWriter p;
     p.raw("\x80\x02");
     if (wrapInStateDict) p.op('}').op('(').str("state_dict");
@@ -87,13 +94,14 @@ std::string makeTorchCheckpoint(const std::vector<std::pair<std::string, torch::
     std::vector<ZipEntry> entries;
     for (size_t i = 0; i < tensors.size(); ++i) {
         const torch::Tensor t = tensors[i].second.contiguous();
-        std::string type = t.scalar_type() == torch::kFloat16 ? "HalfStorage"
+        std::string type = t.scalar_type() == torch::kFloat16    ? "HalfStorage"
                            : t.scalar_type() == torch::kBFloat16 ? "BFloat16Storage"
                                                                  : "FloatStorage";
         std::vector<int64_t> strides = t.strides().vec();
         p.str(tensors[i].first).tensor(type, std::to_string(i), t.numel(), 0, t.sizes().vec(), strides);
-        entries.push_back({"archive/data/" + std::to_string(i),
-                           std::string(static_cast<const char*>(t.data_ptr()), size_t(t.numel() * t.element_size()))});
+        entries.push_back(
+            {"archive/data/" + std::to_string(i),
+             std::string(static_cast<const char*>(t.data_ptr()), size_t(t.numel() * t.element_size()))});
     }
     p.op('u');
     if (wrapInStateDict) p.str("epoch").integer(3).op('u');

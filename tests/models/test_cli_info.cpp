@@ -40,14 +40,17 @@ private Q_SLOTS:
                 const auto j = nlohmann::json::parse(r.out.toStdString());
                 const auto ck = gesso::io::inspectModel(model).checkpoint;
                 QCOMPARE(j.at("family").get<std::string>(), std::string(gesso::model::familyName(ck.family)));
-                QCOMPARE(j.at("prediction").get<std::string>(), std::string(gesso::model::predictionName(ck.prediction)));
+                QCOMPARE(j.at("prediction").get<std::string>(),
+                         std::string(gesso::model::predictionName(ck.prediction)));
                 QCOMPARE(j.at("unet").at("in_channels").get<int>(), ck.unetConfig.inChannels);
                 QCOMPARE(j.at("unet").at("context_dim").get<int>(), ck.unetConfig.crossAttentionDim);
-                QCOMPARE(j.at("variant").get<std::string>(), std::string(ck.unetConfig.inChannels == 9 ? "inpainting" : "normal"));
+                QCOMPARE(j.at("variant").get<std::string>(),
+                         std::string(ck.unetConfig.inChannels == 9 ? "inpainting" : "normal"));
                 QVERIFY(j.at("parameters").get<int64_t>() > 0);
                 qInfo("%s: family %s, in_channels %d, context_dim %d, prediction %s", model.string().c_str(),
                       j.at("family").get<std::string>().c_str(), j.at("unet").at("in_channels").get<int>(),
-                      j.at("unet").at("context_dim").get<int>(), j.at("prediction").get<std::string>().c_str());
+                      j.at("unet").at("context_dim").get<int>(),
+                      j.at("prediction").get<std::string>().c_str());
                 ++checked;
             }
         }
@@ -80,12 +83,14 @@ private Q_SLOTS:
 
         const Run text = runCli({"info", path, "--test-prediction"});
         QVERIFY2(text.exitCode == 0, text.err.constData());
-        const std::string expected = "prediction: " + j.at("prediction").get<std::string>() +
-                                     " (guessed by a test evaluation of the UNet; override with --prediction)";
+        const std::string expected =
+            "prediction: " + j.at("prediction").get<std::string>() +
+            " (guessed by a test evaluation of the UNet; override with --prediction)";
         QVERIFY2(text.out.toStdString().find(expected) != std::string::npos, text.out.constData());
         qInfo("%s", expected.c_str());
 
-        const Run overridden = runCli({"info", path, "--test-prediction", "--prediction", "epsilon", "--json"});
+        const Run overridden =
+            runCli({"info", path, "--test-prediction", "--prediction", "epsilon", "--json"});
         QVERIFY2(overridden.exitCode == 0, overridden.err.constData());
         const auto o = nlohmann::json::parse(overridden.out.toStdString());
         QCOMPARE(o.at("prediction").get<std::string>(), std::string("epsilon"));

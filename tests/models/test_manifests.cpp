@@ -30,17 +30,20 @@ void writeSparse(const nlohmann::json& manifest, const fs::path& path) {
     uint64_t offset = 0;
     for (const auto& t : manifest) {
         uint64_t bytes = dtypeBytes(t.at("dtype").get<std::string>());
-        for (const auto& d : t.at("shape")) bytes *= d.get<uint64_t>();
+        for (const auto& d : t.at("shape"))
+            bytes *= d.get<uint64_t>();
         header[t.at("name").get<std::string>()] = {
             {"dtype", t.at("dtype")}, {"shape", t.at("shape")}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
     }
     std::string text = header.dump();
-    while (text.size() % 8) text.push_back(' ');
+    while (text.size() % 8)
+        text.push_back(' ');
     {
         std::ofstream out(path, std::ios::binary);
         const uint64_t n = text.size();
-        for (int i = 0; i < 8; ++i) out.put(char(n >> (8 * i)));
+        for (int i = 0; i < 8; ++i)
+            out.put(char(n >> (8 * i)));
         out << text;
     }
     QVERIFY(::truncate(path.c_str(), off_t(8 + text.size() + offset)) == 0);
@@ -73,7 +76,8 @@ private Q_SLOTS:
         int checked = 0;
         std::vector<fs::path> manifests;
         for (const auto& e : fs::directory_iterator(dir))
-            if (e.path().filename().string().find("-single-file.json") != std::string::npos) manifests.push_back(e.path());
+            if (e.path().filename().string().find("-single-file.json") != std::string::npos)
+                manifests.push_back(e.path());
         std::sort(manifests.begin(), manifests.end());
         for (const auto& manifestPath : manifests) {
             const std::string stem = manifestPath.filename().string();
@@ -86,9 +90,10 @@ private Q_SLOTS:
             const qint64 ms = timer.elapsed();
             const auto& ck = summary.checkpoint;
             const auto& u = ck.unetConfig;
-            qInfo("manifests/%s: %s in %lld ms (header only), unet %s", stem.c_str(), gesso::model::familyName(ck.family),
-                  static_cast<long long>(ms), u.toJson().dump().c_str());
-            for (const auto& w : ck.warnings) qInfo("  warning: %s", w.c_str());
+            qInfo("manifests/%s: %s in %lld ms (header only), unet %s", stem.c_str(),
+                  gesso::model::familyName(ck.family), static_cast<long long>(ms), u.toJson().dump().c_str());
+            for (const auto& w : ck.warnings)
+                qInfo("  warning: %s", w.c_str());
 
             // Per-model facts of the published checkpoints.
             if (model == "sd15" || model == "sd15-inpainting") {
@@ -134,19 +139,26 @@ private Q_SLOTS:
             // Cross-check with the diffusers manifests of the same model, where present: the canonical key
             // lists equal their key sets.
             const std::pair<const char*, int> components[] = {
-                {"unet", gesso::io::kUnet}, {"vae", gesso::io::kVae}, {"text_encoder", gesso::io::kTextEncoder},
+                {"unet", gesso::io::kUnet},
+                {"vae", gesso::io::kVae},
+                {"text_encoder", gesso::io::kTextEncoder},
                 {"text_encoder_2", gesso::io::kTextEncoder + 1}};
             for (const auto& [name, component] : components) {
                 const fs::path diffusers = dir / (model + "-diffusers-" + name + ".json");
                 if (!fs::exists(diffusers)) continue;
                 const auto want = manifestShapes(diffusers);
                 std::vector<std::string> expected;
-                if (component == gesso::io::kUnet) expected = gesso::io::expectedUnetKeys(u);
-                else if (component == gesso::io::kVae) expected = gesso::io::expectedVaeKeys(ck.vaeConfig);
-                else expected = gesso::io::expectedClipKeys(ck.textEncoders.at(size_t(component - gesso::io::kTextEncoder)).config);
+                if (component == gesso::io::kUnet)
+                    expected = gesso::io::expectedUnetKeys(u);
+                else if (component == gesso::io::kVae)
+                    expected = gesso::io::expectedVaeKeys(ck.vaeConfig);
+                else
+                    expected = gesso::io::expectedClipKeys(
+                        ck.textEncoders.at(size_t(component - gesso::io::kTextEncoder)).config);
                 std::sort(expected.begin(), expected.end());
                 std::vector<std::string> wantKeys;
-                for (const auto& [k, s] : want) wantKeys.push_back(k);
+                for (const auto& [k, s] : want)
+                    wantKeys.push_back(k);
                 QCOMPARE(expected, wantKeys);
                 qInfo("  %s: %zu canonical keys == %s", name, expected.size(), diffusers.filename().c_str());
             }
@@ -186,7 +198,8 @@ private Q_SLOTS:
                 }
                 compared += int(want.size());
             }
-            qInfo("manifests/%s: %d mapped names and shapes equal the diffusers manifests", stem.c_str(), compared);
+            qInfo("manifests/%s: %d mapped names and shapes equal the diffusers manifests", stem.c_str(),
+                  compared);
         }
     }
 };

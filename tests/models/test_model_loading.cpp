@@ -51,7 +51,8 @@ nlohmann::json readJson(const fs::path& path) {
 }
 
 // Max |a - b| over a whole map; -1 when the key sets differ.
-double compareMaps(const gesso::model::TensorMap& a, const gesso::model::TensorMap& b, std::string& firstMismatch) {
+double compareMaps(const gesso::model::TensorMap& a, const gesso::model::TensorMap& b,
+                   std::string& firstMismatch) {
     if (a.size() != b.size()) {
         for (const auto& [k, v] : a)
             if (!b.count(k)) firstMismatch = "only in the single file: " + k;
@@ -79,7 +80,8 @@ double compareMaps(const gesso::model::TensorMap& a, const gesso::model::TensorM
 // The tiny SD2 reference model (its single file states no prediction type), or none.
 const TinyModel* findSd2(const std::vector<TinyModel>& models) {
     for (const auto& m : models)
-        if (gesso::io::inspectModel(m.singleFile).checkpoint.family == gesso::model::ModelFamily::Sd2) return &m;
+        if (gesso::io::inspectModel(m.singleFile).checkpoint.family == gesso::model::ModelFamily::Sd2)
+            return &m;
     return nullptr;
 }
 
@@ -88,7 +90,8 @@ fs::path rewrittenCopy(const fs::path& source, const fs::path& target, bool vPre
                        const std::map<std::string, std::string>& metadata) {
     auto file = gesso::io::SafetensorsFile::open(source);
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
-    for (const auto& e : file.entries()) tensors.push_back({e.name, file.tensor(e)});
+    for (const auto& e : file.entries())
+        tensors.push_back({e.name, file.tensor(e)});
     if (vPredKey) tensors.push_back({"v_pred", torch::zeros({0})}); // an empty marker, as trainers write it
     gesso::io::writeSafetensors(target, tensors, metadata);
     return target;
@@ -104,7 +107,8 @@ bool hasWarning(const std::vector<std::string>& warnings, const std::string& par
 gesso::model::Unet constantUnet(gesso::model::UnetConfig config, double bias) {
     gesso::model::Unet unet(config);
     torch::NoGradGuard noGrad;
-    for (auto& p : unet->named_parameters()) p.value().fill_(p.key() == "conv_out.bias" ? bias : 0.0);
+    for (auto& p : unet->named_parameters())
+        p.value().fill_(p.key() == "conv_out.bias" ? bias : 0.0);
     return unet;
 }
 
@@ -122,8 +126,9 @@ private Q_SLOTS:
             const Checkpoint folder = gesso::io::loadCheckpoint(m.diffusers);
             QCOMPARE(single.family, folder.family);
             QCOMPARE(single.textEncoders.size(), folder.textEncoders.size());
-            std::vector<std::pair<std::string, std::pair<const gesso::model::TensorMap*, const gesso::model::TensorMap*>>> parts = {
-                {"unet", {&single.unet, &folder.unet}}, {"vae", {&single.vae, &folder.vae}}};
+            std::vector<std::pair<std::string,
+                                  std::pair<const gesso::model::TensorMap*, const gesso::model::TensorMap*>>>
+                parts = {{"unet", {&single.unet, &folder.unet}}, {"vae", {&single.vae, &folder.vae}}};
             for (size_t i = 0; i < single.textEncoders.size(); ++i)
                 parts.push_back({"text_encoder" + (i ? "_" + std::to_string(i + 1) : std::string()),
                                  {&single.textEncoders[i].weights, &folder.textEncoders[i].weights}});
@@ -132,11 +137,13 @@ private Q_SLOTS:
                 QVERIFY2(!maps.first->empty(), (m.name + ": " + what + " is empty").c_str());
                 const double err = compareMaps(*maps.first, *maps.second, mismatch);
                 QVERIFY2(err >= 0, (m.name + " " + what + ": key sets differ: " + mismatch).c_str());
-                QVERIFY(gesso::test::reportCase("models/" + m.name, what + " (" + std::to_string(maps.first->size()) +
-                                                                       " tensors) single file vs diffusers",
+                QVERIFY(gesso::test::reportCase("models/" + m.name,
+                                                what + " (" + std::to_string(maps.first->size()) +
+                                                    " tensors) single file vs diffusers",
                                                 err, 0.0));
             }
-            for (const auto& w : single.warnings) qInfo("%s single file warning: %s", m.name.c_str(), w.c_str());
+            for (const auto& w : single.warnings)
+                qInfo("%s single file warning: %s", m.name.c_str(), w.c_str());
         }
     }
 
@@ -145,9 +152,11 @@ private Q_SLOTS:
         for (const auto& m : scanModels(reference)) {
             const auto summary = gesso::io::inspectModel(m.singleFile);
             const Checkpoint& ck = summary.checkpoint;
-            const auto unet = gesso::model::UnetConfig::fromDiffusersJson(readJson(m.diffusers / "unet" / "config.json"));
+            const auto unet =
+                gesso::model::UnetConfig::fromDiffusersJson(readJson(m.diffusers / "unet" / "config.json"));
             QCOMPARE(ck.unetConfig.toJson().dump(), unet.toJson().dump());
-            const auto vae = gesso::model::VaeConfig::fromDiffusersJson(readJson(m.diffusers / "vae" / "config.json"));
+            const auto vae =
+                gesso::model::VaeConfig::fromDiffusersJson(readJson(m.diffusers / "vae" / "config.json"));
             QCOMPARE(ck.vaeConfig.toJson().dump(), vae.toJson().dump());
             const char* folders[] = {"text_encoder", "text_encoder_2"};
             QVERIFY(ck.textEncoders.size() <= 2);
@@ -173,7 +182,8 @@ private Q_SLOTS:
             QCOMPARE(c.blockOutChannels.front(), u.at("model_channels").get<int>());
             const auto mult = u.at("channel_mult").get<std::vector<int>>();
             QCOMPARE(c.blockOutChannels.size(), mult.size());
-            for (size_t i = 0; i < mult.size(); ++i) QCOMPARE(c.blockOutChannels[i], mult[i] * c.blockOutChannels.front());
+            for (size_t i = 0; i < mult.size(); ++i)
+                QCOMPARE(c.blockOutChannels[i], mult[i] * c.blockOutChannels.front());
             std::vector<int> levels;
             for (size_t i = 0; i < c.crossAttention.size(); ++i)
                 if (c.crossAttention[i]) levels.push_back(int(i));
@@ -185,9 +195,11 @@ private Q_SLOTS:
             QCOMPARE(c.upcastAttention, u.at("upcast_attention").get<bool>());
             QCOMPARE(c.layersPerBlock, u.at("num_res_blocks").get<int>());
             QCOMPARE(c.timeEmbedDim(), u.at("time_embed_dim").get<int>());
-            QCOMPARE(c.projectionClassEmbeddingsInputDim, u.at("adm_in_channels").is_null() ? 0 : u.at("adm_in_channels").get<int>());
-            QCOMPARE(c.additionTimeEmbedDim,
-                     u.at("addition_time_embed_dim").is_null() ? 0 : u.at("addition_time_embed_dim").get<int>());
+            QCOMPARE(c.projectionClassEmbeddingsInputDim,
+                     u.at("adm_in_channels").is_null() ? 0 : u.at("adm_in_channels").get<int>());
+            QCOMPARE(c.additionTimeEmbedDim, u.at("addition_time_embed_dim").is_null()
+                                                 ? 0
+                                                 : u.at("addition_time_embed_dim").get<int>());
             const auto& v = m.info.at("vae");
             QCOMPARE(ck.vaeConfig.blockOutChannels, v.at("block_out_channels").get<std::vector<int>>());
             QCOMPARE(ck.vaeConfig.latentChannels, v.at("latent_channels").get<int>());
@@ -211,9 +223,9 @@ private Q_SLOTS:
             QVERIFY(!folder.predictionGuessed);
             const bool vPrediction = m.info.at("prediction_type").get<std::string>() == "v_prediction";
             QCOMPARE(folder.prediction == gesso::model::Prediction::V, vPrediction);
-            qInfo("models/%s: model_info.json matches (family %s, prediction %s%s from the single file)", m.name.c_str(),
-                  gesso::model::familyName(ck.family), gesso::model::predictionName(ck.prediction),
-                  ck.predictionGuessed ? ", guessed" : "");
+            qInfo("models/%s: model_info.json matches (family %s, prediction %s%s from the single file)",
+                  m.name.c_str(), gesso::model::familyName(ck.family),
+                  gesso::model::predictionName(ck.prediction), ck.predictionGuessed ? ", guessed" : "");
         }
     }
 
@@ -224,7 +236,8 @@ private Q_SLOTS:
             const Checkpoint ck = gesso::io::loadCheckpoint(m.diffusers);
             auto keysOf = [](const gesso::model::TensorMap& map) {
                 std::vector<std::string> keys;
-                for (const auto& [k, v] : map) keys.push_back(k);
+                for (const auto& [k, v] : map)
+                    keys.push_back(k);
                 return keys;
             };
             auto sorted = [](std::vector<std::string> v) {
@@ -249,11 +262,13 @@ private Q_SLOTS:
         const Checkpoint ck = gesso::io::loadCheckpoint(models.front().singleFile, options);
         QCOMPARE(ck.prediction, gesso::model::Prediction::V);
         QVERIFY(!ck.predictionGuessed);
-        for (const auto& [k, t] : ck.unet) QCOMPARE(t.scalar_type(), torch::kFloat16);
+        for (const auto& [k, t] : ck.unet)
+            QCOMPARE(t.scalar_type(), torch::kFloat16);
     }
 
     void statedPredictionIsHonoured() {
-        // Only the explicit cases are asserted: what a file states (marker key, metadata) or the user chooses.
+        // Only the explicit cases are asserted: what a file states (marker key, metadata) or the user
+        // chooses.
         GESSO_REQUIRE_REFERENCE(reference);
         const auto models = scanModels(reference);
         const TinyModel* sd2 = findSd2(models);
@@ -275,7 +290,8 @@ private Q_SLOTS:
         int index = 0;
         for (const Case& c : cases) {
             const fs::path path =
-                rewrittenCopy(sd2->singleFile, root / ("case" + std::to_string(index++) + ".safetensors"), c.vPredKey, c.metadata);
+                rewrittenCopy(sd2->singleFile, root / ("case" + std::to_string(index++) + ".safetensors"),
+                              c.vPredKey, c.metadata);
             const Checkpoint ck = gesso::io::inspectModel(path).checkpoint;
             QCOMPARE(ck.prediction, c.expected);
             QVERIFY(!ck.predictionGuessed);
@@ -313,11 +329,13 @@ private Q_SLOTS:
 
         QElapsedTimer timer;
         timer.start();
-        const auto bundle = gesso::pipeline::loadModelBundle(sd2->singleFile, torch::kCPU, torch::kFloat32, tokenizer);
+        const auto bundle =
+            gesso::pipeline::loadModelBundle(sd2->singleFile, torch::kCPU, torch::kFloat32, tokenizer);
         const qint64 loadMs = timer.elapsed();
         QVERIFY(bundle.predictionGuessed);
         QVERIFY(bundle.predictionTested);
-        QVERIFY2(hasWarning(bundle.warnings, "guessed by a test evaluation of the UNet"), "no test-evaluation warning");
+        QVERIFY2(hasWarning(bundle.warnings, "guessed by a test evaluation of the UNet"),
+                 "no test-evaluation warning");
         QVERIFY2(hasWarning(bundle.warnings, "--prediction"), "the warning does not name the override");
         QVERIFY(!hasWarning(bundle.warnings, gesso::model::assumedPredictionWarning()));
         // The test's own cost, on the UNet already built.
@@ -326,14 +344,15 @@ private Q_SLOTS:
         const auto test = gesso::model::testPrediction(unet);
         const qint64 testMs = timer.elapsed();
         QCOMPARE(test.prediction, bundle.prediction);
-        qInfo("models/%s single file: %s guessed by a test evaluation (mean out - x %.4f, %lld ms; load with test %lld ms)",
+        qInfo("models/%s single file: %s guessed by a test evaluation (mean out - x %.4f, %lld ms; load with "
+              "test %lld ms)",
               sd2->name.c_str(), gesso::model::predictionName(bundle.prediction), test.meanDifference,
               static_cast<long long>(testMs), static_cast<long long>(loadMs));
         QVERIFY2(testMs < 1000, "the test evaluation took a second or more on a tiny UNet");
 
         // A user override skips the test.
-        const auto chosen = gesso::pipeline::loadModelBundle(sd2->singleFile, torch::kCPU, torch::kFloat32, tokenizer,
-                                                             gesso::model::Prediction::Epsilon);
+        const auto chosen = gesso::pipeline::loadModelBundle(sd2->singleFile, torch::kCPU, torch::kFloat32,
+                                                             tokenizer, gesso::model::Prediction::Epsilon);
         QCOMPARE(chosen.prediction, gesso::model::Prediction::Epsilon);
         QVERIFY(!chosen.predictionGuessed);
         QVERIFY(!chosen.predictionTested);
@@ -347,18 +366,21 @@ private Q_SLOTS:
         const auto models = scanModels(reference);
         const TinyModel* sd2 = findSd2(models);
         QVERIFY2(sd2, "no SD2 model among the tiny reference models");
-        const auto config = gesso::model::UnetConfig::fromDiffusersJson(readJson(sd2->diffusers / "unet" / "config.json"));
+        const auto config =
+            gesso::model::UnetConfig::fromDiffusersJson(readJson(sd2->diffusers / "unet" / "config.json"));
         using gesso::model::Prediction;
-        const std::pair<double, Prediction> cases[] = {
-            {0.0, Prediction::Epsilon}, {-0.4, Prediction::Epsilon}, {-0.6, Prediction::V}, {-2.0, Prediction::V}};
+        const std::pair<double, Prediction> cases[] = {{0.0, Prediction::Epsilon},
+                                                       {-0.4, Prediction::Epsilon},
+                                                       {-0.6, Prediction::V},
+                                                       {-2.0, Prediction::V}};
         for (int channels : {config.inChannels, config.outChannels * 2 + 1}) {
             auto c = config;
             c.inChannels = channels;
             for (const auto& [bias, expected] : cases) {
                 auto unet = constantUnet(c, bias);
                 const auto test = gesso::model::testPrediction(unet);
-                qInfo("in_channels %d, output %.1f: mean out - x %.4f -> %s", channels, bias, test.meanDifference,
-                      gesso::model::predictionName(test.prediction));
+                qInfo("in_channels %d, output %.1f: mean out - x %.4f -> %s", channels, bias,
+                      test.meanDifference, gesso::model::predictionName(test.prediction));
                 QVERIFY(test.finite);
                 QVERIFY(std::abs(test.meanDifference - (bias - 0.5)) < 1e-5);
                 QCOMPARE(test.prediction, expected);
@@ -396,14 +418,16 @@ private Q_SLOTS:
             QFAIL("a checkpoint with a missing tensor loaded");
         } catch (const gesso::Error& e) {
             const std::string message = e.what();
-            QVERIFY2(message.find("down_blocks.0.resnets.0.conv1.bias") != std::string::npos, message.c_str());
+            QVERIFY2(message.find("down_blocks.0.resnets.0.conv1.bias") != std::string::npos,
+                     message.c_str());
         }
         // Unexpected extra tensors only warn.
         tensors.push_back({dropped, file.tensor(dropped)});
         gesso::io::writeSafetensors(path, tensors);
         const auto ck = gesso::io::loadCheckpoint(path);
         bool warned = false;
-        for (const auto& w : ck.warnings) warned = warned || w.find("some.unknown.tensor") != std::string::npos;
+        for (const auto& w : ck.warnings)
+            warned = warned || w.find("some.unknown.tensor") != std::string::npos;
         QVERIFY(warned);
     }
 };

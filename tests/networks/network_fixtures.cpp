@@ -21,13 +21,15 @@ std::filesystem::path diffusersComponent(const std::filesystem::path& reference,
     return reference / "models" / model / "diffusers" / component;
 }
 
-model::Unet loadTinyUnet(const std::filesystem::path& reference, const std::string& modelName, torch::ScalarType dtype) {
+model::Unet loadTinyUnet(const std::filesystem::path& reference, const std::string& modelName,
+                         torch::ScalarType dtype) {
     const auto dir = diffusersComponent(reference, modelName, "unet");
     auto config = model::UnetConfig::fromDiffusersJson(readJson(dir / "config.json"));
     return model::makeUnet(config, model::readDiffusersWeights(dir), testDevice(), dtype);
 }
 
-model::Vae loadTinyVae(const std::filesystem::path& reference, const std::string& modelName, torch::ScalarType dtype) {
+model::Vae loadTinyVae(const std::filesystem::path& reference, const std::string& modelName,
+                       torch::ScalarType dtype) {
     const auto dir = diffusersComponent(reference, modelName, "vae");
     auto config = model::VaeConfig::fromDiffusersJson(readJson(dir / "config.json"));
     return model::makeVae(config, model::readDiffusersWeights(dir), testDevice(), dtype);

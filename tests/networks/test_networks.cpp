@@ -40,12 +40,17 @@ private Q_SLOTS:
     // The fused CPU kernel equals the full score matrix, for head sizes and token counts that are and are not
     // multiples of its vector width and blocks (tails of rows, keys and channels), self and cross attention.
     void fusedCpuAttentionMatchesNaive() {
-        if (!gesso::model::fusedAttentionCpuAvailable()) QSKIP("this CPU has no AVX2/FMA: the fused kernel is not used here");
+        if (!gesso::model::fusedAttentionCpuAvailable())
+            QSKIP("this CPU has no AVX2/FMA: the fused kernel is not used here");
         c10::InferenceMode guard;
-        struct Case { int64_t batch, n, m, heads, d; };
-        for (const Case c : {Case{2, 300, 200, 4, 16}, Case{1, 37, 77, 3, 12}, Case{2, 64, 64, 8, 40}, Case{1, 33, 5, 2, 4},
-                             Case{1, 70, 1, 1, 160}, Case{2, 129, 77, 5, 64}, Case{1, 8, 300, 2, 80}}) {
-            auto q = torch::randn({c.batch, c.n, c.heads * c.d}) * 2, k = torch::randn({c.batch, c.m, c.heads * c.d});
+        struct Case {
+            int64_t batch, n, m, heads, d;
+        };
+        for (const Case c :
+             {Case{2, 300, 200, 4, 16}, Case{1, 37, 77, 3, 12}, Case{2, 64, 64, 8, 40}, Case{1, 33, 5, 2, 4},
+              Case{1, 70, 1, 1, 160}, Case{2, 129, 77, 5, 64}, Case{1, 8, 300, 2, 80}}) {
+            auto q = torch::randn({c.batch, c.n, c.heads * c.d}) * 2,
+                 k = torch::randn({c.batch, c.m, c.heads * c.d});
             auto v = torch::randn({c.batch, c.m, c.heads * c.d});
             auto reference = gesso::model::naiveAttention(q, k, v, c.heads);
             auto out = torch::empty_like(q);
@@ -53,8 +58,9 @@ private Q_SLOTS:
                                             out.data_ptr<float>(), c.batch, c.n, c.m, c.heads, c.d,
                                             float(1.0 / std::sqrt(double(c.d))), 2);
             const double err = (out - reference).abs().max().item<double>();
-            std::printf("fused attention b%lld n%lld m%lld h%lld d%lld: max|diff| = %.3g\n", (long long)c.batch,
-                        (long long)c.n, (long long)c.m, (long long)c.heads, (long long)c.d, err);
+            std::printf("fused attention b%lld n%lld m%lld h%lld d%lld: max|diff| = %.3g\n",
+                        (long long)c.batch, (long long)c.n, (long long)c.m, (long long)c.heads,
+                        (long long)c.d, err);
             QVERIFY(err < 1e-5);
         }
     }
@@ -86,7 +92,8 @@ private Q_SLOTS:
     void loadWeightsNamesMissingAndMismatchedKeys() {
         gesso::model::Vae vae(tinyVaeConfig());
         gesso::model::TensorMap weights;
-        for (const auto& p : vae->named_parameters()) weights[p.key()] = torch::zeros(p.value().sizes());
+        for (const auto& p : vae->named_parameters())
+            weights[p.key()] = torch::zeros(p.value().sizes());
         weights.erase("decoder.conv_in.bias");
         weights["quant_conv.weight"] = torch::zeros({3, 3});
         try {
@@ -102,14 +109,15 @@ private Q_SLOTS:
     void parameterPathsAreDiffusersKeys() {
         gesso::model::Unet unet(tinyUnetConfig());
         auto params = unet->named_parameters();
-        for (const char* key : {"conv_in.weight", "time_embedding.linear_1.weight",
-                                "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight",
-                                "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_out.0.bias",
-                                "down_blocks.0.attentions.0.transformer_blocks.0.ff.net.0.proj.weight",
-                                "down_blocks.0.attentions.0.transformer_blocks.0.ff.net.2.weight",
-                                "down_blocks.0.downsamplers.0.conv.weight", "mid_block.attentions.0.proj_in.weight",
-                                "up_blocks.0.resnets.1.conv_shortcut.weight", "up_blocks.0.upsamplers.0.conv.weight",
-                                "up_blocks.1.attentions.1.norm.weight", "conv_norm_out.weight", "conv_out.bias"})
+        for (const char* key :
+             {"conv_in.weight", "time_embedding.linear_1.weight",
+              "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight",
+              "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_out.0.bias",
+              "down_blocks.0.attentions.0.transformer_blocks.0.ff.net.0.proj.weight",
+              "down_blocks.0.attentions.0.transformer_blocks.0.ff.net.2.weight",
+              "down_blocks.0.downsamplers.0.conv.weight", "mid_block.attentions.0.proj_in.weight",
+              "up_blocks.0.resnets.1.conv_shortcut.weight", "up_blocks.0.upsamplers.0.conv.weight",
+              "up_blocks.1.attentions.1.norm.weight", "conv_norm_out.weight", "conv_out.bias"})
             QVERIFY2(params.contains(key), key);
         QVERIFY(!params.contains("down_blocks.1.attentions.0.norm.weight"));
     }
@@ -123,7 +131,8 @@ private Q_SLOTS:
         gesso::model::moveModule(*unet, torch::kCPU, torch::kBFloat16);
         QCOMPARE(unet->dtype(), torch::kBFloat16);
         int64_t count = 0;
-        for (const auto& p : unet->parameters()) count += p.numel();
+        for (const auto& p : unet->parameters())
+            count += p.numel();
         QCOMPARE(gesso::model::parameterBytes(*unet), count * 2);
         auto b = unet->forward(sample, t, ctx);
         QCOMPARE(b.scalar_type(), torch::kBFloat16);
@@ -137,19 +146,22 @@ private Q_SLOTS:
     }
 
     // Tiled vs untiled decode of the same latent. Each tile normalises and attends over its own pixels only,
-    // so tiles differ from the whole; with this random-weight VAE and small tiles (24 latent px, overlap 8) the
-    // stated bounds are mean|diff| <= 4% and max|diff| <= 25% of the output range (measured 2.0% / 19%). No seam: a seam is a jump of the
-    // difference image between two adjacent pixel columns (rows); the mean jump across every tile edge must
-    // stay below 3x the median jump between adjacent columns (rows) anywhere in the image.
+    // so tiles differ from the whole; with this random-weight VAE and small tiles (24 latent px, overlap 8)
+    // the stated bounds are mean|diff| <= 4% and max|diff| <= 25% of the output range (measured 2.0% / 19%).
+    // No seam: a seam is a jump of the difference image between two adjacent pixel columns (rows); the mean
+    // jump across every tile edge must stay below 3x the median jump between adjacent columns (rows) anywhere
+    // in the image.
     void tiledDecodeHasNoSeams() {
         c10::InferenceMode guard;
         torch::manual_seed(7); // the same latent whichever tests ran before
         gesso::model::Vae vae(tinyVaeConfig());
         gesso::model::randomizeWeights(*vae, 7);
         // A smooth latent (like real ones: neighbouring latent pixels correlate).
-        auto latent = torch::nn::functional::interpolate(
-            torch::randn({1, 4, 12, 16}),
-            torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{40, 56}).mode(torch::kBilinear).align_corners(false));
+        auto latent = torch::nn::functional::interpolate(torch::randn({1, 4, 12, 16}),
+                                                         torch::nn::functional::InterpolateFuncOptions()
+                                                             .size(std::vector<int64_t>{40, 56})
+                                                             .mode(torch::kBilinear)
+                                                             .align_corners(false));
         auto whole = vae->decode(latent);
         const int64_t tile = 24, overlap = 8;
         auto tiled = vae->decodeTiled(latent, tile, overlap);
@@ -159,8 +171,14 @@ private Q_SLOTS:
         const double maxDiff = diff.max().item<double>();
         // Gradient of the signed difference across columns: a seam is a jump between adjacent columns.
         auto signedDiff = (tiled - whole).mean(1)[0];
-        auto colJump = (signedDiff.narrow(1, 1, signedDiff.size(1) - 1) - signedDiff.narrow(1, 0, signedDiff.size(1) - 1)).abs().mean(0);
-        auto rowJump = (signedDiff.narrow(0, 1, signedDiff.size(0) - 1) - signedDiff.narrow(0, 0, signedDiff.size(0) - 1)).abs().mean(1);
+        auto colJump = (signedDiff.narrow(1, 1, signedDiff.size(1) - 1) -
+                        signedDiff.narrow(1, 0, signedDiff.size(1) - 1))
+                           .abs()
+                           .mean(0);
+        auto rowJump = (signedDiff.narrow(0, 1, signedDiff.size(0) - 1) -
+                        signedDiff.narrow(0, 0, signedDiff.size(0) - 1))
+                           .abs()
+                           .mean(1);
         // Tile edges (in image pixels) of the tiled decode: where each tile starts or ends.
         auto edgeJump = [&](const torch::Tensor& jump, int64_t size) {
             double worst = 0;
@@ -172,11 +190,15 @@ private Q_SLOTS:
             return worst;
         };
         const double seamCols = edgeJump(colJump, whole.size(3)), seamRows = edgeJump(rowJump, whole.size(2));
-        const double typicalCols = colJump.median().item<double>(), typicalRows = rowJump.median().item<double>();
-        const double p95Cols = std::get<0>(colJump.sort()).index({int64_t(colJump.size(0) * 95 / 100)}).item<double>();
-        std::printf("tiled vs untiled decode: max|diff| %.4g (output range %.3g), mean %.4g; jump across tile "
-                    "edges: cols %.4g rows %.4g vs typical (median) cols %.4g rows %.4g, cols p95 %.4g\n",
-                    maxDiff, range, diff.mean().item<double>(), seamCols, seamRows, typicalCols, typicalRows, p95Cols);
+        const double typicalCols = colJump.median().item<double>(),
+                     typicalRows = rowJump.median().item<double>();
+        const double p95Cols =
+            std::get<0>(colJump.sort()).index({int64_t(colJump.size(0) * 95 / 100)}).item<double>();
+        std::printf(
+            "tiled vs untiled decode: max|diff| %.4g (output range %.3g), mean %.4g; jump across tile "
+            "edges: cols %.4g rows %.4g vs typical (median) cols %.4g rows %.4g, cols p95 %.4g\n",
+            maxDiff, range, diff.mean().item<double>(), seamCols, seamRows, typicalCols, typicalRows,
+            p95Cols);
         QVERIFY(diff.mean().item<double>() < 0.04 * range);
         QVERIFY(maxDiff < 0.25 * range);
         QVERIFY(seamCols < 3.0 * typicalCols + 1e-6);
@@ -202,7 +224,8 @@ private Q_SLOTS:
             calls = 0;
             QVERIFY_THROWS_EXCEPTION(gesso::Cancelled, vae->decodeTiled(latent, 8, 2, interrupt));
             calls = 0;
-            QVERIFY_THROWS_EXCEPTION(gesso::Cancelled, vae->encode(torch::rand({1, 3, 64, 64}) * 2 - 1, nullptr, interrupt));
+            QVERIFY_THROWS_EXCEPTION(gesso::Cancelled,
+                                     vae->encode(torch::rand({1, 3, 64, 64}) * 2 - 1, nullptr, interrupt));
         }
         int calls = 0;
         auto after = vae->decode(latent, nullptr, [&] { ++calls; });

@@ -1,5 +1,6 @@
 // TAESD parity: the random-weight stand-ins in the published .pth format (taesd-random/), loaded through the
-// restricted unpickler, against the goldens of madebyollin/taesd's taesd.py (fp32; on GESSO_TEST_DEVICE, default CPU).
+// restricted unpickler, against the goldens of madebyollin/taesd's taesd.py (fp32; on GESSO_TEST_DEVICE,
+// default CPU).
 #include "core/io/torch_state_dict.h"
 #include "core/model/taesd.h"
 #include "tests/common/reference.h"
@@ -23,23 +24,29 @@ private Q_SLOTS:
             auto c = gesso::test::loadCase(reference, path);
             const auto dir = path.parent_path();
             c10::InferenceMode guard;
-            auto encoder = gesso::model::makeTaesdEncoder(gesso::io::loadTorchStateDict(dir / "taesd_encoder.pth"),
-                                                          gesso::test::testDevice(), torch::kFloat32);
-            auto decoder = gesso::model::makeTaesdDecoder(gesso::io::loadTorchStateDict(dir / "taesd_decoder.pth"),
-                                                          gesso::test::testDevice(), torch::kFloat32);
+            auto encoder =
+                gesso::model::makeTaesdEncoder(gesso::io::loadTorchStateDict(dir / "taesd_encoder.pth"),
+                                               gesso::test::testDevice(), torch::kFloat32);
+            auto decoder =
+                gesso::model::makeTaesdDecoder(gesso::io::loadTorchStateDict(dir / "taesd_decoder.pth"),
+                                               gesso::test::testDevice(), torch::kFloat32);
             auto latents = encoder->forward(c.tensor("image"));
             auto refLatents = c.tensor("encoder_output");
             ok = reportCase(c.relative, "encoder_output", maxAbsDiff(latents, refLatents),
-                            componentTolerance(refLatents)) && ok;
-            // The decoder is checked on the golden latents so that its error is not compounded by the encoder's.
+                            componentTolerance(refLatents)) &&
+                 ok;
+            // The decoder is checked on the golden latents so that its error is not compounded by the
+            // encoder's.
             auto decoded = decoder->forward(refLatents);
             auto refDecoded = c.tensor("decoder_output_of_encoded");
             ok = reportCase(c.relative, "decoder_output_of_encoded", maxAbsDiff(decoded, refDecoded),
-                            componentTolerance(refDecoded)) && ok;
+                            componentTolerance(refDecoded)) &&
+                 ok;
             auto fromRandom = decoder->forward(c.tensor("random_latent"));
             auto refRandom = c.tensor("decoder_output_of_random");
             ok = reportCase(c.relative, "decoder_output_of_random", maxAbsDiff(fromRandom, refRandom),
-                            componentTolerance(refRandom)) && ok;
+                            componentTolerance(refRandom)) &&
+                 ok;
         }
         QVERIFY(ok);
     }

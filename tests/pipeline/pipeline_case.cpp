@@ -15,7 +15,8 @@ torch::Tensor PipelineCase::tensor(const std::string& name) const {
 std::unique_ptr<sampling::Scheduler> PipelineCase::scheduler() const {
     const auto& s = meta.at("scheduler");
     auto kind = sampling::schedulerKindFromClassName(s.at("class").get<std::string>());
-    return sampling::makeScheduler(sampling::SchedulerConfig::fromDiffusersJson(kind, s.at("resolved_config")));
+    return sampling::makeScheduler(
+        sampling::SchedulerConfig::fromDiffusersJson(kind, s.at("resolved_config")));
 }
 
 pipeline::Mode PipelineCase::mode() const {
@@ -38,7 +39,8 @@ pipeline::DenoiseSetup PipelineCase::setup(double scalingFactor, int unetInChann
     if (has("image_in")) s.image = tensor("image_in");
     if (has("mask_in")) {
         auto m = tensor("mask_in");
-        while (m.dim() < 4) m = m.unsqueeze(0);
+        while (m.dim() < 4)
+            m = m.unsqueeze(0);
         s.mask = m;
     }
     return s;

@@ -27,8 +27,9 @@ Run runCli(const QStringList& args) {
 }
 
 QStringList tinyArgs(const std::filesystem::path& reference) {
-    return {"--model", QString::fromStdString((reference / "models/tiny-sd15/diffusers").string()), "--tokenizer-dir",
-            QString::fromStdString((reference / "tokenizer/clip").string()), "--threads", "2"};
+    return {"--model",         QString::fromStdString((reference / "models/tiny-sd15/diffusers").string()),
+            "--tokenizer-dir", QString::fromStdString((reference / "tokenizer/clip").string()),
+            "--threads",       "2"};
 }
 
 int errorLines(const QString& err) {
@@ -48,17 +49,19 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString out = dir.filePath("a.png");
         auto run = runCli(QStringList{"txt2img"} + tinyArgs(reference) +
-                          QStringList{"--prompt", "a cat, (sharp:1.2)", "--negative", "blurry", "--steps", "3",
-                                      "--width", "64", "--height", "64", "--seed", "5", "--sampler", "euler_a",
-                                      "--preview-dir", dir.filePath("previews"), "-o", out});
+                          QStringList{"--prompt", "a cat, (sharp:1.2)", "--negative", "blurry", "--steps",
+                                      "3", "--width", "64", "--height", "64", "--seed", "5", "--sampler",
+                                      "euler_a", "--preview-dir", dir.filePath("previews"), "-o", out});
         QVERIFY2(run.exitCode == 0, qPrintable(run.err));
         QVERIFY(QFile::exists(out));
         QVERIFY(QFile::exists(dir.filePath("previews/step003.png")));
         const auto text = gesso::cli::readPngTextChunk(out.toStdString(), "parameters");
         std::printf("parameters chunk: %s\n", text.c_str());
-        QVERIFY(text.rfind("a cat, (sharp:1.2)\nNegative prompt: blurry\nSteps: 3, Sampler: Euler a, CFG scale: 7.5, "
-                           "Seed: 5, Size: 64x64",
-                           0) == 0);
+        QVERIFY(
+            text.rfind(
+                "a cat, (sharp:1.2)\nNegative prompt: blurry\nSteps: 3, Sampler: Euler a, CFG scale: 7.5, "
+                "Seed: 5, Size: 64x64",
+                0) == 0);
         // Only the final file is left in the folder (no temporaries).
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
     }
@@ -77,13 +80,29 @@ private Q_SLOTS:
             f.close();
             const QString latents = dir.filePath("latents.safetensors");
             auto run = runCli(QStringList{"txt2img"} + tinyArgs(reference) +
-                              QStringList{"--prompt", QString::fromStdString(c.meta.at("prompt")), "--negative",
-                                          QString::fromStdString(c.meta.at("negative_prompt")), "--plain-prompt",
-                                          "--steps", "6", "--cfg", "7.5", "--width", "128", "--height", "96",
-                                          "--sampler", QString::fromStdString(c.meta.at("scheduler_name")),
-                                          "--scheduler-config", sched, "--replay-noise",
-                                          QString::fromStdString(c.tensors.path().string()), "--out-latents", latents,
-                                          "-o", dir.filePath("out.png")});
+                              QStringList{"--prompt",
+                                          QString::fromStdString(c.meta.at("prompt")),
+                                          "--negative",
+                                          QString::fromStdString(c.meta.at("negative_prompt")),
+                                          "--plain-prompt",
+                                          "--steps",
+                                          "6",
+                                          "--cfg",
+                                          "7.5",
+                                          "--width",
+                                          "128",
+                                          "--height",
+                                          "96",
+                                          "--sampler",
+                                          QString::fromStdString(c.meta.at("scheduler_name")),
+                                          "--scheduler-config",
+                                          sched,
+                                          "--replay-noise",
+                                          QString::fromStdString(c.tensors.path().string()),
+                                          "--out-latents",
+                                          latents,
+                                          "-o",
+                                          dir.filePath("out.png")});
             QVERIFY2(run.exitCode == 0, qPrintable(run.err));
             auto file = gesso::io::SafetensorsFile::open(latents.toStdString());
             const double err = gesso::test::maxAbsDiff(file.tensor("latents"), c.tensor("final_latents"));
@@ -99,25 +118,45 @@ private Q_SLOTS:
         if (!std::filesystem::exists(model)) QSKIP("no tiny-sd2v single file in the reference data");
         QTemporaryDir dir;
         auto generate = [&](const QStringList& extra, const QString& name) {
-            return runCli(QStringList{"txt2img", "--model", QString::fromStdString(model.string()), "--tokenizer-dir",
-                                      QString::fromStdString((reference / "tokenizer/clip").string()), "--threads",
-                                      "2", "--prompt", "a house", "--steps", "2", "--width", "64", "--height", "64",
-                                      "--seed", "3", "--sampler", "euler", "--out-latents",
-                                      dir.filePath(name + ".safetensors"), "-o", dir.filePath(name + ".png")} +
+            return runCli(QStringList{"txt2img",
+                                      "--model",
+                                      QString::fromStdString(model.string()),
+                                      "--tokenizer-dir",
+                                      QString::fromStdString((reference / "tokenizer/clip").string()),
+                                      "--threads",
+                                      "2",
+                                      "--prompt",
+                                      "a house",
+                                      "--steps",
+                                      "2",
+                                      "--width",
+                                      "64",
+                                      "--height",
+                                      "64",
+                                      "--seed",
+                                      "3",
+                                      "--sampler",
+                                      "euler",
+                                      "--out-latents",
+                                      dir.filePath(name + ".safetensors"),
+                                      "-o",
+                                      dir.filePath(name + ".png")} +
                           extra);
         };
         const QString guess = "guessed by a test evaluation of the UNet";
         auto automatic = generate({}, "auto");
         QVERIFY2(automatic.exitCode == 0, qPrintable(automatic.err));
         std::printf("%s", automatic.err.toLocal8Bit().constData());
-        QVERIFY2(automatic.err.contains(guess) && automatic.err.contains("--prediction"), qPrintable(automatic.err));
+        QVERIFY2(automatic.err.contains(guess) && automatic.err.contains("--prediction"),
+                 qPrintable(automatic.err));
         auto epsilon = generate({"--prediction", "epsilon"}, "epsilon");
         QVERIFY2(epsilon.exitCode == 0, qPrintable(epsilon.err));
         QVERIFY(!epsilon.err.contains("prediction type not stated"));
         auto v = generate({"--prediction", "v"}, "v");
         QVERIFY2(v.exitCode == 0, qPrintable(v.err));
         auto latents = [&](const QString& name) {
-            return gesso::io::SafetensorsFile::open(dir.filePath(name + ".safetensors").toStdString()).tensor("latents");
+            return gesso::io::SafetensorsFile::open(dir.filePath(name + ".safetensors").toStdString())
+                .tensor("latents");
         };
         const double diff = gesso::test::maxAbsDiff(latents("epsilon"), latents("v"));
         std::printf("gesso-cli --prediction epsilon vs v: final latents max|diff| = %g\n", diff);
@@ -134,7 +173,8 @@ private Q_SLOTS:
         QTest::newRow("unknown prediction type") << QStringList{"txt2img", "--prediction", "x0"};
         QTest::newRow("missing model") << QStringList{"txt2img", "--model", "/nonexistent/model.safetensors"};
         QTest::newRow("missing image") << QStringList{"img2img", "--image", "/nonexistent.png"};
-        QTest::newRow("mask of the wrong size") << QStringList{"inpaint", "--image", "@IMG64", "--mask", "@IMG32"};
+        QTest::newRow("mask of the wrong size")
+            << QStringList{"inpaint", "--image", "@IMG64", "--mask", "@IMG32"};
     }
     void badInputFailsCleanly() {
         GESSO_REQUIRE_REFERENCE(reference);
@@ -143,7 +183,8 @@ private Q_SLOTS:
         // Small input images for the inpaint case.
         auto makeImage = [&](int size) {
             const QString path = dir.filePath(QString("img%1.png").arg(size));
-            gesso::cli::writePng(path.toStdString(), gesso::ImageRgba8::filled(size, size, 255, 255, 255, 255), {});
+            gesso::cli::writePng(path.toStdString(),
+                                 gesso::ImageRgba8::filled(size, size, 255, 255, 255, 255), {});
             return path;
         };
         for (auto& a : args) {

@@ -2,11 +2,11 @@
 // stand-ins that return the recorded UNet outputs and VAE moments, while checking every UNet input (the CFG
 // batch after scale_model_input, 9-channel concat), every timestep and every VAE input against the recording.
 // Isolates CFG, img2img start, both inpainting kinds, draw order and the schedulers from the networks.
-#include "core/project/a1111_parameters.h"
 #include "core/pipeline/denoise_loop.h"
 #include "core/pipeline/guidance.h"
 #include "core/pipeline/latent_preview.h"
 #include "core/pipeline/mask_ops.h"
+#include "core/project/a1111_parameters.h"
 #include "core/runtime/error.h"
 #include "core/sampling/noise_source.h"
 #include "core/sampling/scheduler_config.h"
@@ -41,13 +41,16 @@ private Q_SLOTS:
             }
             size_t unetCalls = 0, encodeCalls = 0;
             double errSample = 0, errTimestep = 0, errEncode = 0, errCond = 0, errSteps = 0, limSample = 0;
-            auto unet = [&](const torch::Tensor& sample, const torch::Tensor& t, const pipeline::Conditioning& k) {
+            auto unet = [&](const torch::Tensor& sample, const torch::Tensor& t,
+                            const pipeline::Conditioning& k) {
                 const auto ref = c.tensor(test::indexed("unet", unetCalls, ".sample"));
-                errSample = std::max(errSample, sample.sizes() == ref.sizes() ? test::maxAbsDiff(sample, ref) : 1e9);
+                errSample =
+                    std::max(errSample, sample.sizes() == ref.sizes() ? test::maxAbsDiff(sample, ref) : 1e9);
                 limSample = std::max(limSample, test::componentTolerance(ref));
-                errTimestep = std::max(errTimestep,
-                                       test::maxAbsDiff(t, c.tensor(test::indexed("unet", unetCalls, ".timestep"))
-                                                               .reshape({-1}).expand({t.size(0)})));
+                errTimestep = std::max(
+                    errTimestep, test::maxAbsDiff(t, c.tensor(test::indexed("unet", unetCalls, ".timestep"))
+                                                         .reshape({-1})
+                                                         .expand({t.size(0)})));
                 errCond = std::max(errCond, test::maxAbsDiff(k.context, cond.context));
                 return c.tensor(test::indexed("unet", unetCalls++, ".noise_pred"));
             };
@@ -63,21 +66,23 @@ private Q_SLOTS:
             };
             std::atomic<bool> cancel{false};
             auto latents = pipeline::runDenoiseLoop(
-                setup, *scheduler, noise, unet, [&](int) -> const pipeline::Conditioning& { return cond; }, encode,
-                onStep, cancel);
+                setup, *scheduler, noise, unet, [&](int) -> const pipeline::Conditioning& { return cond; },
+                encode, onStep, cancel);
             auto refFinal = c.tensor("final_latents");
             const double limit = test::componentTolerance(refFinal);
             const bool countsOk = unetCalls == c.meta.at("num_unet_calls").get<size_t>() &&
                                   noise.consumed() == noise.available();
-            allOk &= test::reportCase(c.relative, "replay: unet calls " + std::to_string(unetCalls) + ", draws " +
-                                                      std::to_string(noise.consumed()) + "/" +
-                                                      std::to_string(noise.available()),
+            allOk &= test::reportCase(c.relative,
+                                      "replay: unet calls " + std::to_string(unetCalls) + ", draws " +
+                                          std::to_string(noise.consumed()) + "/" +
+                                          std::to_string(noise.available()),
                                       countsOk ? 0.0 : 1.0, 0.0);
             allOk &= test::reportCase(c.relative, "replay: unet.*.sample", errSample, limSample);
             allOk &= test::reportCase(c.relative, "replay: unet.*.timestep", errTimestep, 0.0);
             allOk &= test::reportCase(c.relative, "replay: vae_encode.*.input", errEncode, 1e-6);
             allOk &= test::reportCase(c.relative, "replay: step_latents.*", errSteps, limit);
-            allOk &= test::reportCase(c.relative, "replay: final_latents", test::maxAbsDiff(latents, refFinal), limit);
+            allOk &= test::reportCase(c.relative, "replay: final_latents",
+                                      test::maxAbsDiff(latents, refFinal), limit);
         }
         QVERIFY(allOk);
     }
@@ -125,7 +130,8 @@ private Q_SLOTS:
         r.timestepSpacing = "trailing";
         auto text = project::formatA1111Parameters(r, 1234, "model.safetensors", {});
         QCOMPARE(QString::fromStdString(text.substr(0, text.find(", Model"))),
-                 QString("a cat\nNegative prompt: ugly\nSteps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1234, "
+                 QString("a cat\nNegative prompt: ugly\nSteps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7, "
+                         "Seed: 1234, "
                          "Size: 512x768"));
         QVERIFY(text.find("Clip skip: 2") != std::string::npos);
         QVERIFY(text.find("Inpaint area: Only masked, Masked area padding: 48") != std::string::npos);
@@ -170,9 +176,10 @@ private Q_SLOTS:
             return torch::zeros({s.size(0), 4, s.size(2), s.size(3)});
         };
         QVERIFY_THROWS_EXCEPTION(gesso::Cancelled,
-                                 pipeline::runDenoiseLoop(setup, *scheduler, noise, unet,
-                                                          [&](int) -> const pipeline::Conditioning& { return cond; },
-                                                          {}, {}, cancel));
+                                 pipeline::runDenoiseLoop(
+                                     setup, *scheduler, noise, unet,
+                                     [&](int) -> const pipeline::Conditioning& { return cond; }, {}, {},
+                                     cancel));
         QCOMPARE(calls, 3);
     }
 };

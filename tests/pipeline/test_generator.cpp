@@ -1,8 +1,8 @@
 // End-to-end parity (label parity) of the Generator on every golden `<model>/pipe_*` case with the tiny
-// reference models (on GESSO_TEST_DEVICE, default CPU) and replayed noise: final latents and decoded image_out
-// (README: <= 1e-3), and per step
-// (real networks through runDenoiseLoop): UNet inputs and step_latents. Plus determinism (same seed twice,
-// 1 vs 2 threads) and cancellation (returns within one step, Generator usable afterwards).
+// reference models (on GESSO_TEST_DEVICE, default CPU) and replayed noise: final latents and decoded
+// image_out (README: <= 1e-3), and per step (real networks through runDenoiseLoop): UNet inputs and
+// step_latents. Plus determinism (same seed twice, 1 vs 2 threads) and cancellation (returns within one step,
+// Generator usable afterwards).
 #include "core/pipeline/denoise_loop.h"
 #include "core/pipeline/generator.h"
 #include "core/pipeline/image_tensor.h"
@@ -24,14 +24,18 @@ using namespace gesso;
 
 namespace {
 
-std::string schedulerName(const test::PipelineCase& c) { return c.meta.at("scheduler_name").get<std::string>(); }
+std::string schedulerName(const test::PipelineCase& c) {
+    return c.meta.at("scheduler_name").get<std::string>();
+}
 
-ImageRgba8 toImage(const torch::Tensor& t) { return pipeline::tensorToRgba(t); }
+ImageRgba8 toImage(const torch::Tensor& t) {
+    return pipeline::tensorToRgba(t);
+}
 
 // A small txt2img request on the test device (64 or 128 px, few steps) for the non-parity tests.
-pipeline::GenerationRequest smallRequest(const std::filesystem::path& reference, const std::filesystem::path& model,
-                                         const std::string& prompt, const std::string& sampler, int steps, int size,
-                                         int64_t seed) {
+pipeline::GenerationRequest smallRequest(const std::filesystem::path& reference,
+                                         const std::filesystem::path& model, const std::string& prompt,
+                                         const std::string& sampler, int steps, int size, int64_t seed) {
     pipeline::GenerationRequest r;
     r.modelPath = model.string();
     r.prompt = prompt;
@@ -88,7 +92,8 @@ pipeline::GenerationRequest requestFor(const test::PipelineCase& c, const std::f
 }
 
 torch::Tensor latentsOf(const pipeline::GeneratedImage& image) {
-    return torch::from_blob(const_cast<float*>(image.latents.data()), image.latentShape, torch::kFloat32).clone();
+    return torch::from_blob(const_cast<float*>(image.latents.data()), image.latentShape, torch::kFloat32)
+        .clone();
 }
 
 std::filesystem::path tinyModel(const std::filesystem::path& reference) {
@@ -108,12 +113,14 @@ private Q_SLOTS:
         pipeline::Generator generator;
         bool allOk = true;
         for (const auto& c : cases) {
-            auto request = requestFor(c, reference, std::filesystem::path(dir.path().toStdString()) / "sched.json");
+            auto request =
+                requestFor(c, reference, std::filesystem::path(dir.path().toStdString()) / "sched.json");
             std::atomic<bool> cancel{false};
             auto result = generator.generate(request, {}, cancel);
             QCOMPARE(result.images.size(), size_t(1));
             auto refLatents = c.tensor("final_latents");
-            allOk &= test::reportCase(c.relative, "final_latents", test::maxAbsDiff(latentsOf(result.images[0]), refLatents),
+            allOk &= test::reportCase(c.relative, "final_latents",
+                                      test::maxAbsDiff(latentsOf(result.images[0]), refLatents),
                                       std::max(1e-3, test::componentTolerance(refLatents)));
             // image_out compared in float before 8-bit rounding: rerun the decode on the latents.
             auto image = pipeline::rgbToTensor(result.images[0].image);
@@ -129,8 +136,9 @@ private Q_SLOTS:
         bool allOk = true;
         c10::InferenceMode guard;
         for (const auto& c : cases) {
-            auto bundle = pipeline::loadModelBundle(reference / "models" / c.model / "diffusers", test::testDevice(),
-                                                    torch::kFloat32, (reference / "tokenizer" / "clip").string());
+            auto bundle =
+                pipeline::loadModelBundle(reference / "models" / c.model / "diffusers", test::testDevice(),
+                                          torch::kFloat32, (reference / "tokenizer" / "clip").string());
             auto scheduler = c.scheduler();
             auto setup = c.setup(bundle.vae->config().scalingFactor, bundle.unet->config().inChannels);
             setup.device = test::testDevice();
@@ -144,7 +152,8 @@ private Q_SLOTS:
             }
             size_t call = 0, step = 0;
             double errSample = 0, errPred = 0, errSteps = 0, limPred = 0, limSteps = 0;
-            auto unet = [&](const torch::Tensor& sample, const torch::Tensor& t, const pipeline::Conditioning& k) {
+            auto unet = [&](const torch::Tensor& sample, const torch::Tensor& t,
+                            const pipeline::Conditioning& k) {
                 auto ref = c.tensor(test::indexed("unet", call, ".sample"));
                 errSample = std::max(errSample, test::maxAbsDiff(sample, ref));
                 // Each call is fed the reference input, so errors do not compound across steps here.
@@ -165,25 +174,26 @@ private Q_SLOTS:
             };
             std::atomic<bool> cancel{false};
             auto latents = pipeline::runDenoiseLoop(
-                setup, *scheduler, noise, unet, [&](int) -> const pipeline::Conditioning& { return cond; }, encode,
-                onStep, cancel);
+                setup, *scheduler, noise, unet, [&](int) -> const pipeline::Conditioning& { return cond; },
+                encode, onStep, cancel);
             auto decoded = bundle.vae->decode(latents / setup.scalingFactor);
             auto image = (decoded / 2 + 0.5).clamp(0, 1);
             // Step latents accumulate the (tiny) per-call differences: allow the pipeline tolerance.
             allOk &= test::reportCase(c.relative, "unet.*.sample (real VAE/scheduler)", errSample, 1e-3);
             allOk &= test::reportCase(c.relative, "unet.*.noise_pred", errPred, limPred);
             allOk &= test::reportCase(c.relative, "step_latents.*", errSteps, 1e-3);
-            allOk &= test::reportCase(c.relative, "final_latents", test::maxAbsDiff(latents, c.tensor("final_latents")),
-                                      1e-3);
-            allOk &= test::reportCase(c.relative, "image_out (float)", test::maxAbsDiff(image, c.tensor("image_out")),
-                                      1e-3);
+            allOk &= test::reportCase(c.relative, "final_latents",
+                                      test::maxAbsDiff(latents, c.tensor("final_latents")), 1e-3);
+            allOk &= test::reportCase(c.relative, "image_out (float)",
+                                      test::maxAbsDiff(image, c.tensor("image_out")), 1e-3);
         }
         QVERIFY(allOk);
     }
 
     void sameSeedIsDeterministicAcrossThreadCounts() {
         GESSO_REQUIRE_REFERENCE(reference);
-        auto r = smallRequest(reference, tinyModel(reference), "a red house, (blue sky:1.2)", "euler_a", 4, 64, 42);
+        auto r = smallRequest(reference, tinyModel(reference), "a red house, (blue sky:1.2)", "euler_a", 4,
+                              64, 42);
         r.negativePrompt = "blurry";
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
@@ -248,8 +258,8 @@ private Q_SLOTS:
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
         std::vector<double> stepTimes;
-        auto full = generator.generate(r, [&](const pipeline::Progress& p) { stepTimes.push_back(p.elapsedSeconds); },
-                                       cancel);
+        auto full = generator.generate(
+            r, [&](const pipeline::Progress& p) { stepTimes.push_back(p.elapsedSeconds); }, cancel);
         QCOMPARE(int(stepTimes.size()), 12);
         const double stepSeconds = stepTimes.back() / 12;
         const int cancelAfter = 3;
@@ -257,21 +267,23 @@ private Q_SLOTS:
         int lastStep = 0;
         bool threw = false;
         try {
-            generator.generate(r,
-                               [&](const pipeline::Progress& p) {
-                                   lastStep = p.step;
-                                   if (p.step == cancelAfter) {
-                                       cancel = true;
-                                       cancelledAt = std::chrono::steady_clock::now();
-                                   }
-                               },
-                               cancel);
+            generator.generate(
+                r,
+                [&](const pipeline::Progress& p) {
+                    lastStep = p.step;
+                    if (p.step == cancelAfter) {
+                        cancel = true;
+                        cancelledAt = std::chrono::steady_clock::now();
+                    }
+                },
+                cancel);
         } catch (const Cancelled&) {
             threw = true;
         }
-        const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - cancelledAt).count();
-        std::printf("cancel after step %d: returned after %.4fs (one step = %.4fs), last step %d\n", cancelAfter, waited,
-                    stepSeconds, lastStep);
+        const double waited =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - cancelledAt).count();
+        std::printf("cancel after step %d: returned after %.4fs (one step = %.4fs), last step %d\n",
+                    cancelAfter, waited, stepSeconds, lastStep);
         QVERIFY(threw);
         QCOMPARE(lastStep, cancelAfter);
         QVERIFY(waited <= stepSeconds + 0.5);

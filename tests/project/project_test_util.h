@@ -17,7 +17,8 @@ namespace gesso::test {
 inline ImageRgba8 noiseImage(int width, int height, uint32_t seed) {
     std::mt19937 rng(seed);
     ImageRgba8 image{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height * 4)};
-    for (auto& v : image.pixels) v = static_cast<uint8_t>(rng() & 0xff);
+    for (auto& v : image.pixels)
+        v = static_cast<uint8_t>(rng() & 0xff);
     return image;
 }
 
@@ -27,10 +28,12 @@ inline project::Project sampleProject() {
     p.height = 64;
     p.layers.push_back({7, "Generated: a cat", true, 0.8, false, 10, -5, noiseImage(64, 48, 1)});
     p.layers.push_back({3, "Hidden sketch", false, 0.5, true, -20, 30, noiseImage(50, 40, 2)});
-    p.layers.push_back({1, "Background", true, 1.0, false, 0, 0, ImageRgba8::filled(96, 64, 255, 255, 255, 255)});
+    p.layers.push_back(
+        {1, "Background", true, 1.0, false, 0, 0, ImageRgba8::filled(96, 64, 255, 255, 255, 255)});
     p.activeLayerId = 3;
     p.mask = ImageGray8{96, 64, std::vector<uint8_t>(96 * 64)};
-    for (size_t i = 0; i < p.mask.pixels.size(); ++i) p.mask.pixels[i] = static_cast<uint8_t>((i * 37) & 0xff);
+    for (size_t i = 0; i < p.mask.pixels.size(); ++i)
+        p.mask.pixels[i] = static_cast<uint8_t>((i * 37) & 0xff);
     p.region = {8, 4, 80, 56};
     p.settings.prompt = "a cat, \"oil\" painting: (detailed:1.2)\nsecond line é";
     p.settings.negativePrompt = "blurry, lowres";
@@ -73,7 +76,8 @@ inline std::string compareProjects(const project::Project& a, const project::Pro
         if (x.id != y.id || x.name != y.name || x.visible != y.visible || x.opacity != y.opacity ||
             x.locked != y.locked || x.x != y.x || x.y != y.y)
             return "properties of layer " + std::to_string(i) + " ('" + x.name + "') differ";
-        if (x.image.width != y.image.width || x.image.height != y.image.height || x.image.pixels != y.image.pixels)
+        if (x.image.width != y.image.width || x.image.height != y.image.height ||
+            x.image.pixels != y.image.pixels)
             return "pixels of layer " + std::to_string(i) + " differ";
     }
     if (a.activeLayerId != b.activeLayerId) return "active layer differs";

@@ -26,7 +26,8 @@ using Entries = std::vector<std::pair<std::string, std::vector<uint8_t>>>;
 Entries entriesOf(const std::vector<uint8_t>& zip) {
     const ZipReader reader(zip, "sample");
     Entries entries;
-    for (const auto& name : reader.names()) entries.emplace_back(name, reader.read(name));
+    for (const auto& name : reader.names())
+        entries.emplace_back(name, reader.read(name));
     return entries;
 }
 
@@ -55,7 +56,9 @@ std::vector<uint8_t> readAll(const QString& path) {
     return {data.begin(), data.end()};
 }
 
-std::vector<uint8_t> bytesOf(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> bytesOf(const std::string& s) {
+    return {s.begin(), s.end()};
+}
 
 Entries with(Entries entries, const std::string& name, std::vector<uint8_t> bytes) {
     for (auto& [n, b] : entries)
@@ -76,17 +79,20 @@ uint32_t crc32(const uint8_t* data, size_t size) {
     uint32_t crc = 0xffffffffu;
     for (size_t i = 0; i < size; ++i) {
         crc ^= data[i];
-        for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+        for (int k = 0; k < 8; ++k)
+            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
     }
     return ~crc;
 }
 
 void putBe32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-    for (int i = 0; i < 4; ++i) b[at + i] = uint8_t(v >> (24 - 8 * i));
+    for (int i = 0; i < 4; ++i)
+        b[at + i] = uint8_t(v >> (24 - 8 * i));
 }
 
 void putLe32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
-    for (int i = 0; i < 4; ++i) b[at + i] = uint8_t(v >> (8 * i));
+    for (int i = 0; i < 4; ++i)
+        b[at + i] = uint8_t(v >> (8 * i));
 }
 
 } // namespace
@@ -115,7 +121,8 @@ void TestProjectBadInput::initTestCase() {
     m_entries = entriesOf(m_valid);
 }
 
-void TestProjectBadInput::expectError(const QString& path, const std::string& expected, const LoadOptions& options) {
+void TestProjectBadInput::expectError(const QString& path, const std::string& expected,
+                                      const LoadOptions& options) {
     const QByteArray before = test::fileHash(path);
     const QStringList filesBefore = QDir(m_dir.path()).entryList(QDir::Files | QDir::Hidden);
     const QDateTime modified = QFileInfo(path).lastModified();
@@ -125,10 +132,12 @@ void TestProjectBadInput::expectError(const QString& path, const std::string& ex
     } catch (const Error& e) {
         message = e.what();
     }
-    qInfo("%s -> %s", qPrintable(QFileInfo(path).fileName()), message.empty() ? "(loaded!)" : message.c_str());
+    qInfo("%s -> %s", qPrintable(QFileInfo(path).fileName()),
+          message.empty() ? "(loaded!)" : message.c_str());
     QVERIFY2(!message.empty(), "expected a gesso::Error");
     QVERIFY2(message.find(expected) != std::string::npos, ("message lacks '" + expected + "'").c_str());
-    QVERIFY2(message.find(QFileInfo(path).fileName().toStdString()) != std::string::npos, "message names the file");
+    QVERIFY2(message.find(QFileInfo(path).fileName().toStdString()) != std::string::npos,
+             "message names the file");
     QCOMPARE(test::fileHash(path), before);
     QCOMPARE(QFileInfo(path).lastModified(), modified);
     QCOMPARE(QDir(m_dir.path()).entryList(QDir::Files | QDir::Hidden), filesBefore);
@@ -140,7 +149,8 @@ void TestProjectBadInput::rejectsBrokenFiles_data() {
     QTest::addColumn<QString>("expected");
     auto zipOf = [](const Entries& entries) {
         std::vector<ZipEntry> list;
-        for (const auto& [n, b] : entries) list.push_back({n, b, false});
+        for (const auto& [n, b] : entries)
+            list.push_back({n, b, false});
         const auto bytes = writeZip(list);
         return QByteArray(reinterpret_cast<const char*>(bytes.data()), qsizetype(bytes.size()));
     };
@@ -159,7 +169,8 @@ void TestProjectBadInput::rejectsBrokenFiles_data() {
     QTest::newRow("wrong mimetype") << "mime.ora" << zipOf(with(m_entries, "mimetype", bytesOf("image/png")))
                                     << "not an OpenRaster file";
     QTest::newRow("no mimetype") << "nomime.ora" << zipOf(without(m_entries, "mimetype")) << "no mimetype";
-    QTest::newRow("no stack.xml") << "nostack.ora" << zipOf(without(m_entries, "stack.xml")) << "no stack.xml";
+    QTest::newRow("no stack.xml") << "nostack.ora" << zipOf(without(m_entries, "stack.xml"))
+                                  << "no stack.xml";
     QTest::newRow("malformed stack.xml")
         << "badxml.ora" << zipOf(with(m_entries, "stack.xml", bytesOf("<image w='5' h='5'><stack><layer")))
         << "stack.xml is malformed";
@@ -167,28 +178,32 @@ void TestProjectBadInput::rejectsBrokenFiles_data() {
                                     << zipOf(with(m_entries, "stack.xml", bytesOf("<image><stack/></image>")))
                                     << "no w/h";
     QTest::newRow("bad number") << "badnumber.ora"
-                                << zipOf(with(m_entries, "stack.xml",
-                                              bytesOf("<image w='9' h='9'><stack><layer src='data/layer0.png' "
-                                                      "x='left'/></stack></image>")))
+                                << zipOf(
+                                       with(m_entries, "stack.xml",
+                                            bytesOf("<image w='9' h='9'><stack><layer src='data/layer0.png' "
+                                                    "x='left'/></stack></image>")))
                                 << "is not a number";
-    QTest::newRow("missing layer png") << "nolayer.ora" << zipOf(without(m_entries, "data/layer1.png"))
-                                       << "missing entry 'data/layer1.png'";
+    QTest::newRow("missing layer png")
+        << "nolayer.ora" << zipOf(without(m_entries, "data/layer1.png")) << "missing entry 'data/layer1.png'";
     QTest::newRow("layer not a png") << "notpng.ora"
                                      << zipOf(with(m_entries, "data/layer1.png", bytesOf("GIF89a garbage")))
                                      << "data/layer1.png";
     QTest::newRow("newer format version")
-        << "future.ora" << zipOf(with(m_entries, kProjectJsonEntry, jsonWith([](auto& j) { j["format_version"] = 99; })))
+        << "future.ora"
+        << zipOf(with(m_entries, kProjectJsonEntry, jsonWith([](auto& j) { j["format_version"] = 99; })))
         << "format version 99";
     QTest::newRow("no format version")
         << "noversion.ora"
         << zipOf(with(m_entries, kProjectJsonEntry, jsonWith([](auto& j) { j.erase("format_version"); })))
         << "no format_version";
     QTest::newRow("malformed json") << "badjson.ora"
-                                    << zipOf(with(m_entries, kProjectJsonEntry, bytesOf("{\"format_version\": 1,")))
+                                    << zipOf(with(m_entries, kProjectJsonEntry,
+                                                  bytesOf("{\"format_version\": 1,")))
                                     << "project.json is malformed";
     QTest::newRow("wrong json types")
         << "types.ora"
-        << zipOf(with(m_entries, kProjectJsonEntry, jsonWith([](auto& j) { j["settings"]["steps"] = "many"; })))
+        << zipOf(
+               with(m_entries, kProjectJsonEntry, jsonWith([](auto& j) { j["settings"]["steps"] = "many"; })))
         << "'steps' has the wrong type";
     QTest::newRow("mask wrong size")
         << "mask.ora"
@@ -232,8 +247,10 @@ void TestProjectBadInput::rejectsAbsurdDeclaredSizes() {
         std::vector<uint8_t> bytes = m_valid;
         int patched = 0;
         for (size_t i = 0; i + 46 < bytes.size(); ++i) {
-            const bool central = bytes[i] == 'P' && bytes[i + 1] == 'K' && bytes[i + 2] == 1 && bytes[i + 3] == 2;
-            const bool local = bytes[i] == 'P' && bytes[i + 1] == 'K' && bytes[i + 2] == 3 && bytes[i + 3] == 4;
+            const bool central =
+                bytes[i] == 'P' && bytes[i + 1] == 'K' && bytes[i + 2] == 1 && bytes[i + 3] == 2;
+            const bool local =
+                bytes[i] == 'P' && bytes[i + 1] == 'K' && bytes[i + 2] == 3 && bytes[i + 3] == 4;
             const size_t nameAt = i + (central ? 46 : 30);
             if ((central || local) && nameAt + 9 <= bytes.size() &&
                 std::string(bytes.begin() + nameAt, bytes.begin() + nameAt + 9) == "stack.xml") {
@@ -286,7 +303,8 @@ void TestProjectBadInput::rejectsImagesOverTheLimit() {
     putBe32(png, 20, 100000);
     putBe32(png, 29, crc32(png.data() + 12, 17));
     std::vector<ZipEntry> list;
-    for (const auto& [n, b] : with(m_entries, "data/layer1.png", png)) list.push_back({n, b, false});
+    for (const auto& [n, b] : with(m_entries, "data/layer1.png", png))
+        list.push_back({n, b, false});
     const QString hugePath = m_dir.filePath("hugelayer.ora");
     writeBytes(hugePath, writeZip(list));
     expectError(hugePath, "100000x100000");
@@ -315,8 +333,8 @@ void TestProjectBadInput::survivesTruncationAndRandomCorruption() {
         bytes[rng() % bytes.size()] ^= uint8_t(1 + rng() % 255);
         attempt(bytes);
     }
-    qInfo("9 truncations + 300 corruptions: %d errors, %d loads (corruption in unread parts), no crash", errors,
-          loads);
+    qInfo("9 truncations + 300 corruptions: %d errors, %d loads (corruption in unread parts), no crash",
+          errors, loads);
     QVERIFY(errors >= 9);
 }
 

@@ -32,7 +32,8 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     const document::LayerId hiddenId = hidden.id;
     doc.insertLayer(1, hidden);
     doc.setActiveLayer(hiddenId);
-    for (size_t i = 0; i < doc.mask().pixels.size(); i += 7) doc.mask().pixels[i] = 255;
+    for (size_t i = 0; i < doc.mask().pixels.size(); i += 7)
+        doc.mask().pixels[i] = 255;
     doc.setRegion({4, 8, 64, 48});
     pipeline::GenerationRequest settings;
     settings.prompt = "a lighthouse";
@@ -87,7 +88,8 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     QVERIFY(requestToJson(h.request) == requestToJson(doc.history().front().request));
     // New layers get ids that do not collide with loaded ones.
     QVERIFY(back->newLayerId() > topId);
-    qInfo("document round trip: %d layers, mask, region, settings and 1 history entry identical", back->layerCount());
+    qInfo("document round trip: %d layers, mask, region, settings and 1 history entry identical",
+          back->layerCount());
 }
 
 QTEST_GUILESS_MAIN(TestProjectDocument)

@@ -22,9 +22,13 @@ using namespace gesso::project;
 
 namespace {
 
-std::vector<uint8_t> bytesOf(const std::string& text) { return {text.begin(), text.end()}; }
+std::vector<uint8_t> bytesOf(const std::string& text) {
+    return {text.begin(), text.end()};
+}
 
-uint16_t le16(const std::vector<uint8_t>& b, size_t at) { return static_cast<uint16_t>(b[at] | (b[at + 1] << 8)); }
+uint16_t le16(const std::vector<uint8_t>& b, size_t at) {
+    return static_cast<uint16_t>(b[at] | (b[at + 1] << 8));
+}
 
 std::vector<uint8_t> readAll(const QString& path) {
     QFile file(path);
@@ -55,8 +59,9 @@ void TestProjectFiles::roundTripKeepsEverything() {
     saveProject(path, original);
     const Project loaded = loadProject(path);
     const std::string difference = test::compareProjects(original, loaded);
-    qInfo("round trip: %zu layers, mask %dx%d, %zu history entries: %s", loaded.layers.size(), loaded.mask.width,
-          loaded.mask.height, loaded.history.size(), difference.empty() ? "identical" : difference.c_str());
+    qInfo("round trip: %zu layers, mask %dx%d, %zu history entries: %s", loaded.layers.size(),
+          loaded.mask.width, loaded.mask.height, loaded.history.size(),
+          difference.empty() ? "identical" : difference.c_str());
     QVERIFY2(difference.empty(), difference.c_str());
     QVERIFY(loaded.hadGessoData);
     QVERIFY(loaded.warnings.empty());
@@ -64,7 +69,8 @@ void TestProjectFiles::roundTripKeepsEverything() {
     const std::string second = dir.filePath("second.ora").toStdString();
     saveProject(second, loaded);
     QVERIFY(test::compareProjects(original, loadProject(second)).empty());
-    QCOMPARE(ZipReader::openFile(path).read(kProjectJsonEntry), ZipReader::openFile(second).read(kProjectJsonEntry));
+    QCOMPARE(ZipReader::openFile(path).read(kProjectJsonEntry),
+             ZipReader::openFile(second).read(kProjectJsonEntry));
 }
 
 void TestProjectFiles::writesOpenRasterStructure() {
@@ -93,8 +99,9 @@ void TestProjectFiles::writesOpenRasterStructure() {
 
     const std::vector<uint8_t> xml = archive.read("stack.xml");
     const std::string stack(xml.begin(), xml.end());
-    QVERIFY(stack.find("name=\"Generated: a cat\" src=\"data/layer2.png\" x=\"10\" y=\"-5\" opacity=\"0.8\"") !=
-            std::string::npos);
+    QVERIFY(
+        stack.find("name=\"Generated: a cat\" src=\"data/layer2.png\" x=\"10\" y=\"-5\" opacity=\"0.8\"") !=
+        std::string::npos);
     QVERIFY(stack.find("visibility=\"hidden\"") != std::string::npos);
 
     // mergedimage.png is the flattened canvas.
@@ -108,7 +115,8 @@ void TestProjectFiles::thumbnailIsAtMost256() {
     Project project;
     project.width = 600;
     project.height = 300;
-    project.layers.push_back({1, "wide", true, 1.0, false, 0, 0, ImageRgba8::filled(600, 300, 10, 200, 30, 255)});
+    project.layers.push_back(
+        {1, "wide", true, 1.0, false, 0, 0, ImageRgba8::filled(600, 300, 10, 200, 30, 255)});
     const ZipReader archive(encodeProject(project), "thumb");
     const auto thumb = imageio::decodeImage(archive.read("Thumbnails/thumbnail.png"), "png", "thumb").image;
     QCOMPARE(thumb.width, 256);
@@ -117,7 +125,8 @@ void TestProjectFiles::thumbnailIsAtMost256() {
 }
 
 void TestProjectFiles::readsPlainOraFromOtherPrograms() {
-    // As another program writes it: nested stacks, missing optional attributes, a hidden group, a vector layer.
+    // As another program writes it: nested stacks, missing optional attributes, a hidden group, a vector
+    // layer.
     const ImageRgba8 red = ImageRgba8::filled(4, 3, 255, 0, 0, 255);
     const ImageRgba8 blue = ImageRgba8::filled(2, 2, 0, 0, 255, 128);
     const std::string xml = R"(<?xml version="1.0" encoding="UTF-8"?>
@@ -156,7 +165,8 @@ void TestProjectFiles::readsPlainOraFromOtherPrograms() {
     QCOMPARE(p.layers[2].x, 0);
     QVERIFY(p.layers[2].image.pixels == blue.pixels);
     QCOMPARE(p.warnings.size(), size_t(2)); // vector layer skipped, multiply composited as normal
-    for (const auto& w : p.warnings) qInfo("plain ora note: %s", w.c_str());
+    for (const auto& w : p.warnings)
+        qInfo("plain ora note: %s", w.c_str());
     // Ids are assigned, unique; the top layer becomes active.
     QVERIFY(p.layers[0].id != 0 && p.layers[1].id != 0 && p.layers[0].id != p.layers[1].id);
     QCOMPARE(p.activeLayerId, p.layers[0].id);
@@ -167,10 +177,14 @@ void TestProjectFiles::compositesLikeKrita() {
     OraImage image;
     image.width = 4;
     image.height = 1;
-    image.layers.push_back({"top", true, 1.0, 2, 0, "svg:src-over", ImageRgba8::filled(4, 1, 255, 0, 0, 128), ""});
-    image.layers.push_back({"hidden", false, 1.0, 0, 0, "svg:src-over", ImageRgba8::filled(4, 1, 0, 0, 0, 255), ""});
-    image.layers.push_back({"half", true, 0.5, -3, 0, "svg:src-over", ImageRgba8::filled(4, 1, 0, 255, 0, 255), ""});
-    image.layers.push_back({"white", true, 1.0, 0, 0, "svg:src-over", ImageRgba8::filled(3, 1, 255, 255, 255, 255), ""});
+    image.layers.push_back(
+        {"top", true, 1.0, 2, 0, "svg:src-over", ImageRgba8::filled(4, 1, 255, 0, 0, 128), ""});
+    image.layers.push_back(
+        {"hidden", false, 1.0, 0, 0, "svg:src-over", ImageRgba8::filled(4, 1, 0, 0, 0, 255), ""});
+    image.layers.push_back(
+        {"half", true, 0.5, -3, 0, "svg:src-over", ImageRgba8::filled(4, 1, 0, 255, 0, 255), ""});
+    image.layers.push_back(
+        {"white", true, 1.0, 0, 0, "svg:src-over", ImageRgba8::filled(3, 1, 255, 255, 255, 255), ""});
     const ImageRgba8 flat = flatten(image);
     // x=0: white, then green at opacity 0.5 -> 127: blend(0,255,127) = 128 (Krita's UINT8_BLEND rounding).
     const uint8_t* p0 = flat.pixel(0, 0);
@@ -268,8 +282,8 @@ void TestProjectFiles::recoveryFilesOfCrashedSessions() {
     {
         QFile note(QString::fromStdString(store.directory() + "/" + crashed + ".json"));
         QVERIFY(note.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        note.write(nlohmann::json{{"original_path", "/home/me/lost.ora"}, {"saved_at", "2026-11-28T01:00:00Z"},
-                                  {"pid", deadPid}}
+        note.write(nlohmann::json{
+            {"original_path", "/home/me/lost.ora"}, {"saved_at", "2026-11-28T01:00:00Z"}, {"pid", deadPid}}
                        .dump()
                        .c_str());
     }

@@ -47,7 +47,8 @@ std::vector<uint8_t> readAll(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-void writeWithOiio(const std::string& path, const OIIO::ImageSpec& spec, const void* data, OIIO::TypeDesc type) {
+void writeWithOiio(const std::string& path, const OIIO::ImageSpec& spec, const void* data,
+                   OIIO::TypeDesc type) {
     auto out = OIIO::ImageOutput::create(path);
     QVERIFY(out);
     QVERIFY(out->open(path, spec));
@@ -103,18 +104,23 @@ void TestProjectImages::pngIsBitExactWithStraightAlpha() {
     QCOMPARE(decoded.image.height, 23);
     QVERIFY2(decoded.image.pixels == image.pixels, "colour under partial/zero alpha must survive unchanged");
     ImageGray8 grey{5, 4, std::vector<uint8_t>(20)};
-    for (int i = 0; i < 20; ++i) grey.pixels[i] = uint8_t(i * 13);
+    for (int i = 0; i < 20; ++i)
+        grey.pixels[i] = uint8_t(i * 13);
     const auto greyDecoded = imageio::decodeImage(imageio::encodePng(grey), "png", "grey").image;
-    for (int i = 0; i < 20; ++i) QCOMPARE(greyDecoded.pixels[i * 4], grey.pixels[i]);
+    for (int i = 0; i < 20; ++i)
+        QCOMPARE(greyDecoded.pixels[i * 4], grey.pixels[i]);
 }
 
 void TestProjectImages::parametersGoInATextChunk() {
-    const std::string parameters = "a cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1";
+    const std::string parameters =
+        "a cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1";
     const auto png = imageio::encodePng(ImageRgba8::filled(4, 4, 1, 2, 3, 255), {{"parameters", parameters}});
     bool found = false;
     for (const auto& chunk : pngChunks(png)) {
-        QVERIFY2(chunk.type != "iTXt" && chunk.type != "zTXt", "A1111 metadata must be an uncompressed tEXt chunk");
-        if (chunk.type == "tEXt" && chunk.data == "parameters" + std::string(1, '\0') + parameters) found = true;
+        QVERIFY2(chunk.type != "iTXt" && chunk.type != "zTXt",
+                 "A1111 metadata must be an uncompressed tEXt chunk");
+        if (chunk.type == "tEXt" && chunk.data == "parameters" + std::string(1, '\0') + parameters)
+            found = true;
     }
     QVERIFY(found);
     QCOMPARE(imageio::decodeImage(png, "png", "p").text.at("parameters"), parameters);
@@ -125,7 +131,8 @@ void TestProjectImages::sixteenBitPngIsRounded() {
     const std::string path = dir.filePath("deep.png").toStdString();
     const ImageRgba8 reference = test::noiseImage(16, 8, 3);
     std::vector<uint16_t> deep(reference.pixels.size());
-    for (size_t i = 0; i < deep.size(); ++i) deep[i] = uint16_t(reference.pixels[i] * 257 + (i % 3 == 0 ? 100 : 0));
+    for (size_t i = 0; i < deep.size(); ++i)
+        deep[i] = uint16_t(reference.pixels[i] * 257 + (i % 3 == 0 ? 100 : 0));
     OIIO::ImageSpec spec(16, 8, 4, OIIO::TypeDesc::UINT16);
     spec.attribute("oiio:UnassociatedAlpha", 1);
     writeWithOiio(path, spec, deep.data(), OIIO::TypeDesc::UINT16);
@@ -137,20 +144,24 @@ void TestProjectImages::sixteenBitPngIsRounded() {
 void TestProjectImages::linearExrIsEncodedToSrgb() {
     QTemporaryDir dir;
     for (auto type : {OIIO::TypeDesc::FLOAT, OIIO::TypeDesc::HALF}) {
-        const std::string path = dir.filePath(type == OIIO::TypeDesc::FLOAT ? "f.exr" : "h.exr").toStdString();
-        // linear 0.21586 is sRGB 128/255; 0.0031308 is the toe (0.04045 -> 10); 0.5 -> 0.7354 (188); 1.0 -> 255;
-        // EXR alpha is premultiplied: 0.10793 with alpha 0.5 is 0.21586 again. Out-of-range values clamp.
-        const std::vector<float> pixels = {0.0f, 0.0031308f, 0.21586f, 1.0f, 1.0f, 0.5f, 0.0f, 1.0f,
-                                           0.10793f, 0.10793f, 0.10793f, 0.5f, 4.0f, -1.0f, 0.0f, 1.0f};
+        const std::string path =
+            dir.filePath(type == OIIO::TypeDesc::FLOAT ? "f.exr" : "h.exr").toStdString();
+        // linear 0.21586 is sRGB 128/255; 0.0031308 is the toe (0.04045 -> 10); 0.5 -> 0.7354 (188); 1.0 ->
+        // 255; EXR alpha is premultiplied: 0.10793 with alpha 0.5 is 0.21586 again. Out-of-range values
+        // clamp.
+        const std::vector<float> pixels = {0.0f,     0.0031308f, 0.21586f, 1.0f, 1.0f, 0.5f,  0.0f, 1.0f,
+                                           0.10793f, 0.10793f,   0.10793f, 0.5f, 4.0f, -1.0f, 0.0f, 1.0f};
         OIIO::ImageSpec spec(4, 1, 4, type);
         writeWithOiio(path, spec, pixels.data(), OIIO::TypeDesc::FLOAT);
         const auto decoded = imageio::readImageFile(path);
         QVERIFY(decoded.convertedFromLinear);
         const auto& p = decoded.image.pixels;
         const std::vector<int> got(p.begin(), p.end());
-        const std::vector<int> expected = {0, 10, 128, 255, 255, 188, 0, 255, 128, 128, 128, 128, 255, 0, 0, 255};
-        qInfo("%s EXR -> sRGB8: %d %d %d %d | %d %d %d %d | %d %d %d %d", decoded.sourceBits == 32 ? "float" : "half",
-              got[0], got[1], got[2], got[3], got[4], got[5], got[6], got[7], got[8], got[9], got[10], got[11]);
+        const std::vector<int> expected = {0,   10,  128, 255, 255, 188, 0, 255,
+                                           128, 128, 128, 128, 255, 0,   0, 255};
+        qInfo("%s EXR -> sRGB8: %d %d %d %d | %d %d %d %d | %d %d %d %d",
+              decoded.sourceBits == 32 ? "float" : "half", got[0], got[1], got[2], got[3], got[4], got[5],
+              got[6], got[7], got[8], got[9], got[10], got[11]);
         for (size_t i = 0; i < expected.size(); ++i)
             QVERIFY2(std::abs(got[i] - expected[i]) <= (type == OIIO::TypeDesc::HALF ? 1 : 0),
                      ("channel " + std::to_string(i) + ": " + std::to_string(got[i]) + " vs " +
@@ -191,12 +202,14 @@ void TestProjectImages::exportsTiffJpegWebp() {
 void TestProjectImages::readsPsdComposite() {
     // A minimal PSD (RGB, 8 bit, raw image data = the flattened composite), as the spec lays it out.
     const int w = 3, h = 2;
-    std::vector<uint8_t> psd = {'8', 'B', 'P', 'S', 0, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, uint8_t(h), 0, 0, 0,
-                                uint8_t(w), 0, 8, 0, 3};
-    for (int i = 0; i < 3; ++i) psd.insert(psd.end(), {0, 0, 0, 0}); // colour mode, resources, layers: empty
-    psd.insert(psd.end(), {0, 0});                                     // raw image data, planar
+    std::vector<uint8_t> psd = {'8', 'B', 'P', 'S', 0,          1, 0, 0, 0,          0, 0, 0, 0,
+                                3,   0,   0,   0,   uint8_t(h), 0, 0, 0, uint8_t(w), 0, 8, 0, 3};
+    for (int i = 0; i < 3; ++i)
+        psd.insert(psd.end(), {0, 0, 0, 0}); // colour mode, resources, layers: empty
+    psd.insert(psd.end(), {0, 0});           // raw image data, planar
     const uint8_t planes[3][6] = {{255, 0, 0, 10, 20, 30}, {0, 255, 0, 40, 50, 60}, {0, 0, 255, 70, 80, 90}};
-    for (const auto& plane : planes) psd.insert(psd.end(), plane, plane + 6);
+    for (const auto& plane : planes)
+        psd.insert(psd.end(), plane, plane + 6);
     QTemporaryDir dir;
     const std::string path = dir.filePath("flat.psd").toStdString();
     std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(psd.data()), long(psd.size()));
@@ -220,9 +233,10 @@ void TestProjectImages::formatsA1111Parameters() {
     r.height = 768;
     const std::string text = formatA1111Parameters(r, 1234, "sd15: v1", "6ce0161689");
     qInfo("%s", text.c_str());
-    QCOMPARE(text, std::string("a cat, oil painting\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M Karras, "
-                               "CFG scale: 7.5, Seed: 1234, Size: 512x768, Model hash: 6ce0161689, Model: \"sd15: "
-                               "v1\", Version: Gesso ") +
+    QCOMPARE(text,
+             std::string("a cat, oil painting\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M Karras, "
+                         "CFG scale: 7.5, Seed: 1234, Size: 512x768, Model hash: 6ce0161689, Model: \"sd15: "
+                         "v1\", Version: Gesso ") +
                  GESSO_VERSION_STRING);
     r.mode = pipeline::Mode::Inpaint;
     r.strength = 0.6;
@@ -319,7 +333,8 @@ void TestProjectImages::exportAndImportCarrySettings() {
     QVERIFY(expected.find("Model: sd15") != std::string::npos);
     bool found = false;
     for (const auto& chunk : pngChunks(readAll(path)))
-        if (chunk.type == "tEXt" && chunk.data == "parameters" + std::string(1, '\0') + expected) found = true;
+        if (chunk.type == "tEXt" && chunk.data == "parameters" + std::string(1, '\0') + expected)
+            found = true;
     QVERIFY(found);
 
     const ImportedImage imported = importImage(path);
@@ -328,17 +343,20 @@ void TestProjectImages::exportAndImportCarrySettings() {
     const Project reopened = projectFromImage(imported);
     QCOMPARE(reopened.width, project.width);
     QCOMPARE(reopened.layers.size(), size_t(1));
-    QVERIFY(reopened.layers[0].image.pixels == flatten(OraImage{project.width, project.height, 72, 72,
-                                                                [&] {
-                                                                    std::vector<OraLayer> layers;
-                                                                    for (const auto& l : project.layers)
-                                                                        layers.push_back({l.name, l.visible, l.opacity,
-                                                                                          l.x, l.y, "svg:src-over",
-                                                                                          l.image, ""});
-                                                                    return layers;
-                                                                }(),
-                                                                {}})
-                                                           .pixels);
+    QVERIFY(reopened.layers[0].image.pixels ==
+            flatten(OraImage{project.width,
+                             project.height,
+                             72,
+                             72,
+                             [&] {
+                                 std::vector<OraLayer> layers;
+                                 for (const auto& l : project.layers)
+                                     layers.push_back({l.name, l.visible, l.opacity, l.x, l.y, "svg:src-over",
+                                                       l.image, ""});
+                                 return layers;
+                             }(),
+                             {}})
+                .pixels);
     const auto& restored = reopened.settings;
     QCOMPARE(restored.prompt, project.history.back().request.prompt);
     QCOMPARE(restored.negativePrompt, project.history.back().request.negativePrompt);

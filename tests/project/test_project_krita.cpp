@@ -1,6 +1,7 @@
 // Interoperability with Krita (Debian package `krita`, run headless under xvfb-run):
 //  - a file Gesso writes opens in Krita with the same pixels (Krita's flattened export == Gesso's flatten);
-//  - a file Krita writes (its own OpenRaster: cropped layers, new offsets) opens in Gesso with the same layers
+//  - a file Krita writes (its own OpenRaster: cropped layers, new offsets) opens in Gesso with the same
+//  layers
 //    and flattens to the same pixels as Krita's own export.
 // Krita is optional (hundreds of MB): without it the test skips with the reason, also under CI.
 #include "project_test_util.h"
@@ -22,8 +23,8 @@ using namespace gesso::project;
 namespace {
 
 // Tolerance of Krita's flattening against ours, per 8-bit channel. Krita's RGBA8 "over" runs through SIMD
-// float code (KoOptimizedCompositeOpOver) while ours follows its integer reference arithmetic; they may differ
-// by one step of rounding.
+// float code (KoOptimizedCompositeOpOver) while ours follows its integer reference arithmetic; they may
+// differ by one step of rounding.
 constexpr int kFlattenTolerance = 1;
 
 OraImage oraOf(const Project& project) {
@@ -114,7 +115,8 @@ private:
 
 void TestProjectKrita::initTestCase() {
     if (QStandardPaths::findExecutable("krita").isEmpty())
-        QSKIP("krita is not installed (optional: apt-get install krita xvfb); Krita interoperability not tested");
+        QSKIP("krita is not installed (optional: apt-get install krita xvfb); Krita interoperability not "
+              "tested");
     if (QStandardPaths::findExecutable("xvfb-run").isEmpty())
         QSKIP("xvfb-run is not installed (Debian package xvfb); cannot run krita headless");
     m_project = interopProject();
@@ -132,8 +134,9 @@ void TestProjectKrita::kritaOpensGessoFiles() {
     QCOMPARE(kritaFlat.height, ours.height);
     size_t differing = 0;
     const int err = maxDiff(kritaFlat, ours, &differing);
-    qInfo("gesso.ora flattened by Krita vs Gesso: max |diff| = %d (limit %d), %zu of %zu channel values differ", err,
-          kFlattenTolerance, differing, ours.pixels.size());
+    qInfo(
+        "gesso.ora flattened by Krita vs Gesso: max |diff| = %d (limit %d), %zu of %zu channel values differ",
+        err, kFlattenTolerance, differing, ours.pixels.size());
     QVERIFY(err <= kFlattenTolerance);
 }
 
@@ -152,10 +155,10 @@ void TestProjectKrita::gessoOpensKritaFiles() {
     for (size_t i = 0; i < m_project.layers.size(); ++i) {
         const ProjectLayer& mine = m_project.layers[i];
         const ProjectLayer& theirs = fromKrita.layers[i];
-        qInfo("layer %zu '%s': Krita wrote %dx%d at (%d,%d) opacity %.6f %s (Gesso: %dx%d at (%d,%d) %.6f)", i,
-              theirs.name.c_str(), theirs.image.width, theirs.image.height, theirs.x, theirs.y, theirs.opacity,
-              theirs.visible ? "visible" : "hidden", mine.image.width, mine.image.height, mine.x, mine.y,
-              mine.opacity);
+        qInfo("layer %zu '%s': Krita wrote %dx%d at (%d,%d) opacity %.6f %s (Gesso: %dx%d at (%d,%d) %.6f)",
+              i, theirs.name.c_str(), theirs.image.width, theirs.image.height, theirs.x, theirs.y,
+              theirs.opacity, theirs.visible ? "visible" : "hidden", mine.image.width, mine.image.height,
+              mine.x, mine.y, mine.opacity);
         QCOMPARE(theirs.name, mine.name);
         QCOMPARE(theirs.visible, mine.visible);
         // Krita stores 0..255 and writes n/255 with 6 digits (0.7 -> 178 -> "0.698039").
@@ -169,7 +172,8 @@ void TestProjectKrita::gessoOpensKritaFiles() {
     const ImageRgba8 ours = flatten(oraOf(fromKrita));
     size_t differing = 0;
     const int err = maxDiff(kritaFlat, ours, &differing);
-    qInfo("Krita-written .ora flattened by Gesso vs Krita's export: max |diff| = %d (limit %d), %zu values differ",
+    qInfo("Krita-written .ora flattened by Gesso vs Krita's export: max |diff| = %d (limit %d), %zu values "
+          "differ",
           err, kFlattenTolerance, differing);
     QVERIFY(err <= kFlattenTolerance);
 }

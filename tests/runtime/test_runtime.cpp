@@ -22,7 +22,8 @@ private Q_SLOTS:
         QCOMPARE(gesso::chooseThreadCount(0), 3);
         QCOMPARE(gesso::chooseThreadCount(5), 5); // an explicit request wins
         qputenv("GESSO_THREADS", "banana");
-        QCOMPARE(gesso::chooseThreadCount(0), static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+        QCOMPARE(gesso::chooseThreadCount(0),
+                 static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
         qunsetenv("GESSO_THREADS");
     }
     void defaultUsesAllCores() {

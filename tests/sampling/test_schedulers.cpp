@@ -43,8 +43,9 @@ double relativeError(const torch::Tensor& a, const torch::Tensor& ref) {
 }
 
 SchedulerConfig configOf(const nlohmann::json& scheduler) {
-    return SchedulerConfig::fromDiffusersJson(schedulerKindFromClassName(scheduler.at("class").get<std::string>()),
-                                              scheduler.at("resolved_config"));
+    return SchedulerConfig::fromDiffusersJson(
+        schedulerKindFromClassName(scheduler.at("class").get<std::string>()),
+        scheduler.at("resolved_config"));
 }
 
 } // namespace
@@ -65,7 +66,8 @@ private Q_SLOTS:
                 auto config = configOf(it.value());
                 auto scheduler = makeScheduler(config);
                 if (c.tensors.contains("alphas_cumprod")) {
-                    double err = test::maxAbsDiff(scheduler->alphasCumprod(), c.tensors.tensor("alphas_cumprod"));
+                    double err =
+                        test::maxAbsDiff(scheduler->alphasCumprod(), c.tensors.tensor("alphas_cumprod"));
                     allOk &= test::reportCase(c.relative, it.key() + " alphas_cumprod", err, 0.0);
                 }
                 for (int steps : c.meta.at("steps")) {
@@ -74,19 +76,24 @@ private Q_SLOTS:
                     auto refT = c.tensors.tensor(prefix + ".timesteps").to(torch::kFloat64);
                     auto ours = timestepsTensor(*scheduler);
                     double errT = ours.sizes() == refT.sizes() ? test::maxAbsDiff(ours, refT) : 1e9;
-                    if (errT != 0) std::printf("  ours %s\n  ref  %s\n", c10::str(ours).c_str(), c10::str(refT).c_str());
+                    if (errT != 0)
+                        std::printf("  ours %s\n  ref  %s\n", c10::str(ours).c_str(), c10::str(refT).c_str());
                     allOk &= test::reportCase(c.relative, prefix + ".timesteps", errT, 0.0);
                     if (c.tensors.contains(prefix + ".sigmas")) {
                         auto refS = c.tensors.tensor(prefix + ".sigmas");
                         double errS = scheduler->sigmas().sizes() == refS.sizes()
-                                          ? relativeError(scheduler->sigmas(), refS) : 1e9;
-                        if (errS > 1e-6) std::printf("  ours %s\n  ref  %s\n", c10::str(scheduler->sigmas()).c_str(), c10::str(refS).c_str());
+                                          ? relativeError(scheduler->sigmas(), refS)
+                                          : 1e9;
+                        if (errS > 1e-6)
+                            std::printf("  ours %s\n  ref  %s\n", c10::str(scheduler->sigmas()).c_str(),
+                                        c10::str(refS).c_str());
                         allOk &= test::reportCase(c.relative, prefix + ".sigmas (relative)", errS, 1e-6);
                     }
                     if (c.meta.contains("init_noise_sigma") && c.meta["init_noise_sigma"].contains(prefix)) {
                         double ref = c.meta["init_noise_sigma"][prefix].get<double>();
                         double err = std::abs(scheduler->initNoiseSigma() - ref) / ref;
-                        allOk &= test::reportCase(c.relative, prefix + ".init_noise_sigma (relative)", err, 1e-6);
+                        allOk &=
+                            test::reportCase(c.relative, prefix + ".init_noise_sigma (relative)", err, 1e-6);
                     }
                 }
             }
@@ -130,8 +137,9 @@ private Q_SLOTS:
                 limit = std::max(limit, test::componentTolerance(refPrev));
             }
             ok = ok && replay.consumed() == replay.available();
-            allOk &= test::reportCase(c.relative, "timesteps + draws consumed (" + std::to_string(replay.consumed()) +
-                                                      "/" + std::to_string(replay.available()) + ")",
+            allOk &= test::reportCase(c.relative,
+                                      "timesteps + draws consumed (" + std::to_string(replay.consumed()) +
+                                          "/" + std::to_string(replay.available()) + ")",
                                       ok ? 0.0 : 1.0, 0.0);
             allOk &= test::reportCase(c.relative, "model_input", errInput, limit);
             allOk &= test::reportCase(c.relative, "model_output", errOutput, limit);
@@ -153,7 +161,8 @@ private Q_SLOTS:
         // Class defaults for the published SD1.5 config (no timestep_spacing key).
         QCOMPARE(resolveSchedulerConfig("ddim", published).timestepSpacing, std::string("leading"));
         QCOMPARE(resolveSchedulerConfig("euler", published).timestepSpacing, std::string("linspace"));
-        QCOMPARE(resolveSchedulerConfig("euler", published, "trailing").timestepSpacing, std::string("trailing"));
+        QCOMPARE(resolveSchedulerConfig("euler", published, "trailing").timestepSpacing,
+                 std::string("trailing"));
     }
 
     void trailingSpacingForTurbo() {
@@ -172,10 +181,12 @@ private Q_SLOTS:
         auto s = makeScheduler(config);
         s->setTimesteps(3);
         std::vector<torch::Tensor> draws;
-        for (int i = 0; i < 3; ++i) draws.push_back(torch::ones({1, 4, 2, 2}) * (i + 1));
+        for (int i = 0; i < 3; ++i)
+            draws.push_back(torch::ones({1, 4, 2, 2}) * (i + 1));
         ReplayNoise noise(std::nullopt, draws, "test");
         auto x = torch::zeros({1, 4, 2, 2});
-        for (size_t i = 0; i < s->timesteps().size(); ++i) x = s->step(torch::zeros_like(x), i, x, noise);
+        for (size_t i = 0; i < s->timesteps().size(); ++i)
+            x = s->step(torch::zeros_like(x), i, x, noise);
         QCOMPARE(noise.consumed(), size_t(3));
         QVERIFY(x.abs().sum().item<double>() > 0); // eta > 0 injected the (non-zero) draws
     }

@@ -1,6 +1,6 @@
-// Parity of the prompt syntax with AUTOMATIC1111's own code (golden/prompt_syntax/*): prompt-editing schedule,
-// attention parse, chunk ids and multipliers exactly; weighted, chunk-concatenated conditioning of the tiny
-// SD1.5 text encoder within the component tolerance.
+// Parity of the prompt syntax with AUTOMATIC1111's own code (golden/prompt_syntax/*): prompt-editing
+// schedule, attention parse, chunk ids and multipliers exactly; weighted, chunk-concatenated conditioning of
+// the tiny SD1.5 text encoder within the component tolerance.
 #include "core/text/conditioner.h"
 #include "core/text/prompt_chunks.h"
 #include "core/text/prompt_parser.h"
@@ -11,9 +11,9 @@
 #include <torch/torch.h>
 
 #include <cstdio>
-#include <limits>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <map>
 
 using namespace gesso;
@@ -31,7 +31,8 @@ private Q_SLOTS:
             auto golden = test::loadCase(reference, path);
             const auto model = golden.meta.at("model").get<std::string>();
             if (!conditioners.count(model))
-                conditioners.emplace(model, text::TextConditioner::loadPath(reference / "models" / model / "diffusers"));
+                conditioners.emplace(
+                    model, text::TextConditioner::loadPath(reference / "models" / model / "diffusers"));
             const auto& conditioner = conditioners.at(model);
             for (const auto& c : golden.meta.at("cases")) {
                 const int index = c.at("index").get<int>();
@@ -47,7 +48,8 @@ private Q_SLOTS:
                 for (size_t k = 0; scheduleOk && k < schedule.size(); ++k)
                     scheduleOk = schedule[k].untilStep == expected[k].at("last_step").get<int>() &&
                                  schedule[k].text == expected[k].at("text").get<std::string>();
-                ok &= test::reportCase(label, "schedule (" + std::to_string(expected.size()) + " entries) mismatch",
+                ok &= test::reportCase(label,
+                                       "schedule (" + std::to_string(expected.size()) + " entries) mismatch",
                                        scheduleOk ? 0 : 1, 0);
                 if (!scheduleOk) continue;
 
@@ -77,8 +79,10 @@ private Q_SLOTS:
                     }
                     for (size_t n = 0; n < chunks.chunks.size(); ++n)
                         for (int t = 0; t < text::ClipTokenizer::kWindow; ++t) {
-                            idsBad += chunks.chunks[n].ids[t] != refIds[static_cast<int64_t>(n)][t].item<int64_t>();
-                            multBad += chunks.chunks[n].multipliers[t] != refMult[static_cast<int64_t>(n)][t].item<float>();
+                            idsBad +=
+                                chunks.chunks[n].ids[t] != refIds[static_cast<int64_t>(n)][t].item<int64_t>();
+                            multBad += chunks.chunks[n].multipliers[t] !=
+                                       refMult[static_cast<int64_t>(n)][t].item<float>();
                         }
                     // The conditioning through the public path (syntax mode, clip skip 1).
                     const auto cond = conditioner.encode(schedule[k].text).context;
@@ -88,22 +92,25 @@ private Q_SLOTS:
                         worstErr = std::numeric_limits<double>::infinity();
                         continue;
                     }
-                    // A1111's mean restoration multiplies each chunk by mean(unweighted) / mean(weighted). After
-                    // the tiny model's identity-affine final layer norm both means are ~1e-8, i.e. rounding noise,
-                    // so that factor cannot be reproduced across BLAS builds. Weighted chunks are therefore compared
-                    // after fitting one scalar per chunk (reported); unweighted chunks are compared as they are.
+                    // A1111's mean restoration multiplies each chunk by mean(unweighted) / mean(weighted).
+                    // After the tiny model's identity-affine final layer norm both means are ~1e-8, i.e.
+                    // rounding noise, so that factor cannot be reproduced across BLAS builds. Weighted chunks
+                    // are therefore compared after fitting one scalar per chunk (reported); unweighted chunks
+                    // are compared as they are.
                     torch::Tensor fitted = cond.clone();
                     for (int64_t n = 0; n < refIds.size(0); ++n) {
                         const bool weighted = (refMult[n] != 1.0f).any().item<bool>();
                         if (!weighted) continue;
                         auto ours = cond.slice(1, n * 77, (n + 1) * 77).to(torch::kDouble);
                         auto ref = refCond.slice(1, n * 77, (n + 1) * 77).to(torch::kDouble);
-                        const double scale = (ours * ref).sum().item<double>() / (ours * ours).sum().item<double>();
+                        const double scale =
+                            (ours * ref).sum().item<double>() / (ours * ours).sum().item<double>();
                         fitted.slice(1, n * 77, (n + 1) * 77).copy_(ours * scale);
-                        std::printf("%s %schunk %lld weighted: A1111 mean-restoration factor ratio golden/ours = %.4f "
+                        std::printf("%s %schunk %lld weighted: A1111 mean-restoration factor ratio "
+                                    "golden/ours = %.4f "
                                     "(chunk mean %.2g, mean |value| %.2g)\n",
-                                    golden.relative.c_str(), sched, static_cast<long long>(n), scale, ref.mean().item<double>(),
-                                    ref.abs().mean().item<double>());
+                                    golden.relative.c_str(), sched, static_cast<long long>(n), scale,
+                                    ref.mean().item<double>(), ref.abs().mean().item<double>());
                         scaleChecks += 1;
                     }
                     const double err = test::maxAbsDiff(fitted, refCond);
@@ -116,8 +123,10 @@ private Q_SLOTS:
                 ok &= test::reportCase(label, "chunk ids mismatching tokens", idsBad, 0);
                 ok &= test::reportCase(label, "chunk multipliers mismatching tokens", multBad, 0);
                 ok &= test::reportCase(label, "token_count / n_chunks mismatches", countBad, 0);
-                ok &= test::reportCase(label, "cond (worst of " + std::to_string(schedule.size()) + " entries" +
-                                                  (scaleChecks ? ", weighted chunks up to the fitted factor" : "") + ")",
+                ok &= test::reportCase(label,
+                                       "cond (worst of " + std::to_string(schedule.size()) + " entries" +
+                                           (scaleChecks ? ", weighted chunks up to the fitted factor" : "") +
+                                           ")",
                                        worstErr, worstTol);
             }
         }

@@ -16,11 +16,14 @@ using text::WeightedText;
 
 namespace {
 
-std::vector<WeightedText> parse(const std::string& s) { return text::parsePromptAttention(s).runs; }
+std::vector<WeightedText> parse(const std::string& s) {
+    return text::parsePromptAttention(s).runs;
+}
 
 std::string repeatWord(const std::string& word, int n) {
     std::string s;
-    for (int i = 0; i < n; ++i) s += (i ? " " : "") + word;
+    for (int i = 0; i < n; ++i)
+        s += (i ? " " : "") + word;
     return s;
 }
 
@@ -41,10 +44,26 @@ private Q_SLOTS:
         QCOMPARE(g("a [unbalanced"), (PromptSchedule{{10, "a [unbalanced"}}));
         QCOMPARE(g("a [b:.5] c"), (PromptSchedule{{5, "a  c"}, {10, "a b c"}}));
         QCOMPARE(g("((a][:b:c [d:3]"), (PromptSchedule{{3, "((a][:b:c "}, {10, "((a][:b:c d"}}));
-        QCOMPARE(g("[fe|]male"), (PromptSchedule{{1, "female"}, {2, "male"}, {3, "female"}, {4, "male"}, {5, "female"},
-                                                 {6, "male"}, {7, "female"}, {8, "male"}, {9, "female"}, {10, "male"}}));
-        QCOMPARE(g("[fe|||]male"), (PromptSchedule{{1, "female"}, {2, "male"}, {3, "male"}, {4, "male"}, {5, "female"},
-                                                   {6, "male"}, {7, "male"}, {8, "male"}, {9, "female"}, {10, "male"}}));
+        QCOMPARE(g("[fe|]male"), (PromptSchedule{{1, "female"},
+                                                 {2, "male"},
+                                                 {3, "female"},
+                                                 {4, "male"},
+                                                 {5, "female"},
+                                                 {6, "male"},
+                                                 {7, "female"},
+                                                 {8, "male"},
+                                                 {9, "female"},
+                                                 {10, "male"}}));
+        QCOMPARE(g("[fe|||]male"), (PromptSchedule{{1, "female"},
+                                                   {2, "male"},
+                                                   {3, "male"},
+                                                   {4, "male"},
+                                                   {5, "female"},
+                                                   {6, "male"},
+                                                   {7, "male"},
+                                                   {8, "male"},
+                                                   {9, "female"},
+                                                   {10, "male"}}));
         const auto alt = g("[a|(b:1.1)]");
         QCOMPARE(alt.size(), size_t(10));
         QCOMPARE(alt[1].text, std::string("(b:1.1)"));
@@ -53,7 +72,8 @@ private Q_SLOTS:
     void scheduleEdgeCases() {
         // Nested alternation inside prompt editing.
         const auto s = text::promptSchedule("[[cat|dog]:bird:4]", 6);
-        QCOMPARE(s, (PromptSchedule{{1, "cat"}, {2, "dog"}, {3, "cat"}, {4, "dog"}, {5, "bird"}, {6, "bird"}}));
+        QCOMPARE(s,
+                 (PromptSchedule{{1, "cat"}, {2, "dog"}, {3, "cat"}, {4, "dog"}, {5, "bird"}, {6, "bird"}}));
         // A '|' outside brackets: A1111's grammar rejects the prompt; the text is kept whole.
         QCOMPARE(text::promptSchedule("a | b [c:2]", 10), (PromptSchedule{{10, "a | b [c:2]"}}));
         // Steps beyond the end and step 0 never switch; fractions with a decimal point.
@@ -77,8 +97,14 @@ private Q_SLOTS:
         QCOMPARE(parse("\\(literal\\]"), (std::vector<WeightedText>{{"(literal]", 1.0}}));
         QCOMPARE(parse("(unnecessary)(parens)"), (std::vector<WeightedText>{{"unnecessaryparens", 1.1}}));
         QCOMPARE(parse("a (((house:1.3)) [on] a (hill:0.5), sun, (((sky)))."),
-                 (std::vector<WeightedText>{{"a ", 1.0}, {"house", 1.5730000000000004}, {" ", 1.1}, {"on", 1.0},
-                                            {" a ", 1.1}, {"hill", 0.55}, {", sun, ", 1.1}, {"sky", 1.4641000000000006},
+                 (std::vector<WeightedText>{{"a ", 1.0},
+                                            {"house", 1.5730000000000004},
+                                            {" ", 1.1},
+                                            {"on", 1.0},
+                                            {" a ", 1.1},
+                                            {"hill", 0.55},
+                                            {", sun, ", 1.1},
+                                            {"sky", 1.4641000000000006},
                                             {".", 1.1}}));
     }
 
@@ -111,7 +137,8 @@ private Q_SLOTS:
     }
 
     void loraTags() {
-        const auto e = text::extractLoraTags("a cat <lora:styleA:0.7>, <lora:detail> <hypernet:x:1> <lora:bad:w>");
+        const auto e =
+            text::extractLoraTags("a cat <lora:styleA:0.7>, <lora:detail> <hypernet:x:1> <lora:bad:w>");
         QCOMPARE(e.text, std::string("a cat ,   "));
         QCOMPARE(e.loras, (std::vector<text::LoraTag>{{"styleA", 0.7}, {"detail", 1.0}, {"bad", 1.0}}));
         QCOMPARE(e.warnings.size(), size_t(2)); // hypernet unsupported, bad weight
@@ -166,7 +193,8 @@ private Q_SLOTS:
 
     void conditioningOfTheTinyModel() {
         GESSO_REQUIRE_REFERENCE(reference);
-        const auto conditioner = text::TextConditioner::loadPath(reference / "models" / "tiny-sd15" / "diffusers");
+        const auto conditioner =
+            text::TextConditioner::loadPath(reference / "models" / "tiny-sd15" / "diffusers");
         // Emphasis keeps each chunk's mean and changes the weighted tokens.
         const auto plain = conditioner.encode("a red cat").context;
         const auto weighted = conditioner.encode("a (red:1.5) cat").context;
@@ -181,7 +209,9 @@ private Q_SLOTS:
         QCOMPARE(r.negative[0].conditioning.chunks(), int64_t(2));
         const auto empty = conditioner.encode("").context;
         QCOMPARE(test::maxAbsDiff(r.negative[0].conditioning.context.slice(1, 77, 154), empty), 0.0);
-        QCOMPARE(test::maxAbsDiff(r.negative[0].conditioning.context.slice(1, 0, 77), conditioner.encode("blurry").context), 0.0);
+        QCOMPARE(test::maxAbsDiff(r.negative[0].conditioning.context.slice(1, 0, 77),
+                                  conditioner.encode("blurry").context),
+                 0.0);
         // Scheduled prompts: one entry per switch, all with the same chunk count.
         const auto s = conditioner.encodePrompts("a [dog:cat:2] BREAK x", "", 4);
         QCOMPARE(s.positive.size(), size_t(2));

@@ -34,10 +34,12 @@ test::GoldenCase loadLenientCase(const std::filesystem::path& reference, const s
     tensors.replace_extension(".safetensors");
     auto relative = std::filesystem::relative(json, reference);
     relative.replace_extension();
-    return test::GoldenCase{json, relative.string(), nlohmann::json::parse(text), io::SafetensorsFile::open(tensors)};
+    return test::GoldenCase{json, relative.string(), nlohmann::json::parse(text),
+                            io::SafetensorsFile::open(tensors)};
 }
 
-bool compare(const std::string& relative, const std::string& what, const torch::Tensor& ours, const torch::Tensor& ref) {
+bool compare(const std::string& relative, const std::string& what, const torch::Tensor& ours,
+             const torch::Tensor& ref) {
     return test::reportCase(relative, what, test::maxAbsDiff(ours, ref), test::componentTolerance(ref));
 }
 
@@ -52,11 +54,12 @@ private Q_SLOTS:
         int found = 0;
         bool ok = true;
         for (const auto& entry : std::filesystem::directory_iterator(reference / "golden")) {
-            for (const auto& path : test::findCaseFiles(reference, "golden/" + entry.path().filename().string(),
-                                                        "text_encoder_prompts")) {
+            for (const auto& path : test::findCaseFiles(
+                     reference, "golden/" + entry.path().filename().string(), "text_encoder_prompts")) {
                 ++found;
                 auto c = test::loadCase(reference, path);
-                const auto modelDir = reference / "models" / c.meta.at("model").get<std::string>() / "diffusers";
+                const auto modelDir =
+                    reference / "models" / c.meta.at("model").get<std::string>() / "diffusers";
                 const auto prompts = c.meta.at("prompts");
                 for (const std::string prefix : {"text_encoder", "text_encoder_2"}) {
                     if (!c.has(prefix + ".input_ids")) continue;
@@ -71,21 +74,26 @@ private Q_SLOTS:
                     ok &= test::reportCase(c.relative, prefix + ".input_ids mismatching prompts", bad, 0);
 
                     const auto weights = text::loadDiffusersTextEncoder(modelDir / prefix);
-                    auto model = text::makeClipTextModel(weights, test::testDevice(), torch::kFloat, modelDir.string());
+                    auto model = text::makeClipTextModel(weights, test::testDevice(), torch::kFloat,
+                                                         modelDir.string());
                     auto out = model->forward(ids);
                     ok &= compare(c.relative, prefix + ".hidden_states", torch::stack(out.hiddenStates),
                                   c.tensor(prefix + ".hidden_states"));
                     ok &= compare(c.relative, prefix + ".last_hidden_state", out.lastHiddenState,
                                   c.tensor(prefix + ".last_hidden_state"));
                     const auto& penultimate = out.hiddenStates[out.hiddenStates.size() - 2];
-                    ok &= compare(c.relative, prefix + ".penultimate", penultimate, c.tensor(prefix + ".penultimate"));
-                    ok &= compare(c.relative, prefix + ".penultimate_final_ln", model->finalLayerNorm(penultimate),
+                    ok &= compare(c.relative, prefix + ".penultimate", penultimate,
+                                  c.tensor(prefix + ".penultimate"));
+                    ok &= compare(c.relative, prefix + ".penultimate_final_ln",
+                                  model->finalLayerNorm(penultimate),
                                   c.tensor(prefix + ".penultimate_final_ln"));
                     if (c.has(prefix + ".pooler_output"))
-                        ok &= compare(c.relative, prefix + ".pooler_output", out.pooled, c.tensor(prefix + ".pooler_output"));
+                        ok &= compare(c.relative, prefix + ".pooler_output", out.pooled,
+                                      c.tensor(prefix + ".pooler_output"));
                     if (c.has(prefix + ".text_embeds")) {
                         QVERIFY(out.textEmbeds.defined());
-                        ok &= compare(c.relative, prefix + ".text_embeds", out.textEmbeds, c.tensor(prefix + ".text_embeds"));
+                        ok &= compare(c.relative, prefix + ".text_embeds", out.textEmbeds,
+                                      c.tensor(prefix + ".text_embeds"));
                     }
                 }
             }
@@ -94,21 +102,24 @@ private Q_SLOTS:
         QVERIFY(ok);
     }
 
-    // The conditioner in plain-prompt mode gives exactly the pipelines' prompt embeddings ([negative; positive]).
+    // The conditioner in plain-prompt mode gives exactly the pipelines' prompt embeddings ([negative;
+    // positive]).
     void pipelinePromptEmbeddingsMatch() {
         GESSO_REQUIRE_REFERENCE(reference);
         std::map<std::string, text::TextConditioner> conditioners;
         int found = 0;
         bool ok = true;
         for (const auto& entry : std::filesystem::directory_iterator(reference / "golden")) {
-            for (const auto& path : test::findCaseFiles(reference, "golden/" + entry.path().filename().string(), "pipe_")) {
+            for (const auto& path :
+                 test::findCaseFiles(reference, "golden/" + entry.path().filename().string(), "pipe_")) {
                 auto c = loadLenientCase(reference, path);
                 if (!c.has("encoder_hidden_states")) continue;
                 ++found;
                 const auto model = c.meta.at("model").get<std::string>();
                 if (!conditioners.count(model))
-                    conditioners.emplace(model, text::TextConditioner::loadPath(reference / "models" / model / "diffusers", {},
-                                                                               test::testDevice()));
+                    conditioners.emplace(
+                        model, text::TextConditioner::loadPath(reference / "models" / model / "diffusers", {},
+                                                               test::testDevice()));
                 const auto& conditioner = conditioners.at(model);
                 const auto& call = c.meta.at("call");
                 text::EncodeOptions options;
@@ -122,11 +133,13 @@ private Q_SLOTS:
                 const auto& pos = result.positive[0].conditioning;
                 // diffusers 0.27 applies clip_skip to the positive prompt only; its negative always uses the
                 // default layer.
-                const auto neg = options.clipSkip == 1
-                                     ? result.negative[0].conditioning
-                                     : conditioner.encodeNegative(call.value("negative_prompt", std::string()), {true, 1});
-                ok &= compare(c.relative, "encoder_hidden_states (plain prompt, clip skip " +
-                                              std::to_string(options.clipSkip) + ")",
+                const auto neg =
+                    options.clipSkip == 1
+                        ? result.negative[0].conditioning
+                        : conditioner.encodeNegative(call.value("negative_prompt", std::string()), {true, 1});
+                ok &= compare(c.relative,
+                              "encoder_hidden_states (plain prompt, clip skip " +
+                                  std::to_string(options.clipSkip) + ")",
                               torch::cat({neg.context, pos.context}), c.tensor("encoder_hidden_states"));
                 if (c.has("added_cond.text_embeds")) {
                     QVERIFY(pos.pooled.defined());
@@ -163,10 +176,11 @@ private Q_SLOTS:
                     const auto b = diffusers.encode(prompt, options);
                     const std::string what = std::string(plain ? "plain" : "syntax") + " clip skip " +
                                              std::to_string(skip) + " context";
-                    ok &= compare("models/" + name + "/" + name + ".safetensors vs diffusers", what, a.context, b.context);
+                    ok &= compare("models/" + name + "/" + name + ".safetensors vs diffusers", what,
+                                  a.context, b.context);
                     if (b.pooled.defined())
-                        ok &= compare("models/" + name + "/" + name + ".safetensors vs diffusers", what + " pooled",
-                                      a.pooled, b.pooled);
+                        ok &= compare("models/" + name + "/" + name + ".safetensors vs diffusers",
+                                      what + " pooled", a.pooled, b.pooled);
                 }
             }
         }

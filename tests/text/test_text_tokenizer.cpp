@@ -24,7 +24,8 @@ std::vector<int64_t> row(const torch::Tensor& t, int64_t r) {
 int mismatches(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
     if (a.size() != b.size()) return static_cast<int>(std::max(a.size(), b.size()));
     int n = 0;
-    for (size_t i = 0; i < a.size(); ++i) n += a[i] != b[i];
+    for (size_t i = 0; i < a.size(); ++i)
+        n += a[i] != b[i];
     return n;
 }
 
@@ -41,11 +42,13 @@ private Q_SLOTS:
         const auto plain1 = text::ClipTokenizer::load(vocab, text::ClipTokenizerOptions::clipL());
         const auto plain2 = text::ClipTokenizer::load(vocab, text::ClipTokenizerOptions::sdxlSecond());
         // Every diffusers tokenizer folder of the tiny models must agree with the matching plain one.
-        std::vector<std::pair<std::string, text::ClipTokenizer>> tokenizers{{"tokenizer", plain1}, {"tokenizer_2", plain2}};
+        std::vector<std::pair<std::string, text::ClipTokenizer>> tokenizers{{"tokenizer", plain1},
+                                                                            {"tokenizer_2", plain2}};
         for (const auto& entry : std::filesystem::directory_iterator(reference / "models")) {
             for (const char* name : {"tokenizer", "tokenizer_2"}) {
                 const auto dir = entry.path() / "diffusers" / name;
-                if (text::hasClipVocabulary(dir)) tokenizers.emplace_back(name, text::ClipTokenizer::load(dir));
+                if (text::hasClipVocabulary(dir))
+                    tokenizers.emplace_back(name, text::ClipTokenizer::load(dir));
             }
         }
         bool ok = true;
@@ -59,13 +62,15 @@ private Q_SLOTS:
                 for (size_t p = 0; p < prompts.size(); ++p) {
                     const auto text = prompts[p].get<std::string>();
                     bad += mismatches(tokenizer.window(text), row(ids, static_cast<int64_t>(p)));
-                    bad += static_cast<int64_t>(tokenizer.encode(text).size() + 2) != lengths[static_cast<int64_t>(p)].item<int64_t>();
+                    bad += static_cast<int64_t>(tokenizer.encode(text).size() + 2) !=
+                           lengths[static_cast<int64_t>(p)].item<int64_t>();
                     if (name == "tokenizer" && c.meta.contains("tokens")) {
                         const auto expected = c.meta["tokens"][p].get<std::vector<std::string>>();
                         bad += tokenizer.tokenize(text) != expected;
                     }
                 }
-                const auto label = name + " (" + std::filesystem::relative(tokenizer.directory(), reference).string() + ")";
+                const auto label =
+                    name + " (" + std::filesystem::relative(tokenizer.directory(), reference).string() + ")";
                 ok &= test::reportCase(c.relative, label + " ids: mismatches", bad, 0);
             }
         }
@@ -76,10 +81,12 @@ private Q_SLOTS:
         GESSO_REQUIRE_REFERENCE(reference);
         const auto tok = text::ClipTokenizer::load(reference / "tokenizer" / "clip");
         // ftfy: curly quotes straight, HTML entities, whitespace collapsing, lower-casing.
-        QCOMPARE(text::cleanPromptText("  \xe2\x80\x9cHello\xe2\x80\x9d  &amp;\tWORLD\n "), std::string("\"hello\" & world"));
+        QCOMPARE(text::cleanPromptText("  \xe2\x80\x9cHello\xe2\x80\x9d  &amp;\tWORLD\n "),
+                 std::string("\"hello\" & world"));
         QCOMPARE(tok.encode("\xe2\x80\x98it\xe2\x80\x99s\xe2\x80\x99"), tok.encode("'it's'"));
         QCOMPARE(tok.encode("Fish &amp; Chips"), tok.encode("fish & chips"));
-        QCOMPARE(text::cleanPromptText("a <b> &amp;"), std::string("a <b> &amp;")); // ftfy leaves HTML-looking text
+        QCOMPARE(text::cleanPromptText("a <b> &amp;"),
+                 std::string("a <b> &amp;")); // ftfy leaves HTML-looking text
         // Full-width letters and ligatures.
         QCOMPARE(tok.encode("\xef\xbc\xa1\xef\xbc\xa2"), tok.encode("ab"));
         QCOMPARE(tok.encode("\xef\xac\x81sh"), tok.encode("fish"));
@@ -90,17 +97,21 @@ private Q_SLOTS:
         // Non-ASCII letters are letters (byte-level BPE still gives ids for all of them).
         const auto accents = tok.encode("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac");
         QVERIFY(!accents.empty());
-        for (auto id : accents) QVERIFY(id >= 0 && id < text::ClipTokenizer::kBosId);
+        for (auto id : accents)
+            QVERIFY(id >= 0 && id < text::ClipTokenizer::kBosId);
         // Special tokens in the text map to their ids.
-        QCOMPARE(tok.encode("a<|endoftext|>b"), (std::vector<int64_t>{tok.encode("a")[0], 49407, tok.encode("b")[0]}));
+        QCOMPARE(tok.encode("a<|endoftext|>b"),
+                 (std::vector<int64_t>{tok.encode("a")[0], 49407, tok.encode("b")[0]}));
     }
 
     void windowTruncatesAndPads() {
         GESSO_REQUIRE_REFERENCE(reference);
         const auto tok1 = text::ClipTokenizer::load(reference / "tokenizer" / "clip");
-        const auto tok2 = text::ClipTokenizer::load(reference / "tokenizer" / "clip", text::ClipTokenizerOptions::sdxlSecond());
+        const auto tok2 = text::ClipTokenizer::load(reference / "tokenizer" / "clip",
+                                                    text::ClipTokenizerOptions::sdxlSecond());
         std::string longText;
-        for (int i = 0; i < 100; ++i) longText += "cat ";
+        for (int i = 0; i < 100; ++i)
+            longText += "cat ";
         const auto w = tok1.window(longText);
         QCOMPARE(w.size(), size_t(77));
         QCOMPARE(w.front(), int64_t(49406));

@@ -25,7 +25,8 @@ namespace {
 void stroke(ui::CanvasView* canvas, std::vector<QPointF> docPoints) {
     auto w = [&](QPointF p) { return canvas->documentToWidget(p).toPoint(); };
     QTest::mousePress(canvas, Qt::LeftButton, {}, w(docPoints.front()));
-    for (size_t i = 1; i < docPoints.size(); ++i) QTest::mouseMove(canvas, w(docPoints[i]));
+    for (size_t i = 1; i < docPoints.size(); ++i)
+        QTest::mouseMove(canvas, w(docPoints[i]));
     QTest::mouseRelease(canvas, Qt::LeftButton, {}, w(docPoints.back()));
 }
 
@@ -47,14 +48,17 @@ int main(int argc, char** argv) {
     engine::BackendSet backend = engine::defaultBackend();
     if (fake || !backend.generate) {
         std::printf("using the stand-in backend (no real generation)\n");
-        backend.generate = [](const pipeline::GenerationRequest& r, const pipeline::ProgressCallback& progress,
-                              const std::atomic<bool>& cancel) {
+        backend.generate = [](const pipeline::GenerationRequest& r,
+                              const pipeline::ProgressCallback& progress, const std::atomic<bool>& cancel) {
             std::mt19937 random(42);
             pipeline::GenerationResult result;
             for (int b = 0; b < r.batch; ++b) {
-                ImageRgba8 image = r.initImage.empty() ? ImageRgba8::filled(r.width, r.height, 128, 128, 128, 255) : r.initImage;
+                ImageRgba8 image = r.initImage.empty()
+                                       ? ImageRgba8::filled(r.width, r.height, 128, 128, 128, 255)
+                                       : r.initImage;
                 std::vector<uint8_t> noise(image.pixels.size());
-                for (auto& v : noise) v = uint8_t(random());
+                for (auto& v : noise)
+                    v = uint8_t(random());
                 for (int step = 1; step <= r.steps; ++step) {
                     if (cancel) throw Cancelled();
                     QThread::msleep(120);
@@ -92,10 +96,12 @@ int main(int argc, char** argv) {
     brush.hardness = 0.4;
     brush.size = 120;
     brush.color = QColor(120, 170, 230);
-    for (int y = 60; y < 420; y += 90) stroke(canvas, {{40, double(y)}, {980, double(y) + 10}});
+    for (int y = 60; y < 420; y += 90)
+        stroke(canvas, {{40, double(y)}, {980, double(y) + 10}});
     brush.color = QColor(70, 130, 60);
     brush.size = 160;
-    for (int y = 520; y < 760; y += 100) stroke(canvas, {{20, double(y)}, {400, double(y) - 60}, {1000, double(y) + 20}});
+    for (int y = 520; y < 760; y += 100)
+        stroke(canvas, {{20, double(y)}, {400, double(y) - 60}, {1000, double(y) + 20}});
     brush.color = QColor(250, 200, 80);
     brush.size = 110;
     stroke(canvas, {{780, 170}, {781, 171}});
@@ -105,10 +111,12 @@ int main(int argc, char** argv) {
     stroke(canvas, {{200, 250}, {330, 200}, {420, 330}, {260, 420}, {200, 300}});
     canvas->setTool(ui::Tool::Region);
     auto* doc = window.document();
-    doc->undoStack().push(std::make_unique<document::SetRegionCommand>(*doc, document::Rect{64, 96, 512, 512}));
+    doc->undoStack().push(
+        std::make_unique<document::SetRegionCommand>(*doc, document::Rect{64, 96, 512, 512}));
     canvas->setTool(ui::Tool::Brush);
 
-    window.promptPanel()->promptEdit()->setPlainText("a (castle on a hill:1.3), oil painting, [dramatic] sky, golden hour");
+    window.promptPanel()->promptEdit()->setPlainText(
+        "a (castle on a hill:1.3), oil painting, [dramatic] sky, golden hour");
     window.promptPanel()->negativeEdit()->setPlainText("blurry, (low quality:1.2)");
     window.promptPanel()->findChild<QSpinBox*>("steps")->setValue(steps);
     window.promptPanel()->findChild<QSpinBox*>("batch")->setValue(2);
@@ -117,7 +125,8 @@ int main(int argc, char** argv) {
 
     bool grabbed = false, done = false;
     QObject::connect(window.engine(), &engine::Engine::progress, [&](quint64, const pipeline::Progress& p) {
-        std::printf("step %d/%d eta %.1f s preview %dx%d\n", p.step, p.total, p.etaSeconds, p.preview.width, p.preview.height);
+        std::printf("step %d/%d eta %.1f s preview %dx%d\n", p.step, p.total, p.etaSeconds, p.preview.width,
+                    p.preview.height);
         if (!grabbed && p.step >= p.total / 2) {
             grabbed = true;
             QTimer::singleShot(0, [&] { window.grab().save(out + "/mid.png"); });
@@ -131,7 +140,8 @@ int main(int argc, char** argv) {
     window.generate();
     QElapsedTimer clock;
     clock.start();
-    while (!done && clock.elapsed() < 600000) QTest::qWait(50);
+    while (!done && clock.elapsed() < 600000)
+        QTest::qWait(50);
     QTest::qWait(300);
     window.grab().save(out + "/staged.png");
     window.stagingStrip()->next();

@@ -17,11 +17,17 @@ namespace {
 
 // The pixels the brush must produce for a press at `a`, a drag to `b` and a release, computed with the
 // brush functions directly (no widget).
-ImageRgba8 expectedStroke(ImageRgba8 image, const ui::BrushSettings& brush, QPointF a, QPointF b, double pa = 1.0,
-                          double pb = 1.0, DabBlend blend = DabBlend::Paint) {
+ImageRgba8 expectedStroke(ImageRgba8 image, const ui::BrushSettings& brush, QPointF a, QPointF b,
+                          double pa = 1.0, double pb = 1.0, DabBlend blend = DabBlend::Paint) {
     auto dab = [&](QPointF p, double pressure) {
-        Dab d{p.x(), p.y(), std::max(0.5, brush.size / 2.0 * (brush.pressureSize ? pressure : 1.0)), brush.hardness,
-              brush.opacity, uint8_t(brush.color.red()), uint8_t(brush.color.green()), uint8_t(brush.color.blue())};
+        Dab d{p.x(),
+              p.y(),
+              std::max(0.5, brush.size / 2.0 * (brush.pressureSize ? pressure : 1.0)),
+              brush.hardness,
+              brush.opacity,
+              uint8_t(brush.color.red()),
+              uint8_t(brush.color.green()),
+              uint8_t(brush.color.blue())};
         return d;
     };
     Dab first = dab(a, pa), last = dab(b, pb);
@@ -33,8 +39,9 @@ ImageRgba8 expectedStroke(ImageRgba8 image, const ui::BrushSettings& brush, QPoi
 }
 
 void sendTablet(QWidget* widget, QEvent::Type type, QPointF pos, double pressure) {
-    static QPointingDevice stylus("test stylus", 4242, QInputDevice::DeviceType::Stylus, QPointingDevice::PointerType::Pen,
-                                  QInputDevice::Capability::Position | QInputDevice::Capability::Pressure, 1, 3);
+    static QPointingDevice stylus(
+        "test stylus", 4242, QInputDevice::DeviceType::Stylus, QPointingDevice::PointerType::Pen,
+        QInputDevice::Capability::Position | QInputDevice::Capability::Pressure, 1, 3);
     Qt::MouseButtons buttons = type == QEvent::TabletRelease ? Qt::NoButton : Qt::LeftButton;
     QTabletEvent event(type, &stylus, pos, widget->mapToGlobal(pos), pressure, 0, 0, 0, 0, 0, Qt::NoModifier,
                        type == QEvent::TabletMove ? Qt::NoButton : Qt::LeftButton, buttons);
@@ -78,7 +85,8 @@ private Q_SLOTS:
         QTest::mouseMove(&f.view, QPoint(90, 60));
         QTest::mouseRelease(&f.view, Qt::LeftButton, {}, QPoint(90, 60));
         QVERIFY(f.background().pixels == expected.pixels);
-        int changed = countDifferent(f.background().pixels, ImageRgba8::filled(200, 150, 255, 255, 255, 255).pixels, 4);
+        int changed =
+            countDifferent(f.background().pixels, ImageRgba8::filled(200, 150, 255, 255, 255, 255).pixels, 4);
         qInfo("stroke changed %d pixels", changed);
         QVERIFY(changed > 400 && changed < 800); // a 10-px wide line ~45 px long
         QVERIFY(f.doc.mask().pixels == maskBefore);
@@ -184,8 +192,8 @@ private Q_SLOTS:
         // Wheel zoom keeps the document point under the cursor in place.
         QPointF anchor(120, 90);
         QPointF docPoint = f.view.widgetToDocument(anchor);
-        QWheelEvent wheel(anchor, f.view.mapToGlobal(anchor), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
-                          Qt::NoScrollPhase, false);
+        QWheelEvent wheel(anchor, f.view.mapToGlobal(anchor), QPoint(), QPoint(0, 120), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
         QApplication::sendEvent(&f.view, &wheel);
         QCOMPARE(f.view.zoom(), 1.25);
         QVERIFY((f.view.documentToWidget(docPoint) - anchor).manhattanLength() < 1e-9);
@@ -210,7 +218,8 @@ private Q_SLOTS:
         Document doc(4096, 4096);
         for (int i = 0; i < 4; ++i) {
             Layer layer = doc.makeLayer("layer");
-            for (size_t p = 0; p < layer.pixels.pixels.size(); p += 4 * 97) layer.pixels.pixels[p + 3] = 200;
+            for (size_t p = 0; p < layer.pixels.pixels.size(); p += 4 * 97)
+                layer.pixels.pixels[p + 3] = 200;
             layer.opacity = 0.8;
             doc.insertLayer(doc.layerCount(), std::move(layer));
         }
@@ -227,7 +236,8 @@ private Q_SLOTS:
         view.repaint();
         qint64 first = timer.elapsed();
         int rendered = view.tileCache().rendered() - before;
-        QVERIFY2(rendered >= 5 * 4 && rendered <= 6 * 5, qPrintable(QString::number(rendered))); // only visible tiles
+        QVERIFY2(rendered >= 5 * 4 && rendered <= 6 * 5,
+                 qPrintable(QString::number(rendered))); // only visible tiles
         // Pan back and forth over the same area: every frame comes from the cache.
         timer.restart();
         qint64 worst = 0;
@@ -238,7 +248,8 @@ private Q_SLOTS:
             view.repaint();
             worst = std::max(worst, frame.elapsed());
         }
-        qInfo("4096x4096, 5 layers: first paint %lld ms (%d tiles composited), 40 pan frames %lld ms, worst %lld ms",
+        qInfo("4096x4096, 5 layers: first paint %lld ms (%d tiles composited), 40 pan frames %lld ms, worst "
+              "%lld ms",
               first, rendered, timer.elapsed(), worst);
         QVERIFY(view.tileCache().rendered() - before <= rendered + 6); // at most one new column of tiles
         // Zoomed out to fit: the mip levels come from the base tiles, painted once.

@@ -30,9 +30,11 @@ namespace {
 // Stands in for pipeline::Generator: `stepMs` per step, a preview per step, cancel checked between steps.
 engine::BackendSet fakeBackend(int stepMs, std::atomic<int>* stepsRun = nullptr) {
     engine::BackendSet set;
-    set.generate = [stepMs, stepsRun](const pipeline::GenerationRequest& r, const pipeline::ProgressCallback& progress,
+    set.generate = [stepMs, stepsRun](const pipeline::GenerationRequest& r,
+                                      const pipeline::ProgressCallback& progress,
                                       const std::atomic<bool>& cancel) {
-        if (r.prompt == "fail") throw Error("could not load the model: tensor 'unet.conv_in.weight' is missing");
+        if (r.prompt == "fail")
+            throw Error("could not load the model: tensor 'unet.conv_in.weight' is missing");
         for (int step = 1; step <= r.steps; ++step) {
             if (cancel) throw Cancelled();
             std::this_thread::sleep_for(std::chrono::milliseconds(stepMs));
@@ -45,8 +47,7 @@ engine::BackendSet fakeBackend(int stepMs, std::atomic<int>* stepsRun = nullptr)
             progress(p);
         }
         pipeline::GenerationResult result;
-        for (int i = 0; i < r.batch; ++i)
-        {
+        for (int i = 0; i < r.batch; ++i) {
             pipeline::GeneratedImage image;
             image.image = ImageRgba8::filled(r.width, r.height, 0, uint8_t(100 + i), 0, 255);
             image.seed = 7 + i;
@@ -69,7 +70,8 @@ struct ModelFolder {
 
 std::vector<uint8_t> layerPixels(const document::Document& doc) {
     std::vector<uint8_t> all;
-    for (const auto& layer : doc.layers()) all.insert(all.end(), layer.pixels.pixels.begin(), layer.pixels.pixels.end());
+    for (const auto& layer : doc.layers())
+        all.insert(all.end(), layer.pixels.pixels.begin(), layer.pixels.pixels.end());
     return all;
 }
 
@@ -163,7 +165,8 @@ private Q_SLOTS:
         QTest::mouseClick(panel->findChild<QToolButton*>("deleteLayer"), Qt::LeftButton);
         QCOMPARE(doc->layerCount(), 1);
         // delete, opacity (one merged step), visibility, move, add: five undo steps back to the start.
-        for (int i = 0; i < 5; ++i) doc->undoStack().undo();
+        for (int i = 0; i < 5; ++i)
+            doc->undoStack().undo();
         QCOMPARE(doc->layerCount(), 1);
         QVERIFY(doc->layers()[0].visible);
         QVERIFY(!doc->undoStack().canUndo());
@@ -177,7 +180,8 @@ private Q_SLOTS:
         auto* doc = window.document();
         auto* panel = window.promptPanel();
         QVERIFY(!panel->modelPath().isEmpty());
-        doc->undoStack().push(std::make_unique<document::SetRegionCommand>(*doc, document::Rect{64, 32, 128, 96}));
+        doc->undoStack().push(
+            std::make_unique<document::SetRegionCommand>(*doc, document::Rect{64, 32, 128, 96}));
         panel->promptEdit()->setPlainText("a red fox");
         panel->findChild<QSpinBox*>("steps")->setValue(6);
         panel->findChild<QSpinBox*>("batch")->setValue(2);
@@ -204,7 +208,8 @@ private Q_SLOTS:
         QCOMPARE(doc->history()[0].seeds, (std::vector<int64_t>{7, 8}));
         QCOMPARE(doc->history()[0].request.prompt, std::string("a red fox"));
         QCOMPARE(doc->settings().prompt, std::string("a red fox"));
-        QCOMPARE(doc->history()[0].request.prediction, std::string("v")); // the override travels with the request
+        QCOMPARE(doc->history()[0].request.prediction,
+                 std::string("v")); // the override travels with the request
 
         strip->next();
         QCOMPARE(strip->current(), 1);
@@ -252,7 +257,8 @@ private Q_SLOTS:
         window.generate();
         QVERIFY(failed.wait(5000));
         QVERIFY(failed.at(0).at(2).toBool());
-        QVERIFY2(stepsRun.load() <= atCancel + 1, qPrintable(QString("%1 steps after cancel at %2").arg(stepsRun.load()).arg(atCancel)));
+        QVERIFY2(stepsRun.load() <= atCancel + 1,
+                 qPrintable(QString("%1 steps after cancel at %2").arg(stepsRun.load()).arg(atCancel)));
         QCOMPARE(window.stagingStrip()->count(), 0);
         QVERIFY(!window.canvas()->hasPreview());
         QVERIFY(panel->messageLabel()->isHidden()); // a cancel is not an error
@@ -289,10 +295,11 @@ private Q_SLOTS:
         std::vector<pipeline::Mode> modes;
         engine::BackendSet set = fakeBackend(1);
         auto inner = set.generate;
-        set.generate = [&modes, inner](const pipeline::GenerationRequest& r, const pipeline::ProgressCallback& p,
-                                       const std::atomic<bool>& c) {
+        set.generate = [&modes, inner](const pipeline::GenerationRequest& r,
+                                       const pipeline::ProgressCallback& p, const std::atomic<bool>& c) {
             modes.push_back(r.mode);
-            if (r.mode != pipeline::Mode::Txt2Img && r.initImage.width != r.width) throw Error("init image size");
+            if (r.mode != pipeline::Mode::Txt2Img && r.initImage.width != r.width)
+                throw Error("init image size");
             if (r.mode == pipeline::Mode::Inpaint && r.mask.width != r.width) throw Error("mask size");
             return inner(r, p, c);
         };
