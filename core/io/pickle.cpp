@@ -541,9 +541,13 @@ model::TensorMap unpickleStateDict(const uint8_t* data, size_t size, const Stora
     ValuePtr root = Unpickler(data, size, storage, label).run();
     if (root->kind != Value::Kind::Dict)
         throw Error("'" + label + "' does not hold a state dict (a dictionary of tensors)");
+    // Lightning checkpoints wrap the weights: {"state_dict": {...}, "epoch": ...}. Not assigned to `root`
+    // inside the loop: that would free the entries being iterated (root is their only owner).
+    ValuePtr wrapped;
     for (const auto& [key, value] : root->entries)
         if (key->kind == Value::Kind::String && key->text == "state_dict" && value->kind == Value::Kind::Dict)
-            root = value;
+            wrapped = value;
+    if (wrapped) root = wrapped;
     model::TensorMap out;
     flatten(*root, "", out, 0);
     return out;
