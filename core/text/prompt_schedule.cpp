@@ -34,6 +34,10 @@ NodePtr text(std::string s) {
     return n;
 }
 
+// Deeper bracket nesting is not a construct (the brackets stay text): bounds the recursion of the parser and
+// of the tree walks, which hostile text (e.g. a PNG's prompt metadata) could otherwise drive off the stack.
+constexpr int kMaxNesting = 64;
+
 class Parser {
 public:
     explicit Parser(const std::string& s) : m_s(s) {}
@@ -71,6 +75,7 @@ public:
 
 private:
     const std::string& m_s;
+    int m_depth = 0; // parseConstruct calls in progress
 
     // plain: one or more of (any char but \[]():| ) or (backslash + any char but newline).
     bool parsePlain(size_t& i) {
@@ -162,6 +167,14 @@ private:
 
     // emphasized / scheduled / alternate at i ('(' or '['); advances i on success.
     NodePtr parseConstruct(size_t& i) {
+        if (m_depth >= kMaxNesting) return nullptr;
+        ++m_depth;
+        NodePtr node = parseConstructAt(i);
+        --m_depth;
+        return node;
+    }
+
+    NodePtr parseConstructAt(size_t& i) {
         const char open = m_s[i];
         size_t j = i + 1;
         auto first = parsePrompt(j);
