@@ -2,6 +2,9 @@
 
 #include "core/runtime/error.h"
 
+#include <limits>
+#include <type_traits>
+
 namespace gesso::model {
 
 const char* familyName(ModelFamily family) {
@@ -24,18 +27,40 @@ const char* predictionName(Prediction p) {
 
 namespace {
 
+// value.get<T>(), but a float outside an integer T's range is an error (nlohmann's cast would be UB).
+template <typename T> T checkedGet(const nlohmann::json& value, const char* key) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (value.is_number_float()) {
+            const double v = value.get<double>();
+            constexpr double below = double(std::numeric_limits<T>::min()) - 1.0;
+            constexpr double above = double(std::numeric_limits<T>::max()) + 1.0;
+            if (!(v > below && v < above))
+                throw Error(std::string("config.json: ") + key + " is out of range (" + value.dump() + ")");
+        }
+    }
+    return value.get<T>();
+}
+
+std::vector<int> intList(const nlohmann::json& value, const char* key) {
+    if (!value.is_array()) return value.get<std::vector<int>>(); // nlohmann's type error
+    std::vector<int> out;
+    for (const auto& item : value)
+        out.push_back(checkedGet<int>(item, key));
+    return out;
+}
+
 template <typename T> T valueOr(const nlohmann::json& j, const char* key, T fallback) {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return fallback;
-    return it->get<T>();
+    return checkedGet<T>(*it, key);
 }
 
 // diffusers allows a single number for per-level lists.
 std::vector<int> perLevel(const nlohmann::json& j, const char* key, size_t levels, int fallback) {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return std::vector<int>(levels, fallback);
-    if (it->is_number()) return std::vector<int>(levels, it->get<int>());
-    return it->get<std::vector<int>>();
+    if (it->is_number()) return std::vector<int>(levels, checkedGet<int>(*it, key));
+    return intList(*it, key);
 }
 
 } // namespace
@@ -45,7 +70,7 @@ UnetConfig UnetConfig::fromDiffusersJson(const nlohmann::json& j) {
         UnetConfig c;
         c.inChannels = valueOr(j, "in_channels", 4);
         c.outChannels = valueOr(j, "out_channels", 4);
-        c.blockOutChannels = j.at("block_out_channels").get<std::vector<int>>();
+        c.blockOutChannels = intList(j.at("block_out_channels"), "block_out_channels");
         const size_t levels = c.blockOutChannels.size();
         c.layersPerBlock = valueOr(j, "layers_per_block", 2);
         for (const auto& type : j.at("down_block_types"))
@@ -99,7 +124,7 @@ VaeConfig VaeConfig::fromDiffusersJson(const nlohmann::json& j) {
         c.inChannels = valueOr(j, "in_channels", 3);
         c.outChannels = valueOr(j, "out_channels", 3);
         c.latentChannels = valueOr(j, "latent_channels", 4);
-        c.blockOutChannels = j.at("block_out_channels").get<std::vector<int>>();
+        c.blockOutChannels = intList(j.at("block_out_channels"), "block_out_channels");
         c.layersPerBlock = valueOr(j, "layers_per_block", 2);
         c.normNumGroups = valueOr(j, "norm_num_groups", 32);
         c.scalingFactor = valueOr(j, "scaling_factor", 0.18215);

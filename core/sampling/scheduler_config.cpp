@@ -3,6 +3,7 @@
 #include "core/runtime/error.h"
 
 #include <fstream>
+#include <type_traits>
 
 namespace gesso::sampling {
 namespace {
@@ -10,6 +11,15 @@ namespace {
 template <typename T> void take(const nlohmann::json& config, const char* key, T& out) {
     auto it = config.find(key);
     if (it == config.end() || it->is_null()) return;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        // nlohmann casts a float to an integer unchecked (UB when out of range).
+        const double v = it->is_number_float() ? it->get<double>() : 0.0;
+        constexpr double below = double(std::numeric_limits<T>::min()) - 1.0;
+        constexpr double above = double(std::numeric_limits<T>::max()) + 1.0;
+        if (!(v > below && v < above))
+            throw Error(std::string("scheduler config: key '") + key + "' is out of range (" + it->dump() +
+                        ")");
+    }
     try {
         out = it->get<T>();
     } catch (const nlohmann::json::exception&) {
