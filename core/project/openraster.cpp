@@ -41,6 +41,14 @@ int offsetAttribute(const QXmlStreamAttributes& attributes, const char* name, co
     return static_cast<int>(std::lround(value));
 }
 
+// base + the offset attribute `name`; nested stacks add up, so the sum is bounded too.
+int addOffset(int base, const QXmlStreamAttributes& attributes, const char* name, const std::string& label) {
+    const int64_t sum = int64_t(base) + offsetAttribute(attributes, name, label);
+    if (sum < -kMaxOffset || sum > kMaxOffset)
+        throw Error(label + ": stack.xml offset " + name + " is out of range");
+    return static_cast<int>(sum);
+}
+
 double opacityAttribute(const QXmlStreamAttributes& attributes, const std::string& label) {
     return std::clamp(attributeNumber(attributes, "opacity", label).value_or(1.0), 0.0, 1.0);
 }
@@ -148,7 +156,10 @@ OraImage decodeOpenRaster(const ZipReader& archive, const imageio::ImageLimits& 
                 const auto w = attributeNumber(attributes, "w", label);
                 const auto h = attributeNumber(attributes, "h", label);
                 if (!w || !h) throw Error(label + ": stack.xml image element has no w/h canvas size");
-                imageio::checkImageSize(static_cast<int64_t>(*w), static_cast<int64_t>(*h), limits,
+                // Clamped first: a double outside int64's range does not convert (UB); the limits reject
+                // anything over int's range.
+                imageio::checkImageSize(static_cast<int64_t>(std::clamp(*w, -1.0, 4e9)),
+                                        static_cast<int64_t>(std::clamp(*h, -1.0, 4e9)), limits,
                                         label + " (canvas)");
                 image.width = static_cast<int>(*w);
                 image.height = static_cast<int>(*h);
@@ -160,8 +171,8 @@ OraImage decodeOpenRaster(const ZipReader& archive, const imageio::ImageLimits& 
                 if (stacks.size() > 256) throw Error(label + ": stack.xml nests stacks too deeply");
                 StackContext context = stacks.empty() ? StackContext{} : stacks.back();
                 if (!stacks.empty()) { // the root stack's attributes are ignored, as the spec says
-                    context.x += offsetAttribute(attributes, "x", label);
-                    context.y += offsetAttribute(attributes, "y", label);
+                    context.x = addOffset(context.x, attributes, "x", label);
+                    context.y = addOffset(context.y, attributes, "y", label);
                     context.opacity *= opacityAttribute(attributes, label);
                     context.visible = context.visible && visibilityAttribute(attributes);
                 }
@@ -172,8 +183,8 @@ OraImage decodeOpenRaster(const ZipReader& archive, const imageio::ImageLimits& 
                 OraLayer layer;
                 layer.name = attributes.value(QLatin1String("name")).toString().toStdString();
                 layer.source = attributes.value(QLatin1String("src")).toString().toStdString();
-                layer.x = parent.x + offsetAttribute(attributes, "x", label);
-                layer.y = parent.y + offsetAttribute(attributes, "y", label);
+                layer.x = addOffset(parent.x, attributes, "x", label);
+                layer.y = addOffset(parent.y, attributes, "y", label);
                 layer.opacity = parent.opacity * opacityAttribute(attributes, label);
                 layer.visible = parent.visible && visibilityAttribute(attributes);
                 if (attributes.hasAttribute(QLatin1String("composite-op")))
