@@ -1,0 +1,84 @@
+// libFuzzer target: a diffusers config.json as the model loader reads it (parsed without exceptions, must be
+// an object) through UnetConfig/VaeConfig/ClipTextConfig::fromDiffusersJson, and the same bytes as a
+// scheduler_config.json through SchedulerConfig::readJsonFile (Python's bare -Infinity/NaN tolerated), then
+// fromDiffusersJson for every scheduler class and resolveSchedulerConfig for every sampler name. All of
+// these document gesso::Error as their only failure; anything else is a finding.
+#include "core/model/configs.h"
+#include "core/runtime/error.h"
+#include "core/sampling/scheduler_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace {
+
+// readJsonFile takes a path: serve the input from one memfd, reopened through /proc/self/fd.
+const std::string& memfdPath() {
+    static const std::string path = [] {
+        const int fd = memfd_create("fuzz-scheduler-config", 0);
+        if (fd < 0) __builtin_trap();
+        return "/proc/self/fd/" + std::to_string(fd);
+    }();
+    return path;
+}
+
+void writeMemfd(const uint8_t* data, size_t size) {
+    const int fd = std::stoi(memfdPath().substr(sizeof("/proc/self/fd/") - 1));
+    if (ftruncate(fd, 0) != 0) __builtin_trap();
+    size_t done = 0;
+    while (done < size) {
+        const ssize_t n = pwrite(fd, data + done, size - done, static_cast<off_t>(done));
+        if (n <= 0) __builtin_trap();
+        done += static_cast<size_t>(n);
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    using namespace gesso;
+    const auto j = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_discarded() && j.is_object()) {
+        try {
+            (void)model::UnetConfig::fromDiffusersJson(j).toJson();
+        } catch (const Error&) {
+        }
+        try {
+            (void)model::VaeConfig::fromDiffusersJson(j).toJson();
+        } catch (const Error&) {
+        }
+        try {
+            (void)model::ClipTextConfig::fromDiffusersJson(j).toJson();
+        } catch (const Error&) {
+        }
+    }
+
+    writeMemfd(data, size);
+    nlohmann::json scheduler;
+    try {
+        scheduler = sampling::SchedulerConfig::readJsonFile(memfdPath());
+    } catch (const Error&) {
+        return 0;
+    }
+    for (auto kind : {sampling::SchedulerKind::Ddim, sampling::SchedulerKind::Pndm, sampling::SchedulerKind::Euler,
+                      sampling::SchedulerKind::EulerAncestral, sampling::SchedulerKind::DpmMultistep,
+                      sampling::SchedulerKind::DpmSde, sampling::SchedulerKind::Lcm}) {
+        try {
+            (void)sampling::SchedulerConfig::fromDiffusersJson(kind, scheduler);
+        } catch (const Error&) {
+        }
+    }
+    for (const auto& name : sampling::samplerNames()) {
+        try {
+            (void)sampling::resolveSchedulerConfig(name, scheduler);
+        } catch (const Error&) {
+        }
+    }
+    return 0;
+}
