@@ -8,15 +8,19 @@
 # (the committed corpus only grows when you choose: --merge, or copy files by hand), with its dictionary
 # fuzz/dict/*.dict where one helps, -timeout=10 -rss_limit_mb=2048, and UBSan reports made fatal so that they
 # count as crashes. The table at the end lists per target: seconds, executions, coverage (cov: and ft: of
-# libFuzzer's last stats line), corpus size, findings (crash-*/leak-*/timeout-*/oom-* files). Exit status 1
-# when any target found something or failed to run.
+# libFuzzer's last stats line), corpus size, findings (crash-*/leak-*/timeout-*/oom-* files). Inputs under
+# fuzz/regress/<target>/ (reproducers of fixed bugs too slow to keep in a fuzzing corpus) run once first,
+# without a timeout; one that fails counts as a finding. Exit status 1 when any target found something or
+# failed to run.
 #
 # Options (before SECONDS):
 #   --merge        afterwards, merge each scratch corpus into fuzz/corpus/<target>/ (libFuzzer -merge=1:
 #                  only inputs that add coverage are copied)
 #   --no-build     use the binaries already in the build tree
 # Environment: GESSO_FUZZ_BUILD (build tree, default build-fuzz), GESSO_FUZZ_WORK (scratch/log folder,
-# default a new /tmp/gesso-fuzz.XXXXXX), GESSO_FUZZ_JOBS (build jobs, default 1).
+# default a new /tmp/gesso-fuzz.XXXXXX), GESSO_FUZZ_JOBS (build jobs, default 1), GESSO_FUZZ_TIMEOUT (libFuzzer
+# -timeout in seconds, default 10; it is wall-clock time: raise it when the niced run shares a saturated
+# machine, where a few-millisecond input can wait seconds for a CPU and be reported as a timeout).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +45,7 @@ seconds=$1
 shift
 build=${GESSO_FUZZ_BUILD:-$root/build-fuzz}
 jobs=${GESSO_FUZZ_JOBS:-1}
+timeout=${GESSO_FUZZ_TIMEOUT:-10}
 work=${GESSO_FUZZ_WORK:-$(mktemp -d /tmp/gesso-fuzz.XXXXXX)}
 mkdir -p "$work"
 
@@ -72,7 +77,9 @@ if [[ $build_targets == 1 ]]; then
 fi
 
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+# Leaks are checked after every input (libFuzzer -detect_leaks); the extra whole-heap check at exit adds
+# minutes for the torch-linked targets on a busy machine and is skipped.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:leak_check_at_exit=0}
 
 status=0
 rows=()
@@ -82,10 +89,15 @@ for t in "${targets[@]}"; do
     rm -rf "$dir"
     mkdir -p "$dir/corpus" "$dir/artifacts"
     [[ -d $root/fuzz/corpus/$t ]] && cp -r "$root/fuzz/corpus/$t/." "$dir/corpus/"
-    args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+    args=(-max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=2048 -print_final_stats=1
         -artifact_prefix="$dir/artifacts/")
     dict=$(dict_for "$t")
     [[ -n $dict ]] && args+=(-dict="$dict")
+    regress_failed=0
+    if [[ -d $root/fuzz/regress/$t ]]; then
+        nice -n 19 "$exe" -timeout=0 -rss_limit_mb=2048 "$root/fuzz/regress/$t"/* > "$dir/regress.log" 2>&1 ||
+            regress_failed=1
+    fi
     echo "== $t: ${seconds}s, log $dir/log" >&2
     start=$(date +%s)
     rc=0
@@ -104,9 +116,14 @@ for t in "${targets[@]}"; do
     findings=$(find "$dir/artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
         -o -name 'oom-*' \) | wc -l)
     note=""
+    if [[ $regress_failed == 1 ]]; then
+        status=1
+        findings=$((findings + 1))
+        note="fuzz/regress input fails, see $dir/regress.log "
+    fi
     if [[ $findings -gt 0 ]]; then
         status=1
-        note=$(find "$dir/artifacts" -type f -printf '%f ' | cut -c1-60)
+        note+=$(find "$dir/artifacts" -type f -printf '%f ' | cut -c1-60)
     elif [[ $rc -ne 0 ]]; then
         status=1
         note="exit $rc, see log"
@@ -116,7 +133,7 @@ for t in "${targets[@]}"; do
 
     if [[ $merge == 1 && $findings -eq 0 ]]; then
         mkdir -p "$root/fuzz/corpus/$t"
-        nice -n 19 "$exe" -merge=1 -timeout=10 -rss_limit_mb=2048 "$root/fuzz/corpus/$t" "$dir/corpus" \
+        nice -n 19 "$exe" -merge=1 -timeout="$timeout" -rss_limit_mb=2048 "$root/fuzz/corpus/$t" "$dir/corpus" \
             >> "$dir/merge.log" 2>&1 || status=1
     fi
 done
