@@ -66,9 +66,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const Error&) {
         return 0;
     }
-    for (auto kind : {sampling::SchedulerKind::Ddim, sampling::SchedulerKind::Pndm, sampling::SchedulerKind::Euler,
-                      sampling::SchedulerKind::EulerAncestral, sampling::SchedulerKind::DpmMultistep,
-                      sampling::SchedulerKind::DpmSde, sampling::SchedulerKind::Lcm}) {
+    for (auto kind :
+         {sampling::SchedulerKind::Ddim, sampling::SchedulerKind::Pndm, sampling::SchedulerKind::Euler,
+          sampling::SchedulerKind::EulerAncestral, sampling::SchedulerKind::DpmMultistep,
+          sampling::SchedulerKind::DpmSde, sampling::SchedulerKind::Lcm}) {
         try {
             (void)sampling::SchedulerConfig::fromDiffusersJson(kind, scheduler);
         } catch (const Error&) {

@@ -37,7 +37,8 @@ else()
     # Library dependencies are computed from the binaries; OpenBLAS is added by hand because libtorch reaches
     # it only through the libblas.so.3 alternative, and the reference BLAS is 30-60x slower.
     set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-    set(CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-pthread")
+    # The SQLite driver of QtSql is a plugin loaded at run time: the shlibs scan cannot see it.
+    set(CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-pthread, libqt6sql6-sqlite")
     set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "shared-mime-info, hicolor-icon-theme")
     set(CPACK_DEBIAN_COMPRESSION_TYPE "xz")
 

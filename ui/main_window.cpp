@@ -2,6 +2,7 @@
 
 #include "core/document/commands.h"
 #include "core/document/generation_input.h"
+#include "core/project/a1111_parameters.h"
 #include "ui/image_convert.h"
 #include "ui/layers_panel.h"
 #include "ui/model_folders_dialog.h"
@@ -57,7 +58,7 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
     m_modeTimer->setSingleShot(true);
     m_modeTimer->setInterval(250);
     connect(m_modeTimer, &QTimer::timeout, this, &MainWindow::refreshMode);
-    m_project = new ProjectController(this);
+    m_project = new ProjectController(this, this);
     setAcceptDrops(true);
 
     createDocks();
@@ -125,6 +126,7 @@ void MainWindow::createDocks() {
     resizeDocks({m_promptDock}, {340}, Qt::Horizontal);
 
     connect(m_prompt, &PromptPanel::generateRequested, this, &MainWindow::generate);
+    connect(m_prompt, &PromptPanel::modelChosen, this, &MainWindow::preloadModel);
     connect(m_prompt, &PromptPanel::cancelRequested, this, [this] { m_engine->cancelCurrent(); });
     connect(m_prompt, &PromptPanel::cancelAllRequested, this, [this] { m_engine->cancelAll(); });
     connect(m_prompt, &PromptPanel::modelFoldersRequested, this, [this] {
@@ -139,7 +141,7 @@ void MainWindow::createDocks() {
     connect(m_history, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
         const auto* record = m_document->record(item->data(Qt::UserRole).toULongLong());
         if (!record) return;
-        pipeline::GenerationRequest settings = record->request;
+        generation::GenerationSettings settings = record->settings;
         if (!record->seeds.empty()) settings.seed = record->seeds.front();
         m_prompt->setSettings(settings);
         statusBar()->showMessage(tr("Settings of that generation restored (seed %1)").arg(settings.seed),
@@ -447,7 +449,7 @@ void MainWindow::refreshHistory() {
     m_history->clear();
     const auto& history = m_document->history();
     for (auto it = history.rbegin(); it != history.rend(); ++it) {
-        QString prompt = QString::fromStdString(it->request.prompt).simplified();
+        QString prompt = QString::fromStdString(it->settings.prompt).simplified();
         if (prompt.size() > 60) prompt = prompt.left(57) + "...";
         QString seeds = it->seeds.empty() ? QString() : QString::number(it->seeds.front());
         auto* item = new QListWidgetItem(QString("%1  [%2, seed %3%4]")
@@ -468,7 +470,7 @@ void MainWindow::reloadModels() {
 }
 
 void MainWindow::generate() {
-    pipeline::GenerationRequest settings = m_prompt->settings();
+    generation::GenerationSettings settings = m_prompt->settings();
     if (settings.modelPath.empty()) {
         showError(
             tr("No model chosen. Add a folder that holds models (*.safetensors, *.ckpt or diffusers folders) "
@@ -481,18 +483,46 @@ void MainWindow::generate() {
     m_document->undoStack().push(std::make_unique<document::SetSettingsCommand>(*m_document, settings));
     Job job;
     job.region = m_document->region();
-    pipeline::GenerationRequest request = document::buildRequest(*m_document, m_prompt->modeOverride());
+    generation::GenerationRequest request = document::buildRequest(*m_document, m_prompt->modeOverride());
     job.mode = request.mode;
-    job.settings = request;
-    job.settings.initImage = {};
-    job.settings.mask = {};
+    job.settings = request; // the settings, without the images
     quint64 id = m_engine->submit(std::move(request));
     m_jobs.insert(id, job);
     statusBar()->showMessage(tr("Queued generation %1").arg(id), 3000);
 }
 
+generation::GenerationSettings MainWindow::promptSettings() const {
+    return m_prompt->settings();
+}
+
+void MainWindow::setPromptSettings(const generation::GenerationSettings& settings) {
+    m_prompt->setSettings(settings);
+}
+
+void MainWindow::showTitle(const QString& title, bool modified) {
+    setWindowTitle(title);
+    setWindowModified(modified);
+}
+
+// The picked model loads in the background, so the first Generate does not wait for it. Loads run in turn
+// with generations on the engine thread; the generator keeps the loaded model for the next request.
+void MainWindow::preloadModel(const QString& path) {
+    if (!m_engine->canPreload() || path.isEmpty() || path == m_preloadedModel) return;
+    m_preloadedModel = path;
+    m_preloadJob = m_engine->loadModel(m_prompt->settings());
+}
+
 void MainWindow::connectEngine() {
     engine::Engine* engine = m_engine.get();
+    connect(engine, &engine::Engine::modelLoadProgress, this,
+            [this](quint64 id, double, const QString& what) {
+                if (id == m_preloadJob) statusBar()->showMessage(what);
+            });
+    connect(engine, &engine::Engine::modelLoaded, this, [this](quint64 id, const QString& path) {
+        if (id != m_preloadJob) return;
+        m_preloadJob = 0;
+        statusBar()->showMessage(tr("Model ready: %1").arg(QFileInfo(path).fileName()), 4000);
+    });
     connect(engine, &engine::Engine::queueChanged, this, [this](int queued, quint64 running) {
         m_queued = queued;
         m_running = running;
@@ -503,7 +533,7 @@ void MainWindow::connectEngine() {
         m_prompt->showProgress(0, m_jobs[id].settings.steps, 0.0);
         statusBar()->showMessage(tr("Generating..."));
     });
-    connect(engine, &engine::Engine::progress, this, [this](quint64 id, const pipeline::Progress& p) {
+    connect(engine, &engine::Engine::progress, this, [this](quint64 id, const generation::Progress& p) {
         auto it = m_jobs.constFind(id);
         if (it == m_jobs.constEnd()) return;
         m_prompt->showProgress(p.step, p.total, p.etaSeconds);
@@ -513,7 +543,7 @@ void MainWindow::connectEngine() {
         }
     });
     connect(engine, &engine::Engine::finished, this,
-            [this](quint64 id, const pipeline::GenerationResult& result) {
+            [this](quint64 id, const generation::GenerationResult& result) {
                 const bool known =
                     m_jobs.contains(id); // not: submitted for a document that has been replaced since
                 Job job = m_jobs.take(id);
@@ -522,11 +552,12 @@ void MainWindow::connectEngine() {
                 m_canvas->clearPreview();
                 if (!known || result.images.empty()) return;
                 document::GenerationRecord record;
-                record.request = job.settings;
+                record.settings = job.settings;
                 record.modelName =
                     QFileInfo(QString::fromStdString(job.settings.modelPath)).fileName().toStdString();
                 record.region = job.region;
-                record.parameters = result.images.front().parameters;
+                record.parameters = project::formatA1111Parameters(job.settings, result.images.front().seed,
+                                                                   result.images.front().modelFile, {});
                 for (const auto& image : result.images)
                     record.seeds.push_back(image.seed);
                 uint64_t recordId = m_document->appendHistory(record);
@@ -546,6 +577,13 @@ void MainWindow::connectEngine() {
             });
     connect(engine, &engine::Engine::failed, this,
             [this](quint64 id, const QString& message, bool cancelled) {
+                if (id == m_preloadJob) {
+                    // Not an error dialog: the artist has not asked for anything yet; Generate reports it.
+                    m_preloadJob = 0;
+                    m_preloadedModel.clear();
+                    if (!cancelled) statusBar()->showMessage(tr("Could not load the model: %1").arg(message));
+                    return;
+                }
                 m_jobs.remove(id);
                 m_prompt->clearProgress();
                 m_livePreview = false;

@@ -4,6 +4,7 @@
 #include "core/document/document.h"
 #include "core/engine/engine.h"
 #include "ui/canvas_view.h"
+#include "ui/project_host.h"
 
 #include <QtCore/QHash>
 #include <QtWidgets/QMainWindow>
@@ -24,7 +25,7 @@ class ProjectController;
 class PromptPanel;
 class StagingStrip;
 
-class MainWindow : public QMainWindow {
+class MainWindow : public QMainWindow, private ProjectHost {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr); // default engine backend (pipeline::Generator)
@@ -39,12 +40,12 @@ public:
     LayersPanel* layersPanel() const { return m_layers; }
     StagingStrip* stagingStrip() const { return m_staging; }
     engine::Engine* engine() const { return m_engine.get(); }
-    document::Document* document() const { return m_document.get(); }
+    document::Document* document() const override { return m_document.get(); }
     ProjectController* project() const { return m_project; }
 
     void newDocument(int width, int height);
     // Puts `document` in place of the current one (no question asked: callers ask about unsaved changes).
-    void setDocument(std::unique_ptr<document::Document> document);
+    void setDocument(std::unique_ptr<document::Document> document) override;
     // Project files without dialogs (the File menu asks for the path, then calls these).
     bool openFile(const QString& path);
     bool saveTo(const QString& path);
@@ -59,16 +60,23 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    // ProjectHost
+    generation::GenerationSettings promptSettings() const override;
+    void setPromptSettings(const generation::GenerationSettings& settings) override;
+    void showTitle(const QString& title, bool modified) override;
+    QWidget* dialogParent() override { return this; }
+
     struct Job {
         document::Rect region;
-        pipeline::Mode mode = pipeline::Mode::Txt2Img;
-        pipeline::GenerationRequest settings; // without images
+        generation::Mode mode = generation::Mode::Txt2Img;
+        generation::GenerationSettings settings; // without images
     };
 
     void createActions();
     void createToolBar();
     void createDocks();
     void connectEngine();
+    void preloadModel(const QString& path);
     void onDocumentChange(const document::Change& change);
     void refreshUndoActions();
     void refreshMode();
@@ -85,6 +93,8 @@ private:
     std::unique_ptr<engine::Engine> m_engine;
     ProjectController* m_project = nullptr;
     QHash<quint64, Job> m_jobs;
+    quint64 m_preloadJob = 0; // the engine job loading the picked model ahead of the first generation
+    QString m_preloadedModel; // what was last asked to preload, so a re-selection does not queue it again
     quint64 m_running = 0;
     int m_queued = 0;
     bool m_livePreview = false; // a generation's step preview is on the canvas

@@ -5,8 +5,6 @@
 #include "core/project/document_mapping.h"
 #include "core/project/image_import.h"
 #include "core/project/project_file.h"
-#include "ui/main_window.h"
-#include "ui/prompt_panel.h"
 
 #include <QtCore/QDateTime>
 #include <QtCore/QDir>
@@ -42,9 +40,9 @@ QString defaultRecoveryDirectory() {
 
 } // namespace
 
-ProjectController::ProjectController(MainWindow* window, const QString& recoveryDirectory)
-    : QObject(window), m_window(window), m_ask(messageBoxAsk(window)),
-      m_chooseFile(fileDialogChooser(window)),
+ProjectController::ProjectController(ProjectHost* host, QObject* parent, const QString& recoveryDirectory)
+    : QObject(parent), m_host(host), m_ask(messageBoxAsk(host->dialogParent())),
+      m_chooseFile(fileDialogChooser(host->dialogParent())),
       m_recovery(
           (recoveryDirectory.isEmpty() ? defaultRecoveryDirectory() : recoveryDirectory).toStdString()),
       m_sessionId(project::RecoveryStore::newSessionId()) {
@@ -100,7 +98,7 @@ void ProjectController::addFileActions(QMenu* file) {
 }
 
 bool ProjectController::isModified() const {
-    document::Document* document = m_window->document();
+    document::Document* document = m_host->document();
     if (!document) return false;
     return m_restoredUnsaved || !document->undoStack().isClean() ||
            document->history().size() != m_savedHistorySize;
@@ -109,9 +107,8 @@ bool ProjectController::isModified() const {
 void ProjectController::refreshTitle() {
     QString name = m_path.isEmpty() ? (m_untitledName.isEmpty() ? tr("Untitled") : m_untitledName)
                                     : QFileInfo(m_path).fileName();
-    m_window->setWindowTitle(tr("%1[*] - Gesso").arg(name));
     const bool modified = isModified();
-    m_window->setWindowModified(modified);
+    m_host->showTitle(tr("%1[*] - Gesso").arg(name), modified);
     // Autosave only runs while there is something to lose.
     if (modified && !m_autosaveTimer->isActive())
         m_autosaveTimer->start();
@@ -127,7 +124,7 @@ void ProjectController::documentReplaced() {
     m_untitledName.clear();
     m_suggestedPath.clear();
     m_restoredUnsaved = false;
-    document::Document* document = m_window->document();
+    document::Document* document = m_host->document();
     m_savedHistorySize = document ? document->history().size() : 0;
     m_autosavedSerial = ++m_changeSerial;
     refreshTitle();
@@ -141,7 +138,7 @@ void ProjectController::documentChanged(const document::Change& change) {
 }
 
 void ProjectController::markClean() {
-    document::Document* document = m_window->document();
+    document::Document* document = m_host->document();
     document->undoStack().setClean();
     m_savedHistorySize = document->history().size();
     m_restoredUnsaved = false;
@@ -187,7 +184,7 @@ bool ProjectController::openFile(const QString& path) {
     }
     if (!maybeSave()) return false;
 
-    m_window->setDocument(std::move(document)); // -> documentReplaced(): untitled and clean
+    m_host->setDocument(std::move(document)); // -> documentReplaced(): untitled and clean
     if (isProject) {
         m_path = info.absoluteFilePath();
         m_suggestedPath = m_path;
@@ -198,7 +195,7 @@ bool ProjectController::openFile(const QString& path) {
     addRecent(info.absoluteFilePath());
     refreshTitle();
     // A Gesso project brings back the prompt and settings it was saved with.
-    if (hadGessoData) m_window->promptPanel()->setSettings(m_window->document()->settings());
+    if (hadGessoData) m_host->setPromptSettings(m_host->document()->settings());
     Q_EMIT message(notes.isEmpty() ? tr("Opened %1").arg(info.fileName())
                                    : tr("Opened %1 (%2)").arg(info.fileName(), notes.join("; ")));
     if (parameters) offerSettings(*parameters, info.fileName());
@@ -214,7 +211,7 @@ bool ProjectController::importLayer(const QString& path) {
         showError(tr("Import as layer"), tr("Could not import %1:\n%2").arg(info.fileName(), errorText(e)));
         return false;
     }
-    document::Document& document = *m_window->document();
+    document::Document& document = *m_host->document();
     document::Layer layer;
     layer.id = document.newLayerId();
     layer.name = image.name.empty() ? "Imported" : image.name;
@@ -240,8 +237,7 @@ void ProjectController::offerSettings(const project::A1111Parameters& parameters
                tr("%1 carries the settings it was generated with. Use them in the prompt panel?\n\n%2")
                    .arg(fileName, summary.join('\n'))});
     if (answer != Answer::Yes) return;
-    PromptPanel* panel = m_window->promptPanel();
-    panel->setSettings(parameters.applyTo(panel->settings()));
+    m_host->setPromptSettings(parameters.applyTo(m_host->promptSettings()));
     QString text = tr("Settings of %1 restored").arg(fileName);
     if (!parameters.warnings.empty()) {
         QStringList warnings;
@@ -271,7 +267,7 @@ bool ProjectController::saveAs() {
 bool ProjectController::saveTo(const QString& path) {
     const QFileInfo info(path);
     try {
-        project::saveProject(path.toStdString(), project::projectFromDocument(*m_window->document()));
+        project::saveProject(path.toStdString(), project::projectFromDocument(*m_host->document()));
     } catch (const std::exception& e) {
         showError(tr("Save"), tr("Could not save %1:\n%2").arg(info.fileName(), errorText(e)));
         return false;
@@ -288,7 +284,7 @@ bool ProjectController::saveTo(const QString& path) {
 bool ProjectController::exportTo(const QString& path) {
     const QFileInfo info(path);
     try {
-        project::exportFlattened(project::projectFromDocument(*m_window->document()), path.toStdString());
+        project::exportFlattened(project::projectFromDocument(*m_host->document()), path.toStdString());
     } catch (const std::exception& e) {
         showError(tr("Export"), tr("Could not export %1:\n%2").arg(info.fileName(), errorText(e)));
         return false;
@@ -326,7 +322,7 @@ bool ProjectController::autosaveNow() {
 }
 
 bool ProjectController::autosave(const std::string& thenDiscardSession) {
-    document::Document* document = m_window->document();
+    document::Document* document = m_host->document();
     if (!document || !isModified() || m_autosavedSerial == m_changeSerial) return false;
     std::shared_ptr<project::Project> copy;
     try {
@@ -412,7 +408,7 @@ bool ProjectController::offerRecovery() {
         return false;
     }
     if (!maybeSave()) return false;
-    m_window->setDocument(std::move(document));
+    m_host->setDocument(std::move(document));
     if (!entry.originalPath.empty()) {
         m_path = QFileInfo(QString::fromStdString(entry.originalPath)).absoluteFilePath();
         m_suggestedPath = m_path;
@@ -422,7 +418,7 @@ bool ProjectController::offerRecovery() {
     m_restoredUnsaved = true;
     ++m_changeSerial;
     refreshTitle();
-    m_window->promptPanel()->setSettings(m_window->document()->settings());
+    m_host->setPromptSettings(m_host->document()->settings());
     // This session now holds the work: once its own copy is written the old one can go.
     autosave(entry.sessionId);
     Q_EMIT message(tr("Restored the autosaved copy of %1").arg(original));

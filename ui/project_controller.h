@@ -13,6 +13,7 @@
 #include "core/project/a1111_parameters.h"
 #include "core/project/recent_files.h"
 #include "core/project/recovery.h"
+#include "ui/project_host.h"
 #include "ui/user_prompts.h"
 
 #include <QtCore/QList>
@@ -33,13 +34,12 @@ struct Change;
 
 namespace gesso::ui {
 
-class MainWindow;
-
 class ProjectController : public QObject {
     Q_OBJECT
 public:
-    // `recoveryDirectory` empty = QStandardPaths::AppDataLocation + "/recovery".
-    explicit ProjectController(MainWindow* window, const QString& recoveryDirectory = {});
+    // `host` owns the document and outlives the controller. `recoveryDirectory` empty =
+    // QStandardPaths::AppDataLocation + "/recovery".
+    ProjectController(ProjectHost* host, QObject* parent, const QString& recoveryDirectory = {});
     ~ProjectController() override;
 
     void setAskHook(AskHook hook) { m_ask = std::move(hook); }
@@ -82,7 +82,7 @@ public:
     bool canAcceptDrop(const QMimeData* mime) const;
     void dropUrls(const QList<QUrl>& urls); // .ora opens, images become layers
 
-    // Called by MainWindow.
+    // Called by the host.
     void documentReplaced(); // a new document is in place: untitled, clean
     void documentChanged(const document::Change& change);
     void generationFinished(); // a result landed: autosave
@@ -101,7 +101,7 @@ private:
     bool autosave(const std::string& thenDiscardSession);
     void discardRecovery(const std::string& sessionId);
 
-    MainWindow* m_window;
+    ProjectHost* m_host;
     AskHook m_ask;
     FileHook m_chooseFile;
     imageio::ImageLimits m_limits;

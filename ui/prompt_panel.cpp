@@ -20,13 +20,13 @@ namespace gesso::ui {
 
 namespace {
 
-QString modeName(pipeline::Mode mode) {
+QString modeName(generation::Mode mode) {
     switch (mode) {
-    case pipeline::Mode::Txt2Img:
+    case generation::Mode::Txt2Img:
         return QObject::tr("text to image");
-    case pipeline::Mode::Img2Img:
+    case generation::Mode::Img2Img:
         return QObject::tr("image to image");
-    case pipeline::Mode::Inpaint:
+    case generation::Mode::Inpaint:
         return QObject::tr("inpaint");
     }
     return {};
@@ -78,9 +78,9 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_mode = new QComboBox(this);
     m_mode->setObjectName("modePicker");
     m_mode->addItem(tr("Auto"));
-    m_mode->addItem(tr("Text to image"), int(pipeline::Mode::Txt2Img));
-    m_mode->addItem(tr("Image to image"), int(pipeline::Mode::Img2Img));
-    m_mode->addItem(tr("Inpaint"), int(pipeline::Mode::Inpaint));
+    m_mode->addItem(tr("Text to image"), int(generation::Mode::Txt2Img));
+    m_mode->addItem(tr("Image to image"), int(generation::Mode::Img2Img));
+    m_mode->addItem(tr("Inpaint"), int(generation::Mode::Inpaint));
     m_mode->setToolTip(
         tr("Auto: an empty region generates from text, paint in the region is the starting image, "
            "a painted mask inpaints"));
@@ -211,6 +211,9 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
             [this, cancelMenu](const QPoint& p) { cancelMenu->popup(m_cancel->mapToGlobal(p)); });
     connect(m_modelFolders, &QToolButton::clicked, this, &PromptPanel::modelFoldersRequested);
     connect(m_mode, &QComboBox::currentIndexChanged, this, &PromptPanel::modeChanged);
+    connect(m_model, &QComboBox::currentIndexChanged, this, [this] {
+        if (!modelPath().isEmpty()) Q_EMIT modelChosen(modelPath());
+    });
     connect(m_randomSeed, &QCheckBox::toggled, m_seed, [this](bool random) { m_seed->setEnabled(!random); });
     connect(m_reuseSeed, &QToolButton::clicked, this, [this] {
         if (m_lastSeed < 0) return;
@@ -223,8 +226,8 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     });
 }
 
-pipeline::GenerationRequest PromptPanel::settings() const {
-    pipeline::GenerationRequest r;
+generation::GenerationSettings PromptPanel::settings() const {
+    generation::GenerationSettings r;
     r.modelPath = modelPath().toStdString();
     r.prompt = m_prompt->toPlainText().toStdString();
     r.negativePrompt = m_negative->toPlainText().toStdString();
@@ -240,7 +243,7 @@ pipeline::GenerationRequest PromptPanel::settings() const {
     return r;
 }
 
-void PromptPanel::setSettings(const pipeline::GenerationRequest& r) {
+void PromptPanel::setSettings(const generation::GenerationSettings& r) {
     if (!r.modelPath.empty()) selectModel(QString::fromStdString(r.modelPath));
     m_prompt->setPlainText(QString::fromStdString(r.prompt));
     m_negative->setPlainText(QString::fromStdString(r.negativePrompt));
@@ -262,13 +265,13 @@ void PromptPanel::setSettings(const pipeline::GenerationRequest& r) {
     m_batch->setValue(r.batch);
 }
 
-std::optional<pipeline::Mode> PromptPanel::modeOverride() const {
+std::optional<generation::Mode> PromptPanel::modeOverride() const {
     QVariant data = m_mode->currentData();
     if (!data.isValid()) return std::nullopt;
-    return static_cast<pipeline::Mode>(data.toInt());
+    return static_cast<generation::Mode>(data.toInt());
 }
 
-void PromptPanel::setSuggestedMode(pipeline::Mode mode) {
+void PromptPanel::setSuggestedMode(generation::Mode mode) {
     m_mode->setItemText(0, tr("Auto (%1)").arg(modeName(mode)));
 }
 

@@ -3,7 +3,7 @@
 // seed, size, strength, batch, the mode (following the document unless overridden), Generate / Cancel,
 // progress with ETA, and a non-modal message line for errors. GUI thread only.
 #include "core/engine/model_catalog.h"
-#include "core/pipeline/generation.h"
+#include "core/generation/generation.h"
 
 #include <QtWidgets/QWidget>
 
@@ -27,12 +27,12 @@ public:
     explicit PromptPanel(QWidget* parent = nullptr);
 
     // The request fields the panel owns (no images, no mode). width/height 0 = follow the region.
-    pipeline::GenerationRequest settings() const;
-    void setSettings(const pipeline::GenerationRequest& settings);
+    generation::GenerationSettings settings() const;
+    void setSettings(const generation::GenerationSettings& settings);
     // Empty = follow the document.
-    std::optional<pipeline::Mode> modeOverride() const;
-    void setSuggestedMode(pipeline::Mode mode); // shown in the "Auto" entry
-    void setRegionSize(int width, int height);  // shown when the size follows the region
+    std::optional<generation::Mode> modeOverride() const;
+    void setSuggestedMode(generation::Mode mode); // shown in the "Auto" entry
+    void setRegionSize(int width, int height);    // shown when the size follows the region
     void setLastSeed(int64_t seed);
 
     void setModels(const std::vector<engine::ModelEntry>& models);
@@ -59,6 +59,7 @@ Q_SIGNALS:
     void cancelAllRequested();
     void modelFoldersRequested();
     void modeChanged();
+    void modelChosen(const QString& path); // the model picker's choice changed (by the user or a reload)
 
 private:
     QPlainTextEdit* m_prompt = nullptr;

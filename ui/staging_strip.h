@@ -2,7 +2,7 @@
 // Results waiting for a decision: one thumbnail per generated image. The artist steps through them (the
 // selected one is previewed on the canvas), applies one as a new layer, or discards. GUI thread only.
 #include "core/document/rect.h"
-#include "core/pipeline/generation.h"
+#include "core/generation/generation.h"
 
 #include <QtGui/QImage>
 #include <QtWidgets/QWidget>
@@ -17,7 +17,7 @@ struct StagedImage {
     int64_t seed = 0;
     uint64_t recordId = 0; // the document's history record
     document::Rect region; // where it was generated
-    pipeline::Mode mode = pipeline::Mode::Txt2Img;
+    generation::Mode mode = generation::Mode::Txt2Img;
 };
 
 class StagingStrip : public QWidget {

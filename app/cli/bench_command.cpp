@@ -32,8 +32,7 @@ int runBench(const QStringList& arguments) {
         rest << arguments.mid(2);
         return b.run(rest);
     }
-    printError("unknown benchmark '" + name + "' (see gesso-cli bench --help)");
-    return kUsage;
+    throw UsageError("unknown benchmark '" + name + "'");
 }
 
 const RegisterCommand registration({"bench", "Run a benchmark (see 'gesso-cli bench --help').", runBench});

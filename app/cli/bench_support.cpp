@@ -26,67 +26,58 @@ void addNetworkBenchOptions(QCommandLineParser& parser) {
         {"random-weights", "Build the full-size network with random weights in memory (required)."});
     parser.addOption({"tf32", "CUDA fp32: let cuDNN/cuBLAS use TF32 (default off: true fp32 figures)."});
     parser.addOption(
-        {"attention-mode", "CPU attention chunking: 0 all heads per chunk, 1 one head at a time.", "MODE"});
+        {"attention-mode",
+         "CPU attention: -1 fused kernel (default), 0 all heads per chunk, 1 one head at a time.", "MODE"});
     parser.addOption({"attention-chunk-kib", "CPU attention score block budget in KiB.", "KIB"});
 }
 
-bool readNetworkBenchOptions(const QCommandLineParser& parser, NetworkBenchOptions& o) {
-    if (!applyCommonOptions(parser)) return false;
-    o.arch = parser.value("arch").toStdString();
-    if (o.arch != "sd15" && o.arch != "sdxl") {
-        printError("--arch must be sd15 or sdxl, got '" + o.arch + "'");
-        return false;
-    }
-    bool ok = false;
-    o.size = parser.value("size").toInt(&ok);
-    if (!ok || o.size < 64 || o.size % 64 != 0) {
-        printError("--size must be a positive multiple of 64");
-        return false;
-    }
-    o.runs = parser.value("runs").toInt(&ok);
-    if (!ok || o.runs < 1) {
-        printError("--runs must be a positive number");
-        return false;
-    }
-    o.dtypeName = parser.value("dtype").toStdString();
-    if (o.dtypeName == "fp32")
-        o.dtype = torch::kFloat32;
-    else if (o.dtypeName == "bf16")
-        o.dtype = torch::kBFloat16;
-    else if (o.dtypeName == "fp16")
-        o.dtype = torch::kFloat16;
-    else {
-        printError("--dtype must be fp32, bf16 or fp16");
-        return false;
-    }
-    if (parser.isSet("attention-mode")) model::setAttentionMode(parser.value("attention-mode").toInt());
+namespace {
+
+torch::ScalarType dtypeOption(const std::string& name) {
+    if (name == "fp32") return torch::kFloat32;
+    if (name == "bf16") return torch::kBFloat16;
+    if (name == "fp16") return torch::kFloat16;
+    throw UsageError("--dtype must be fp32, bf16 or fp16");
+}
+
+void applyAttentionOptions(const QCommandLineParser& parser) {
+    if (parser.isSet("attention-mode"))
+        model::setAttentionMode(intOption(parser, "attention-mode", -1, 1, -1));
     if (parser.isSet("attention-chunk-kib"))
-        model::setAttentionChunkBytes(int64_t(parser.value("attention-chunk-kib").toLongLong()) << 10);
-    if (!parser.isSet("random-weights")) {
-        printError(
+        model::setAttentionChunkBytes(integerOption(parser, "attention-chunk-kib", 1, 1LL << 30, 0) << 10);
+}
+
+void reportDevice(torch::Device device, bool tf32) {
+    setCudaTf32(tf32);
+    std::string name = device.str();
+    for (const auto& d : availableDevices())
+        if (d.id == device.str() || (d.id == "cuda:0" && device.str() == "cuda")) name = d.id + ", " + d.name;
+    std::printf("device %s; TF32 for fp32 convolutions/matmuls %s\n", name.c_str(),
+                cudaTf32Allowed() ? "on" : "off");
+}
+
+} // namespace
+
+NetworkBenchOptions readNetworkBenchOptions(const QCommandLineParser& parser) {
+    applyCommonOptions(parser);
+    NetworkBenchOptions o;
+    o.arch = parser.value("arch").toStdString();
+    if (o.arch != "sd15" && o.arch != "sdxl")
+        throw UsageError("--arch must be sd15 or sdxl, got '" + o.arch + "'");
+    o.size = intOption(parser, "size", 64, 8192, 512);
+    if (o.size % 64 != 0) throw optionError("size", parser.value("size"), "is not a multiple of 64");
+    o.runs = intOption(parser, "runs", 1, 1000, 3);
+    o.dtypeName = parser.value("dtype").toStdString();
+    o.dtype = dtypeOption(o.dtypeName);
+    applyAttentionOptions(parser);
+    if (!parser.isSet("random-weights"))
+        throw UsageError(
             "only --random-weights is supported: the benchmark builds the full-size network in memory");
-        return false;
-    }
-    try {
-        o.device = parseDevice(parser.value("device").toStdString());
-    } catch (const Error& e) {
-        printError(e.what());
-        return false;
-    }
-    if (o.dtype == torch::kFloat16 && o.device.is_cpu()) {
-        printError("fp16 runs on the GPU only; use bf16 on the CPU");
-        return false;
-    }
-    if (o.device.is_cuda()) {
-        setCudaTf32(parser.isSet("tf32"));
-        std::string name = o.device.str();
-        for (const auto& d : availableDevices())
-            if (d.id == o.device.str() || (d.id == "cuda:0" && o.device.str() == "cuda"))
-                name = d.id + ", " + d.name;
-        std::printf("device %s; TF32 for fp32 convolutions/matmuls %s\n", name.c_str(),
-                    cudaTf32Allowed() ? "on" : "off");
-    }
-    return true;
+    o.device = parseDevice(parser.value("device").toStdString());
+    if (o.dtype == torch::kFloat16 && o.device.is_cpu())
+        throw UsageError("fp16 runs on the GPU only; use bf16 on the CPU");
+    if (o.device.is_cuda()) reportDevice(o.device, parser.isSet("tf32"));
+    return o;
 }
 
 void printPeakMemory(torch::Device device) {

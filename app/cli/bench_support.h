@@ -19,8 +19,8 @@ struct NetworkBenchOptions {
 };
 
 void addNetworkBenchOptions(QCommandLineParser& parser);
-// Validates and applies the common options too; prints an error and returns false on bad input.
-bool readNetworkBenchOptions(const QCommandLineParser& parser, NetworkBenchOptions& options);
+// Validates and applies the common options too; bad input is a UsageError (or gesso::Error for --device).
+NetworkBenchOptions readNetworkBenchOptions(const QCommandLineParser& parser);
 
 // Median wall-clock seconds of `runs` calls of `fn` (after one warm-up call when `warmUp`).
 double medianSeconds(int runs, const std::function<void()>& fn, bool warmUp = true);

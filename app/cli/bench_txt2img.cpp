@@ -58,87 +58,78 @@ int runBenchTxt2img(const QStringList& arguments) {
         {"runs", "Images to time after one warm-up image (default 1).", "N", "1"},
         {"tokenizer-dir", "CLIP vocabulary folder (default ../shared/reference/tokenizer/clip).", "DIR"},
     });
-    int exitCode = kOk;
-    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
-    if (!applyCommonOptions(parser)) return kUsage;
-    try {
-        if (parser.value("arch") != "sd15") throw Error("--arch: only sd15 is supported");
-        if (!parser.isSet("random-weights")) throw Error("--random-weights is required");
-        const int size = parser.value("size").toInt();
-        const int steps = parser.value("steps").toInt();
-        const int runs = std::max(1, parser.value("runs").toInt());
-        if (size <= 0 || size % 8) throw Error("--size must be a positive multiple of 8");
-        const auto device = parseDevice(parser.value("device").toStdString());
-        std::string tokenizerDir = parser.value("tokenizer-dir").toStdString();
-        if (tokenizerDir.empty()) tokenizerDir = "../shared/reference/tokenizer/clip";
+    if (!parseArguments(parser, arguments)) return kOk;
+    applyCommonOptions(parser);
+    if (parser.value("arch") != "sd15") throw UsageError("--arch: only sd15 is supported");
+    if (!parser.isSet("random-weights")) throw UsageError("--random-weights is required");
+    const int size = intOption(parser, "size", 8, 8192, 512);
+    if (size % 8) throw optionError("size", parser.value("size"), "is not a multiple of 8");
+    const int steps = intOption(parser, "steps", 1, 1000, 4);
+    const int runs = intOption(parser, "runs", 1, 1000, 1);
+    const auto device = parseDevice(parser.value("device").toStdString());
+    std::string tokenizerDir = parser.value("tokenizer-dir").toStdString();
+    if (tokenizerDir.empty()) tokenizerDir = "../shared/reference/tokenizer/clip";
 
-        c10::InferenceMode guard;
-        pipeline::ModelBundle bundle;
-        bundle.source = "random-sd15";
-        bundle.device = device;
-        bundle.family = model::ModelFamily::Sd1;
-        const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-        bundle.unet = model::Unet(sd15Unet(), options);
-        model::randomizeWeights(*bundle.unet, 1);
-        bundle.vae = model::Vae(sd15Vae(), options);
-        model::randomizeWeights(*bundle.vae, 2);
-        {
-            model::Checkpoint ck;
-            ck.family = model::ModelFamily::Sd1;
-            model::TextEncoderWeights te;
-            text::ClipTextModel clip(te.config);
-            model::randomizeWeights(*clip, 3);
-            te.weights = parametersOf(*clip);
-            ck.textEncoders.push_back(std::move(te));
-            text::TokenizerSearch search;
-            search.explicitDir = std::filesystem::path(tokenizerDir);
-            bundle.text = text::TextConditioner::load(ck, search, device, torch::kFloat32);
-        }
-
-        pipeline::GenerationRequest r;
-        r.modelPath = "random-sd15";
-        r.prompt = "a photograph of an astronaut riding a horse, highly detailed";
-        r.negativePrompt = "blurry, low quality";
-        r.sampler = parser.value("sampler").toStdString();
-        r.steps = steps;
-        r.width = size;
-        r.height = size;
-        r.seed = 1;
-        r.device = device.str();
-        pipeline::Generator generator;
-        generator.useModel(std::move(bundle), r);
-        std::atomic<bool> cancel{false};
-        generator.generate(r, {}, cancel); // warm-up
-        pipeline::GenerationResult sum;
-        for (int i = 0; i < runs; ++i) {
-            auto res = generator.generate(r, {}, cancel);
-            sum.totalSeconds += res.totalSeconds;
-            sum.textSeconds += res.textSeconds;
-            sum.unetSeconds += res.unetSeconds;
-            sum.vaeDecodeSeconds += res.vaeDecodeSeconds;
-        }
-        const double total = sum.totalSeconds / runs;
-        auto share = [&](double s) { return 100.0 * s / runs / total; };
-        std::printf(
-            "txt2img sd15 random weights, %dx%d, %d steps (%s, CFG batch 2), device %s, %d torch threads\n",
-            size, size, steps, r.sampler.c_str(), device.str().c_str(), at::get_num_threads());
-        std::printf("seconds per image: %.2f\n", total);
-        std::printf("  text encoding: %6.2fs  %5.1f%%\n", sum.textSeconds / runs, share(sum.textSeconds));
-        std::printf("  UNet steps:    %6.2fs  %5.1f%%  (%.2fs per step)\n", sum.unetSeconds / runs,
-                    share(sum.unetSeconds), sum.unetSeconds / runs / steps);
-        std::printf("  VAE decode:    %6.2fs  %5.1f%%\n", sum.vaeDecodeSeconds / runs,
-                    share(sum.vaeDecodeSeconds));
-        const double other = total - (sum.textSeconds + sum.unetSeconds + sum.vaeDecodeSeconds) / runs;
-        std::printf("  other:         %6.2fs  %5.1f%%\n", other, 100.0 * other / total);
-        std::printf("peak RSS: %.2f GiB\n", peakRssBytes() / double(1 << 30));
-        return kOk;
-    } catch (const Error& e) {
-        printError(e.what());
-        return kUsage;
-    } catch (const std::exception& e) {
-        printError(e.what());
-        return kFailure;
+    c10::InferenceMode guard;
+    pipeline::ModelBundle bundle;
+    bundle.source = "random-sd15";
+    bundle.device = device;
+    bundle.family = model::ModelFamily::Sd1;
+    const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+    bundle.unet = model::Unet(sd15Unet(), options);
+    model::randomizeWeights(*bundle.unet, 1);
+    bundle.vae = model::Vae(sd15Vae(), options);
+    model::randomizeWeights(*bundle.vae, 2);
+    {
+        model::Checkpoint ck;
+        ck.family = model::ModelFamily::Sd1;
+        model::TextEncoderWeights te;
+        text::ClipTextModel clip(te.config);
+        model::randomizeWeights(*clip, 3);
+        te.weights = parametersOf(*clip);
+        ck.textEncoders.push_back(std::move(te));
+        text::TokenizerSearch search;
+        search.explicitDir = std::filesystem::path(tokenizerDir);
+        bundle.text = text::TextConditioner::load(ck, search, device, torch::kFloat32);
     }
+
+    generation::GenerationRequest r;
+    r.modelPath = "random-sd15";
+    r.prompt = "a photograph of an astronaut riding a horse, highly detailed";
+    r.negativePrompt = "blurry, low quality";
+    r.sampler = parser.value("sampler").toStdString();
+    r.steps = steps;
+    r.width = size;
+    r.height = size;
+    r.seed = 1;
+    r.device = device.str();
+    pipeline::Generator generator;
+    generator.useModel(std::move(bundle), r);
+    std::atomic<bool> cancel{false};
+    generator.generate(r, {}, cancel); // warm-up
+    generation::GenerationResult sum;
+    for (int i = 0; i < runs; ++i) {
+        auto res = generator.generate(r, {}, cancel);
+        sum.totalSeconds += res.totalSeconds;
+        sum.textSeconds += res.textSeconds;
+        sum.unetSeconds += res.unetSeconds;
+        sum.vaeDecodeSeconds += res.vaeDecodeSeconds;
+    }
+    const double total = sum.totalSeconds / runs;
+    auto share = [&](double s) { return 100.0 * s / runs / total; };
+    std::printf(
+        "txt2img sd15 random weights, %dx%d, %d steps (%s, CFG batch 2), device %s, %d torch threads\n", size,
+        size, steps, r.sampler.c_str(), device.str().c_str(), at::get_num_threads());
+    std::printf("seconds per image: %.2f\n", total);
+    std::printf("  text encoding: %6.2fs  %5.1f%%\n", sum.textSeconds / runs, share(sum.textSeconds));
+    std::printf("  UNet steps:    %6.2fs  %5.1f%%  (%.2fs per step)\n", sum.unetSeconds / runs,
+                share(sum.unetSeconds), sum.unetSeconds / runs / steps);
+    std::printf("  VAE decode:    %6.2fs  %5.1f%%\n", sum.vaeDecodeSeconds / runs,
+                share(sum.vaeDecodeSeconds));
+    const double other = total - (sum.textSeconds + sum.unetSeconds + sum.vaeDecodeSeconds) / runs;
+    std::printf("  other:         %6.2fs  %5.1f%%\n", other, 100.0 * other / total);
+    std::printf("peak RSS: %.2f GiB\n", peakRssBytes() / double(1 << 30));
+    return kOk;
 }
 
 const RegisterBenchmark registration({"txt2img", "End-to-end txt2img (random-weight full-size model).",

@@ -61,8 +61,8 @@ engine::BackendSet unetBackend(int latentSize, int batch, std::string& descripti
     engine::BackendSet set;
     description = "SD1.5 UNet (random weights)";
     auto unet = std::make_shared<model::Unet>(nullptr);
-    set.generate = [unet, latentSize, batch](const pipeline::GenerationRequest& request,
-                                             const pipeline::ProgressCallback& progress,
+    set.generate = [unet, latentSize, batch](const generation::GenerationRequest& request,
+                                             const generation::ProgressCallback& progress,
                                              const std::atomic<bool>& cancel) {
         c10::InferenceMode guard;
         if (!*unet) {
@@ -84,7 +84,7 @@ engine::BackendSet unetBackend(int latentSize, int batch, std::string& descripti
             if (cancel) throw Cancelled();
             auto t = torch::full({1}, 999.0 - step * 50.0);
             latent = latent - 0.01 * (*unet)->forward(latent, t, context);
-            pipeline::Progress p;
+            generation::Progress p;
             p.step = step;
             p.total = request.steps;
             p.elapsedSeconds = clock.elapsed() / 1000.0;
@@ -93,7 +93,7 @@ engine::BackendSet unetBackend(int latentSize, int batch, std::string& descripti
                                            255); // what a linear preview costs to ship
             progress(p);
         }
-        return pipeline::GenerationResult{};
+        return generation::GenerationResult{};
     };
     return set;
 }
@@ -111,21 +111,18 @@ int runUiBench(const QStringList& arguments) {
     QCommandLineOption workerOption("worker-threads", "torch threads for the worker (default: cores - 1).",
                                     "N", "0");
     parser.addOptions({stepsOption, sizeOption, batchOption, workerOption});
-    int exitCode = kOk;
-    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
-    if (!applyCommonOptions(parser)) return kUsage;
-    int steps = parser.value(stepsOption).toInt(), size = parser.value(sizeOption).toInt();
-    int batch = parser.value(batchOption).toInt(), workerThreads = parser.value(workerOption).toInt();
-    if (steps < 1 || size < 64 || size % 8 || batch < 1)
-        throw Error("--steps >= 1, --size >= 64 and a multiple of 8, --batch >= 1");
-    if (workerThreads <= 0) workerThreads = std::max(1, QThread::idealThreadCount() - 1);
+    if (!parseArguments(parser, arguments)) return kOk;
+    applyCommonOptions(parser);
+    const int steps = intOption(parser, "steps", 1, 1000, 3), size = intOption(parser, "size", 64, 8192, 512);
+    if (size % 8) throw optionError("size", parser.value("size"), "is not a multiple of 8");
+    const int batch = intOption(parser, "batch", 1, 64, 2);
+    int workerThreads = intOption(parser, "worker-threads", 0, 1024, 0);
+    if (workerThreads == 0) workerThreads = std::max(1, QThread::idealThreadCount() - 1);
 
     std::string description;
     engine::BackendSet backend = unetBackend(size / 8, batch, description);
-    if (!backend.generate) {
-        printError("this build has no UNet (core/model/unet.cpp); nothing to measure");
-        return kFailure;
-    }
+    if (!backend.generate)
+        throw std::runtime_error("this build has no UNet (core/model/unet.cpp); nothing to measure");
     GapStats idle = measureGaps([] { return false; }, 2);
     std::printf("idle event loop (2 s): longest gap %.1f ms, p99 %.1f ms, %zu ticks\n", idle.longestMs,
                 idle.p99Ms, idle.ticks);
@@ -136,7 +133,7 @@ int runUiBench(const QStringList& arguments) {
     QString failure;
     std::vector<double> stepTimes;
     double lastElapsed = 0.0;
-    QObject::connect(&engine, &engine::Engine::progress, [&](quint64, const pipeline::Progress& p) {
+    QObject::connect(&engine, &engine::Engine::progress, [&](quint64, const generation::Progress& p) {
         stepTimes.push_back(p.elapsedSeconds - lastElapsed);
         lastElapsed = p.elapsedSeconds;
         std::printf("  step %d/%d  %.2f s\n", p.step, p.total, stepTimes.back());
@@ -147,14 +144,11 @@ int runUiBench(const QStringList& arguments) {
         failure = message;
         finished = true;
     });
-    pipeline::GenerationRequest request;
+    generation::GenerationRequest request;
     request.steps = steps;
     engine.submit(request);
     GapStats busy = measureGaps([&] { return finished; }, 3600);
-    if (!failure.isEmpty()) {
-        printError(failure.toStdString());
-        return kFailure;
-    }
+    if (!failure.isEmpty()) throw std::runtime_error(failure.toStdString()); // the benchmark itself failed
     // The first step includes building the network and filling it with random weights.
     std::printf("generating: %d steps of %s, latent %dx%d, batch %d, worker: %d torch threads at nice 10, "
                 "main thread: %d cores total\n",

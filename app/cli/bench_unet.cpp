@@ -42,60 +42,53 @@ int runUnetBench(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription("Time one UNet evaluation (batch 2) of a full-size network.");
     addNetworkBenchOptions(parser);
-    int exitCode = kOk;
-    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
-    NetworkBenchOptions o;
-    if (!readNetworkBenchOptions(parser, o)) return kUsage;
-    try {
-        c10::InferenceMode guard;
-        const double convRate = convMicrobenchmarkGflops(o.dtype, o.device);
-        std::printf("conv3x3 320->320 64x64 batch 2 %s: %.1f GFLOP/s\n", o.dtypeName.c_str(), convRate);
+    if (!parseArguments(parser, arguments)) return kOk;
+    const NetworkBenchOptions o = readNetworkBenchOptions(parser);
+    c10::InferenceMode guard;
+    const double convRate = convMicrobenchmarkGflops(o.dtype, o.device);
+    std::printf("conv3x3 320->320 64x64 batch 2 %s: %.1f GFLOP/s\n", o.dtypeName.c_str(), convRate);
 
-        const auto config = fullSizeUnet(o.arch);
-        const auto buildStart = std::chrono::steady_clock::now();
-        model::Unet unet(config, torch::TensorOptions().dtype(o.dtype).device(o.device));
-        model::randomizeWeights(*unet, 1);
-        const double buildSeconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - buildStart).count();
-        std::printf("unet %s: %.0f M parameters, %.2f GiB, built with random weights in %.1f s\n",
-                    o.arch.c_str(), model::parameterBytes(*unet) / double(torch::elementSize(o.dtype)) / 1e6,
-                    model::parameterBytes(*unet) / double(1 << 30), buildSeconds);
+    const auto config = fullSizeUnet(o.arch);
+    const auto buildStart = std::chrono::steady_clock::now();
+    model::Unet unet(config, torch::TensorOptions().dtype(o.dtype).device(o.device));
+    model::randomizeWeights(*unet, 1);
+    const double buildSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - buildStart).count();
+    std::printf("unet %s: %.0f M parameters, %.2f GiB, built with random weights in %.1f s\n", o.arch.c_str(),
+                model::parameterBytes(*unet) / double(torch::elementSize(o.dtype)) / 1e6,
+                model::parameterBytes(*unet) / double(1 << 30), buildSeconds);
 
-        const int64_t latent = o.size / 8;
-        const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
-        auto sample = torch::randn({2, 4, latent, latent}, f32);
-        auto timestep = torch::full({2}, 500.0, f32);
-        auto context = torch::randn({2, 77, config.crossAttentionDim}, f32);
-        torch::Tensor textEmbeds, timeIds;
-        if (config.additionTimeEmbedDim > 0) {
-            textEmbeds = torch::randn(
-                {2, config.projectionClassEmbeddingsInputDim - 6 * config.additionTimeEmbedDim}, f32);
-            timeIds =
-                torch::tensor({double(o.size), double(o.size), 0.0, 0.0, double(o.size), double(o.size)}, f32)
-                    .repeat({2, 1});
-        }
-        auto evaluate = [&] {
-            auto out = unet->forward(sample, timestep, context, textEmbeds, timeIds);
-            synchronize(o.device);
-        };
-        model::resetFlops();
-        model::setFlopCounting(true);
-        evaluate(); // warm-up, counted
-        model::setFlopCounting(false);
-        const double flops = model::countedFlops();
-        const double seconds = medianSeconds(o.runs, evaluate, false);
-        const double rate = flops / seconds / 1e9;
-        std::printf(
-            "unet %s %dx%d %s batch 2: median %.3f s per evaluation (%d runs); %.3f TFLOP -> %.1f GFLOP/s "
-            "= %.2f of the conv microbenchmark\n",
-            o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
-            rate / convRate);
-        printPeakMemory(o.device);
-        return kOk;
-    } catch (const Error& e) {
-        printError(e.what());
-        return kFailure;
+    const int64_t latent = o.size / 8;
+    const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
+    auto sample = torch::randn({2, 4, latent, latent}, f32);
+    auto timestep = torch::full({2}, 500.0, f32);
+    auto context = torch::randn({2, 77, config.crossAttentionDim}, f32);
+    torch::Tensor textEmbeds, timeIds;
+    if (config.additionTimeEmbedDim > 0) {
+        textEmbeds = torch::randn(
+            {2, config.projectionClassEmbeddingsInputDim - 6 * config.additionTimeEmbedDim}, f32);
+        timeIds =
+            torch::tensor({double(o.size), double(o.size), 0.0, 0.0, double(o.size), double(o.size)}, f32)
+                .repeat({2, 1});
     }
+    auto evaluate = [&] {
+        auto out = unet->forward(sample, timestep, context, textEmbeds, timeIds);
+        synchronize(o.device);
+    };
+    model::resetFlops();
+    model::setFlopCounting(true);
+    evaluate(); // warm-up, counted
+    model::setFlopCounting(false);
+    const double flops = model::countedFlops();
+    const double seconds = medianSeconds(o.runs, evaluate, false);
+    const double rate = flops / seconds / 1e9;
+    std::printf(
+        "unet %s %dx%d %s batch 2: median %.3f s per evaluation (%d runs); %.3f TFLOP -> %.1f GFLOP/s "
+        "= %.2f of the conv microbenchmark\n",
+        o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
+        rate / convRate);
+    printPeakMemory(o.device);
+    return kOk;
 }
 
 const RegisterBenchmark registration({"unet", "UNet evaluation time, batch 2, full-size random weights.",

@@ -21,53 +21,46 @@ int runVaeBench(const QStringList& arguments) {
     parser.setApplicationDescription("Time a VAE decode (batch 1) of a full-size network.");
     addNetworkBenchOptions(parser);
     parser.addOption({"encode", "Also time the encoder."});
-    int exitCode = kOk;
-    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
-    NetworkBenchOptions o;
-    if (!readNetworkBenchOptions(parser, o)) return kUsage;
-    try {
-        c10::InferenceMode guard;
-        const double convRate = convMicrobenchmarkGflops(o.dtype, o.device);
-        std::printf("conv3x3 320->320 64x64 batch 2 %s: %.1f GFLOP/s\n", o.dtypeName.c_str(), convRate);
+    if (!parseArguments(parser, arguments)) return kOk;
+    const NetworkBenchOptions o = readNetworkBenchOptions(parser);
+    c10::InferenceMode guard;
+    const double convRate = convMicrobenchmarkGflops(o.dtype, o.device);
+    std::printf("conv3x3 320->320 64x64 batch 2 %s: %.1f GFLOP/s\n", o.dtypeName.c_str(), convRate);
 
-        model::VaeConfig config;
-        config.blockOutChannels = {128, 256, 512, 512};
-        config.scalingFactor = o.arch == "sdxl" ? 0.13025 : 0.18215;
-        model::Vae vae(config, torch::TensorOptions().dtype(o.dtype).device(o.device));
-        model::randomizeWeights(*vae, 2);
-        const int64_t latent = o.size / 8;
-        auto z = torch::randn({1, 4, latent, latent});
-        auto decode = [&] {
-            auto image = vae->decode(z);
+    model::VaeConfig config;
+    config.blockOutChannels = {128, 256, 512, 512};
+    config.scalingFactor = o.arch == "sdxl" ? 0.13025 : 0.18215;
+    model::Vae vae(config, torch::TensorOptions().dtype(o.dtype).device(o.device));
+    model::randomizeWeights(*vae, 2);
+    const int64_t latent = o.size / 8;
+    auto z = torch::randn({1, 4, latent, latent});
+    auto decode = [&] {
+        auto image = vae->decode(z);
+        synchronize(o.device);
+    };
+    model::resetFlops();
+    model::setFlopCounting(true);
+    decode();
+    model::setFlopCounting(false);
+    const double flops = model::countedFlops();
+    const double seconds = medianSeconds(o.runs, decode, false);
+    const double rate = flops / seconds / 1e9;
+    std::printf(
+        "vae %s decode %dx%d %s: median %.3f s (%d runs); %.3f TFLOP -> %.1f GFLOP/s = %.2f of the conv "
+        "microbenchmark\n",
+        o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
+        rate / convRate);
+    if (parser.isSet("encode")) {
+        auto image = torch::rand({1, 3, o.size, o.size}) * 2 - 1;
+        const double encodeSeconds = medianSeconds(o.runs, [&] {
+            auto moments = vae->encode(image);
             synchronize(o.device);
-        };
-        model::resetFlops();
-        model::setFlopCounting(true);
-        decode();
-        model::setFlopCounting(false);
-        const double flops = model::countedFlops();
-        const double seconds = medianSeconds(o.runs, decode, false);
-        const double rate = flops / seconds / 1e9;
-        std::printf(
-            "vae %s decode %dx%d %s: median %.3f s (%d runs); %.3f TFLOP -> %.1f GFLOP/s = %.2f of the conv "
-            "microbenchmark\n",
-            o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
-            rate / convRate);
-        if (parser.isSet("encode")) {
-            auto image = torch::rand({1, 3, o.size, o.size}) * 2 - 1;
-            const double encodeSeconds = medianSeconds(o.runs, [&] {
-                auto moments = vae->encode(image);
-                synchronize(o.device);
-            });
-            std::printf("vae %s encode %dx%d %s: median %.3f s\n", o.arch.c_str(), o.size, o.size,
-                        o.dtypeName.c_str(), encodeSeconds);
-        }
-        printPeakMemory(o.device);
-        return kOk;
-    } catch (const Error& e) {
-        printError(e.what());
-        return kFailure;
+        });
+        std::printf("vae %s encode %dx%d %s: median %.3f s\n", o.arch.c_str(), o.size, o.size,
+                    o.dtypeName.c_str(), encodeSeconds);
     }
+    printPeakMemory(o.device);
+    return kOk;
 }
 
 const RegisterBenchmark registration({"vae", "VAE decode time, full-size random weights.", runVaeBench});

@@ -2,10 +2,72 @@
 
 #include "core/runtime/threads.h"
 
+#include <c10/util/Exception.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <new>
 
 namespace gesso::cli {
+namespace {
+
+// The command usage errors point to: the one being parsed ("gesso-cli bench load"), else "gesso-cli".
+std::string& helpCommand() {
+    static std::string command = "gesso-cli";
+    return command;
+}
+
+int report(int code, const std::string& message) {
+    printError(message);
+    return code;
+}
+
+std::string formatNumber(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return text;
+}
+
+std::string rangeText(const std::string& min, const std::string& max, bool unbounded) {
+    return unbounded ? "must be at least " + min : "must be from " + min + " to " + max;
+}
+
+} // namespace
+
+const char* exitCodeHelp() {
+    return "  0    success\n"
+           "  1    internal error (please report it)\n"
+           "  2    bad usage or bad input: unknown command or option, invalid value, unreadable file or "
+           "model\n"
+           "  3    out of memory\n"
+           "  130  cancelled\n";
+}
+
+int runReportingErrors(const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const UsageError& e) {
+        return report(kUsage, std::string(e.what()) + " (see " + helpCommand() + " --help)");
+    } catch (const Cancelled&) {
+        return report(kCancelled, "cancelled");
+    } catch (const Error& e) {
+        return report(kUsage, e.what());
+    } catch (const std::bad_alloc&) {
+        return report(kOutOfMemory, "out of memory");
+    } catch (const c10::OutOfMemoryError& e) {
+        return report(kOutOfMemory, std::string("out of memory: ") + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+        return report(kFailure, std::string("internal error: ") + e.what());
+    } catch (...) {
+        return report(kFailure, "internal error: unknown exception");
+    }
+}
+
+int runCommand(const Command& command, const QStringList& arguments) {
+    helpCommand() = arguments.front().toStdString();
+    return command.run(arguments);
+}
 
 CommandRegistry& CommandRegistry::instance() {
     static CommandRegistry registry;
@@ -30,34 +92,55 @@ void addCommonOptions(QCommandLineParser& parser) {
         {"device", "Compute device: auto, cpu, cuda or cuda:N (default auto).", "DEVICE", "auto"});
 }
 
-bool applyCommonOptions(const QCommandLineParser& parser) {
-    int requested = 0;
-    if (parser.isSet("threads")) {
-        bool ok = false;
-        requested = parser.value("threads").toInt(&ok);
-        if (!ok || requested <= 0 || requested > 1024) {
-            printError("--threads needs a positive number, got '" + parser.value("threads").toStdString() +
-                       "'");
-            return false;
-        }
-    }
-    configureThreads(requested);
-    return true;
+void applyCommonOptions(const QCommandLineParser& parser) {
+    configureThreads(intOption(parser, "threads", 1, 1024, 0)); // 0: GESSO_THREADS, else all cores
 }
 
-bool parseOrExit(QCommandLineParser& parser, const QStringList& arguments, int& exitCode) {
+bool parseArguments(QCommandLineParser& parser, const QStringList& arguments) {
+    helpCommand() = arguments.front().toStdString();
     parser.addHelpOption();
     if (!parser.parse(arguments)) {
-        printError(parser.errorText().toStdString());
-        exitCode = kUsage;
-        return false;
+        QString error = parser.errorText(); // "Unknown option 'x'.": the usage hint follows
+        if (error.endsWith('.')) error.chop(1);
+        throw UsageError(error.toStdString());
     }
-    if (parser.isSet("help")) {
-        std::fputs(parser.helpText().toLocal8Bit().constData(), stdout);
-        exitCode = kOk;
-        return false;
-    }
-    return true;
+    if (!parser.isSet("help")) return true;
+    std::fputs(parser.helpText().toLocal8Bit().constData(), stdout);
+    return false;
+}
+
+UsageError optionError(const QString& name, const QString& value, const std::string& reason) {
+    return UsageError("--" + name.toStdString() + ": '" + value.toStdString() + "' " + reason);
+}
+
+long long integerOption(const QCommandLineParser& parser, const QString& name, long long min, long long max,
+                        long long fallback) {
+    const QString text = parser.value(name);
+    if (!parser.isSet(name) && text.isEmpty()) return fallback;
+    bool ok = false;
+    const long long value = text.toLongLong(&ok);
+    if (!ok) throw optionError(name, text, "is not a whole number");
+    if (value < min || value > max)
+        throw optionError(name, text,
+                          rangeText(std::to_string(min), std::to_string(max),
+                                    max == std::numeric_limits<long long>::max()));
+    return value;
+}
+
+int intOption(const QCommandLineParser& parser, const QString& name, int min, int max, int fallback) {
+    return int(integerOption(parser, name, min, max, fallback));
+}
+
+double doubleOption(const QCommandLineParser& parser, const QString& name, double min, double max,
+                    double fallback) {
+    const QString text = parser.value(name);
+    if (!parser.isSet(name) && text.isEmpty()) return fallback;
+    bool ok = false;
+    const double value = text.toDouble(&ok);
+    if (!ok || !std::isfinite(value)) throw optionError(name, text, "is not a number");
+    if (value < min || value > max)
+        throw optionError(name, text, rangeText(formatNumber(min), formatNumber(max), std::isinf(max)));
+    return value;
 }
 
 void printError(const std::string& message) {

@@ -33,73 +33,55 @@ int runEncode(const QStringList& arguments) {
     parser.addOption({"tokenizer-dir",
                       "Folder with vocab.json and merges.txt for models without a tokenizer folder.", "DIR"});
     parser.addOption({{"o", "output"}, "Output .safetensors file.", "FILE"});
-    int exitCode = kOk;
-    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
-    if (!applyCommonOptions(parser)) return kUsage;
-    if (!parser.isSet("model") || !parser.isSet("prompt") || !parser.isSet("output")) {
-        printError("encode needs --model, --prompt and -o");
-        return kUsage;
-    }
-    bool ok1 = false, ok2 = false;
-    const int clipSkip = parser.value("clip-skip").toInt(&ok1);
-    const int steps = parser.value("steps").toInt(&ok2);
-    if (!ok1 || clipSkip < 1 || clipSkip > 64) {
-        printError("--clip-skip needs a number >= 1");
-        return kUsage;
-    }
-    if (!ok2 || steps < 1 || steps > 10000) {
-        printError("--steps needs a number >= 1");
-        return kUsage;
-    }
-    try {
-        text::TokenizerSearch search;
-        if (parser.isSet("tokenizer-dir")) search.explicitDir = parser.value("tokenizer-dir").toStdString();
-        const auto device = parseDevice(parser.value("device").toStdString());
-        const std::filesystem::path model = parser.value("model").toStdString();
-        if (!std::filesystem::exists(model)) throw Error("the model '" + model.string() + "' does not exist");
-        const auto conditioner = text::TextConditioner::loadPath(model, search, device, torch::kFloat);
-        text::EncodeOptions options;
-        options.plainPrompt = parser.isSet("plain-prompt");
-        options.clipSkip = clipSkip;
-        const auto result = conditioner.encodePrompts(parser.value("prompt").toStdString(),
-                                                      parser.value("negative").toStdString(), steps, options);
-        std::vector<std::pair<std::string, torch::Tensor>> tensors;
-        nlohmann::json meta;
-        meta["family"] = model::familyName(conditioner.family());
-        meta["clip_skip"] = clipSkip;
-        meta["plain_prompt"] = options.plainPrompt;
-        auto add = [&](const char* side, const std::vector<text::ScheduledConditioning>& entries) {
-            for (size_t k = 0; k < entries.size(); ++k) {
-                char prefix[64];
-                std::snprintf(prefix, sizeof prefix, "%s.%03zu.", side, k);
-                tensors.emplace_back(std::string(prefix) + "context", entries[k].conditioning.context.cpu());
-                if (entries[k].conditioning.pooled.defined())
-                    tensors.emplace_back(std::string(prefix) + "pooled",
-                                         entries[k].conditioning.pooled.cpu());
-                meta[side].push_back({{"until_step", entries[k].untilStep}, {"text", entries[k].text}});
-            }
-        };
-        add("positive", result.positive);
-        add("negative", result.negative);
-        tensors.emplace_back("encoder_hidden_states", torch::cat({result.negative[0].conditioning.context,
-                                                                  result.positive[0].conditioning.context})
-                                                          .cpu());
-        meta["loras"] = nlohmann::json::array();
-        for (const auto& l : result.loras)
-            meta["loras"].push_back({{"name", l.name}, {"weight", l.weight}});
-        meta["warnings"] = result.warnings;
-        for (const auto& w : result.warnings)
-            std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
-        const std::filesystem::path out = parser.value("output").toStdString();
-        io::writeSafetensors(out, tensors, {{"gesso.text", meta.dump()}});
-        std::printf("wrote %s: %zu tensors, %lld chunk(s), context width %lld\n", out.string().c_str(),
-                    tensors.size(), static_cast<long long>(result.positive[0].conditioning.chunks()),
-                    static_cast<long long>(conditioner.contextDim()));
-        return kOk;
-    } catch (const Error& e) {
-        printError(e.what());
-        return kUsage;
-    }
+    if (!parseArguments(parser, arguments)) return kOk;
+    applyCommonOptions(parser);
+    if (!parser.isSet("model") || !parser.isSet("prompt") || !parser.isSet("output"))
+        throw UsageError("encode needs --model, --prompt and -o");
+    const int clipSkip = intOption(parser, "clip-skip", 1, 64, 1);
+    const int steps = intOption(parser, "steps", 1, 10000, 20);
+    text::TokenizerSearch search;
+    if (parser.isSet("tokenizer-dir")) search.explicitDir = parser.value("tokenizer-dir").toStdString();
+    const auto device = parseDevice(parser.value("device").toStdString());
+    const std::filesystem::path model = parser.value("model").toStdString();
+    if (!std::filesystem::exists(model)) throw Error("the model '" + model.string() + "' does not exist");
+    const auto conditioner = text::TextConditioner::loadPath(model, search, device, torch::kFloat);
+    text::EncodeOptions options;
+    options.plainPrompt = parser.isSet("plain-prompt");
+    options.clipSkip = clipSkip;
+    const auto result = conditioner.encodePrompts(parser.value("prompt").toStdString(),
+                                                  parser.value("negative").toStdString(), steps, options);
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+    nlohmann::json meta;
+    meta["family"] = model::familyName(conditioner.family());
+    meta["clip_skip"] = clipSkip;
+    meta["plain_prompt"] = options.plainPrompt;
+    auto add = [&](const char* side, const std::vector<text::ScheduledConditioning>& entries) {
+        for (size_t k = 0; k < entries.size(); ++k) {
+            char prefix[64];
+            std::snprintf(prefix, sizeof prefix, "%s.%03zu.", side, k);
+            tensors.emplace_back(std::string(prefix) + "context", entries[k].conditioning.context.cpu());
+            if (entries[k].conditioning.pooled.defined())
+                tensors.emplace_back(std::string(prefix) + "pooled", entries[k].conditioning.pooled.cpu());
+            meta[side].push_back({{"until_step", entries[k].untilStep}, {"text", entries[k].text}});
+        }
+    };
+    add("positive", result.positive);
+    add("negative", result.negative);
+    tensors.emplace_back(
+        "encoder_hidden_states",
+        torch::cat({result.negative[0].conditioning.context, result.positive[0].conditioning.context}).cpu());
+    meta["loras"] = nlohmann::json::array();
+    for (const auto& l : result.loras)
+        meta["loras"].push_back({{"name", l.name}, {"weight", l.weight}});
+    meta["warnings"] = result.warnings;
+    for (const auto& w : result.warnings)
+        std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
+    const std::filesystem::path out = parser.value("output").toStdString();
+    io::writeSafetensors(out, tensors, {{"gesso.text", meta.dump()}});
+    std::printf("wrote %s: %zu tensors, %lld chunk(s), context width %lld\n", out.string().c_str(),
+                tensors.size(), static_cast<long long>(result.positive[0].conditioning.chunks()),
+                static_cast<long long>(conditioner.contextDim()));
+    return kOk;
 }
 
 const RegisterCommand registration({"encode", "Encode prompts to conditioning tensors (safetensors).",

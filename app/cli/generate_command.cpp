@@ -6,6 +6,7 @@
 #include "core/io/safetensors.h"
 #include "core/pipeline/generator.h"
 #include "core/pipeline/image_tensor.h"
+#include "core/project/a1111_parameters.h"
 #include "core/runtime/error.h"
 #include "core/sampling/scheduler_config.h"
 
@@ -14,55 +15,50 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <regex>
 
 namespace gesso::cli {
 namespace {
 
-using pipeline::Mode;
+using generation::Mode;
 namespace fs = std::filesystem;
 
-struct Usage : Error {
-    using Error::Error;
-};
+// Batch image i uses seed + i, which must not overflow.
+constexpr long long kMaxSeed = std::numeric_limits<int64_t>::max() - 64;
+constexpr int kMaxSize = 8192; // pixels, the pipeline's limit
 
-int toInt(const QCommandLineParser& p, const char* name, int fallback) {
-    if (!p.isSet(name)) return fallback;
-    bool ok = false;
-    int v = p.value(name).toInt(&ok);
-    if (!ok)
-        throw Usage(std::string("--") + name + " needs a whole number, got '" + p.value(name).toStdString() +
-                    "'");
-    return v;
+// "WxH" -> (w, h); "TOP,LEFT" -> (top, left): two whole numbers of at most 5 digits around `separator`.
+std::pair<int, int> toPair(const QCommandLineParser& p, const char* name, const char* separator,
+                           const char* form) {
+    const std::regex re(std::string(R"((\d{1,5}))") + separator + R"((\d{1,5}))");
+    std::smatch m;
+    const auto v = p.value(name).toStdString();
+    if (!std::regex_match(v, m, re)) throw optionError(name, p.value(name), std::string("is not ") + form);
+    return {std::stoi(m[1]), std::stoi(m[2])};
 }
 
-double toDouble(const QCommandLineParser& p, const char* name, double fallback) {
-    if (!p.isSet(name)) return fallback;
-    bool ok = false;
-    double v = p.value(name).toDouble(&ok);
-    if (!ok)
-        throw Usage(std::string("--") + name + " needs a number, got '" + p.value(name).toStdString() + "'");
-    return v;
-}
-
-// "WxH" -> (w, h)
 std::pair<int, int> toSize(const QCommandLineParser& p, const char* name) {
-    static const std::regex re(R"((\d+)[xX](\d+))");
-    std::smatch m;
-    const auto v = p.value(name).toStdString();
-    if (!std::regex_match(v, m, re))
-        throw Usage(std::string("--") + name + " needs WIDTHxHEIGHT, got '" + v + "'");
-    return {std::stoi(m[1]), std::stoi(m[2])};
+    return toPair(p, name, "[xX]", "WIDTHxHEIGHT");
 }
 
-// "TOP,LEFT" -> (top, left)
-std::pair<int, int> toPair(const QCommandLineParser& p, const char* name) {
-    static const std::regex re(R"((\d+),(\d+))");
-    std::smatch m;
-    const auto v = p.value(name).toStdString();
-    if (!std::regex_match(v, m, re))
-        throw Usage(std::string("--") + name + " needs TOP,LEFT, got '" + v + "'");
-    return {std::stoi(m[1]), std::stoi(m[2])};
+std::pair<int, int> toTopLeft(const QCommandLineParser& p, const char* name) {
+    return toPair(p, name, ",", "TOP,LEFT");
+}
+
+// --width / --height: a multiple of 8 up to the pipeline's limit, else `fallback`.
+int sizeOption(const QCommandLineParser& p, const char* name, int fallback) {
+    const int value = intOption(p, name, 8, kMaxSize, fallback);
+    if (p.isSet(name) && value % 8) throw optionError(name, p.value(name), "is not a multiple of 8");
+    return value;
+}
+
+// --strength: in (0, 1].
+double strengthOption(const QCommandLineParser& p) {
+    const double strength = doubleOption(p, "strength", 0.0, 1.0, 0.75);
+    if (strength == 0.0)
+        throw optionError("strength", p.value("strength"), "must be above 0 (and at most 1)");
+    return strength;
 }
 
 void addOptions(QCommandLineParser& parser, Mode mode) {
@@ -80,7 +76,7 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
         {"scheduler-config", "diffusers scheduler_config.json overriding the model's.", "FILE"},
         {"timestep-spacing", "leading, trailing or linspace (default: the sampler's).", "SPACING"},
         {"eta", "DDIM eta (default 0).", "ETA"},
-        {"seed", "Seed (default random); image i of a batch uses seed + i.", "N"},
+        {"seed", "Seed (default -1: random); image i of a batch uses seed + i.", "N"},
         {"width", "Width in pixels, multiple of 8 (default 512, or the input image's).", "W"},
         {"height", "Height in pixels, multiple of 8 (default 512, or the input image's).", "H"},
         {"batch", "Number of images (default 1).", "N"},
@@ -121,12 +117,12 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
     }
 }
 
-pipeline::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mode) {
-    pipeline::GenerationRequest r;
+generation::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mode) {
+    generation::GenerationRequest r;
     r.mode = mode;
-    if (!p.isSet("model")) throw Usage("--model is required");
+    if (!p.isSet("model")) throw UsageError("--model is required");
     r.modelPath = p.value("model").toStdString();
-    if (!fs::exists(r.modelPath)) throw Usage("model not found: '" + r.modelPath + "'");
+    if (!fs::exists(r.modelPath)) throw Error("model not found: '" + r.modelPath + "'");
     r.prompt = p.value("prompt").toStdString();
     r.negativePrompt = p.value("negative").toStdString();
     r.plainPrompt = p.isSet("plain-prompt");
@@ -134,62 +130,62 @@ pipeline::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mode)
     sampling::samplerSpec(r.sampler); // unknown names -> Error
     r.schedulerConfigPath = p.value("scheduler-config").toStdString();
     if (!r.schedulerConfigPath.empty() && !fs::is_regular_file(r.schedulerConfigPath))
-        throw Usage("scheduler config not found: '" + r.schedulerConfigPath + "'");
+        throw Error("scheduler config not found: '" + r.schedulerConfigPath + "'");
     r.timestepSpacing = p.value("timestep-spacing").toStdString();
     if (!r.timestepSpacing.empty() && r.timestepSpacing != "leading" && r.timestepSpacing != "trailing" &&
         r.timestepSpacing != "linspace")
-        throw Usage("--timestep-spacing must be leading, trailing or linspace");
-    r.steps = toInt(p, "steps", 20);
-    r.guidance = toDouble(p, "cfg", 7.5);
-    r.guidanceRescale = toDouble(p, "guidance-rescale", 0.0);
-    r.eta = toDouble(p, "eta", 0.0);
-    r.seed = p.isSet("seed") ? p.value("seed").toLongLong() : -1;
-    r.batch = toInt(p, "batch", 1);
-    r.clipSkip = toInt(p, "clip-skip", 1);
+        throw UsageError("--timestep-spacing must be leading, trailing or linspace");
+    r.steps = intOption(p, "steps", 1, 1000, 20);
+    r.guidance = doubleOption(p, "cfg", 0.0, kUnbounded, 7.5);
+    r.guidanceRescale = doubleOption(p, "guidance-rescale", 0.0, 1.0, 0.0);
+    r.eta = doubleOption(p, "eta", 0.0, kUnbounded, 0.0);
+    r.seed = integerOption(p, "seed", -1, kMaxSeed, -1);
+    r.batch = intOption(p, "batch", 1, 64, 1);
+    r.clipSkip = intOption(p, "clip-skip", 1, 64, 1);
     r.device = p.value("device").toStdString();
     r.dtype = p.isSet("dtype") ? p.value("dtype").toStdString() : "fp32";
     r.prediction = p.isSet("prediction") ? p.value("prediction").toStdString() : "auto";
     if (r.prediction != "auto" && r.prediction != "epsilon" && r.prediction != "v")
-        throw Usage("--prediction must be auto, epsilon or v");
+        throw UsageError("--prediction must be auto, epsilon or v");
     r.taesdDir = p.value("taesd-dir").toStdString();
     r.tokenizerDir = p.value("tokenizer-dir").toStdString();
     r.replayNoisePath = p.value("replay-noise").toStdString();
     if (!r.replayNoisePath.empty() && !fs::is_regular_file(r.replayNoisePath))
-        throw Usage("replay noise file not found: '" + r.replayNoisePath + "'");
+        throw Error("replay noise file not found: '" + r.replayNoisePath + "'");
     if (p.isSet("original-size")) std::tie(r.originalWidth, r.originalHeight) = toSize(p, "original-size");
     if (p.isSet("target-size")) std::tie(r.targetWidth, r.targetHeight) = toSize(p, "target-size");
-    if (p.isSet("crop-top-left")) std::tie(r.cropTop, r.cropLeft) = toPair(p, "crop-top-left");
+    if (p.isSet("crop-top-left")) std::tie(r.cropTop, r.cropLeft) = toTopLeft(p, "crop-top-left");
     if (p.isSet("negative-original-size"))
         std::tie(r.negativeOriginalWidth, r.negativeOriginalHeight) = toSize(p, "negative-original-size");
     if (p.isSet("negative-target-size"))
         std::tie(r.negativeTargetWidth, r.negativeTargetHeight) = toSize(p, "negative-target-size");
     if (p.isSet("negative-crop-top-left"))
-        std::tie(r.negativeCropTop, r.negativeCropLeft) = toPair(p, "negative-crop-top-left");
+        std::tie(r.negativeCropTop, r.negativeCropLeft) = toTopLeft(p, "negative-crop-top-left");
 
     r.width = 512;
     r.height = 512;
     if (mode != Mode::Txt2Img) {
-        if (!p.isSet("image")) throw Usage("--image is required");
+        if (!p.isSet("image")) throw UsageError("--image is required");
         r.initImage = readImageRgba(p.value("image").toStdString());
         r.width = r.initImage.width;
         r.height = r.initImage.height;
-        r.strength = toDouble(p, "strength", 0.75);
+        r.strength = strengthOption(p);
     }
     if (mode == Mode::Inpaint) {
-        if (!p.isSet("mask")) throw Usage("--mask is required");
+        if (!p.isSet("mask")) throw UsageError("--mask is required");
         r.mask = readMask(p.value("mask").toStdString());
         if (r.mask.width != r.initImage.width || r.mask.height != r.initImage.height)
-            throw Usage("the mask is " + std::to_string(r.mask.width) + "x" + std::to_string(r.mask.height) +
+            throw Error("the mask is " + std::to_string(r.mask.width) + "x" + std::to_string(r.mask.height) +
                         " but the image is " + std::to_string(r.initImage.width) + "x" +
                         std::to_string(r.initImage.height) + ": they must be the same size");
-        r.maskBlur = toDouble(p, "mask-blur", 4.0);
+        r.maskBlur = doubleOption(p, "mask-blur", 0.0, 256.0, 4.0);
         r.inpaintOnlyMasked = p.isSet("only-masked");
-        r.onlyMaskedPadding = toInt(p, "only-masked-padding", 32);
+        r.onlyMaskedPadding = intOption(p, "only-masked-padding", 0, kMaxSize, 32);
     }
-    r.width = toInt(p, "width", r.width);
-    r.height = toInt(p, "height", r.height);
+    r.width = sizeOption(p, "width", r.width);
+    r.height = sizeOption(p, "height", r.height);
     if (r.width <= 0 || r.height <= 0 || r.width % 8 || r.height % 8)
-        throw Usage("width and height must be positive multiples of 8 (got " + std::to_string(r.width) + "x" +
+        throw Error("width and height must be positive multiples of 8 (got " + std::to_string(r.width) + "x" +
                     std::to_string(r.height) + ")");
     if (mode == Mode::Inpaint && !r.inpaintOnlyMasked &&
         (r.initImage.width != r.width || r.initImage.height != r.height)) {
@@ -208,7 +204,7 @@ fs::path outputPath(const fs::path& base, int index, int count) {
     return base.parent_path() / (stem + "-" + std::to_string(index) + base.extension().string());
 }
 
-void drawProgress(const pipeline::Progress& p, int batch) {
+void drawProgress(const generation::Progress& p, int batch) {
     const int width = 30;
     const int filled = p.total > 0 ? p.step * width / p.total : 0;
     std::string bar(filled, '#');
@@ -222,76 +218,71 @@ void drawProgress(const pipeline::Progress& p, int batch) {
     std::fflush(stderr);
 }
 
+// The output PNG's folder must exist; the preview folder is created.
+void checkOutputFolders(const fs::path& output, const std::string& previewDir) {
+    const auto outDir = output.has_parent_path() ? output.parent_path() : fs::path(".");
+    if (!fs::is_directory(outDir)) throw Error("output folder does not exist: '" + outDir.string() + "'");
+    std::error_code error;
+    if (!previewDir.empty() && !fs::create_directories(previewDir, error) && error)
+        throw Error("cannot create the preview folder '" + previewDir + "': " + error.message());
+}
+
+void writeLatents(const std::string& path, std::vector<generation::GeneratedImage>& images) {
+    std::vector<torch::Tensor> all;
+    for (auto& image : images)
+        all.push_back(torch::from_blob(image.latents.data(), image.latentShape, torch::kFloat32).clone());
+    io::writeSafetensors(path, {{"latents", torch::cat(all)}}, {{"format", "pt"}});
+}
+
 int runGenerate(const QStringList& arguments, Mode mode) {
     QCommandLineParser parser;
     parser.setApplicationDescription(mode == Mode::Txt2Img   ? "Generate images from a prompt."
                                      : mode == Mode::Img2Img ? "Transform an image guided by a prompt."
                                                              : "Repaint the white area of a mask.");
     addOptions(parser, mode);
-    int exitCode = kOk;
-    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
-    if (!parser.positionalArguments().isEmpty()) {
-        printError("unexpected argument '" + parser.positionalArguments().first().toStdString() + "'");
-        return kUsage;
-    }
-    if (!applyCommonOptions(parser)) return kUsage;
-    try {
-        auto request = buildRequest(parser, mode);
-        const fs::path output = parser.isSet("output") ? parser.value("output").toStdString() : "out.png";
-        const auto outDir = output.has_parent_path() ? output.parent_path() : fs::path(".");
-        if (!fs::is_directory(outDir)) throw Usage("output folder does not exist: '" + outDir.string() + "'");
-        const std::string previewDir = parser.value("preview-dir").toStdString();
-        if (!previewDir.empty()) fs::create_directories(previewDir);
-        const std::string outLatents = parser.value("out-latents").toStdString();
+    if (!parseArguments(parser, arguments)) return kOk;
+    if (!parser.positionalArguments().isEmpty())
+        throw UsageError("unexpected argument '" + parser.positionalArguments().first().toStdString() + "'");
+    applyCommonOptions(parser);
+    auto request = buildRequest(parser, mode);
+    const fs::path output = parser.isSet("output") ? parser.value("output").toStdString() : "out.png";
+    const std::string previewDir = parser.value("preview-dir").toStdString();
+    checkOutputFolders(output, previewDir);
+    const std::string outLatents = parser.value("out-latents").toStdString();
 
-        pipeline::Generator generator;
-        std::atomic<bool> cancel{false};
-        auto progress = [&](const pipeline::Progress& p) {
-            drawProgress(p, request.batch);
-            if (!previewDir.empty() && !p.preview.empty()) {
-                char name[64];
-                std::snprintf(name, sizeof name, "%s%03d.png",
-                              request.batch > 1 ? ("image" + std::to_string(p.batchIndex) + "-step").c_str()
-                                                : "step",
-                              p.step);
-                writePng(fs::path(previewDir) / name, p.preview, {});
-            }
-        };
-        auto result = generator.generate(request, progress, cancel);
-        for (const auto& w : result.warnings)
-            std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
-        // Everything is computed; write the outputs (each atomically).
-        std::vector<fs::path> written;
-        for (size_t i = 0; i < result.images.size(); ++i) {
-            auto path = outputPath(output, int(i), int(result.images.size()));
-            writePng(path, result.images[i].image, result.images[i].parameters);
-            written.push_back(path);
+    pipeline::Generator generator;
+    std::atomic<bool> cancel{false};
+    auto progress = [&](const generation::Progress& p) {
+        drawProgress(p, request.batch);
+        if (!previewDir.empty() && !p.preview.empty()) {
+            char name[64];
+            std::snprintf(name, sizeof name, "%s%03d.png",
+                          request.batch > 1 ? ("image" + std::to_string(p.batchIndex) + "-step").c_str()
+                                            : "step",
+                          p.step);
+            writePng(fs::path(previewDir) / name, p.preview, {});
         }
-        if (!outLatents.empty()) {
-            std::vector<torch::Tensor> all;
-            for (auto& image : result.images)
-                all.push_back(
-                    torch::from_blob(image.latents.data(), image.latentShape, torch::kFloat32).clone());
-            io::writeSafetensors(outLatents, {{"latents", torch::cat(all)}}, {{"format", "pt"}});
-        }
-        for (size_t i = 0; i < written.size(); ++i)
-            std::printf("%s  seed %lld\n", written[i].string().c_str(), (long long)result.images[i].seed);
-        std::fprintf(
-            stderr,
-            "time: %.2fs total (load %.2fs, text %.2fs, unet %.2fs, vae encode %.2fs, vae decode %.2fs)\n",
-            result.totalSeconds, result.loadSeconds, result.textSeconds, result.unetSeconds,
-            result.vaeEncodeSeconds, result.vaeDecodeSeconds);
-        return kOk;
-    } catch (const Cancelled&) {
-        printError("cancelled");
-        return kFailure;
-    } catch (const Error& e) {
-        printError(e.what());
-        return kUsage;
-    } catch (const std::exception& e) {
-        printError(e.what());
-        return kFailure;
+    };
+    auto result = generator.generate(request, progress, cancel);
+    for (const auto& w : result.warnings)
+        std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
+    // Everything is computed; write the outputs (each atomically).
+    std::vector<fs::path> written;
+    for (size_t i = 0; i < result.images.size(); ++i) {
+        auto path = outputPath(output, int(i), int(result.images.size()));
+        const auto& image = result.images[i];
+        writePng(path, image.image, project::formatA1111Parameters(request, image.seed, image.modelFile, {}));
+        written.push_back(path);
     }
+    if (!outLatents.empty()) writeLatents(outLatents, result.images);
+    for (size_t i = 0; i < written.size(); ++i)
+        std::printf("%s  seed %lld\n", written[i].string().c_str(), (long long)result.images[i].seed);
+    std::fprintf(
+        stderr,
+        "time: %.2fs total (load %.2fs, text %.2fs, unet %.2fs, vae encode %.2fs, vae decode %.2fs)\n",
+        result.totalSeconds, result.loadSeconds, result.textSeconds, result.unetSeconds,
+        result.vaeEncodeSeconds, result.vaeDecodeSeconds);
+    return kOk;
 }
 
 const RegisterCommand txt2img({"txt2img", "Generate images from a prompt.",

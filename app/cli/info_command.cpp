@@ -1,6 +1,6 @@
 #include "command.h"
 
-#include "core/io/model_loader.h"
+#include "core/model/model_loader.h"
 #include "core/model/prediction_guess.h"
 #include "core/runtime/build_info.h"
 #include "core/runtime/error.h"
@@ -12,7 +12,7 @@
 namespace gesso::cli {
 namespace {
 
-nlohmann::json summaryJson(const io::ModelSummary& summary) {
+nlohmann::json summaryJson(const model::ModelSummary& summary) {
     const model::Checkpoint& ck = summary.checkpoint;
     nlohmann::json j;
     j["source"] = ck.source.string();
@@ -48,7 +48,7 @@ std::string millions(int64_t n) {
     return buffer;
 }
 
-void printText(const io::ModelSummary& summary) {
+void printText(const model::ModelSummary& summary) {
     const model::Checkpoint& ck = summary.checkpoint;
     std::printf("model:      %s (%s)\n", ck.source.string().c_str(), summary.layout.c_str());
     std::printf("family:     %s%s\n", model::familyName(ck.family),
@@ -80,6 +80,23 @@ void printText(const io::ModelSummary& summary) {
         std::printf("warning: %s\n", w.c_str());
 }
 
+model::Prediction predictionOption(const QString& value) {
+    if (value == "v" || value == "v_prediction") return model::Prediction::V;
+    if (value == "epsilon" || value == "eps") return model::Prediction::Epsilon;
+    throw UsageError("--prediction must be epsilon or v");
+}
+
+// Loads the UNet's weights and records the outcome of one test evaluation in `checkpoint`.
+void testPredictionOf(const std::string& path, const model::LoadOptions& options,
+                      model::Checkpoint& checkpoint) {
+    model::LoadOptions unetOptions = options;
+    unetOptions.unetOnly = true;
+    model::Checkpoint weights = model::loadCheckpoint(path, unetOptions);
+    model::Unet unet = model::makeUnet(weights.unetConfig, weights.unet, torch::kCPU, torch::kFloat32);
+    weights.unet.clear();
+    model::recordPredictionTest(checkpoint, model::testPrediction(unet));
+}
+
 int runInfo(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -103,50 +120,24 @@ int runInfo(const QStringList& arguments) {
     parser.addOption(json);
     parser.addOption(prediction);
     parser.addOption(testPrediction);
-    int exitCode = kOk;
-    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
-    if (!applyCommonOptions(parser)) return kUsage;
+    if (!parseArguments(parser, arguments)) return kOk;
+    applyCommonOptions(parser);
     const QStringList positional = parser.positionalArguments();
     if (positional.isEmpty()) {
         std::fputs(formatBuildInfo(currentBuildInfo()).c_str(), stdout);
         return kOk;
     }
-    if (positional.size() > 1) {
-        printError("info takes at most one MODEL");
-        return kUsage;
-    }
-    io::LoadOptions options;
-    if (parser.isSet(prediction)) {
-        const QString p = parser.value(prediction);
-        if (p == "v" || p == "v_prediction")
-            options.prediction = model::Prediction::V;
-        else if (p == "epsilon" || p == "eps")
-            options.prediction = model::Prediction::Epsilon;
-        else {
-            printError("--prediction must be epsilon or v");
-            return kUsage;
-        }
-    }
-    try {
-        const std::string path = positional.front().toStdString();
-        io::ModelSummary summary = io::inspectModel(path, options);
-        if (parser.isSet(testPrediction) && model::shouldTestPrediction(summary.checkpoint)) {
-            io::LoadOptions unetOptions = options;
-            unetOptions.unetOnly = true;
-            model::Checkpoint weights = io::loadCheckpoint(path, unetOptions);
-            model::Unet unet =
-                model::makeUnet(weights.unetConfig, weights.unet, torch::kCPU, torch::kFloat32);
-            weights.unet.clear();
-            model::recordPredictionTest(summary.checkpoint, model::testPrediction(unet));
-        }
-        if (parser.isSet(json))
-            std::printf("%s\n", summaryJson(summary).dump(2).c_str());
-        else
-            printText(summary);
-    } catch (const Error& e) {
-        printError(e.what());
-        return kUsage;
-    }
+    if (positional.size() > 1) throw UsageError("info takes at most one MODEL");
+    model::LoadOptions options;
+    if (parser.isSet(prediction)) options.prediction = predictionOption(parser.value(prediction));
+    const std::string path = positional.front().toStdString();
+    model::ModelSummary summary = model::inspectModel(path, options);
+    if (parser.isSet(testPrediction) && model::shouldTestPrediction(summary.checkpoint))
+        testPredictionOf(path, options, summary.checkpoint);
+    if (parser.isSet(json))
+        std::printf("%s\n", summaryJson(summary).dump(2).c_str());
+    else
+        printText(summary);
     return kOk;
 }
 

@@ -1,6 +1,5 @@
 #include "command.h"
 
-#include "core/runtime/error.h"
 #include "core/runtime/threads.h"
 #include "gesso/build_config.h"
 
@@ -8,7 +7,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <exception>
 
 namespace {
 
@@ -16,7 +14,18 @@ void printUsage() {
     std::printf("Usage: gesso-cli [--help] [--version] <command> [options]\n\nCommands:\n");
     for (const auto& command : gesso::cli::CommandRegistry::instance().commands())
         std::printf("  %-12s %s\n", command.name.c_str(), command.summary.c_str());
-    std::printf("\nRun 'gesso-cli <command> --help' for a command's options.\n");
+    std::printf("\nRun 'gesso-cli <command> --help' for a command's options.\n\nExit codes:\n%s",
+                gesso::cli::exitCodeHelp());
+}
+
+int dispatch(int argc, char** argv) {
+    const gesso::cli::Command* command = gesso::cli::CommandRegistry::instance().find(argv[1]);
+    if (!command) throw gesso::cli::UsageError(std::string("unknown command '") + argv[1] + "'");
+    gesso::configureThreads();
+    QStringList arguments{QString("gesso-cli ") + argv[1]};
+    for (int i = 2; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    return gesso::cli::runCommand(*command, arguments);
 }
 
 } // namespace
@@ -35,22 +44,5 @@ int main(int argc, char** argv) {
         std::printf("gesso-cli %s\n", GESSO_VERSION_STRING);
         return gesso::cli::kOk;
     }
-    const gesso::cli::Command* command = gesso::cli::CommandRegistry::instance().find(argv[1]);
-    if (!command) {
-        gesso::cli::printError(std::string("unknown command '") + argv[1] + "' (see gesso-cli --help)");
-        return gesso::cli::kUsage;
-    }
-    gesso::configureThreads();
-    QStringList arguments{QString("gesso-cli ") + argv[1]};
-    for (int i = 2; i < argc; ++i)
-        arguments << QString::fromLocal8Bit(argv[i]);
-    try {
-        return command->run(arguments);
-    } catch (const gesso::Error& error) {
-        gesso::cli::printError(error.what());
-        return gesso::cli::kUsage;
-    } catch (const std::exception& error) {
-        gesso::cli::printError(std::string("internal error: ") + error.what());
-        return gesso::cli::kFailure;
-    }
+    return gesso::cli::runReportingErrors([&] { return dispatch(argc, argv); });
 }

@@ -14,8 +14,8 @@
 namespace gesso::cli {
 namespace {
 
-const char* kUsageText = "usage: gesso-cli project info FILE.ora [--json]\n"
-                         "       gesso-cli project export FILE.ora -o OUT.png|jpg|webp|tif [--quality N]\n";
+const char* kForms = "  gesso-cli project info FILE.ora [--json]\n"
+                     "  gesso-cli project export FILE.ora -o OUT.png|jpg|webp|tif [--quality N]";
 
 nlohmann::json infoJson(const project::Project& p) {
     nlohmann::json layers = nlohmann::json::array();
@@ -32,7 +32,7 @@ nlohmann::json infoJson(const project::Project& p) {
     for (const auto& g : p.history)
         history.push_back({{"id", g.id},
                            {"created_at", g.createdAt},
-                           {"prompt", g.request.prompt},
+                           {"prompt", g.settings.prompt},
                            {"seeds", g.seeds},
                            {"model", g.modelName},
                            {"model_hash", g.modelHash},
@@ -69,9 +69,9 @@ void printInfo(const std::string& path, const project::Project& p) {
         for (const auto& g : p.history)
             std::printf(
                 "  #%llu %s seed %lld, %d steps, %s%s: %s\n", static_cast<unsigned long long>(g.id),
-                g.createdAt.c_str(), static_cast<long long>(g.seeds.empty() ? g.request.seed : g.seeds[0]),
-                g.request.steps, g.request.sampler.c_str(),
-                g.modelName.empty() ? "" : (", " + g.modelName).c_str(), oneLine(g.request.prompt).c_str());
+                g.createdAt.c_str(), static_cast<long long>(g.seeds.empty() ? g.settings.seed : g.seeds[0]),
+                g.settings.steps, g.settings.sampler.c_str(),
+                g.modelName.empty() ? "" : (", " + g.modelName).c_str(), oneLine(g.settings.prompt).c_str());
     }
     for (const auto& warning : p.warnings)
         std::printf("Note: %s\n", warning.c_str());
@@ -79,21 +79,17 @@ void printInfo(const std::string& path, const project::Project& p) {
 
 int runProject(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription("Inspect or flatten a Gesso project / OpenRaster file.");
+    parser.setApplicationDescription(QString("Inspect or flatten a Gesso project / OpenRaster file:\n") +
+                                     kForms);
     parser.addPositionalArgument("action", "info or export");
     parser.addPositionalArgument("file", "the .ora file");
     parser.addOption({"json", "info: print JSON."});
     parser.addOption(
         {{"o", "output"}, "export: the flattened image to write (png, jpg, webp, tif).", "FILE"});
     parser.addOption({"quality", "export: JPEG/WebP quality 1-100 (default 95).", "N", "95"});
-    int exitCode = kOk;
-    if (!parseOrExit(parser, arguments, exitCode)) return exitCode;
+    if (!parseArguments(parser, arguments)) return kOk;
     const QStringList positional = parser.positionalArguments();
-    if (positional.size() != 2) {
-        printError("expected an action and a file");
-        std::fputs(kUsageText, stderr);
-        return kUsage;
-    }
+    if (positional.size() != 2) throw UsageError("expected an action and a file");
     const std::string action = positional[0].toStdString();
     const std::string path = positional[1].toStdString();
     if (action == "info") {
@@ -105,25 +101,14 @@ int runProject(const QStringList& arguments) {
         return kOk;
     }
     if (action == "export") {
-        if (!parser.isSet("output")) {
-            printError("export needs -o OUT.png");
-            return kUsage;
-        }
-        bool ok = false;
-        const int quality = parser.value("quality").toInt(&ok);
-        if (!ok || quality < 1 || quality > 100) {
-            printError("--quality needs a number from 1 to 100");
-            return kUsage;
-        }
-        const project::Project p = project::loadProject(path);
+        if (!parser.isSet("output")) throw UsageError("export needs -o OUT.png");
         project::ExportOptions options;
-        options.quality = quality;
+        options.quality = intOption(parser, "quality", 1, 100, 95);
+        const project::Project p = project::loadProject(path);
         project::exportFlattened(p, parser.value("output").toStdString(), options);
         return kOk;
     }
-    printError("unknown action '" + action + "' (info or export)");
-    std::fputs(kUsageText, stderr);
-    return kUsage;
+    throw UsageError("unknown action '" + action + "' (info or export)");
 }
 
 const RegisterCommand registration({"project", "Show a project's layers and history, or export it flattened.",

@@ -131,7 +131,7 @@ private:
 // Consecutive settings edits merge into one undo step.
 class SetSettingsCommand : public Command {
 public:
-    SetSettingsCommand(const Document& document, pipeline::GenerationRequest after)
+    SetSettingsCommand(const Document& document, generation::GenerationSettings after)
         : m_before(document.settings()), m_after(std::move(after)) {}
     void redo(Document& document) override { document.setSettings(m_after); }
     void undo(Document& document) override { document.setSettings(m_before); }
@@ -140,7 +140,7 @@ public:
     bool mergeWith(const Command& next) override;
 
 private:
-    pipeline::GenerationRequest m_before, m_after;
+    generation::GenerationSettings m_before, m_after;
 };
 
 // Adds a generated image as a new layer above the active one and links it to its history record.

@@ -78,8 +78,6 @@ GenerationRecord* Document::record(uint64_t id) {
 
 uint64_t Document::appendHistory(GenerationRecord record) {
     record.id = m_nextRecordId++;
-    record.request.initImage = {};
-    record.request.mask = {};
     m_history.push_back(std::move(record));
     notify({Change::Kind::History, 0, {}});
     return m_history.back().id;
@@ -133,10 +131,8 @@ void Document::setRegion(const Rect& region) {
     notify({Change::Kind::Region, 0, m_region});
 }
 
-void Document::setSettings(const pipeline::GenerationRequest& settings) {
+void Document::setSettings(const generation::GenerationSettings& settings) {
     m_settings = settings;
-    m_settings.initImage = {};
-    m_settings.mask = {};
     notify({Change::Kind::Settings, 0, {}});
 }
 

@@ -10,7 +10,7 @@
 // listeners.
 #include "core/document/layer.h"
 #include "core/document/undo_stack.h"
-#include "core/pipeline/generation.h"
+#include "core/generation/generation.h"
 
 #include <functional>
 #include <memory>
@@ -19,11 +19,10 @@
 
 namespace gesso::document {
 
-// One finished generation, kept for the history panel and project files. The request is stored without its
-// init image and mask (settings only).
+// One finished generation, kept for the history panel and project files: its settings, never its pixels.
 struct GenerationRecord {
     uint64_t id = 0;
-    pipeline::GenerationRequest request;
+    generation::GenerationSettings settings;
     std::vector<int64_t> seeds; // one per image of the batch
     std::string modelName;
     std::string parameters;              // A1111 parameters text of the first image
@@ -80,7 +79,7 @@ public:
     Rect maskBounds() const; // bounding box of non-zero mask pixels, empty when none
 
     Rect region() const { return m_region; }
-    const pipeline::GenerationRequest& settings() const { return m_settings; }
+    const generation::GenerationSettings& settings() const { return m_settings; }
     const std::vector<GenerationRecord>& history() const { return m_history; }
     GenerationRecord* record(uint64_t id);
     // The log is not undoable (undo must not forget what was generated); applying a result is.
@@ -94,7 +93,7 @@ public:
     void moveLayer(int from, int to);
     void setLayerProperties(LayerId id, const LayerProperties& properties);
     void setRegion(const Rect& region);
-    void setSettings(const pipeline::GenerationRequest& settings);
+    void setSettings(const generation::GenerationSettings& settings);
     void setHistory(std::vector<GenerationRecord> history);
 
     // Listener management. Listeners are called synchronously on the owning thread.
@@ -112,7 +111,7 @@ private:
     LayerId m_activeLayer = 0;
     ImageGray8 m_mask;
     Rect m_region;
-    pipeline::GenerationRequest m_settings;
+    generation::GenerationSettings m_settings;
     std::vector<GenerationRecord> m_history;
     uint64_t m_nextRecordId = 1;
     UndoStack m_undo{*this};

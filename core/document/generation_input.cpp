@@ -30,11 +30,11 @@ bool hasPaint(const Document& document, Rect rect) {
     return false;
 }
 
-pipeline::Mode suggestedMode(const Document& document) {
+generation::Mode suggestedMode(const Document& document) {
     Rect region = document.region();
     Rect mask = document.maskBounds();
-    if (!mask.intersected(region).empty()) return pipeline::Mode::Inpaint;
-    return hasPaint(document, region) ? pipeline::Mode::Img2Img : pipeline::Mode::Txt2Img;
+    if (!mask.intersected(region).empty()) return generation::Mode::Inpaint;
+    return hasPaint(document, region) ? generation::Mode::Img2Img : generation::Mode::Txt2Img;
 }
 
 std::pair<int, int> autoSize(Rect region, int longSide) {
@@ -43,8 +43,9 @@ std::pair<int, int> autoSize(Rect region, int longSide) {
     return {snap(region.width), snap(region.height)};
 }
 
-pipeline::GenerationRequest buildRequest(const Document& document, std::optional<pipeline::Mode> mode) {
-    pipeline::GenerationRequest request = document.settings();
+generation::GenerationRequest buildRequest(const Document& document, std::optional<generation::Mode> mode) {
+    generation::GenerationRequest request;
+    static_cast<generation::GenerationSettings&>(request) = document.settings();
     Rect region = document.region();
     request.mode = mode.value_or(suggestedMode(document));
     if (request.width <= 0 || request.height <= 0) {
@@ -54,16 +55,16 @@ pipeline::GenerationRequest buildRequest(const Document& document, std::optional
     }
     request.initImage = {};
     request.mask = {};
-    if (request.mode != pipeline::Mode::Txt2Img) {
+    if (request.mode != generation::Mode::Txt2Img) {
         ImageRgba8 init = flattenOnto(composite(document, region), 255, 255, 255);
         request.initImage = resized(init, request.width, request.height);
     }
-    if (request.mode == pipeline::Mode::Inpaint)
+    if (request.mode == generation::Mode::Inpaint)
         request.mask = resized(crop(document.mask(), region), request.width, request.height);
     return request;
 }
 
-Layer resultLayer(Document& document, const ImageRgba8& image, Rect region, pipeline::Mode mode,
+Layer resultLayer(Document& document, const ImageRgba8& image, Rect region, generation::Mode mode,
                   const std::string& name) {
     Layer layer;
     layer.id = document.newLayerId();
@@ -71,7 +72,7 @@ Layer resultLayer(Document& document, const ImageRgba8& image, Rect region, pipe
     layer.offsetX = region.x;
     layer.offsetY = region.y;
     layer.pixels = resized(image, region.width, region.height);
-    if (mode == pipeline::Mode::Inpaint) {
+    if (mode == generation::Mode::Inpaint) {
         ImageGray8 mask = crop(document.mask(), region);
         for (size_t i = 0; i < mask.pixels.size(); ++i)
             layer.pixels.pixels[i * 4 + 3] =

@@ -15,7 +15,7 @@ bool hasPaint(const Document& document, Rect rect);
 
 // The mode the document implies: mask painted inside the region -> Inpaint; paint in the region -> Img2Img;
 // otherwise Txt2Img.
-pipeline::Mode suggestedMode(const Document& document);
+generation::Mode suggestedMode(const Document& document);
 
 // document.settings() with `mode` (default: suggestedMode), the init image (region composite flattened onto
 // white) and the mask (region crop), both resampled to the request's width x height. Width/height are the
@@ -23,12 +23,12 @@ pipeline::Mode suggestedMode(const Document& document);
 // The region's size scaled down so its long side is at most `longSide`, each side a multiple of 8, >= 64.
 std::pair<int, int> autoSize(Rect region, int longSide = 768);
 
-pipeline::GenerationRequest buildRequest(const Document& document,
-                                         std::optional<pipeline::Mode> mode = std::nullopt);
+generation::GenerationRequest buildRequest(const Document& document,
+                                           std::optional<generation::Mode> mode = std::nullopt);
 
 // A layer holding `image` resampled to fill `region`; for inpainting the layer's alpha is the region's mask,
 // so the result covers only what was masked and the paint around it stays visible below.
-Layer resultLayer(Document& document, const ImageRgba8& image, Rect region, pipeline::Mode mode,
+Layer resultLayer(Document& document, const ImageRgba8& image, Rect region, generation::Mode mode,
                   const std::string& name);
 
 } // namespace gesso::document

@@ -28,8 +28,8 @@ void lowerCurrentThreadPriority() {
 
 void registerMetaTypes() {
     static const bool once = [] {
-        qRegisterMetaType<gesso::pipeline::Progress>();
-        qRegisterMetaType<gesso::pipeline::GenerationResult>();
+        qRegisterMetaType<gesso::generation::Progress>();
+        qRegisterMetaType<gesso::generation::GenerationResult>();
         return true;
     }();
     (void)once;
@@ -70,17 +70,17 @@ quint64 Engine::enqueue(Job job) {
     return id;
 }
 
-quint64 Engine::submit(pipeline::GenerationRequest request) {
+quint64 Engine::submit(generation::GenerationRequest request) {
     Job job;
     job.kind = Job::Kind::Generate;
     job.request = std::move(request);
     return enqueue(std::move(job));
 }
 
-quint64 Engine::loadModel(const QString& path) {
+quint64 Engine::loadModel(generation::GenerationSettings settings) {
     Job job;
     job.kind = Job::Kind::Load;
-    job.path = path.toStdString();
+    static_cast<generation::GenerationSettings&>(job.request) = std::move(settings);
     return enqueue(std::move(job));
 }
 
@@ -188,10 +188,10 @@ void Engine::runJob(const Job& job) {
             if (!m_backend.generate)
                 throw Error("this build of Gesso has no image generator; rebuild with core/pipeline");
             post([this, id] { Q_EMIT started(id); });
-            pipeline::ProgressCallback onProgress = [this, id](const pipeline::Progress& p) {
+            generation::ProgressCallback onProgress = [this, id](const generation::Progress& p) {
                 post([this, id, p] { Q_EMIT progress(id, p); });
             };
-            pipeline::GenerationResult result = m_backend.generate(job.request, onProgress, m_cancel);
+            generation::GenerationResult result = m_backend.generate(job.request, onProgress, m_cancel);
             post([this, id, result = std::move(result)] { Q_EMIT finished(id, result); });
             break;
         }
@@ -199,14 +199,16 @@ void Engine::runJob(const Job& job) {
             if (!m_backend.load) throw Error("this generator loads models on the first generation");
             post([this, id] { Q_EMIT started(id); });
             m_backend.load(
-                job.path,
+                job.request,
                 [this, id](double fraction, const std::string& what) {
                     post([this, id, fraction, what = QString::fromStdString(what)] {
                         Q_EMIT modelLoadProgress(id, fraction, what);
                     });
                 },
                 m_cancel);
-            post([this, id, path = QString::fromStdString(job.path)] { Q_EMIT modelLoaded(id, path); });
+            post([this, id, path = QString::fromStdString(job.request.modelPath)] {
+                Q_EMIT modelLoaded(id, path);
+            });
             break;
         }
         case Job::Kind::Release:

@@ -15,14 +15,15 @@
 //
 // Minimal use (GUI thread):
 //     gesso::engine::Engine engine;                              // default backend: pipeline::Generator
-//     QObject::connect(&engine, &Engine::progress, [](quint64 id, const gesso::pipeline::Progress& p) {
+//     QObject::connect(&engine, &Engine::progress, [](quint64 id, const gesso::generation::Progress& p) {
 //         showPreview(p.preview); bar->setValue(p.step);        // one signal per denoising step
 //     });
-//     QObject::connect(&engine, &Engine::finished, [](quint64 id, const gesso::pipeline::GenerationResult& r)
+//     QObject::connect(&engine, &Engine::finished, [](quint64 id, const gesso::generation::GenerationResult&
+//     r)
 //     {...}); QObject::connect(&engine, &Engine::failed, [](quint64 id, const QString& message, bool
 //     cancelled) {...}); quint64 id = engine.submit(request);                        // returns at once
 //     engine.cancel(id);                                          // stops within one step
-#include "core/pipeline/generation.h"
+#include "core/generation/generation.h"
 
 #include <QtCore/QMetaType>
 #include <QtCore/QObject>
@@ -41,10 +42,11 @@ namespace gesso::engine {
 
 // What the worker calls for each request. Must check `cancel` between steps (throwing gesso::Cancelled) and
 // call `progress` after each step. Runs on the worker thread only.
-using Backend = std::function<pipeline::GenerationResult(
-    const pipeline::GenerationRequest&, const pipeline::ProgressCallback&, const std::atomic<bool>&)>;
-// Optional: loads (and caches) a model ahead of the first generation. progress(fraction 0..1, what).
-using ModelLoader = std::function<void(const std::string& path,
+using Backend = std::function<generation::GenerationResult(
+    const generation::GenerationRequest&, const generation::ProgressCallback&, const std::atomic<bool>&)>;
+// Optional: loads (and caches) the model that `settings` would generate with, ahead of the first generation.
+// progress(fraction 0..1, what).
+using ModelLoader = std::function<void(const generation::GenerationSettings& settings,
                                        const std::function<void(double, const std::string&)>& progress,
                                        const std::atomic<bool>& cancel)>;
 // Optional: frees cached models.
@@ -68,9 +70,11 @@ public:
     ~Engine() override;
 
     // Queues a request; returns its id (> 0). Emits queueChanged; started() when the worker picks it up.
-    quint64 submit(pipeline::GenerationRequest request);
-    // Queues a model load (runs in turn with generations). Emits modelLoadProgress / modelLoaded / failed.
-    quint64 loadModel(const QString& path);
+    quint64 submit(generation::GenerationRequest request);
+    // Queues loading the model `settings` name (path, device, dtype, prediction) so that the next generation
+    // with them starts at once; runs in turn with generations. Emits started, modelLoadProgress, then
+    // modelLoaded or failed.
+    quint64 loadModel(generation::GenerationSettings settings);
     // Queues freeing every cached model.
     void releaseModels();
 
@@ -88,8 +92,8 @@ public:
 Q_SIGNALS:
     void queueChanged(int queued, quint64 running);
     void started(quint64 id);
-    void progress(quint64 id, const gesso::pipeline::Progress& progress);
-    void finished(quint64 id, const gesso::pipeline::GenerationResult& result);
+    void progress(quint64 id, const gesso::generation::Progress& progress);
+    void finished(quint64 id, const gesso::generation::GenerationResult& result);
     void failed(quint64 id, const QString& message, bool cancelled);
     void modelLoadProgress(quint64 id, double fraction, const QString& what);
     void modelLoaded(quint64 id, const QString& path);
@@ -98,8 +102,7 @@ private:
     struct Job {
         enum class Kind { Generate, Load, Release } kind = Kind::Generate;
         quint64 id = 0;
-        pipeline::GenerationRequest request;
-        std::string path;
+        generation::GenerationRequest request; // Load: only its settings
     };
     quint64 enqueue(Job job);
     void workerLoop();
@@ -121,5 +124,5 @@ private:
 
 } // namespace gesso::engine
 
-Q_DECLARE_METATYPE(gesso::pipeline::Progress)
-Q_DECLARE_METATYPE(gesso::pipeline::GenerationResult)
+Q_DECLARE_METATYPE(gesso::generation::Progress)
+Q_DECLARE_METATYPE(gesso::generation::GenerationResult)

@@ -1,6 +1,7 @@
 #pragma once
 // Plain pixel buffers passed between the document, the engine and file I/O. No Qt types: core/ is headless;
 // ui/ wraps them in QImage without copying where it can.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -522,7 +522,7 @@ private:
     std::map<std::string, ValuePtr> m_storages;
 };
 
-void flatten(const Value& dict, const std::string& prefix, model::TensorMap& out, int depth) {
+void flatten(const Value& dict, const std::string& prefix, TensorMap& out, int depth) {
     if (depth > 8) return;
     for (const auto& [key, value] : dict.entries) {
         if (key->kind != Value::Kind::String) continue;
@@ -536,8 +536,8 @@ void flatten(const Value& dict, const std::string& prefix, model::TensorMap& out
 
 } // namespace
 
-model::TensorMap unpickleStateDict(const uint8_t* data, size_t size, const StorageLoader& storage,
-                                   const std::string& label) {
+TensorMap unpickleStateDict(const uint8_t* data, size_t size, const StorageLoader& storage,
+                            const std::string& label) {
     ValuePtr root = Unpickler(data, size, storage, label).run();
     if (root->kind != Value::Kind::Dict)
         throw Error("'" + label + "' does not hold a state dict (a dictionary of tensors)");
@@ -548,7 +548,7 @@ model::TensorMap unpickleStateDict(const uint8_t* data, size_t size, const Stora
         if (key->kind == Value::Kind::String && key->text == "state_dict" && value->kind == Value::Kind::Dict)
             wrapped = value;
     if (wrapped) root = wrapped;
-    model::TensorMap out;
+    TensorMap out;
     flatten(*root, "", out, 0);
     return out;
 }

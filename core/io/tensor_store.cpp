@@ -63,7 +63,7 @@ private:
 
 class MemoryStore final : public TensorStore {
 public:
-    MemoryStore(const std::filesystem::path& path, model::TensorMap tensors) : m_tensors(std::move(tensors)) {
+    MemoryStore(const std::filesystem::path& path, TensorMap tensors) : m_tensors(std::move(tensors)) {
         m_path = path;
         for (const auto& [name, tensor] : m_tensors) {
             m_shapes[name] = tensor.sizes().vec();
@@ -100,7 +100,7 @@ private:
             return "?";
         }
     }
-    model::TensorMap m_tensors;
+    TensorMap m_tensors;
 };
 
 } // namespace

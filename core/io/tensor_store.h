@@ -2,7 +2,7 @@
 // A read-only set of named tensors from one checkpoint file, whatever its format: names, shapes and stored
 // dtypes are known up front (header only, for detection); tensors are produced on demand.
 #include "core/io/safetensors.h"
-#include "core/model/config_detect.h"
+#include "core/io/tensor_maps.h"
 
 #include <filesystem>
 #include <memory>
@@ -13,7 +13,7 @@ namespace gesso::io {
 class TensorStore {
 public:
     virtual ~TensorStore() = default;
-    const model::ShapeMap& shapes() const { return m_shapes; }
+    const ShapeMap& shapes() const { return m_shapes; }
     const std::string& dtypeOf(const std::string& key) const { return m_dtypes.at(key); }
     const std::map<std::string, std::string>& metadata() const { return m_metadata; }
     const std::filesystem::path& path() const { return m_path; }
@@ -32,7 +32,7 @@ public:
     virtual void readStored(const std::string& key, size_t offset, void* dst, size_t length) const;
 
 protected:
-    model::ShapeMap m_shapes;
+    ShapeMap m_shapes;
     std::map<std::string, std::string> m_dtypes;
     std::map<std::string, std::string> m_metadata;
     std::filesystem::path m_path;

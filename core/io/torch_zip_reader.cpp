@@ -33,7 +33,7 @@ public:
         throw Error("cannot read PyTorch checkpoint '" + m_label + "': " + problem);
     }
 
-    model::TensorMap load() {
+    TensorMap load() {
         const zip_int64_t count = zip_get_num_entries(m_zip, 0);
         if (count <= 0) fail("the zip archive is empty");
         std::string top;
@@ -132,14 +132,14 @@ private:
     std::string m_top;
 };
 
-model::TensorMap loadFromZip(zip_t* zip, uint64_t archiveBytes, const std::string& label) {
+TensorMap loadFromZip(zip_t* zip, uint64_t archiveBytes, const std::string& label) {
     ZipPtr owner(zip);
     return ZipReader(zip, archiveBytes, label).load();
 }
 
 } // namespace
 
-model::TensorMap loadTorchStateDict(const std::filesystem::path& path) {
+TensorMap loadTorchStateDict(const std::filesystem::path& path) {
     std::error_code ec;
     const uint64_t size = std::filesystem::file_size(path, ec);
     if (ec) throw Error("cannot open '" + path.string() + "': " + ec.message());
@@ -165,7 +165,7 @@ model::TensorMap loadTorchStateDict(const std::filesystem::path& path) {
     return loadFromZip(zip, size, path.string());
 }
 
-model::TensorMap loadTorchStateDictFromMemory(const uint8_t* data, size_t size, const std::string& label) {
+TensorMap loadTorchStateDictFromMemory(const uint8_t* data, size_t size, const std::string& label) {
     zip_error_t error;
     zip_error_init(&error);
     zip_source_t* source = zip_source_buffer_create(data, size, 0, &error);

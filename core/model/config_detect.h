@@ -24,7 +24,7 @@
 
 namespace gesso::model {
 
-using ShapeMap = std::map<std::string, std::vector<int64_t>>;
+using ShapeMap = io::ShapeMap;
 
 // Checkpoint prefixes of the original layout.
 inline constexpr const char* kLdmUnetPrefix = "model.diffusion_model.";

@@ -2,6 +2,8 @@
 // Hyper-parameters of the networks, in diffusers' terms (the canonical layout of Gesso's module and
 // parameter names is the diffusers one). Filled either from a diffusers `config.json` (fromDiffusersJson)
 // or detected from tensor names and shapes of a single file (core/io model detection).
+#include "core/io/tensor_maps.h"
+
 #include <nlohmann/json.hpp>
 #include <torch/types.h>
 
@@ -12,7 +14,7 @@
 
 namespace gesso::model {
 
-using TensorMap = std::map<std::string, torch::Tensor>;
+using TensorMap = io::TensorMap;
 
 enum class ModelFamily { Sd1, Sd2, Sdxl, SdxlRefiner };
 enum class Prediction { Epsilon, V };

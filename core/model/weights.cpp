@@ -1,6 +1,5 @@
 #include "core/model/weights.h"
 
-#include "core/io/safetensors.h"
 #include "core/runtime/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -93,14 +92,6 @@ int64_t parameterBytes(const torch::nn::Module& module) {
     for (const auto& b : module.buffers(true))
         bytes += b.numel() * static_cast<int64_t>(b.element_size());
     return bytes;
-}
-
-TensorMap readDiffusersWeights(const std::filesystem::path& componentDir) {
-    auto file = io::SafetensorsFile::open(componentDir / "diffusion_pytorch_model.safetensors");
-    TensorMap weights;
-    for (const auto& [name, tensor] : file.tensors())
-        weights[name] = tensor.is_floating_point() ? tensor.to(torch::kFloat32) : tensor.clone();
-    return weights;
 }
 
 } // namespace gesso::model

@@ -22,8 +22,4 @@ void moveModule(torch::nn::Module& module, torch::Device device, torch::ScalarTy
 // Bytes held by a module's parameters and buffers.
 int64_t parameterBytes(const torch::nn::Module& module);
 
-// Reads a diffusers component folder (config.json + diffusion_pytorch_model.safetensors) into float32
-// CPU tensors. For tests and tools until the checkpoint loader provides the same.
-TensorMap readDiffusersWeights(const std::filesystem::path& componentDir);
-
 } // namespace gesso::model

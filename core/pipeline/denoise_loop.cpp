@@ -30,15 +30,9 @@ int startStep(int steps, double strength) {
     return std::max(steps - initTimestep, 0);
 }
 
-torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& scheduler,
-                             sampling::NoiseSource& noise, const UnetFunction& unet,
-                             const ConditioningFunction& conditioning, const EncodeFunction& encode,
-                             const StepFunction& onStep, const std::atomic<bool>& cancel) {
-    const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(setup.device);
-    const std::vector<int64_t> latentShape = {1, setup.latentChannels, setup.latentHeight, setup.latentWidth};
+DenoisePlan planDenoise(const DenoiseSetup& setup, sampling::Scheduler& scheduler) {
     const bool inpaint = setup.mode == Mode::Inpaint;
     const bool img2img = setup.mode == Mode::Img2Img;
-    const bool nineChannel = inpaint && setup.unetInChannels == 9;
     if (inpaint && setup.unetInChannels != 9 && setup.unetInChannels != setup.latentChannels)
         throw Error("inpainting: UNet has " + std::to_string(setup.unetInChannels) + " input channels");
     if (!inpaint && setup.unetInChannels != setup.latentChannels)
@@ -48,17 +42,33 @@ torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& sch
     if (inpaint && !setup.mask.defined()) throw Error("inpaint needs a mask");
 
     scheduler.setTimesteps(setup.steps);
-    const auto& allTimesteps = scheduler.timesteps();
-    size_t begin = 0;
-    double strength = 1.0;
+    const size_t timesteps = scheduler.timesteps().size();
+    DenoisePlan plan;
     if (img2img || inpaint) {
-        strength = setup.strength;
+        const double strength = setup.strength;
         if (strength <= 0 || strength > 1) throw Error("strength must be in (0, 1]");
-        begin = static_cast<size_t>(startStep(setup.steps, strength)) * scheduler.order();
-        if (begin >= allTimesteps.size())
+        plan.begin = static_cast<size_t>(startStep(setup.steps, strength)) * scheduler.order();
+        if (plan.begin >= timesteps)
             throw Error("strength " + std::to_string(strength) + " with " + std::to_string(setup.steps) +
                         " steps leaves no denoising step; raise the strength or the steps");
     }
+    plan.calls = static_cast<int>(timesteps - plan.begin);
+    return plan;
+}
+
+torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& scheduler,
+                             sampling::NoiseSource& noise, const UnetFunction& unet,
+                             const ConditioningFunction& conditioning, const EncodeFunction& encode,
+                             const StepFunction& onStep, const std::atomic<bool>& cancel) {
+    const auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(setup.device);
+    const std::vector<int64_t> latentShape = {1, setup.latentChannels, setup.latentHeight, setup.latentWidth};
+    const bool inpaint = setup.mode == Mode::Inpaint;
+    const bool img2img = setup.mode == Mode::Img2Img;
+    const bool nineChannel = inpaint && setup.unetInChannels == 9;
+    const DenoisePlan plan = planDenoise(setup, scheduler);
+    const auto& allTimesteps = scheduler.timesteps();
+    const size_t begin = plan.begin;
+    const double strength = (img2img || inpaint) ? setup.strength : 1.0;
     const bool strengthMax = strength == 1.0;
 
     torch::Tensor image; // [-1, 1]
@@ -107,7 +117,7 @@ torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& sch
     }
 
     const bool cfg = setup.guidance > 1.0;
-    const int total = static_cast<int>(allTimesteps.size() - begin);
+    const int total = plan.calls;
     torch::Tensor cfgMaskInput, cfgMaskedLatents;
     if (nineChannel) {
         cfgMaskInput = cfg ? torch::cat({latentMask, latentMask}) : latentMask;

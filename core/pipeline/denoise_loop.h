@@ -6,7 +6,7 @@
 //   inpaint:   image-latent sample (4-channel UNet or strength < 1), initial noise, masked-image sample;
 //   txt2img:   initial noise (unless supplied); then the scheduler's per-step draws.
 // Thread contract: runs on the caller's thread; checks `cancel` before every UNet call.
-#include "core/pipeline/generation.h"
+#include "core/generation/generation.h"
 #include "core/sampling/noise_source.h"
 #include "core/sampling/scheduler.h"
 
@@ -17,6 +17,15 @@
 #include <utility>
 
 namespace gesso::pipeline {
+
+// The pipeline speaks the generation contract's types.
+using generation::GeneratedImage;
+using generation::GenerationRequest;
+using generation::GenerationResult;
+using generation::GenerationSettings;
+using generation::Mode;
+using generation::Progress;
+using generation::ProgressCallback;
 
 // One UNet conditioning: batch 2 = [uncond, cond] (classifier-free guidance) or batch 1 (cond only).
 struct Conditioning {
@@ -58,6 +67,16 @@ struct DenoiseSetup {
 };
 
 // Returns the final latents (scaled), float32 [1, C, h, w] on setup.device.
+// Which of the scheduler's timesteps a run uses: img2img/inpaint skip the first (1 - strength) part.
+struct DenoisePlan {
+    size_t begin = 0; // index of the first timestep run
+    int calls = 0;    // UNet evaluations (loop steps) from there to the end
+};
+
+// Checks `setup` against the model (channels, images, strength) and sets the scheduler's timesteps for
+// setup.steps. Throws gesso::Error. runDenoiseLoop calls it; callers use it to size per-step inputs.
+DenoisePlan planDenoise(const DenoiseSetup& setup, sampling::Scheduler& scheduler);
+
 torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& scheduler,
                              sampling::NoiseSource& noise, const UnetFunction& unet,
                              const ConditioningFunction& conditioning, const EncodeFunction& encode,

@@ -2,12 +2,21 @@
 // The generation entry point used by gesso-cli and by the engine thread.
 // Thread contract: a Generator is not thread-safe; one thread (the engine worker, or the CLI's main thread)
 // owns it and calls everything. It keeps the last loaded model (and TAESD) cached between requests.
-#include "core/pipeline/generation.h"
+#include "core/generation/generation.h"
 
 #include <atomic>
 #include <memory>
 
 namespace gesso::pipeline {
+
+// The pipeline speaks the generation contract's types.
+using generation::GeneratedImage;
+using generation::GenerationRequest;
+using generation::GenerationResult;
+using generation::GenerationSettings;
+using generation::Mode;
+using generation::Progress;
+using generation::ProgressCallback;
 
 struct ModelBundle; // core/pipeline/model_bundle.h
 
@@ -24,6 +33,10 @@ public:
     GenerationResult generate(const GenerationRequest& request, const ProgressCallback& progress,
                               const std::atomic<bool>& cancel);
 
+    // Loads the model `settings` would generate with (path, device, dtype, prediction, tokenizer) into the
+    // cache, so the next generate() with those settings starts at once. Throws gesso::Error.
+    void preload(const GenerationSettings& settings);
+
     // Frees every cached model (RAM and device memory).
     void releaseModels();
 
@@ -32,6 +45,8 @@ public:
     void useModel(ModelBundle bundle, const GenerationRequest& request);
 
 private:
+    ModelBundle& model(const GenerationRequest& request, GenerationResult& result); // cached, loads if needed
+
     struct State;
     std::unique_ptr<State> m_state;
 };

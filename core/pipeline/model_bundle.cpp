@@ -3,7 +3,7 @@
 #include "core/runtime/error.h"
 #include "core/sampling/scheduler_config.h"
 
-#include "core/io/model_loader.h"
+#include "core/model/model_loader.h"
 #include "core/model/prediction_guess.h"
 
 #include <fstream>
@@ -66,11 +66,11 @@ ModelBundle makeModelBundle(model::Checkpoint checkpoint, torch::Device device, 
 ModelBundle loadModelBundle(const std::filesystem::path& path, torch::Device device, torch::ScalarType dtype,
                             const std::string& tokenizerDir, std::optional<model::Prediction> prediction) {
     if (!std::filesystem::exists(path)) throw Error("model not found: '" + path.string() + "'");
-    io::LoadOptions options;
+    model::LoadOptions options;
     options.dtype = dtype;
     options.device = torch::kCPU; // networks copy to the device on construction
     options.prediction = prediction;
-    ModelBundle bundle = makeModelBundle(io::loadCheckpoint(path, options), device, dtype, tokenizerDir);
+    ModelBundle bundle = makeModelBundle(model::loadCheckpoint(path, options), device, dtype, tokenizerDir);
     bundle.predictionOverridden = prediction.has_value();
     return bundle;
 }

@@ -136,7 +136,7 @@ std::optional<std::string> samplerIdFromA1111(const std::string& label, const st
     return std::nullopt;
 }
 
-std::string formatA1111Parameters(const pipeline::GenerationRequest& request, int64_t seed,
+std::string formatA1111Parameters(const generation::GenerationSettings& request, int64_t seed,
                                   const std::string& modelName, const std::string& modelHash) {
     std::string text = request.prompt;
     if (!request.negativePrompt.empty()) text += "\nNegative prompt: " + request.negativePrompt;
@@ -149,10 +149,10 @@ std::string formatA1111Parameters(const pipeline::GenerationRequest& request, in
     fields.emplace_back("Size", std::to_string(request.width) + "x" + std::to_string(request.height));
     if (!modelHash.empty()) fields.emplace_back("Model hash", modelHash);
     if (!modelName.empty()) fields.emplace_back("Model", modelName);
-    if (request.mode != pipeline::Mode::Txt2Img)
+    if (request.mode != generation::Mode::Txt2Img)
         fields.emplace_back("Denoising strength", formatNumber(request.strength));
     if (request.clipSkip > 1) fields.emplace_back("Clip skip", std::to_string(request.clipSkip));
-    if (request.mode == pipeline::Mode::Inpaint) {
+    if (request.mode == generation::Mode::Inpaint) {
         fields.emplace_back("Mask blur", formatNumber(request.maskBlur));
         if (request.inpaintOnlyMasked) {
             fields.emplace_back("Inpaint area", "Only masked");
@@ -286,7 +286,7 @@ A1111Parameters parseA1111Parameters(const std::string& input) {
     return result;
 }
 
-pipeline::GenerationRequest A1111Parameters::applyTo(pipeline::GenerationRequest base) const {
+generation::GenerationSettings A1111Parameters::applyTo(generation::GenerationSettings base) const {
     base.prompt = prompt;
     base.negativePrompt = negativePrompt;
     if (steps) base.steps = *steps;
@@ -298,8 +298,8 @@ pipeline::GenerationRequest A1111Parameters::applyTo(pipeline::GenerationRequest
     if (denoisingStrength) base.strength = *denoisingStrength;
     if (clipSkip) base.clipSkip = *clipSkip;
     if (maskBlur) base.maskBlur = *maskBlur;
-    base.mode = maskBlur ? pipeline::Mode::Inpaint
-                         : (denoisingStrength ? pipeline::Mode::Img2Img : pipeline::Mode::Txt2Img);
+    base.mode = maskBlur ? generation::Mode::Inpaint
+                         : (denoisingStrength ? generation::Mode::Img2Img : generation::Mode::Txt2Img);
     if (const auto* rescale = field("CFG rescale"))
         if (auto n = parseReal(*rescale)) base.guidanceRescale = *n;
     if (const auto* area = field("Inpaint area")) base.inpaintOnlyMasked = *area == "Only masked";

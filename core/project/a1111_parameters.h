@@ -5,7 +5,7 @@
 //   Steps: 20, Sampler: Euler a, CFG scale: 7.5, Seed: 42, Size: 512x512, Model hash: 1a2b3c4d5e, Model: name
 // Values holding ',', ':' or a newline are written as JSON strings, as A1111 does. Used by PNG export, the
 // sampling CLI and by import ("restore the settings of this image"). Pure functions, any thread.
-#include "core/pipeline/generation.h"
+#include "core/generation/generation.h"
 
 #include <cstdint>
 #include <optional>
@@ -17,7 +17,7 @@ namespace gesso::project {
 
 // The text A1111 would write for `request` generated with `seed`. `modelName`/`modelHash` are omitted when
 // empty. Denoising strength is written for img2img/inpaint, Mask blur for inpaint, Clip skip when > 1.
-std::string formatA1111Parameters(const pipeline::GenerationRequest& request, int64_t seed,
+std::string formatA1111Parameters(const generation::GenerationSettings& request, int64_t seed,
                                   const std::string& modelName, const std::string& modelHash);
 
 struct A1111Parameters {
@@ -39,7 +39,7 @@ struct A1111Parameters {
 
     // `base` with every setting found here replaced (mode: inpaint with Mask blur, img2img with Denoising
     // strength, else txt2img).
-    pipeline::GenerationRequest applyTo(pipeline::GenerationRequest base) const;
+    generation::GenerationSettings applyTo(generation::GenerationSettings base) const;
     const std::string* field(const std::string& key) const;
 };
 

@@ -26,14 +26,10 @@ Project projectFromDocument(const document::Document& document) {
     if (!document.maskIsEmpty()) project.mask = document.mask();
     project.region = toProject(document.region());
     project.settings = document.settings();
-    project.settings.initImage = {};
-    project.settings.mask = {};
     for (const auto& record : document.history()) {
         ProjectGeneration generation;
         generation.id = record.id;
-        generation.request = record.request;
-        generation.request.initImage = {};
-        generation.request.mask = {};
+        generation.settings = record.settings;
         generation.seeds = record.seeds;
         generation.modelName = record.modelName;
         generation.parameters = record.parameters;
@@ -76,7 +72,7 @@ std::unique_ptr<document::Document> documentFromProject(const Project& project) 
     for (const auto& generation : project.history) {
         document::GenerationRecord record;
         record.id = generation.id;
-        record.request = generation.request;
+        record.settings = generation.settings;
         record.seeds = generation.seeds;
         record.modelName = generation.modelName;
         record.parameters = generation.parameters;

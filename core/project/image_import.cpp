@@ -68,7 +68,7 @@ std::string lastGenerationParameters(const Project& project) {
     if (project.history.empty()) return {};
     const ProjectGeneration& last = project.history.back();
     if (!last.parameters.empty()) return last.parameters;
-    return formatA1111Parameters(last.request, last.seeds.empty() ? last.request.seed : last.seeds.front(),
+    return formatA1111Parameters(last.settings, last.seeds.empty() ? last.settings.seed : last.seeds.front(),
                                  last.modelName, last.modelHash);
 }
 

@@ -2,8 +2,8 @@
 // What a Gesso project file holds, independent of the editing model: the layered image plus Gesso's own
 // data (mask, region, current settings, generation history). core/project/document_mapping.h converts it
 // to and from document::Document.
+#include "core/generation/generation.h"
 #include "core/image/image.h"
-#include "core/pipeline/generation.h"
 
 #include <cstdint>
 #include <string>
@@ -31,9 +31,9 @@ struct ProjectLayer {
 
 struct ProjectGeneration {
     uint64_t id = 0;
-    std::string createdAt;               // ISO 8601 UTC, informational
-    pipeline::GenerationRequest request; // settings only: initImage and mask are not stored
-    std::vector<int64_t> seeds;          // one per image of the batch
+    std::string createdAt; // ISO 8601 UTC, informational
+    generation::GenerationSettings settings;
+    std::vector<int64_t> seeds; // one per image of the batch
     std::string modelName;
     std::string modelHash;                // AUTOMATIC1111 short hash when known
     std::string parameters;               // A1111 parameters text of the first image
@@ -46,9 +46,9 @@ struct Project {
     int height = 0;
     std::vector<ProjectLayer> layers; // top to bottom (OpenRaster order)
     uint64_t activeLayerId = 0;
-    ImageGray8 mask;                      // canvas-sized, 255 = repaint; empty = no mask
-    ProjectRect region;                   // generation region; empty = whole canvas
-    pipeline::GenerationRequest settings; // current generation settings (prompts included), no images
+    ImageGray8 mask;                         // canvas-sized, 255 = repaint; empty = no mask
+    ProjectRect region;                      // generation region; empty = whole canvas
+    generation::GenerationSettings settings; // current generation settings (prompts included), no images
     std::vector<ProjectGeneration> history;
     // Set when loading: false for a plain .ora from another program (no Gesso part).
     bool hadGessoData = false;

@@ -2,7 +2,7 @@
 
 #include "core/imageio/image_codec.h"
 #include "core/project/openraster.h"
-#include "core/project/request_json.h"
+#include "core/project/settings_json.h"
 #include "core/runtime/error.h"
 #include "gesso/build_config.h"
 
@@ -28,7 +28,7 @@ ProjectRect rectFromJson(const json& j) {
 json generationToJson(const ProjectGeneration& g) {
     return {{"id", g.id},
             {"created_at", g.createdAt},
-            {"request", requestToJson(g.request)},
+            {"request", settingsToJson(g.settings)},
             {"seeds", g.seeds},
             {"model_name", g.modelName},
             {"model_hash", g.modelHash},
@@ -42,7 +42,7 @@ ProjectGeneration generationFromJson(const json& j) {
     ProjectGeneration g;
     g.id = j.value("id", uint64_t(0));
     g.createdAt = j.value("created_at", std::string());
-    if (j.contains("request")) g.request = requestFromJson(j.at("request"));
+    if (j.contains("request")) g.settings = settingsFromJson(j.at("request"));
     g.seeds = j.value("seeds", std::vector<int64_t>());
     g.modelName = j.value("model_name", std::string());
     g.modelHash = j.value("model_hash", std::string());
@@ -91,7 +91,7 @@ void applyGessoJson(Project& project, const json& root, const ZipReader& archive
             project.mask.pixels[i] = decoded.image.pixels[i * 4];
     }
     if (root.contains("region")) project.region = rectFromJson(root.at("region"));
-    if (root.contains("settings")) project.settings = requestFromJson(root.at("settings"));
+    if (root.contains("settings")) project.settings = settingsFromJson(root.at("settings"));
     if (root.contains("history"))
         for (const json& entry : root.at("history"))
             project.history.push_back(generationFromJson(entry));
@@ -126,7 +126,7 @@ std::vector<uint8_t> encodeProject(const Project& project) {
         {"active_layer", project.activeLayerId},
         {"mask", hasMask ? json{{"src", kMaskEntry}} : json(nullptr)},
         {"region", rectToJson(project.region)},
-        {"settings", requestToJson(project.settings)},
+        {"settings", settingsToJson(project.settings)},
         {"history", history},
     };
     const std::string text = root.dump(2);

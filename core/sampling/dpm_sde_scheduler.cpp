@@ -17,21 +17,7 @@ namespace gesso::sampling {
 DpmSdeScheduler::DpmSdeScheduler(SchedulerConfig config) : Scheduler(std::move(config)) {}
 
 void DpmSdeScheduler::setTimesteps(int steps) {
-    checkStepCount(m_config, steps);
-    const int n = m_config.numTrainTimesteps;
-    std::vector<double> t;
-    if (m_config.timestepSpacing == "linspace") {
-        t = np::reversed(np::linspace(0, n - 1, steps));
-    } else if (m_config.timestepSpacing == "leading") {
-        const int ratio = n / steps;
-        for (int i = steps - 1; i >= 0; --i)
-            t.push_back(double(i * ratio + m_config.stepsOffset));
-    } else {
-        const double ratio = double(n) / steps;
-        t = np::round(np::arange(n, 0, -ratio));
-        for (auto& v : t)
-            v -= 1;
-    }
+    std::vector<double> t = spacedTimesteps(m_config, steps, LinspacePrecision::Float64);
     auto table = ((1 - m_alphasCumprod) / m_alphasCumprod).pow(0.5).contiguous();
     std::vector<float> table32(table.data_ptr<float>(), table.data_ptr<float>() + table.numel());
     std::vector<float> logSigmas;

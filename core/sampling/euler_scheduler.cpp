@@ -13,23 +13,7 @@ namespace gesso::sampling {
 
 SigmaSchedule sigmaSchedule(const SchedulerConfig& config, const torch::Tensor& alphasCumprod, int steps,
                             bool allowKarras) {
-    checkStepCount(config, steps);
-    const int n = config.numTrainTimesteps;
-    std::vector<double> t;
-    if (config.timestepSpacing == "linspace") {
-        t = np::reversed(np::linspace(0, n - 1, steps));
-        for (auto& v : t)
-            v = np::toFloat(v); // dtype=np.float32
-    } else if (config.timestepSpacing == "leading") {
-        const int ratio = n / steps;
-        for (int i = steps - 1; i >= 0; --i)
-            t.push_back(double(i * ratio + config.stepsOffset));
-    } else {
-        const double ratio = double(n) / steps;
-        t = np::round(np::arange(n, 0, -ratio));
-        for (auto& v : t)
-            v = np::toFloat(v) - 1;
-    }
+    std::vector<double> t = spacedTimesteps(config, steps, LinspacePrecision::Float32);
     // sigmas = ((1 - ac) / ac) ** 0.5 in float32, then numpy float64 interpolation.
     auto table = ((1 - alphasCumprod) / alphasCumprod).pow(0.5).contiguous();
     std::vector<float> table32(table.data_ptr<float>(), table.data_ptr<float>() + table.numel());

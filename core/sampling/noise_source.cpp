@@ -1,12 +1,9 @@
 #include "core/sampling/noise_source.h"
 
-#include "core/io/safetensors.h"
 #include "core/runtime/error.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
-
-#include <cstdio>
 
 namespace gesso::sampling {
 
@@ -21,22 +18,6 @@ torch::Tensor SeededNoise::randn(at::IntArrayRef shape, const torch::Device& dev
 ReplayNoise::ReplayNoise(std::optional<torch::Tensor> initial, std::vector<torch::Tensor> draws,
                          std::string origin)
     : m_initial(std::move(initial)), m_draws(std::move(draws)), m_origin(std::move(origin)) {}
-
-ReplayNoise ReplayNoise::fromFile(const std::filesystem::path& path, bool requireDraws) {
-    auto file = io::SafetensorsFile::open(path);
-    std::optional<torch::Tensor> initial;
-    if (file.contains("latents_in")) initial = file.tensor("latents_in").to(torch::kFloat32).clone();
-    std::vector<torch::Tensor> draws;
-    for (int i = 0;; ++i) {
-        char name[32];
-        std::snprintf(name, sizeof name, "noise.%03d", i);
-        if (!file.contains(name)) break;
-        draws.push_back(file.tensor(name).to(torch::kFloat32).clone());
-    }
-    if (requireDraws && !initial && draws.empty())
-        throw Error("replay noise file '" + path.string() + "' has neither 'latents_in' nor 'noise.000'");
-    return ReplayNoise(std::move(initial), std::move(draws), path.string());
-}
 
 torch::Tensor ReplayNoise::randn(at::IntArrayRef shape, const torch::Device& device, const char* purpose) {
     if (m_next >= m_draws.size())

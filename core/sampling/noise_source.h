@@ -4,7 +4,6 @@
 // VAE-encode samples, initial latent noise, masked-image sample, then the per-step scheduler draws.
 #include <torch/types.h>
 
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,12 +32,11 @@ private:
     at::Generator m_generator;
 };
 
-// Replays the draws recorded in a golden case file (the reference format): `latents_in` if present, then
-// `noise.000`, `noise.001`, ... in order. Running out of draws or a shape mismatch throws gesso::Error.
+// Replays recorded draws (core/pipeline/replay_noise_file.h reads them from a reference-format file):
+// the initial latents if given, then the draws in order. Running out of draws or a shape mismatch throws
+// gesso::Error.
 class ReplayNoise final : public NoiseSource {
 public:
-    // `requireDraws`: a file with neither latents_in nor noise.000 is an error (not a replay file).
-    static ReplayNoise fromFile(const std::filesystem::path& safetensorsPath, bool requireDraws = true);
     ReplayNoise(std::optional<torch::Tensor> initial, std::vector<torch::Tensor> draws, std::string origin);
 
     torch::Tensor randn(at::IntArrayRef shape, const torch::Device& device, const char* purpose) override;

@@ -1,8 +1,7 @@
 #include "core/text/conditioner.h"
 
-#include "core/io/model_loader.h"
+#include "core/model/model_loader.h"
 #include "core/runtime/error.h"
-#include "core/text/diffusers_text_encoders.h"
 #include "core/text/prompt_chunks.h"
 
 #include <torch/torch.h>
@@ -79,13 +78,10 @@ TextConditioner TextConditioner::load(const model::Checkpoint& checkpoint, const
 
 TextConditioner TextConditioner::loadPath(const std::filesystem::path& model, const TokenizerSearch& search,
                                           torch::Device device, torch::ScalarType dtype) {
-    if (isDiffusersFolder(model)) return load(loadDiffusersTextEncoders(model), search, device, dtype);
-    // A single checkpoint file: the model loader converts every component; only the text encoders are kept.
-    io::LoadOptions options;
-    auto checkpoint = io::loadCheckpoint(model, options);
-    checkpoint.unet.clear();
-    checkpoint.vae.clear();
-    return load(checkpoint, search, device, dtype);
+    // A single file or a diffusers folder: the model loader reads both; only the text encoders' weights.
+    model::LoadOptions options;
+    options.textEncodersOnly = true;
+    return load(model::loadCheckpoint(model, options), search, device, dtype);
 }
 
 model::ModelFamily TextConditioner::family() const {

@@ -72,7 +72,7 @@ public:
     static TextConditioner load(const model::Checkpoint& checkpoint, const TokenizerSearch& search = {},
                                 torch::Device device = torch::kCPU, torch::ScalarType dtype = torch::kFloat);
     // A diffusers pipeline folder (text encoders and tokenizers only are read), or a single checkpoint file
-    // (io::loadCheckpoint; the CLIP vocabulary then comes from `search`).
+    // (model::loadCheckpoint; the CLIP vocabulary then comes from `search`).
     static TextConditioner loadPath(const std::filesystem::path& model, const TokenizerSearch& search = {},
                                     torch::Device device = torch::kCPU,
                                     torch::ScalarType dtype = torch::kFloat);

@@ -264,13 +264,13 @@ private Q_SLOTS:
 
     void modeFollowsTheDocument() {
         Document doc(64, 64);
-        QCOMPARE(suggestedMode(doc), pipeline::Mode::Txt2Img);
+        QCOMPARE(suggestedMode(doc), generation::Mode::Txt2Img);
         stroke(doc, PixelTarget::ofLayer(doc.layers()[0].id), {{10.0, 10.0, 3.0, 1.0, 1.0, 0, 0, 0}});
-        QCOMPARE(suggestedMode(doc), pipeline::Mode::Img2Img);
+        QCOMPARE(suggestedMode(doc), generation::Mode::Img2Img);
         doc.undoStack().push(std::make_unique<SetRegionCommand>(doc, Rect{32, 32, 32, 32}));
-        QCOMPARE(suggestedMode(doc), pipeline::Mode::Txt2Img); // the paint is outside the region
+        QCOMPARE(suggestedMode(doc), generation::Mode::Txt2Img); // the paint is outside the region
         stroke(doc, PixelTarget::ofMask(), {{40.0, 40.0, 3.0, 1.0, 1.0}});
-        QCOMPARE(suggestedMode(doc), pipeline::Mode::Inpaint);
+        QCOMPARE(suggestedMode(doc), generation::Mode::Inpaint);
     }
 
     void requestCarriesRegionImageAndMask() {
@@ -278,14 +278,14 @@ private Q_SLOTS:
         doc.undoStack().push(std::make_unique<SetRegionCommand>(doc, Rect{0, 0, 128, 96}));
         stroke(doc, PixelTarget::ofMask(), {{20.0, 20.0, 8.0, 1.0, 1.0}});
         auto request = buildRequest(doc);
-        QCOMPARE(request.mode, pipeline::Mode::Inpaint);
+        QCOMPARE(request.mode, generation::Mode::Inpaint);
         QCOMPARE(request.width, 128);
         QCOMPARE(request.height, 96);
         QCOMPARE(request.initImage.width, 128);
         QCOMPARE(request.mask.height, 96);
         QCOMPARE(int(request.mask.pixels[20 * 128 + 20]), 255);
         QCOMPARE(int(request.mask.pixels[80 * 128 + 100]), 0);
-        auto txt = buildRequest(doc, pipeline::Mode::Txt2Img);
+        auto txt = buildRequest(doc, generation::Mode::Txt2Img);
         QVERIFY(txt.initImage.empty());
         QVERIFY(txt.mask.empty());
         QCOMPARE(autoSize({0, 0, 4096, 2048}), (std::pair<int, int>(768, 384)));
@@ -299,7 +299,7 @@ private Q_SLOTS:
         record.modelName = "tiny";
         uint64_t recordId = doc.appendHistory(record);
         ImageRgba8 result = ImageRgba8::filled(16, 16, 0, 128, 0, 255); // model size differs from the region
-        Layer layer = resultLayer(doc, result, doc.region(), pipeline::Mode::Txt2Img, "Generated");
+        Layer layer = resultLayer(doc, result, doc.region(), generation::Mode::Txt2Img, "Generated");
         QCOMPARE(layer.pixels.width, 32);
         auto command = std::make_unique<ApplyResultCommand>(std::move(layer), doc.layerCount(), recordId);
         LayerId id = command->layerId();

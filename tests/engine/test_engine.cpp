@@ -1,11 +1,8 @@
 #include "core/engine/engine.h"
-#include "core/runtime/error.h"
+#include "tests/common/fake_backend.h"
 
 #include <QtCore/QThread>
 #include <QtTest/QtTest>
-
-#include <chrono>
-#include <thread>
 
 using namespace gesso;
 using gesso::engine::BackendSet;
@@ -13,47 +10,21 @@ using gesso::engine::Engine;
 
 namespace {
 
-// A stand-in for pipeline::Generator: `steps` steps of `stepMs` each, a preview per step, honours cancel
+// The shared stand-in for pipeline::Generator with a model loader: `stepMs` per step, cancel checked
 // between steps like the real one.
-BackendSet fakeBackend(int stepMs, std::atomic<int>* stepsRun = nullptr) {
-    BackendSet set;
-    set.generate = [stepMs, stepsRun](const pipeline::GenerationRequest& request,
-                                      const pipeline::ProgressCallback& progress,
-                                      const std::atomic<bool>& cancel) {
-        if (request.prompt == "throw") throw Error("model file broken.safetensors is not a checkpoint");
-        if (request.prompt == "oom") throw std::bad_alloc();
-        for (int step = 1; step <= request.steps; ++step) {
-            if (cancel) throw Cancelled();
-            std::this_thread::sleep_for(std::chrono::milliseconds(stepMs));
-            if (stepsRun) ++*stepsRun;
-            pipeline::Progress p;
-            p.step = step;
-            p.total = request.steps;
-            p.etaSeconds = (request.steps - step) * stepMs / 1000.0;
-            p.preview = ImageRgba8::filled(request.width / 8, request.height / 8, uint8_t(step), 0, 0, 255);
-            progress(p);
-        }
-        pipeline::GenerationResult result;
-        for (int i = 0; i < request.batch; ++i) {
-            pipeline::GeneratedImage image;
-            image.image = ImageRgba8::filled(request.width, request.height, 1, 2, 3, 255);
-            image.seed = 1000 + i;
-            image.parameters = "p";
-            result.images.push_back(image);
-        }
-        return result;
-    };
-    set.load = [](const std::string& path, const std::function<void(double, const std::string&)>& progress,
-                  const std::atomic<bool>&) {
-        if (path.empty()) throw Error("no model chosen");
-        for (int i = 1; i <= 4; ++i)
-            progress(i / 4.0, "unet");
-    };
-    return set;
+test::FakeBackendOptions fakeOptions(int stepMs) {
+    test::FakeBackendOptions options;
+    options.stepMs = stepMs;
+    options.modelLoader = true;
+    return options;
 }
 
-pipeline::GenerationRequest request(int steps, const std::string& prompt = "a cat") {
-    pipeline::GenerationRequest r;
+BackendSet fakeBackend(int stepMs) {
+    return test::fakeBackend(fakeOptions(stepMs));
+}
+
+generation::GenerationRequest request(int steps, const std::string& prompt = "a cat") {
+    generation::GenerationRequest r;
     r.prompt = prompt;
     r.steps = steps;
     r.width = 128;
@@ -71,14 +42,14 @@ private Q_SLOTS:
         QThread* gui = QThread::currentThread();
         std::vector<int> steps;
         bool allOnGui = true, previews = true;
-        connect(&engine, &Engine::progress, this, [&](quint64, const pipeline::Progress& p) {
+        connect(&engine, &Engine::progress, this, [&](quint64, const generation::Progress& p) {
             steps.push_back(p.step);
             allOnGui = allOnGui && QThread::currentThread() == gui;
             previews = previews && p.preview.width == 16 && p.preview.height == 12;
         });
         // Direct connection: still delivered on the GUI thread because the Engine posts its emits.
         bool finishedOnGui = false;
-        connect(&engine, &Engine::finished, [&](quint64, const pipeline::GenerationResult&) {
+        connect(&engine, &Engine::finished, [&](quint64, const generation::GenerationResult&) {
             finishedOnGui = QThread::currentThread() == gui;
         });
         QSignalSpy finished(&engine, &Engine::finished);
@@ -92,19 +63,20 @@ private Q_SLOTS:
         QVERIFY(finishedOnGui);
         QCOMPARE(started.count(), 1);
         QCOMPARE(finished.at(0).at(0).value<quint64>(), id);
-        auto result = finished.at(0).at(1).value<pipeline::GenerationResult>();
+        auto result = finished.at(0).at(1).value<generation::GenerationResult>();
         QCOMPARE(result.images.size(), size_t(1));
         QCOMPARE(result.images[0].image.width, 128);
     }
 
     void cancelStopsWithinOneStep() {
-        std::atomic<int> stepsRun{0};
-        Engine engine(fakeBackend(30, &stepsRun));
+        const auto options = fakeOptions(30);
+        auto& stepsRun = *options.stepsRun;
+        Engine engine(test::fakeBackend(options));
         QSignalSpy failed(&engine, &Engine::failed);
         QSignalSpy finished(&engine, &Engine::finished);
         int seenAtCancel = 0;
         quint64 id = engine.submit(request(50));
-        connect(&engine, &Engine::progress, this, [&](quint64 job, const pipeline::Progress& p) {
+        connect(&engine, &Engine::progress, this, [&](quint64 job, const generation::Progress& p) {
             if (p.step == 3 && job == id) {
                 seenAtCancel = stepsRun.load();
                 engine.cancel(id);
@@ -152,12 +124,12 @@ private Q_SLOTS:
         Engine engine(fakeBackend(1));
         QSignalSpy failed(&engine, &Engine::failed);
         QSignalSpy finished(&engine, &Engine::finished);
-        engine.submit(request(2, "throw"));
-        engine.submit(request(2, "oom"));
+        engine.submit(request(2, test::kFailPrompt));
+        engine.submit(request(2, test::kOutOfMemoryPrompt));
         engine.submit(request(2));
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 5000);
         QCOMPARE(failed.count(), 2);
-        QVERIFY(failed.at(0).at(1).toString().contains("broken.safetensors"));
+        QCOMPARE(failed.at(0).at(1).toString(), QString(test::kFailMessage));
         QCOMPARE(failed.at(0).at(2).toBool(), false);
         QVERIFY(failed.at(1).at(1).toString().contains("memory"));
     }
@@ -177,25 +149,33 @@ private Q_SLOTS:
         QSignalSpy loadProgress(&engine, &Engine::modelLoadProgress);
         QSignalSpy loaded(&engine, &Engine::modelLoaded);
         QSignalSpy failed(&engine, &Engine::failed);
-        engine.loadModel("/models/x.safetensors");
+        generation::GenerationSettings settings;
+        settings.modelPath = "/models/x.safetensors";
+        engine.loadModel(settings);
         QVERIFY(loaded.wait(2000));
         QCOMPARE(loadProgress.count(), 4);
         QCOMPARE(loadProgress.last().at(1).toDouble(), 1.0);
         QCOMPARE(loaded.at(0).at(1).toString(), QString("/models/x.safetensors"));
-        engine.loadModel("");
+        engine.loadModel(generation::GenerationSettings{});
         QVERIFY(failed.wait(2000));
         QVERIFY(failed.at(0).at(1).toString().contains("no model"));
     }
 
     void destructorStopsARunningJob() {
-        auto engine = std::make_unique<Engine>(fakeBackend(20));
-        QSignalSpy started(engine.get(), &Engine::started);
+        // Counted in steps, not timed: the destructor cancels the running job and joins the worker. Allowed
+        // after our count: the step that may end before the destructor sets the cancel flag and the one
+        // running then; a destructor that let the job run on would see all 1000 steps (50 s).
+        const auto options = fakeOptions(50);
+        auto engine = std::make_unique<Engine>(test::fakeBackend(options));
+        QSignalSpy progress(engine.get(), &Engine::progress);
         engine->submit(request(1000));
-        QVERIFY(started.wait(2000));
-        QElapsedTimer timer;
-        timer.start();
+        QVERIFY(progress.wait(5000)); // running: at least one step done
+        const int beforeDestructor = options.stepsRun->load();
         engine.reset();
-        QVERIFY(timer.elapsed() < 500);
+        const int ran = options.stepsRun->load();
+        QVERIFY2(
+            ran <= beforeDestructor + 2,
+            qPrintable(QString("ran %1 steps, %2 before the destructor").arg(ran).arg(beforeDestructor)));
     }
 };
 

@@ -10,8 +10,8 @@ using gesso::engine::Engine;
 
 namespace {
 
-pipeline::GenerationRequest tinyRequest(const std::filesystem::path& reference, int steps) {
-    pipeline::GenerationRequest r;
+generation::GenerationRequest tinyRequest(const std::filesystem::path& reference, int steps) {
+    generation::GenerationRequest r;
     r.modelPath = (reference / "models" / "tiny-sd15" / "diffusers").string();
     r.prompt = "a red fox in the snow";
     r.plainPrompt = true;
@@ -41,19 +41,50 @@ private Q_SLOTS:
         QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.at(0).at(1).toString()));
         QCOMPARE(progress.count(), 4);
         for (int i = 0; i < progress.count(); ++i) {
-            auto p = progress.at(i).at(1).value<pipeline::Progress>();
+            auto p = progress.at(i).at(1).value<generation::Progress>();
             QCOMPARE(p.step, i + 1);
             QCOMPARE(p.total, 4);
             QVERIFY(!p.preview.empty());
         }
-        auto result = finished.at(0).at(1).value<pipeline::GenerationResult>();
+        auto result = finished.at(0).at(1).value<generation::GenerationResult>();
         QCOMPARE(result.images.size(), size_t(1));
         QCOMPARE(result.images[0].image.width, 128);
         QCOMPARE(result.images[0].image.height, 96);
         QCOMPARE(result.images[0].seed, int64_t(42));
         qInfo("tiny-sd15 through the engine thread: 4 steps, 4 progress signals with previews of %dx%d",
-              progress.at(0).at(1).value<pipeline::Progress>().preview.width,
-              progress.at(0).at(1).value<pipeline::Progress>().preview.height);
+              progress.at(0).at(1).value<generation::Progress>().preview.width,
+              progress.at(0).at(1).value<generation::Progress>().preview.height);
+    }
+
+    void preloadedModelIsNotLoadedAgain() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        Engine engine;
+        QVERIFY(engine.canPreload());
+        QSignalSpy loaded(&engine, &Engine::modelLoaded);
+        QSignalSpy loadProgress(&engine, &Engine::modelLoadProgress);
+        QSignalSpy finished(&engine, &Engine::finished);
+        QSignalSpy failed(&engine, &Engine::failed);
+        const auto request = tinyRequest(reference, 2);
+        const quint64 loadId = engine.loadModel(request);
+        engine.submit(request);
+        QVERIFY(finished.wait(120000) || !failed.isEmpty());
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.at(0).at(1).toString()));
+        QCOMPARE(loaded.count(), 1);
+        QCOMPARE(loaded.at(0).at(0).value<quint64>(), loadId);
+        QCOMPARE(loaded.at(0).at(1).toString(), QString::fromStdString(request.modelPath));
+        QVERIFY(loadProgress.count() >= 2);
+        QCOMPARE(loadProgress.last().at(1).toDouble(), 1.0);
+        // The generation found the model resident: no load time of its own.
+        const auto result = finished.at(0).at(1).value<generation::GenerationResult>();
+        QCOMPARE(result.loadSeconds, 0.0);
+
+        // A model that cannot be loaded fails the load job with the file named, and nothing else.
+        auto broken = request;
+        broken.modelPath = (reference / "no-such-model.safetensors").string();
+        engine.loadModel(broken);
+        QVERIFY(failed.wait(60000));
+        QVERIFY(failed.at(0).at(1).toString().contains("no-such-model"));
+        QCOMPARE(failed.at(0).at(2).toBool(), false);
     }
 
     void cancelStopsWithinOneStep() {
@@ -64,7 +95,7 @@ private Q_SLOTS:
         QSignalSpy finished(&engine, &Engine::finished);
         int lastStep = 0, cancelAt = 0;
         quint64 id = engine.submit(tinyRequest(reference, 200));
-        connect(&engine, &Engine::progress, this, [&](quint64, const pipeline::Progress& p) {
+        connect(&engine, &Engine::progress, this, [&](quint64, const generation::Progress& p) {
             lastStep = p.step;
             if (p.step == 2 && !cancelAt) {
                 cancelAt = p.step;

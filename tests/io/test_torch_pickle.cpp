@@ -1,8 +1,8 @@
 // The restricted unpickler and torch zip reader: real torch.save files (reference taesd-random/), hand-made
 // checkpoints (values, shared storages, the state_dict wrapper, a whole SD model as .ckpt), hostile inputs.
-#include "core/io/model_loader.h"
 #include "core/io/safetensors.h"
 #include "core/io/torch_state_dict.h"
+#include "core/model/model_loader.h"
 #include "core/runtime/error.h"
 #include "tests/common/reference.h"
 #include "tests/io/hostile_cases.h"
@@ -104,8 +104,8 @@ private Q_SLOTS:
         const std::string zip = gesso::test::makeTorchCheckpoint(tensors, true, scratch / "scratch.zip");
         const fs::path ckpt = scratch / "model.ckpt";
         std::ofstream(ckpt, std::ios::binary) << zip;
-        const auto a = gesso::io::loadCheckpoint(single);
-        const auto b = gesso::io::loadCheckpoint(ckpt);
+        const auto a = gesso::model::loadCheckpoint(single);
+        const auto b = gesso::model::loadCheckpoint(ckpt);
         QCOMPARE(a.unet.size(), b.unet.size());
         for (const auto& [k, t] : a.unet)
             QVERIFY2(torch::equal(t, b.unet.at(k)), k.c_str());

@@ -1,6 +1,6 @@
 // `gesso-cli info MODEL --json` on every tiny reference model (both layouts): documented keys present and
-// equal to the library's detection; bad input -> exit code 2 and one error line.
-#include "core/io/model_loader.h"
+// equal to the library's detection; bad input -> exit code 2 and one error line that names the problem.
+#include "core/model/model_loader.h"
 #include "tests/common/reference.h"
 
 #include <QtCore/QProcess>
@@ -38,7 +38,7 @@ private Q_SLOTS:
                 const Run r = runCli({"info", QString::fromStdString(model.string()), "--json"});
                 QVERIFY2(r.exitCode == 0, r.err.constData());
                 const auto j = nlohmann::json::parse(r.out.toStdString());
-                const auto ck = gesso::io::inspectModel(model).checkpoint;
+                const auto ck = gesso::model::inspectModel(model).checkpoint;
                 QCOMPARE(j.at("family").get<std::string>(), std::string(gesso::model::familyName(ck.family)));
                 QCOMPARE(j.at("prediction").get<std::string>(),
                          std::string(gesso::model::predictionName(ck.prediction)));
@@ -108,7 +108,31 @@ private Q_SLOTS:
         const Run r = runCli({"info", path});
         QCOMPARE(r.exitCode, 2);
         QVERIFY(r.err.startsWith("gesso-cli: error:"));
+        QVERIFY2(r.err.contains("not-a-model.safetensors"), r.err.constData());
         QCOMPARE(r.err.count('\n'), 1);
+    }
+
+    void badInputIsReported_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        const QString hint = " (see gesso-cli info --help)";
+        QTest::newRow("missing model file") << QStringList{"info", "/nonexistent/model.safetensors"}
+                                            << "'/nonexistent/model.safetensors' does not exist";
+        QTest::newRow("two models") << QStringList{"info", "a", "b"} << "info takes at most one MODEL" + hint;
+        QTest::newRow("unknown prediction")
+            << QStringList{"info", "--prediction", "x0", "a"} << "--prediction must be epsilon or v" + hint;
+        QTest::newRow("threads out of range")
+            << QStringList{"info", "--threads", "0"} << "--threads: '0' must be from 1 to 1024" + hint;
+        QTest::newRow("unknown option")
+            << QStringList{"info", "--frobnicate"} << "Unknown option 'frobnicate'" + hint;
+    }
+    void badInputIsReported() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const Run r = runCli(args);
+        QCOMPARE(r.exitCode, 2);
+        QCOMPARE(r.err.count('\n'), 1);
+        QVERIFY2(r.err.startsWith("gesso-cli: error: " + message.toUtf8()), r.err.constData());
     }
 };
 

@@ -1,9 +1,14 @@
 // Detection on the exact headers of the real full-size checkpoints (reference manifests/): a sparse file with
 // the manifest's header and zero data is built in a temp dir, inspected, and its detected configuration and
-// canonical key names/shapes checked against the diffusers manifests of the same model.
-#include "core/io/key_mapping.h"
-#include "core/io/model_loader.h"
+// canonical key names/shapes checked against the diffusers manifests of the same model, and against the
+// parameters of Gesso's own modules built for the detected configuration (the key tables of key_mapping.cpp
+// are a hand-written copy of the module graph: this keeps the two equal).
 #include "core/io/safetensors.h"
+#include "core/model/key_mapping.h"
+#include "core/model/model_loader.h"
+#include "core/model/unet.h"
+#include "core/model/vae.h"
+#include "core/text/clip_text_model.h"
 #include "tests/common/reference.h"
 
 #include <QtTest/QtTest>
@@ -16,6 +21,16 @@
 namespace fs = std::filesystem;
 
 namespace {
+
+// Names and shapes of every parameter and persistent buffer of `module`.
+std::map<std::string, std::vector<int64_t>> moduleShapes(const torch::nn::Module& module) {
+    std::map<std::string, std::vector<int64_t>> shapes;
+    for (const auto& p : module.named_parameters())
+        shapes[p.key()] = p.value().sizes().vec();
+    for (const auto& b : module.named_buffers())
+        shapes[b.key()] = b.value().sizes().vec();
+    return shapes;
+}
 
 size_t dtypeBytes(const std::string& dtype) {
     if (dtype == "F32" || dtype == "I32") return 4;
@@ -58,7 +73,7 @@ nlohmann::json readJson(const fs::path& path) {
 std::map<std::string, std::vector<int64_t>> manifestShapes(const fs::path& path) {
     std::map<std::string, std::vector<int64_t>> shapes;
     for (const auto& t : readJson(path))
-        if (!gesso::io::isIgnorableKey(t.at("name").get<std::string>()))
+        if (!gesso::model::isIgnorableKey(t.at("name").get<std::string>()))
             shapes[t.at("name").get<std::string>()] = t.at("shape").get<std::vector<int64_t>>();
     return shapes;
 }
@@ -86,7 +101,7 @@ private Q_SLOTS:
             writeSparse(readJson(manifestPath), file);
             QElapsedTimer timer;
             timer.start();
-            const auto summary = gesso::io::inspectModel(file);
+            const auto summary = gesso::model::inspectModel(file);
             const qint64 ms = timer.elapsed();
             const auto& ck = summary.checkpoint;
             const auto& u = ck.unetConfig;
@@ -139,28 +154,55 @@ private Q_SLOTS:
             // Cross-check with the diffusers manifests of the same model, where present: the canonical key
             // lists equal their key sets.
             const std::pair<const char*, int> components[] = {
-                {"unet", gesso::io::kUnet},
-                {"vae", gesso::io::kVae},
-                {"text_encoder", gesso::io::kTextEncoder},
-                {"text_encoder_2", gesso::io::kTextEncoder + 1}};
+                {"unet", gesso::model::kUnet},
+                {"vae", gesso::model::kVae},
+                {"text_encoder", gesso::model::kTextEncoder},
+                {"text_encoder_2", gesso::model::kTextEncoder + 1}};
             for (const auto& [name, component] : components) {
                 const fs::path diffusers = dir / (model + "-diffusers-" + name + ".json");
                 if (!fs::exists(diffusers)) continue;
                 const auto want = manifestShapes(diffusers);
                 std::vector<std::string> expected;
-                if (component == gesso::io::kUnet)
-                    expected = gesso::io::expectedUnetKeys(u);
-                else if (component == gesso::io::kVae)
-                    expected = gesso::io::expectedVaeKeys(ck.vaeConfig);
+                if (component == gesso::model::kUnet)
+                    expected = gesso::model::expectedUnetKeys(u);
+                else if (component == gesso::model::kVae)
+                    expected = gesso::model::expectedVaeKeys(ck.vaeConfig);
                 else
-                    expected = gesso::io::expectedClipKeys(
-                        ck.textEncoders.at(size_t(component - gesso::io::kTextEncoder)).config);
+                    expected = gesso::model::expectedClipKeys(
+                        ck.textEncoders.at(size_t(component - gesso::model::kTextEncoder)).config);
                 std::sort(expected.begin(), expected.end());
                 std::vector<std::string> wantKeys;
                 for (const auto& [k, s] : want)
                     wantKeys.push_back(k);
                 QCOMPARE(expected, wantKeys);
                 qInfo("  %s: %zu canonical keys == %s", name, expected.size(), diffusers.filename().c_str());
+
+                // The module built for the detected config has exactly these parameters, with the diffusers
+                // shapes. UNet and VAE are built on the meta device (no memory); CLIP on the CPU.
+                const auto meta = torch::TensorOptions().device(torch::kMeta);
+                std::map<std::string, std::vector<int64_t>> built;
+                if (component == gesso::model::kUnet)
+                    built = moduleShapes(gesso::model::UnetImpl(u, meta));
+                else if (component == gesso::model::kVae)
+                    built = moduleShapes(gesso::model::VaeImpl(ck.vaeConfig, meta));
+                else
+                    built = moduleShapes(gesso::text::ClipTextModelImpl(
+                        ck.textEncoders.at(size_t(component - gesso::model::kTextEncoder)).config));
+                for (const auto& [key, shape] : want) {
+                    // Non-persistent buffers of the reference (position_ids) are not parameters.
+                    if (gesso::model::isIgnorableKey(key)) continue;
+                    QVERIFY2(built.count(key), (std::string(name) + ": module lacks " + key).c_str());
+                    QVERIFY2(built.at(key) == shape, (std::string(name) + ": shape of " + key).c_str());
+                }
+                size_t extra = 0;
+                for (const auto& [key, shape] : built)
+                    if (!want.count(key)) {
+                        qWarning("  %s: module has %s, not in the manifest", name, key.c_str());
+                        ++extra;
+                    }
+                QCOMPARE(extra, size_t(0));
+                qInfo("  %s: the built module's %zu parameters and buffers == the manifest", name,
+                      built.size());
             }
             ++checked;
         }
@@ -171,15 +213,17 @@ private Q_SLOTS:
         // Every mapped tensor of the single-file header gets the diffusers name AND shape (after transforms).
         GESSO_REQUIRE_REFERENCE(reference);
         const fs::path dir = reference / "manifests";
+        int manifests = 0;
         for (const auto& e : fs::directory_iterator(dir)) {
             const std::string stem = e.path().filename().string();
             if (stem.find("-single-file.json") == std::string::npos) continue;
+            ++manifests;
             const std::string model = stem.substr(0, stem.find("-single-file.json"));
             gesso::model::ShapeMap shapes;
             for (const auto& t : readJson(e.path()))
                 shapes[t.at("name").get<std::string>()] = t.at("shape").get<std::vector<int64_t>>();
             const auto detected = gesso::model::detectLdmModel(shapes, stem);
-            const auto plan = gesso::io::planLdmKeys(shapes, detected);
+            const auto plan = gesso::model::planLdmKeys(shapes, detected);
             QVERIFY2(plan.unexpected.empty(), plan.unexpected.empty() ? "" : plan.unexpected.front().c_str());
             const char* names[] = {"unet", "vae", "text_encoder", "text_encoder_2"};
             int compared = 0;
@@ -190,7 +234,7 @@ private Q_SLOTS:
                 std::map<std::string, std::vector<int64_t>> got;
                 for (const auto& m : plan.mappings)
                     if (m.component == component)
-                        got[m.target] = gesso::io::transformedShape(shapes.at(m.source), m.transform);
+                        got[m.target] = gesso::model::transformedShape(shapes.at(m.source), m.transform);
                 QCOMPARE(got.size(), want.size());
                 for (const auto& [k, s] : want) {
                     QVERIFY2(got.count(k), (model + ": " + k + " not produced").c_str());
@@ -201,6 +245,7 @@ private Q_SLOTS:
             qInfo("manifests/%s: %d mapped names and shapes equal the diffusers manifests", stem.c_str(),
                   compared);
         }
+        QVERIFY2(manifests > 0, "no manifests/*-single-file.json found");
     }
 };
 

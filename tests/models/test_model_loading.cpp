@@ -1,9 +1,9 @@
 // Every tiny reference model (found by scanning <reference>/models/) loads in both layouts, the layouts give
 // bit-identical weights, and detection from the single file matches the diffusers config.json files and
 // the model_info.json written next to it.
-#include "core/io/key_mapping.h"
-#include "core/io/model_loader.h"
 #include "core/io/safetensors.h"
+#include "core/model/key_mapping.h"
+#include "core/model/model_loader.h"
 #include "core/model/prediction_guess.h"
 #include "core/pipeline/model_bundle.h"
 #include "core/runtime/error.h"
@@ -80,7 +80,7 @@ double compareMaps(const gesso::model::TensorMap& a, const gesso::model::TensorM
 // The tiny SD2 reference model (its single file states no prediction type), or none.
 const TinyModel* findSd2(const std::vector<TinyModel>& models) {
     for (const auto& m : models)
-        if (gesso::io::inspectModel(m.singleFile).checkpoint.family == gesso::model::ModelFamily::Sd2)
+        if (gesso::model::inspectModel(m.singleFile).checkpoint.family == gesso::model::ModelFamily::Sd2)
             return &m;
     return nullptr;
 }
@@ -122,8 +122,8 @@ private Q_SLOTS:
         const auto models = scanModels(reference);
         QVERIFY2(!models.empty(), "no tiny models under models/");
         for (const auto& m : models) {
-            const Checkpoint single = gesso::io::loadCheckpoint(m.singleFile);
-            const Checkpoint folder = gesso::io::loadCheckpoint(m.diffusers);
+            const Checkpoint single = gesso::model::loadCheckpoint(m.singleFile);
+            const Checkpoint folder = gesso::model::loadCheckpoint(m.diffusers);
             QCOMPARE(single.family, folder.family);
             QCOMPARE(single.textEncoders.size(), folder.textEncoders.size());
             std::vector<std::pair<std::string,
@@ -149,8 +149,10 @@ private Q_SLOTS:
 
     void detectionMatchesDiffusersConfigs() {
         GESSO_REQUIRE_REFERENCE(reference);
-        for (const auto& m : scanModels(reference)) {
-            const auto summary = gesso::io::inspectModel(m.singleFile);
+        const auto models = scanModels(reference);
+        QVERIFY2(!models.empty(), "no tiny models under models/");
+        for (const auto& m : models) {
+            const auto summary = gesso::model::inspectModel(m.singleFile);
             const Checkpoint& ck = summary.checkpoint;
             const auto unet =
                 gesso::model::UnetConfig::fromDiffusersJson(readJson(m.diffusers / "unet" / "config.json"));
@@ -172,9 +174,11 @@ private Q_SLOTS:
 
     void detectionMatchesModelInfo() {
         GESSO_REQUIRE_REFERENCE(reference);
+        int checked = 0;
         for (const auto& m : scanModels(reference)) {
             if (m.info.is_null()) continue;
-            const Checkpoint ck = gesso::io::inspectModel(m.singleFile).checkpoint;
+            ++checked;
+            const Checkpoint ck = gesso::model::inspectModel(m.singleFile).checkpoint;
             const auto& u = m.info.at("unet_ldm");
             const auto& c = ck.unetConfig;
             QCOMPARE(c.inChannels, u.at("in_channels").get<int>());
@@ -219,7 +223,7 @@ private Q_SLOTS:
                 QCOMPARE(tc.quickGelu, t.at("hidden_act").get<std::string>() == "quick_gelu");
             }
             // The prediction type is only asserted where a file states it: the diffusers scheduler config.
-            const Checkpoint folder = gesso::io::inspectModel(m.diffusers).checkpoint;
+            const Checkpoint folder = gesso::model::inspectModel(m.diffusers).checkpoint;
             QVERIFY(!folder.predictionGuessed);
             const bool vPrediction = m.info.at("prediction_type").get<std::string>() == "v_prediction";
             QCOMPARE(folder.prediction == gesso::model::Prediction::V, vPrediction);
@@ -227,13 +231,16 @@ private Q_SLOTS:
                   m.name.c_str(), gesso::model::familyName(ck.family),
                   gesso::model::predictionName(ck.prediction), ck.predictionGuessed ? ", guessed" : "");
         }
+        QVERIFY2(checked > 0, "no tiny model with a model_info.json under models/");
     }
 
     void expectedKeysEqualDiffusersFiles() {
         // The canonical key lists (used to report missing weights) are exactly the diffusers folders' keys.
         GESSO_REQUIRE_REFERENCE(reference);
-        for (const auto& m : scanModels(reference)) {
-            const Checkpoint ck = gesso::io::loadCheckpoint(m.diffusers);
+        const auto models = scanModels(reference);
+        QVERIFY2(!models.empty(), "no tiny models under models/");
+        for (const auto& m : models) {
+            const Checkpoint ck = gesso::model::loadCheckpoint(m.diffusers);
             auto keysOf = [](const gesso::model::TensorMap& map) {
                 std::vector<std::string> keys;
                 for (const auto& [k, v] : map)
@@ -244,10 +251,10 @@ private Q_SLOTS:
                 std::sort(v.begin(), v.end());
                 return v;
             };
-            QCOMPARE(sorted(gesso::io::expectedUnetKeys(ck.unetConfig)), keysOf(ck.unet));
-            QCOMPARE(sorted(gesso::io::expectedVaeKeys(ck.vaeConfig)), keysOf(ck.vae));
+            QCOMPARE(sorted(gesso::model::expectedUnetKeys(ck.unetConfig)), keysOf(ck.unet));
+            QCOMPARE(sorted(gesso::model::expectedVaeKeys(ck.vaeConfig)), keysOf(ck.vae));
             for (const auto& te : ck.textEncoders)
-                QCOMPARE(sorted(gesso::io::expectedClipKeys(te.config)), keysOf(te.weights));
+                QCOMPARE(sorted(gesso::model::expectedClipKeys(te.config)), keysOf(te.weights));
             QVERIFY(ck.warnings.empty());
         }
     }
@@ -256,10 +263,10 @@ private Q_SLOTS:
         GESSO_REQUIRE_REFERENCE(reference);
         const auto models = scanModels(reference);
         QVERIFY(!models.empty());
-        gesso::io::LoadOptions options;
+        gesso::model::LoadOptions options;
         options.dtype = torch::kFloat16;
         options.prediction = gesso::model::Prediction::V;
-        const Checkpoint ck = gesso::io::loadCheckpoint(models.front().singleFile, options);
+        const Checkpoint ck = gesso::model::loadCheckpoint(models.front().singleFile, options);
         QCOMPARE(ck.prediction, gesso::model::Prediction::V);
         QVERIFY(!ck.predictionGuessed);
         for (const auto& [k, t] : ck.unet)
@@ -292,15 +299,15 @@ private Q_SLOTS:
             const fs::path path =
                 rewrittenCopy(sd2->singleFile, root / ("case" + std::to_string(index++) + ".safetensors"),
                               c.vPredKey, c.metadata);
-            const Checkpoint ck = gesso::io::inspectModel(path).checkpoint;
+            const Checkpoint ck = gesso::model::inspectModel(path).checkpoint;
             QCOMPARE(ck.prediction, c.expected);
             QVERIFY(!ck.predictionGuessed);
             QVERIFY(!hasWarning(ck.warnings, "prediction type not stated"));
             // The user's choice beats what the file states.
-            gesso::io::LoadOptions options;
+            gesso::model::LoadOptions options;
             const Prediction other = c.expected == Prediction::V ? Prediction::Epsilon : Prediction::V;
             options.prediction = other;
-            const Checkpoint overridden = gesso::io::inspectModel(path, options).checkpoint;
+            const Checkpoint overridden = gesso::model::inspectModel(path, options).checkpoint;
             QCOMPARE(overridden.prediction, other);
             QVERIFY(!overridden.predictionGuessed);
             qInfo("%s: %s; overridden: %s", c.name, gesso::model::predictionName(ck.prediction),
@@ -321,7 +328,7 @@ private Q_SLOTS:
         const auto models = scanModels(reference);
         const TinyModel* sd2 = findSd2(models);
         QVERIFY2(sd2, "no SD2 model among the tiny reference models");
-        const Checkpoint inspected = gesso::io::inspectModel(sd2->singleFile).checkpoint;
+        const Checkpoint inspected = gesso::model::inspectModel(sd2->singleFile).checkpoint;
         QVERIFY(inspected.predictionGuessed);
         QVERIFY(!inspected.predictionTested);
         QVERIFY(gesso::model::shouldTestPrediction(inspected));
@@ -414,7 +421,7 @@ private Q_SLOTS:
         const fs::path path = fs::path(dir.path().toStdString()) / "broken.safetensors";
         gesso::io::writeSafetensors(path, tensors);
         try {
-            gesso::io::loadCheckpoint(path);
+            gesso::model::loadCheckpoint(path);
             QFAIL("a checkpoint with a missing tensor loaded");
         } catch (const gesso::Error& e) {
             const std::string message = e.what();
@@ -424,7 +431,7 @@ private Q_SLOTS:
         // Unexpected extra tensors only warn.
         tensors.push_back({dropped, file.tensor(dropped)});
         gesso::io::writeSafetensors(path, tensors);
-        const auto ck = gesso::io::loadCheckpoint(path);
+        const auto ck = gesso::model::loadCheckpoint(path);
         bool warned = false;
         for (const auto& w : ck.warnings)
             warned = warned || w.find("some.unknown.tensor") != std::string::npos;

@@ -1,5 +1,7 @@
 #include "tests/networks/network_fixtures.h"
 
+#include "core/model/key_mapping.h"
+#include "core/model/model_loader.h"
 #include "core/model/weights.h"
 #include "tests/common/reference.h"
 
@@ -25,14 +27,14 @@ model::Unet loadTinyUnet(const std::filesystem::path& reference, const std::stri
                          torch::ScalarType dtype) {
     const auto dir = diffusersComponent(reference, modelName, "unet");
     auto config = model::UnetConfig::fromDiffusersJson(readJson(dir / "config.json"));
-    return model::makeUnet(config, model::readDiffusersWeights(dir), testDevice(), dtype);
+    return model::makeUnet(config, model::loadDiffusersComponent(dir, model::kUnet), testDevice(), dtype);
 }
 
 model::Vae loadTinyVae(const std::filesystem::path& reference, const std::string& modelName,
                        torch::ScalarType dtype) {
     const auto dir = diffusersComponent(reference, modelName, "vae");
     auto config = model::VaeConfig::fromDiffusersJson(readJson(dir / "config.json"));
-    return model::makeVae(config, model::readDiffusersWeights(dir), testDevice(), dtype);
+    return model::makeVae(config, model::loadDiffusersComponent(dir, model::kVae), testDevice(), dtype);
 }
 
 } // namespace gesso::test

@@ -1,6 +1,6 @@
 #pragma once
 // Builds the tiny reference models straight from their diffusers folders (until the checkpoint loader
-// provides the same through io::loadCheckpoint).
+// provides the same through model::loadCheckpoint).
 #include "core/model/unet.h"
 #include "core/model/vae.h"
 

@@ -133,7 +133,9 @@ private Q_SLOTS:
             return reportCase(relative, what + " bf16 vs fp32", maxAbsDiff(fp32, bf16), fraction * scale);
         };
         bool ok = true;
-        for (const auto& path : gesso::test::findCaseFiles(reference, "golden", "unet_")) {
+        const auto unetCases = gesso::test::findCaseFiles(reference, "golden", "unet_");
+        QVERIFY2(!unetCases.empty(), "no golden/<model>/unet_* cases found");
+        for (const auto& path : unetCases) {
             auto c = gesso::test::loadCase(reference, path);
             c10::InferenceMode guard;
             auto fp32 = gesso::test::loadTinyUnet(reference, modelOf(c), torch::kFloat32);
@@ -155,7 +157,9 @@ private Q_SLOTS:
                             0.03 * actA["conv_in"].abs().max().item<double>()) &&
                  ok;
         }
-        for (const auto& path : gesso::test::findCaseFiles(reference, "golden", "vae_")) {
+        const auto vaeCases = gesso::test::findCaseFiles(reference, "golden", "vae_");
+        QVERIFY2(!vaeCases.empty(), "no golden/<model>/vae_* cases found");
+        for (const auto& path : vaeCases) {
             auto c = gesso::test::loadCase(reference, path);
             c10::InferenceMode guard;
             auto fp32 = gesso::test::loadTinyVae(reference, modelOf(c), torch::kFloat32);

@@ -19,11 +19,11 @@ std::unique_ptr<sampling::Scheduler> PipelineCase::scheduler() const {
         sampling::SchedulerConfig::fromDiffusersJson(kind, s.at("resolved_config")));
 }
 
-pipeline::Mode PipelineCase::mode() const {
+generation::Mode PipelineCase::mode() const {
     const auto p = meta.value("pipeline", std::string());
-    if (p.find("Inpaint") != std::string::npos) return pipeline::Mode::Inpaint;
-    if (p.find("Img2Img") != std::string::npos) return pipeline::Mode::Img2Img;
-    return pipeline::Mode::Txt2Img;
+    if (p.find("Inpaint") != std::string::npos) return generation::Mode::Inpaint;
+    if (p.find("Img2Img") != std::string::npos) return generation::Mode::Img2Img;
+    return generation::Mode::Txt2Img;
 }
 
 pipeline::DenoiseSetup PipelineCase::setup(double scalingFactor, int unetInChannels) const {

@@ -24,7 +24,7 @@ struct PipelineCase {
     torch::Tensor tensor(const std::string& name) const; // float32 contiguous CPU
     bool has(const std::string& name) const { return tensors.contains(name); }
     std::unique_ptr<sampling::Scheduler> scheduler() const;
-    pipeline::Mode mode() const;
+    generation::Mode mode() const;
     pipeline::DenoiseSetup setup(double scalingFactor, int unetInChannels) const;
 };
 

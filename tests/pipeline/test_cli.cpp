@@ -1,6 +1,6 @@
 // gesso-cli txt2img/img2img/inpaint end to end on the tiny reference model: PNG + A1111 `parameters` tEXt
-// chunk, --replay-noise/--out-latents against a golden case, and bad input (exit code 2, one error line,
-// nothing written).
+// chunk, --replay-noise/--out-latents against a golden case, and bad input (exit code 2, one error line
+// naming the problem, nothing written).
 #include "cli/image_files.h"
 #include "core/io/safetensors.h"
 #include "tests/common/reference.h"
@@ -68,10 +68,12 @@ private Q_SLOTS:
 
     void replayNoiseReproducesGoldenLatents() {
         GESSO_REQUIRE_REFERENCE(reference);
+        int cases = 0;
         for (const auto& c : gesso::test::findPipelineCases(reference)) {
-            if (c.model != "tiny-sd15" || c.mode() != gesso::pipeline::Mode::Txt2Img ||
+            if (c.model != "tiny-sd15" || c.mode() != gesso::generation::Mode::Txt2Img ||
                 c.meta.contains("clip_skip"))
                 continue;
+            ++cases;
             QTemporaryDir dir;
             const QString sched = dir.filePath("scheduler.json");
             QFile f(sched);
@@ -108,6 +110,7 @@ private Q_SLOTS:
             const double err = gesso::test::maxAbsDiff(file.tensor("latents"), c.tensor("final_latents"));
             QVERIFY(gesso::test::reportCase(c.relative, "gesso-cli --replay-noise final latents", err, 1e-3));
         }
+        QVERIFY2(cases > 0, "no tiny-sd15 txt2img pipe_* case found");
     }
 
     void predictionOverrideOnSd2() {
@@ -167,20 +170,65 @@ private Q_SLOTS:
     }
 
     void badInputFailsCleanly_data() {
+        // Every case fails before a model is read: a placeholder file stands in for one.
         QTest::addColumn<QStringList>("args");
-        QTest::newRow("size not multiple of 8") << QStringList{"txt2img", "--width", "100"};
-        QTest::newRow("unknown sampler") << QStringList{"txt2img", "--sampler", "heun"};
-        QTest::newRow("unknown prediction type") << QStringList{"txt2img", "--prediction", "x0"};
-        QTest::newRow("missing model") << QStringList{"txt2img", "--model", "/nonexistent/model.safetensors"};
-        QTest::newRow("missing image") << QStringList{"img2img", "--image", "/nonexistent.png"};
+        QTest::addColumn<QString>("message");
+        const QString hint = " (see gesso-cli txt2img --help)";
+        QTest::newRow("unknown command")
+            << QStringList{"frobnicate"} << "unknown command 'frobnicate' (see gesso-cli --help)";
+        QTest::newRow("unknown option")
+            << QStringList{"txt2img", "--frobnicate"} << "Unknown option 'frobnicate'" + hint;
+        QTest::newRow("missing value")
+            << QStringList{"txt2img", "--seed"} << "Missing value after '--seed'" + hint;
+        QTest::newRow("seed not a number")
+            << QStringList{"txt2img", "--seed", "abc"} << "--seed: 'abc' is not a whole number" + hint;
+        QTest::newRow("zero steps") << QStringList{"txt2img", "--steps", "0"}
+                                    << "--steps: '0' must be from 1 to 1000" + hint;
+        QTest::newRow("steps with trailing junk")
+            << QStringList{"txt2img", "--steps", "12x"} << "--steps: '12x' is not a whole number" + hint;
+        QTest::newRow("steps not whole")
+            << QStringList{"txt2img", "--steps", "2.5"} << "--steps: '2.5' is not a whole number" + hint;
+        QTest::newRow("cfg nan") << QStringList{"txt2img", "--cfg", "nan"}
+                                 << "--cfg: 'nan' is not a number" + hint;
+        QTest::newRow("negative cfg")
+            << QStringList{"txt2img", "--cfg", "-1"} << "--cfg: '-1' must be at least 0" + hint;
+        QTest::newRow("batch out of range")
+            << QStringList{"txt2img", "--batch", "65"} << "--batch: '65' must be from 1 to 64" + hint;
+        QTest::newRow("threads not a number") << QStringList{"txt2img", "--threads", "many"}
+                                              << "--threads: 'many' is not a whole number" + hint;
+        QTest::newRow("size not multiple of 8")
+            << QStringList{"txt2img", "--width", "100"} << "--width: '100' is not a multiple of 8" + hint;
+        QTest::newRow("bad SDXL size") << QStringList{"txt2img", "--original-size", "99999999999x8"}
+                                       << "--original-size: '99999999999x8' is not WIDTHxHEIGHT" + hint;
+        QTest::newRow("unknown sampler")
+            << QStringList{"txt2img", "--sampler", "heun"} << "unknown sampler 'heun'";
+        QTest::newRow("unknown prediction type") << QStringList{"txt2img", "--prediction", "x0"}
+                                                 << "--prediction must be auto, epsilon or v" + hint;
+        QTest::newRow("missing model") << QStringList{"txt2img", "--model", "/nonexistent/model.safetensors"}
+                                       << "model not found: '/nonexistent/model.safetensors'";
+        QTest::newRow("missing image")
+            << QStringList{"img2img", "--image", "/nonexistent.png"} << "image not found: '/nonexistent.png'";
+        QTest::newRow("strength out of range")
+            << QStringList{"img2img", "--image", "@IMG64", "--strength", "1.5"}
+            << "--strength: '1.5' must be from 0 to 1 (see gesso-cli img2img --help)";
+        QTest::newRow("zero strength") << QStringList{"img2img", "--image", "@IMG64", "--strength", "0"}
+                                       << "--strength: '0' must be above 0";
+        QTest::newRow("mask blur not a number")
+            << QStringList{"inpaint", "--image", "@IMG64", "--mask", "@IMG64", "--mask-blur", "4px"}
+            << "--mask-blur: '4px' is not a number (see gesso-cli inpaint --help)";
         QTest::newRow("mask of the wrong size")
-            << QStringList{"inpaint", "--image", "@IMG64", "--mask", "@IMG32"};
+            << QStringList{"inpaint", "--image", "@IMG64", "--mask", "@IMG32"}
+            << "the mask is 32x32 but the image is 64x64";
     }
     void badInputFailsCleanly() {
-        GESSO_REQUIRE_REFERENCE(reference);
         QFETCH(QStringList, args);
+        QFETCH(QString, message);
         QTemporaryDir dir;
-        // Small input images for the inpaint case.
+        const QString model = dir.filePath("model.safetensors");
+        QFile placeholder(model);
+        QVERIFY(placeholder.open(QIODevice::WriteOnly));
+        placeholder.close();
+        // Small input images for the img2img and inpaint cases.
         auto makeImage = [&](int size) {
             const QString path = dir.filePath(QString("img%1.png").arg(size));
             gesso::cli::writePng(path.toStdString(),
@@ -191,13 +239,26 @@ private Q_SLOTS:
             if (a == "@IMG64") a = makeImage(64);
             if (a == "@IMG32") a = makeImage(32);
         }
-        QStringList full = args.mid(0, 1) + tinyArgs(reference) + args.mid(1) +
-                           QStringList{"--prompt", "x", "--steps", "2", "-o", dir.filePath("out.png")};
+        // The case's options come last, so they override these (the last value of an option wins).
+        const QStringList full =
+            args.mid(0, 1) + QStringList{"--model", model,       "--prompt", "x",  "--steps",
+                                         "2",       "--threads", "2",        "-o", dir.filePath("out.png")} +
+            args.mid(1);
         auto run = runCli(full);
         std::printf("%s", run.err.toLocal8Bit().constData());
         QCOMPARE(run.exitCode, 2);
         QCOMPARE(errorLines(run.err), 1);
+        QVERIFY2(run.err.contains("gesso-cli: error: " + message), qPrintable(run.err));
         QVERIFY(!QFile::exists(dir.filePath("out.png")));
+    }
+
+    void helpListsExitCodes() {
+        auto run = runCli({"--help"});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.out.contains("Exit codes:"), qPrintable(run.out));
+        for (const char* line : {"  0    success", "  1    internal error", "  2    bad usage or bad input",
+                                 "  3    out of memory", "  130  cancelled"})
+            QVERIFY2(run.out.contains(line), line);
     }
 };
 

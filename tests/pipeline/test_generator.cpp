@@ -7,6 +7,7 @@
 #include "core/pipeline/generator.h"
 #include "core/pipeline/image_tensor.h"
 #include "core/pipeline/model_bundle.h"
+#include "core/pipeline/replay_noise_file.h"
 #include "core/runtime/error.h"
 #include "core/sampling/noise_source.h"
 #include "tests/common/reference.h"
@@ -33,10 +34,10 @@ ImageRgba8 toImage(const torch::Tensor& t) {
 }
 
 // A small txt2img request on the test device (64 or 128 px, few steps) for the non-parity tests.
-pipeline::GenerationRequest smallRequest(const std::filesystem::path& reference,
-                                         const std::filesystem::path& model, const std::string& prompt,
-                                         const std::string& sampler, int steps, int size, int64_t seed) {
-    pipeline::GenerationRequest r;
+generation::GenerationRequest smallRequest(const std::filesystem::path& reference,
+                                           const std::filesystem::path& model, const std::string& prompt,
+                                           const std::string& sampler, int steps, int size, int64_t seed) {
+    generation::GenerationRequest r;
     r.modelPath = model.string();
     r.prompt = prompt;
     r.sampler = sampler;
@@ -50,9 +51,9 @@ pipeline::GenerationRequest smallRequest(const std::filesystem::path& reference,
 }
 
 // The request diffusers' call of this case corresponds to (plain prompts, the resolved scheduler config).
-pipeline::GenerationRequest requestFor(const test::PipelineCase& c, const std::filesystem::path& reference,
-                                       const std::filesystem::path& schedulerFile) {
-    pipeline::GenerationRequest r;
+generation::GenerationRequest requestFor(const test::PipelineCase& c, const std::filesystem::path& reference,
+                                         const std::filesystem::path& schedulerFile) {
+    generation::GenerationRequest r;
     r.modelPath = (reference / "models" / c.model / "diffusers").string();
     r.mode = c.mode();
     r.prompt = c.meta.at("prompt");
@@ -91,7 +92,7 @@ pipeline::GenerationRequest requestFor(const test::PipelineCase& c, const std::f
     return r;
 }
 
-torch::Tensor latentsOf(const pipeline::GeneratedImage& image) {
+torch::Tensor latentsOf(const generation::GeneratedImage& image) {
     return torch::from_blob(const_cast<float*>(image.latents.data()), image.latentShape, torch::kFloat32)
         .clone();
 }
@@ -122,7 +123,9 @@ private Q_SLOTS:
             allOk &= test::reportCase(c.relative, "final_latents",
                                       test::maxAbsDiff(latentsOf(result.images[0]), refLatents),
                                       std::max(1e-3, test::componentTolerance(refLatents)));
-            // image_out compared in float before 8-bit rounding: rerun the decode on the latents.
+            // The Generator returns 8-bit pixels: the README bound for the float image_out (1e-3) plus the
+            // rounding to the nearest of 255 levels (half a level). The float image_out is held to 1e-3 in
+            // perStepParityWithRealNetworks.
             auto image = pipeline::rgbToTensor(result.images[0].image);
             allOk &= test::reportCase(c.relative, "image_out (8-bit output, limit = 1e-3 + half a level)",
                                       test::maxAbsDiff(image, c.tensor("image_out")), 1e-3 + 0.5 / 255);
@@ -130,9 +133,15 @@ private Q_SLOTS:
         QVERIFY(allOk);
     }
 
+    // Bounds per call and per step. noise_pred: each call is fed the reference input, so the README component
+    // rule applies to every call on its own (1e-4 absolute or 1e-4 * max|ref| of that call). The UNet input
+    // of call i and the latents after step i come from our own loop and carry the differences of up to i + 1
+    // UNet calls: (i + 1) x the component bound of that tensor, never more than the README pipeline bound
+    // 1e-3 (which the final latents and the float image_out keep).
     void perStepParityWithRealNetworks() {
         GESSO_REQUIRE_REFERENCE(reference);
         auto cases = test::findPipelineCases(reference);
+        QVERIFY2(!cases.empty(), "no golden pipe_* case found");
         bool allOk = true;
         c10::InferenceMode guard;
         for (const auto& c : cases) {
@@ -144,23 +153,30 @@ private Q_SLOTS:
             setup.device = test::testDevice();
             if (setup.image.defined()) setup.image = setup.image.to(setup.device);
             if (setup.mask.defined()) setup.mask = setup.mask.to(setup.device);
-            auto noise = sampling::ReplayNoise::fromFile(c.tensors.path());
+            auto noise = pipeline::readReplayNoise(c.tensors.path());
             pipeline::Conditioning cond{c.tensor("encoder_hidden_states").to(setup.device), {}, {}};
             if (c.has("added_cond.text_embeds")) {
                 cond.textEmbeds = c.tensor("added_cond.text_embeds").to(setup.device);
                 cond.timeIds = c.tensor("added_cond.time_ids").to(setup.device);
             }
+            const size_t calls = c.meta.at("num_unet_calls").get<size_t>();
+            auto accumulated = [](size_t index, const torch::Tensor& ref) {
+                return std::min(1e-3, double(index + 1) * test::componentTolerance(ref));
+            };
             size_t call = 0, step = 0;
-            double errSample = 0, errPred = 0, errSteps = 0, limPred = 0, limSteps = 0;
             auto unet = [&](const torch::Tensor& sample, const torch::Tensor& t,
                             const pipeline::Conditioning& k) {
-                auto ref = c.tensor(test::indexed("unet", call, ".sample"));
-                errSample = std::max(errSample, test::maxAbsDiff(sample, ref));
-                // Each call is fed the reference input, so errors do not compound across steps here.
-                auto out = bundle.unet->forward(ref, t, k.context, k.textEmbeds, k.timeIds);
-                auto refPred = c.tensor(test::indexed("unet", call++, ".noise_pred"));
-                errPred = std::max(errPred, test::maxAbsDiff(out, refPred));
-                limPred = std::max(limPred, test::componentTolerance(refPred));
+                const auto name = test::indexed("unet", call, "");
+                auto ref = c.tensor(name + ".sample");
+                allOk &= test::reportCase(c.relative, name + ".sample (real VAE/scheduler)",
+                                          test::maxAbsDiff(sample, ref), accumulated(call, ref));
+                // Each call is fed the reference input, so errors do not compound across calls here.
+                auto out =
+                    bundle.unet->forward(ref.to(sample.device()), t, k.context, k.textEmbeds, k.timeIds);
+                auto refPred = c.tensor(name + ".noise_pred");
+                allOk &= test::reportCase(c.relative, name + ".noise_pred", test::maxAbsDiff(out, refPred),
+                                          test::componentTolerance(refPred));
+                ++call;
                 return out;
             };
             auto encode = [&](const torch::Tensor& image) {
@@ -168,9 +184,11 @@ private Q_SLOTS:
                 return std::make_pair(mean, torch::exp(0.5 * logvar.clamp(-30.0, 20.0)));
             };
             auto onStep = [&](const pipeline::StepInfo& info) {
-                auto ref = c.tensor(test::indexed("step_latents", step++, ""));
-                errSteps = std::max(errSteps, test::maxAbsDiff(info.latents, ref));
-                limSteps = std::max(limSteps, test::componentTolerance(ref));
+                const auto name = test::indexed("step_latents", step, "");
+                const auto ref = c.tensor(name);
+                allOk &= test::reportCase(c.relative, name, test::maxAbsDiff(info.latents, ref),
+                                          accumulated(step, ref));
+                ++step;
             };
             std::atomic<bool> cancel{false};
             auto latents = pipeline::runDenoiseLoop(
@@ -178,10 +196,9 @@ private Q_SLOTS:
                 encode, onStep, cancel);
             auto decoded = bundle.vae->decode(latents / setup.scalingFactor);
             auto image = (decoded / 2 + 0.5).clamp(0, 1);
-            // Step latents accumulate the (tiny) per-call differences: allow the pipeline tolerance.
-            allOk &= test::reportCase(c.relative, "unet.*.sample (real VAE/scheduler)", errSample, 1e-3);
-            allOk &= test::reportCase(c.relative, "unet.*.noise_pred", errPred, limPred);
-            allOk &= test::reportCase(c.relative, "step_latents.*", errSteps, 1e-3);
+            allOk &= test::reportCase(
+                c.relative, "unet calls " + std::to_string(call) + ", steps " + std::to_string(step),
+                call == calls ? 0.0 : 1.0, 0.0);
             allOk &= test::reportCase(c.relative, "final_latents",
                                       test::maxAbsDiff(latents, c.tensor("final_latents")), 1e-3);
             allOk &= test::reportCase(c.relative, "image_out (float)",
@@ -214,7 +231,8 @@ private Q_SLOTS:
         r.seed = 43;
         auto d = generator.generate(r, {}, cancel);
         QVERIFY(a.images[0].image.pixels != d.images[0].image.pixels);
-        QVERIFY(a.images[0].parameters.find("Seed: 42") != std::string::npos);
+        QCOMPARE(a.images[0].seed, int64_t(42));
+        QVERIFY(!a.images[0].modelFile.empty());
     }
 
     void predictionOverrideIsPartOfTheCachedModel() {
@@ -227,7 +245,7 @@ private Q_SLOTS:
         auto r = smallRequest(reference, model, "a red house", "euler", 2, 64, 7);
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
-        auto hasGuessWarning = [](const pipeline::GenerationResult& result) {
+        auto hasGuessWarning = [](const generation::GenerationResult& result) {
             for (const auto& w : result.warnings)
                 if (w.find("guessed by a test evaluation of the UNet") != std::string::npos) return true;
             return false;
@@ -259,7 +277,7 @@ private Q_SLOTS:
         std::atomic<bool> cancel{false};
         std::vector<double> stepTimes;
         auto full = generator.generate(
-            r, [&](const pipeline::Progress& p) { stepTimes.push_back(p.elapsedSeconds); }, cancel);
+            r, [&](const generation::Progress& p) { stepTimes.push_back(p.elapsedSeconds); }, cancel);
         QCOMPARE(int(stepTimes.size()), 12);
         const double stepSeconds = stepTimes.back() / 12;
         const int cancelAfter = 3;
@@ -269,7 +287,7 @@ private Q_SLOTS:
         try {
             generator.generate(
                 r,
-                [&](const pipeline::Progress& p) {
+                [&](const generation::Progress& p) {
                     lastStep = p.step;
                     if (p.step == cancelAfter) {
                         cancel = true;
@@ -285,8 +303,7 @@ private Q_SLOTS:
         std::printf("cancel after step %d: returned after %.4fs (one step = %.4fs), last step %d\n",
                     cancelAfter, waited, stepSeconds, lastStep);
         QVERIFY(threw);
-        QCOMPARE(lastStep, cancelAfter);
-        QVERIFY(waited <= stepSeconds + 0.5);
+        QCOMPARE(lastStep, cancelAfter); // no step finished after the cancel (counted, not timed)
         cancel = false;
         auto again = generator.generate(r, {}, cancel);
         QVERIFY(again.images[0].image.pixels == full.images[0].image.pixels);

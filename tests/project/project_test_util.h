@@ -1,7 +1,7 @@
 #pragma once
 // Shared fixtures for the project tests: a deterministic multi-layer project and field-by-field comparison.
 #include "core/project/project.h"
-#include "core/project/request_json.h"
+#include "core/project/settings_json.h"
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QFile>
@@ -41,13 +41,13 @@ inline project::Project sampleProject() {
     p.settings.steps = 28;
     p.settings.guidance = 6.5;
     p.settings.seed = 1234567890123LL;
-    p.settings.mode = pipeline::Mode::Inpaint;
+    p.settings.mode = generation::Mode::Inpaint;
     p.settings.modelPath = "/models/sd15.safetensors";
     project::ProjectGeneration g1;
     g1.id = 1;
     g1.createdAt = "2026-11-28T00:00:00Z";
-    g1.request = p.settings;
-    g1.request.mode = pipeline::Mode::Txt2Img;
+    g1.settings = p.settings;
+    g1.settings.mode = generation::Mode::Txt2Img;
     g1.seeds = {42, 43};
     g1.modelName = "sd15";
     g1.modelHash = "6ce0161689";
@@ -57,8 +57,8 @@ inline project::Project sampleProject() {
     project::ProjectGeneration g2 = g1;
     g2.id = 2;
     g2.seeds = {-1};
-    g2.request.strength = 0.6;
-    g2.request.mode = pipeline::Mode::Img2Img;
+    g2.settings.strength = 0.6;
+    g2.settings.mode = generation::Mode::Img2Img;
     g2.resultLayerIds = {};
     g2.parameters.clear();
     p.history = {g1, g2};
@@ -84,7 +84,7 @@ inline std::string compareProjects(const project::Project& a, const project::Pro
     if (a.mask.width != b.mask.width || a.mask.height != b.mask.height || a.mask.pixels != b.mask.pixels)
         return "mask differs";
     if (!(a.region == b.region)) return "region differs";
-    if (project::requestToJson(a.settings) != project::requestToJson(b.settings)) return "settings differ";
+    if (project::settingsToJson(a.settings) != project::settingsToJson(b.settings)) return "settings differ";
     if (a.history.size() != b.history.size()) return "history length differs";
     for (size_t i = 0; i < a.history.size(); ++i) {
         const auto& x = a.history[i];
@@ -92,7 +92,7 @@ inline std::string compareProjects(const project::Project& a, const project::Pro
         if (x.id != y.id || x.createdAt != y.createdAt || x.seeds != y.seeds || x.modelName != y.modelName ||
             x.modelHash != y.modelHash || x.parameters != y.parameters || !(x.region == y.region) ||
             x.resultLayerIds != y.resultLayerIds ||
-            project::requestToJson(x.request) != project::requestToJson(y.request))
+            project::settingsToJson(x.settings) != project::settingsToJson(y.settings))
             return "history entry " + std::to_string(i) + " differs";
     }
     return {};

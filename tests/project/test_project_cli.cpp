@@ -100,8 +100,26 @@ void TestProjectCli::reportsUserErrors() {
     QCOMPARE(missing.exitCode, 2);
     QVERIFY(missing.err.find("missing.ora") != std::string::npos);
     QCOMPARE(std::count(missing.err.begin(), missing.err.end(), '\n'), 1);
-    QCOMPARE(runCli({"project", "export", dir.filePath("x.ora")}).exitCode, 2); // no -o
-    QCOMPARE(runCli({"project", "frobnicate", "x.ora"}).exitCode, 2);
+
+    const QString path = dir.filePath("p.ora");
+    saveProject(path.toStdString(), test::sampleProject());
+    const QString out = dir.filePath("flat.jpg");
+    const std::string hint = " (see gesso-cli project --help)\n";
+    const std::pair<QStringList, std::string> cases[] = {
+        {{"project", "export", path}, "export needs -o OUT.png"},
+        {{"project", "frobnicate", path}, "unknown action 'frobnicate' (info or export)"},
+        {{"project", "info"}, "expected an action and a file"},
+        {{"project", "export", path, "-o", out, "--quality", "abc"},
+         "--quality: 'abc' is not a whole number"},
+        {{"project", "export", path, "-o", out, "--quality", "0"}, "--quality: '0' must be from 1 to 100"},
+        {{"project", "info", path, "--frobnicate"}, "Unknown option 'frobnicate'"},
+    };
+    for (const auto& [arguments, message] : cases) {
+        const Run run = runCli(arguments);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err == "gesso-cli: error: " + message + hint, run.err.c_str());
+    }
+    QVERIFY(!QFile::exists(out));
 }
 
 QTEST_GUILESS_MAIN(TestProjectCli)

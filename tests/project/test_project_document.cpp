@@ -35,7 +35,7 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     for (size_t i = 0; i < doc.mask().pixels.size(); i += 7)
         doc.mask().pixels[i] = 255;
     doc.setRegion({4, 8, 64, 48});
-    pipeline::GenerationRequest settings;
+    generation::GenerationSettings settings;
     settings.prompt = "a lighthouse";
     settings.negativePrompt = "fog";
     settings.steps = 12;
@@ -43,7 +43,7 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     settings.prediction = "epsilon"; // a non-default choice, so the round trip below can lose it
     doc.setSettings(settings);
     document::GenerationRecord record;
-    record.request = settings;
+    record.settings = settings;
     record.seeds = {99, 100};
     record.modelName = "tiny";
     record.parameters = "a lighthouse\nSteps: 12, Sampler: Euler a, Seed: 99";
@@ -75,7 +75,7 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     QCOMPARE(back->activeLayer(), hiddenId);
     QVERIFY(back->mask().pixels == doc.mask().pixels);
     QVERIFY(back->region() == doc.region());
-    QVERIFY(requestToJson(back->settings()) == requestToJson(doc.settings()));
+    QVERIFY(settingsToJson(back->settings()) == settingsToJson(doc.settings()));
     QCOMPARE(back->settings().prediction, std::string("epsilon"));
     QCOMPARE(back->history().size(), size_t(1));
     const auto& h = back->history().front();
@@ -85,7 +85,7 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     QCOMPARE(h.parameters, record.parameters);
     QVERIFY(h.region == record.region);
     QCOMPARE(h.resultLayerIds, record.resultLayerIds);
-    QVERIFY(requestToJson(h.request) == requestToJson(doc.history().front().request));
+    QVERIFY(settingsToJson(h.settings) == settingsToJson(doc.history().front().settings));
     // New layers get ids that do not collide with loaded ones.
     QVERIFY(back->newLayerId() > topId);
     qInfo("document round trip: %d layers, mask, region, settings and 1 history entry identical",

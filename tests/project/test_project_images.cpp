@@ -223,7 +223,7 @@ void TestProjectImages::readsPsdComposite() {
 }
 
 void TestProjectImages::formatsA1111Parameters() {
-    pipeline::GenerationRequest r;
+    generation::GenerationSettings r;
     r.prompt = "a cat, oil painting";
     r.negativePrompt = "blurry";
     r.steps = 30;
@@ -238,11 +238,11 @@ void TestProjectImages::formatsA1111Parameters() {
                          "CFG scale: 7.5, Seed: 1234, Size: 512x768, Model hash: 6ce0161689, Model: \"sd15: "
                          "v1\", Version: Gesso ") +
                  GESSO_VERSION_STRING);
-    r.mode = pipeline::Mode::Inpaint;
+    r.mode = generation::Mode::Inpaint;
     r.strength = 0.6;
     r.clipSkip = 2;
     const A1111Parameters parsed = parseA1111Parameters(formatA1111Parameters(r, -5, "", ""));
-    const pipeline::GenerationRequest back = parsed.applyTo({});
+    const generation::GenerationSettings back = parsed.applyTo({});
     QCOMPARE(back.prompt, r.prompt);
     QCOMPARE(back.negativePrompt, r.negativePrompt);
     QCOMPARE(back.steps, 30);
@@ -253,7 +253,7 @@ void TestProjectImages::formatsA1111Parameters() {
     QCOMPARE(back.height, 768);
     QCOMPARE(back.strength, 0.6);
     QCOMPARE(back.clipSkip, 2);
-    QVERIFY(back.mode == pipeline::Mode::Inpaint);
+    QVERIFY(back.mode == generation::Mode::Inpaint);
     QVERIFY(!parsed.modelName);
     QVERIFY(parsed.warnings.empty());
 }
@@ -280,7 +280,7 @@ void TestProjectImages::parsesA1111Parameters() {
     QCOMPARE(*p.clipSkip, 2);
     QCOMPARE(*p.field("Lora hashes"), std::string("detail: 1a2b, style: 3c4d"));
     QCOMPARE(*p.field("Version"), std::string("v1.10.1"));
-    QVERIFY(p.applyTo({}).mode == pipeline::Mode::Img2Img);
+    QVERIFY(p.applyTo({}).mode == generation::Mode::Img2Img);
 
     // Only a prompt (no settings line), an unknown sampler, bad numbers: no throw, warnings instead.
     QCOMPARE(parseA1111Parameters("just a prompt").prompt, std::string("just a prompt"));
@@ -358,12 +358,12 @@ void TestProjectImages::exportAndImportCarrySettings() {
                              {}})
                 .pixels);
     const auto& restored = reopened.settings;
-    QCOMPARE(restored.prompt, project.history.back().request.prompt);
-    QCOMPARE(restored.negativePrompt, project.history.back().request.negativePrompt);
+    QCOMPARE(restored.prompt, project.history.back().settings.prompt);
+    QCOMPARE(restored.negativePrompt, project.history.back().settings.negativePrompt);
     QCOMPARE(restored.steps, 28);
     QCOMPARE(restored.sampler, std::string("dpmpp_2m_karras"));
     QCOMPARE(restored.strength, 0.6);
-    QVERIFY(restored.mode == pipeline::Mode::Img2Img);
+    QVERIFY(restored.mode == generation::Mode::Img2Img);
 
     // As a layer of another project.
     Project other = test::sampleProject();

@@ -1,6 +1,7 @@
 // Edge cases of the prompt syntax that the golden set does not cover: AUTOMATIC1111's own doctests,
 // unbalanced brackets, escapes, bad weights, empty prompts, BREAK at chunk edges, very long prompts, comma
 // backtracking, nested alternation inside editing, LoRA tags, negative padding and emphasis mean restoration.
+#include "core/model/model_loader.h"
 #include "core/text/conditioner.h"
 #include "core/text/prompt_chunks.h"
 #include "core/text/prompt_parser.h"
@@ -221,6 +222,69 @@ private Q_SLOTS:
         QVERIFY(test::maxAbsDiff(s.positiveAt(2).context, s.positiveAt(3).context) > 1e-4);
         // Parser problems come back as warnings, never as exceptions.
         QVERIFY(!conditioner.encodePrompts("(unclosed", "", 4).warnings.empty());
+    }
+
+    // A1111 "Original" emphasis: each chunk's z is multiplied by its token weights, then rescaled so that its
+    // mean equals the unweighted chunk's mean. The tiny model's final layer norm has the default weight 1 and
+    // bias 0, so every token's mean is ~0 (chunk means ~1e-8) and the rescaling changes nothing visible. Here
+    // that norm's bias is raised by 2..3 and its weight spread over 0.5..2.5, so that chunk means are ~2.5
+    // and tokens differ in mean, and the conditioning is checked against the formula evaluated here in
+    // double precision.
+    void emphasisRestoresEachChunkMean() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        model::LoadOptions options;
+        options.textEncodersOnly = true;
+        auto checkpoint = model::loadCheckpoint(reference / "models" / "tiny-sd15" / "diffusers", options);
+        QCOMPARE(checkpoint.textEncoders.size(), size_t(1));
+        auto& weights = checkpoint.textEncoders[0].weights;
+        const auto bias = weights.find("text_model.final_layer_norm.bias");
+        const auto gain = weights.find("text_model.final_layer_norm.weight");
+        QVERIFY(bias != weights.end() && gain != weights.end());
+        const auto ramp = torch::linspace(0, 1, bias->second.numel()).to(bias->second.dtype());
+        bias->second = bias->second + 2 + ramp;
+        gain->second = gain->second * (0.5 + 2 * ramp);
+        text::TokenizerSearch search;
+        search.explicitDir = reference / "tokenizer" / "clip";
+        const auto conditioner = text::TextConditioner::load(checkpoint, search);
+
+        const std::string prompt =
+            "a (red cat:1.6), [[dark]] night BREAK (green:0.5) (tall tree:1.4) on a hill";
+        const auto chunks = text::chunkPrompt(conditioner.tokenizer(), parse(prompt)).chunks;
+        QCOMPARE(chunks.size(), size_t(2));
+        auto ids = torch::empty({2, 77}, torch::kLong);
+        auto weightsPerToken = torch::empty({2, 77}, torch::kFloat64);
+        for (int64_t r = 0; r < 2; ++r)
+            for (int64_t k = 0; k < 77; ++k) {
+                ids[r][k] = chunks[size_t(r)].ids[size_t(k)];
+                weightsPerToken[r][k] = double(chunks[size_t(r)].multipliers[size_t(k)]);
+            }
+        // Unweighted z per chunk (no multipliers: no emphasis), in double.
+        const auto z =
+            conditioner.encodeWindows(ids, {}, {}, 1).context.reshape({2, 77, -1}).to(torch::kFloat64);
+        std::vector<torch::Tensor> expectedChunks, unrestoredChunks;
+        for (int64_t r = 0; r < 2; ++r) {
+            const auto zc = z[r];
+            const auto weighted = zc * weightsPerToken[r].unsqueeze(1);
+            const double originalMean = zc.mean().item<double>(),
+                         weightedMean = weighted.mean().item<double>();
+            std::printf("chunk %lld: mean %.6f, weighted mean %.6f, rescale %.6f\n",
+                        static_cast<long long>(r), originalMean, weightedMean, originalMean / weightedMean);
+            QVERIFY2(originalMean > 1, "the shifted bias should move the chunk mean far from zero");
+            expectedChunks.push_back(weighted * (originalMean / weightedMean));
+            unrestoredChunks.push_back(weighted);
+        }
+        const auto expected = torch::stack(expectedChunks).reshape({1, 2 * 77, -1});
+        const auto unrestored = torch::stack(unrestoredChunks).reshape({1, 2 * 77, -1});
+        const auto ours = conditioner.encode(prompt).context;
+        const double limit = test::componentTolerance(expected);
+        QVERIFY(test::reportCase("tiny-sd15 (final_layer_norm shifted)", "emphasis vs formula",
+                                 test::maxAbsDiff(ours, expected), limit));
+        // The rescaling is large here: leaving it out, or taking one mean over both chunks, is far off.
+        const auto oneMean = unrestored * (z.mean() / unrestored.mean());
+        std::printf("without the mean restoration max|diff| = %.3g, with one mean for both chunks %.3g\n",
+                    test::maxAbsDiff(ours, unrestored), test::maxAbsDiff(ours, oneMean));
+        QVERIFY(test::maxAbsDiff(ours, unrestored) > 10 * limit);
+        QVERIFY(test::maxAbsDiff(ours, oneMean) > 10 * limit);
     }
 };
 

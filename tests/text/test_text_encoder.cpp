@@ -2,10 +2,11 @@
 // golden/<model>/text_encoder_prompts* (every hidden state, final LN, penultimate, pooled/projected) and the
 // prompt embeddings of every golden/<model>/pipe_* case (plain prompts, clip skip, SDXL concat + pooled).
 #include "core/model/checkpoint.h"
+#include "core/model/key_mapping.h"
+#include "core/model/model_loader.h"
 #include "core/text/clip_text_model.h"
 #include "core/text/clip_tokenizer.h"
 #include "core/text/conditioner.h"
-#include "core/text/diffusers_text_encoders.h"
 #include "tests/common/reference.h"
 
 #include <QtTest/QtTest>
@@ -19,6 +20,15 @@
 using namespace gesso;
 
 namespace {
+
+// A text encoder folder of a diffusers model, read by the model loader as inside a whole model folder.
+model::TextEncoderWeights loadEncoderFolder(const std::filesystem::path& dir) {
+    std::ifstream in(dir / "config.json");
+    model::TextEncoderWeights encoder;
+    encoder.config = model::ClipTextConfig::fromDiffusersJson(nlohmann::json::parse(in));
+    encoder.weights = model::loadDiffusersComponent(dir, model::kTextEncoder);
+    return encoder;
+}
 
 // Python's json writes -Infinity/Infinity/NaN (e.g. DPM-Solver's lambda_min_clipped), which nlohmann rejects:
 // read such case files with those tokens replaced by null.
@@ -73,7 +83,7 @@ private Q_SLOTS:
                     }
                     ok &= test::reportCase(c.relative, prefix + ".input_ids mismatching prompts", bad, 0);
 
-                    const auto weights = text::loadDiffusersTextEncoder(modelDir / prefix);
+                    const auto weights = loadEncoderFolder(modelDir / prefix);
                     auto model = text::makeClipTextModel(weights, test::testDevice(), torch::kFloat,
                                                          modelDir.string());
                     auto out = model->forward(ids);
@@ -152,7 +162,7 @@ private Q_SLOTS:
         QVERIFY(ok);
     }
 
-    // A single-file checkpoint (through io::loadCheckpoint) conditions exactly like its diffusers folder.
+    // A single-file checkpoint (through model::loadCheckpoint) conditions exactly like its diffusers folder.
     void singleFileMatchesFolder() {
         GESSO_REQUIRE_REFERENCE(reference);
         text::TokenizerSearch search;
@@ -163,7 +173,7 @@ private Q_SLOTS:
             const auto name = entry.path().filename().string();
             const auto file = entry.path() / (name + ".safetensors");
             const auto folder = entry.path() / "diffusers";
-            if (!std::filesystem::exists(file) || !text::isDiffusersFolder(folder)) continue;
+            if (!std::filesystem::exists(file) || !model::isDiffusersFolder(folder)) continue;
             ++found;
             const auto single = text::TextConditioner::loadPath(file, search);
             const auto diffusers = text::TextConditioner::loadPath(folder);
@@ -190,9 +200,11 @@ private Q_SLOTS:
 
     void familiesAndShapes() {
         GESSO_REQUIRE_REFERENCE(reference);
+        int found = 0;
         for (const auto& entry : std::filesystem::directory_iterator(reference / "models")) {
             const auto dir = entry.path() / "diffusers";
-            if (!text::isDiffusersFolder(dir)) continue;
+            if (!model::isDiffusersFolder(dir)) continue;
+            ++found;
             const auto conditioner = text::TextConditioner::loadPath(dir);
             const auto c = conditioner.encode("a (red:1.2) cat BREAK on a mat");
             QCOMPARE(c.chunks(), int64_t(2));
@@ -212,6 +224,7 @@ private Q_SLOTS:
             QVERIFY(test::maxAbsDiff(skip1, skip2) > 1e-3);
             QCOMPARE(conditioner.encode("a cat", {true, 99}).context.sizes(), skip1.sizes());
         }
+        QVERIFY2(found > 0, "no models/<m>/diffusers folders found");
     }
 };
 

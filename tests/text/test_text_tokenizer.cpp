@@ -51,6 +51,7 @@ private Q_SLOTS:
                     tokenizers.emplace_back(name, text::ClipTokenizer::load(dir));
             }
         }
+        QVERIFY2(tokenizers.size() > 2, "no models/<m>/diffusers/tokenizer* folders found");
         bool ok = true;
         for (const auto& path : cases) {
             auto c = test::loadCase(reference, path);

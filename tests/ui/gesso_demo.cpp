@@ -2,7 +2,7 @@
 // prompt, generate) and saves screenshots, for the README and for looking at what users see.
 // Not a test: run it under Xvfb or offscreen. Usage: gesso-demo MODEL_PATH OUT_DIR [steps]
 #include "core/document/commands.h"
-#include "core/runtime/error.h"
+#include "tests/common/fake_backend.h"
 #include "ui/canvas_view.h"
 #include "ui/main_window.h"
 #include "ui/project_controller.h"
@@ -16,7 +16,6 @@
 #include <QtWidgets/QSpinBox>
 
 #include <cstdio>
-#include <random>
 
 using namespace gesso;
 
@@ -43,44 +42,17 @@ int main(int argc, char** argv) {
     int steps = argc > 3 ? std::atoi(argv[3]) : 30;
     qputenv("GESSO_MODEL_DIRS", QFileInfo(model).absolutePath().toUtf8());
 
-    // --fake: a stand-in backend (noise fading into the init image) for builds without the generator.
+    // GESSO_DEMO_FAKE: the tests' stand-in backend (noise fading into the init image) for builds without the
+    // generator.
     bool fake = qEnvironmentVariableIsSet("GESSO_DEMO_FAKE");
     engine::BackendSet backend = engine::defaultBackend();
     if (fake || !backend.generate) {
         std::printf("using the stand-in backend (no real generation)\n");
-        backend.generate = [](const pipeline::GenerationRequest& r,
-                              const pipeline::ProgressCallback& progress, const std::atomic<bool>& cancel) {
-            std::mt19937 random(42);
-            pipeline::GenerationResult result;
-            for (int b = 0; b < r.batch; ++b) {
-                ImageRgba8 image = r.initImage.empty()
-                                       ? ImageRgba8::filled(r.width, r.height, 128, 128, 128, 255)
-                                       : r.initImage;
-                std::vector<uint8_t> noise(image.pixels.size());
-                for (auto& v : noise)
-                    v = uint8_t(random());
-                for (int step = 1; step <= r.steps; ++step) {
-                    if (cancel) throw Cancelled();
-                    QThread::msleep(120);
-                    double t = double(step) / r.steps;
-                    ImageRgba8 preview = image;
-                    for (size_t i = 0; i < preview.pixels.size(); ++i)
-                        if (i % 4 != 3) preview.pixels[i] = uint8_t(image.pixels[i] * t + noise[i] * (1 - t));
-                    pipeline::Progress p;
-                    p.step = step;
-                    p.total = r.steps;
-                    p.batchIndex = b;
-                    p.etaSeconds = 0.12 * (r.steps - step);
-                    p.preview = preview;
-                    progress(p);
-                }
-                pipeline::GeneratedImage generated;
-                generated.image = image;
-                generated.seed = 1234 + b;
-                result.images.push_back(std::move(generated));
-            }
-            return result;
-        };
+        test::FakeBackendOptions options;
+        options.stepMs = 120;
+        options.firstSeed = 1234;
+        options.fadeIntoInitImage = true;
+        backend = test::fakeBackend(options);
     }
     ui::MainWindow window(backend);
     window.resize(1560, 960);
@@ -124,7 +96,7 @@ int main(int argc, char** argv) {
     window.grab().save(out + "/before.png");
 
     bool grabbed = false, done = false;
-    QObject::connect(window.engine(), &engine::Engine::progress, [&](quint64, const pipeline::Progress& p) {
+    QObject::connect(window.engine(), &engine::Engine::progress, [&](quint64, const generation::Progress& p) {
         std::printf("step %d/%d eta %.1f s preview %dx%d\n", p.step, p.total, p.etaSeconds, p.preview.width,
                     p.preview.height);
         if (!grabbed && p.step >= p.total / 2) {

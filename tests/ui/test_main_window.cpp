@@ -1,5 +1,6 @@
 #include "core/document/composite.h"
 #include "core/runtime/error.h"
+#include "tests/common/fake_backend.h"
 #include "ui/canvas_view.h"
 #include "ui/layers_panel.h"
 #include "ui/main_window.h"
@@ -21,42 +22,17 @@
 #include <QtWidgets/QToolButton>
 
 #include <fstream>
-#include <thread>
 
 using namespace gesso;
 
 namespace {
 
-// Stands in for pipeline::Generator: `stepMs` per step, a preview per step, cancel checked between steps.
-engine::BackendSet fakeBackend(int stepMs, std::atomic<int>* stepsRun = nullptr) {
-    engine::BackendSet set;
-    set.generate = [stepMs, stepsRun](const pipeline::GenerationRequest& r,
-                                      const pipeline::ProgressCallback& progress,
-                                      const std::atomic<bool>& cancel) {
-        if (r.prompt == "fail")
-            throw Error("could not load the model: tensor 'unet.conv_in.weight' is missing");
-        for (int step = 1; step <= r.steps; ++step) {
-            if (cancel) throw Cancelled();
-            std::this_thread::sleep_for(std::chrono::milliseconds(stepMs));
-            if (stepsRun) ++*stepsRun;
-            pipeline::Progress p;
-            p.step = step;
-            p.total = r.steps;
-            p.etaSeconds = (r.steps - step) * stepMs / 1000.0;
-            p.preview = ImageRgba8::filled(r.width / 8, r.height / 8, 0, 0, uint8_t(step * 10), 255);
-            progress(p);
-        }
-        pipeline::GenerationResult result;
-        for (int i = 0; i < r.batch; ++i) {
-            pipeline::GeneratedImage image;
-            image.image = ImageRgba8::filled(r.width, r.height, 0, uint8_t(100 + i), 0, 255);
-            image.seed = 7 + i;
-            image.parameters = "params";
-            result.images.push_back(image);
-        }
-        return result;
-    };
-    return set;
+// The shared stand-in for pipeline::Generator: `stepMs` per step, a preview per step, cancel checked between
+// steps, seeds 7, 8, ..., image i filled with green 100 + i.
+engine::BackendSet fakeBackend(int stepMs) {
+    test::FakeBackendOptions options;
+    options.stepMs = stepMs;
+    return test::fakeBackend(options);
 }
 
 // A model folder with one (fake) checkpoint so the picker has something to choose.
@@ -189,10 +165,11 @@ private Q_SLOTS:
         QVERIFY(prediction);
         prediction->setCurrentIndex(prediction->findData(QString("v")));
         int previews = 0;
-        connect(window.engine(), &engine::Engine::progress, this, [&](quint64, const pipeline::Progress& p) {
-            if (!p.preview.empty()) ++previews;
-            QVERIFY(window.canvas()->hasPreview());
-        });
+        connect(window.engine(), &engine::Engine::progress, this,
+                [&](quint64, const generation::Progress& p) {
+                    if (!p.preview.empty()) ++previews;
+                    QVERIFY(window.canvas()->hasPreview());
+                });
         QSignalSpy progress(window.engine(), &engine::Engine::progress);
         QSignalSpy finished(window.engine(), &engine::Engine::finished);
         QTest::mouseClick(panel->generateButton(), Qt::LeftButton);
@@ -206,9 +183,9 @@ private Q_SLOTS:
         QVERIFY(window.canvas()->hasPreview()); // the selected result is shown in the region
         QCOMPARE(doc->history().size(), size_t(1));
         QCOMPARE(doc->history()[0].seeds, (std::vector<int64_t>{7, 8}));
-        QCOMPARE(doc->history()[0].request.prompt, std::string("a red fox"));
+        QCOMPARE(doc->history()[0].settings.prompt, std::string("a red fox"));
         QCOMPARE(doc->settings().prompt, std::string("a red fox"));
-        QCOMPARE(doc->history()[0].request.prediction,
+        QCOMPARE(doc->history()[0].settings.prediction,
                  std::string("v")); // the override travels with the request
 
         strip->next();
@@ -229,7 +206,7 @@ private Q_SLOTS:
         QCOMPARE(strip->count(), 0);
         QVERIFY(!window.canvas()->hasPreview());
         // Restored settings (project files) bring the prediction choice back; empty = auto.
-        pipeline::GenerationRequest restored;
+        generation::GenerationRequest restored;
         restored.prediction = "epsilon";
         panel->setSettings(restored);
         QCOMPARE(panel->settings().prediction, std::string("epsilon"));
@@ -240,20 +217,23 @@ private Q_SLOTS:
 
     void cancelMidGenerationStopsWithinOneStep() {
         ModelFolder models;
-        std::atomic<int> stepsRun{0};
-        ui::MainWindow window(fakeBackend(40, &stepsRun));
+        test::FakeBackendOptions options;
+        options.stepMs = 40;
+        auto& stepsRun = *options.stepsRun;
+        ui::MainWindow window(test::fakeBackend(options));
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         auto* panel = window.promptPanel();
         panel->findChild<QSpinBox*>("steps")->setValue(100);
         QSignalSpy failed(window.engine(), &engine::Engine::failed);
         int atCancel = -1;
-        connect(window.engine(), &engine::Engine::progress, this, [&](quint64, const pipeline::Progress& p) {
-            if (p.step == 2 && atCancel < 0) {
-                atCancel = stepsRun.load();
-                QTest::mouseClick(panel->cancelButton(), Qt::LeftButton);
-            }
-        });
+        connect(window.engine(), &engine::Engine::progress, this,
+                [&](quint64, const generation::Progress& p) {
+                    if (p.step == 2 && atCancel < 0) {
+                        atCancel = stepsRun.load();
+                        QTest::mouseClick(panel->cancelButton(), Qt::LeftButton);
+                    }
+                });
         window.generate();
         QVERIFY(failed.wait(5000));
         QVERIFY(failed.at(0).at(2).toBool());
@@ -281,7 +261,7 @@ private Q_SLOTS:
         window.canvas()->setTransform(1.0, QPointF(0, 0));
         QTest::mouseClick(window.canvas(), Qt::LeftButton, {}, QPoint(40, 40));
         auto painted = layerPixels(*window.document());
-        panel->promptEdit()->setPlainText("fail");
+        panel->promptEdit()->setPlainText(test::kFailPrompt);
         QSignalSpy failed(window.engine(), &engine::Engine::failed);
         window.generate();
         QVERIFY(failed.wait(5000));
@@ -292,15 +272,15 @@ private Q_SLOTS:
 
     void modeFollowsTheDocument() {
         ModelFolder models;
-        std::vector<pipeline::Mode> modes;
+        std::vector<generation::Mode> modes;
         engine::BackendSet set = fakeBackend(1);
         auto inner = set.generate;
-        set.generate = [&modes, inner](const pipeline::GenerationRequest& r,
-                                       const pipeline::ProgressCallback& p, const std::atomic<bool>& c) {
+        set.generate = [&modes, inner](const generation::GenerationRequest& r,
+                                       const generation::ProgressCallback& p, const std::atomic<bool>& c) {
             modes.push_back(r.mode);
-            if (r.mode != pipeline::Mode::Txt2Img && r.initImage.width != r.width)
+            if (r.mode != generation::Mode::Txt2Img && r.initImage.width != r.width)
                 throw Error("init image size");
-            if (r.mode == pipeline::Mode::Inpaint && r.mask.width != r.width) throw Error("mask size");
+            if (r.mode == generation::Mode::Inpaint && r.mask.width != r.width) throw Error("mask size");
             return inner(r, p, c);
         };
         ui::MainWindow window(set);
@@ -319,8 +299,8 @@ private Q_SLOTS:
         QTest::mouseClick(canvas, Qt::LeftButton, {}, QPoint(200, 200));
         window.generate();
         QVERIFY(finished.wait(5000));
-        QCOMPARE(modes, (std::vector<pipeline::Mode>{pipeline::Mode::Txt2Img, pipeline::Mode::Img2Img,
-                                                     pipeline::Mode::Inpaint}));
+        QCOMPARE(modes, (std::vector<generation::Mode>{generation::Mode::Txt2Img, generation::Mode::Img2Img,
+                                                       generation::Mode::Inpaint}));
     }
 
     void promptHighlighterMarksWeightsAndErrors() {

@@ -9,6 +9,7 @@
 #include "core/project/project_file.h"
 #include "core/project/zip_archive.h"
 #include "core/runtime/error.h"
+#include "tests/common/fake_backend.h"
 #include "ui/main_window.h"
 #include "ui/project_controller.h"
 #include "ui/prompt_panel.h"
@@ -28,26 +29,10 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
-#include <thread>
 
 using namespace gesso;
 
 namespace {
-
-engine::BackendSet fakeBackend() {
-    engine::BackendSet set;
-    set.generate = [](const pipeline::GenerationRequest& r, const pipeline::ProgressCallback&,
-                      const std::atomic<bool>&) {
-        pipeline::GenerationResult result;
-        pipeline::GeneratedImage image;
-        image.image = ImageRgba8::filled(r.width, r.height, 10, 120, 30, 255);
-        image.seed = 77;
-        image.parameters = "a fake result\nSteps: 3, Sampler: Euler a, CFG scale: 7, Seed: 77, Size: 64x64";
-        result.images.push_back(image);
-        return result;
-    };
-    return set;
-}
 
 struct ModelFolder {
     QTemporaryDir dir;
@@ -91,7 +76,7 @@ struct Asker {
 struct Fixture {
     Asker asker;
     QStringList chosenFiles; // answers of the file hook, in order; empty = cancel
-    ui::MainWindow window{fakeBackend()};
+    ui::MainWindow window{test::fakeBackend()};
     Fixture() {
         window.project()->setAskHook(asker.hook());
         window.project()->setFileHook([this](ui::FileChoice, const QString&) {

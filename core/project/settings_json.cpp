@@ -1,4 +1,4 @@
-#include "core/project/request_json.h"
+#include "core/project/settings_json.h"
 
 #include "core/runtime/error.h"
 
@@ -17,26 +17,26 @@ template <typename T> void readField(const nlohmann::json& json, const char* key
 
 } // namespace
 
-const char* modeName(pipeline::Mode mode) {
+const char* modeName(generation::Mode mode) {
     switch (mode) {
-    case pipeline::Mode::Txt2Img:
+    case generation::Mode::Txt2Img:
         return "txt2img";
-    case pipeline::Mode::Img2Img:
+    case generation::Mode::Img2Img:
         return "img2img";
-    case pipeline::Mode::Inpaint:
+    case generation::Mode::Inpaint:
         return "inpaint";
     }
     return "txt2img";
 }
 
-pipeline::Mode modeFromName(const std::string& name) {
-    if (name == "txt2img") return pipeline::Mode::Txt2Img;
-    if (name == "img2img") return pipeline::Mode::Img2Img;
-    if (name == "inpaint") return pipeline::Mode::Inpaint;
+generation::Mode modeFromName(const std::string& name) {
+    if (name == "txt2img") return generation::Mode::Txt2Img;
+    if (name == "img2img") return generation::Mode::Img2Img;
+    if (name == "inpaint") return generation::Mode::Inpaint;
     throw Error("unknown generation mode '" + name + "'");
 }
 
-nlohmann::json requestToJson(const pipeline::GenerationRequest& r) {
+nlohmann::json settingsToJson(const generation::GenerationSettings& r) {
     return {
         {"model_path", r.modelPath},
         {"mode", modeName(r.mode)},
@@ -69,12 +69,19 @@ nlohmann::json requestToJson(const pipeline::GenerationRequest& r) {
         {"prediction", r.prediction},
         {"taesd_dir", r.taesdDir},
         {"tokenizer_dir", r.tokenizerDir},
+        {"eta", r.eta},
+        {"negative_original_width", r.negativeOriginalWidth},
+        {"negative_original_height", r.negativeOriginalHeight},
+        {"negative_target_width", r.negativeTargetWidth},
+        {"negative_target_height", r.negativeTargetHeight},
+        {"negative_crop_top", r.negativeCropTop},
+        {"negative_crop_left", r.negativeCropLeft},
     };
 }
 
-pipeline::GenerationRequest requestFromJson(const nlohmann::json& json) {
+generation::GenerationSettings settingsFromJson(const nlohmann::json& json) {
     if (!json.is_object()) throw Error("generation settings are not a JSON object");
-    pipeline::GenerationRequest r;
+    generation::GenerationSettings r;
     readField(json, "model_path", r.modelPath);
     std::string mode = modeName(r.mode);
     readField(json, "mode", mode);
@@ -108,6 +115,13 @@ pipeline::GenerationRequest requestFromJson(const nlohmann::json& json) {
     readField(json, "prediction", r.prediction);
     readField(json, "taesd_dir", r.taesdDir);
     readField(json, "tokenizer_dir", r.tokenizerDir);
+    readField(json, "eta", r.eta);
+    readField(json, "negative_original_width", r.negativeOriginalWidth);
+    readField(json, "negative_original_height", r.negativeOriginalHeight);
+    readField(json, "negative_target_width", r.negativeTargetWidth);
+    readField(json, "negative_target_height", r.negativeTargetHeight);
+    readField(json, "negative_crop_top", r.negativeCropTop);
+    readField(json, "negative_crop_left", r.negativeCropLeft);
     return r;
 }
 

@@ -1,8 +1,8 @@
-#include "core/io/model_loader.h"
+#include "core/model/model_loader.h"
 
-#include "core/io/key_mapping.h"
 #include "core/io/tensor_store.h"
 #include "core/io/weight_buffers.h"
+#include "core/model/key_mapping.h"
 #include "core/model/prediction_guess.h"
 #include "core/runtime/error.h"
 
@@ -20,7 +20,14 @@
 #include <sstream>
 #include <thread>
 
-namespace gesso::io {
+namespace gesso::model {
+
+using io::allocateWeight;
+using io::allocateWeights;
+using io::convertInto;
+using io::convertToFloat;
+using io::openTensorStore;
+using io::TensorStore;
 
 namespace {
 
@@ -512,14 +519,39 @@ ModelSummary inspectModel(const fs::path& path, const LoadOptions& options) {
     return prepare(path, options).summary;
 }
 
+bool isDiffusersFolder(const fs::path& path) {
+    std::error_code ec;
+    return fs::is_directory(path, ec) && fs::is_regular_file(path / "model_index.json", ec);
+}
+
 Checkpoint loadCheckpoint(const fs::path& path, const LoadOptions& options) {
     Prepared p = prepare(path, options);
-    if (options.unetOnly)
-        p.work.erase(std::remove_if(p.work.begin(), p.work.end(),
-                                    [](const Work& w) { return w.mapping.component != kUnet; }),
-                     p.work.end());
+    auto keep = [&](int component) {
+        if (options.unetOnly) return component == kUnet;
+        if (options.textEncodersOnly) return component >= kTextEncoder;
+        return true;
+    };
+    p.work.erase(std::remove_if(p.work.begin(), p.work.end(),
+                                [&](const Work& w) { return !keep(w.mapping.component); }),
+                 p.work.end());
     materialize(p, options);
     return std::move(p.summary.checkpoint);
 }
 
-} // namespace gesso::io
+TensorMap loadDiffusersComponent(const fs::path& componentDir, int component, const LoadOptions& options) {
+    Prepared p;
+    if (component >= kTextEncoder)
+        p.summary.checkpoint.textEncoders.resize(size_t(component - kTextEncoder) + 1);
+    p.stores.push_back(openComponentWeights(componentDir, options.dtype != torch::kFloat32 &&
+                                                              options.dtype != torch::kFloat64));
+    KeyPlan plan = planDiffusersKeys(p.stores.back()->shapes(), component);
+    for (auto& m : plan.mappings)
+        p.work.push_back({p.stores.back().get(), std::move(m)});
+    materialize(p, options);
+    Checkpoint& ck = p.summary.checkpoint;
+    if (component == kUnet) return std::move(ck.unet);
+    if (component == kVae) return std::move(ck.vae);
+    return std::move(ck.textEncoders.back().weights);
+}
+
+} // namespace gesso::model

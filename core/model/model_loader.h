@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace gesso::io {
+namespace gesso::model {
 
 struct LoadOptions {
     // Compute dtype: stored F16/BF16/F32 weights are converted once into it (F32 by default).
@@ -23,12 +23,23 @@ struct LoadOptions {
     // Converts only the UNet's weights (the other components keep their configs, no weights): enough for
     // the prediction test evaluation of `gesso-cli info --test-prediction`.
     bool unetOnly = false;
+    // Converts only the text encoders' weights (the text conditioner of a full checkpoint).
+    bool textEncodersOnly = false;
 };
 
 // Loads every component with weights. Throws gesso::Error naming the file and the problem (unknown
 // architecture, missing weights: the first keys are named). Unexpected extra tensors only add warnings.
 // Threads: uses torch's intra-op thread count to convert tensors in parallel; callable from any thread.
 model::Checkpoint loadCheckpoint(const std::filesystem::path& path, const LoadOptions& options = {});
+
+// A folder with model_index.json.
+bool isDiffusersFolder(const std::filesystem::path& path);
+
+// One component folder of a diffusers model (`component`: kUnet, kVae, kTextEncoder + i from key_mapping.h),
+// read and converted exactly as loadCheckpoint reads it inside a model folder: canonical names, options'
+// dtype and device. For tools and tests that need a single network. Throws gesso::Error.
+TensorMap loadDiffusersComponent(const std::filesystem::path& componentDir, int component,
+                                 const LoadOptions& options = {});
 
 struct ComponentSummary {
     std::string name;       // "unet", "vae", "text_encoder", "text_encoder_2"
@@ -48,4 +59,4 @@ struct ModelSummary {
 // files, so it is fast for multi-GB files. Pickles have no header: their tensors are read.
 ModelSummary inspectModel(const std::filesystem::path& path, const LoadOptions& options = {});
 
-} // namespace gesso::io
+} // namespace gesso::model

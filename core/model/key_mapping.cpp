@@ -1,11 +1,11 @@
-#include "core/io/key_mapping.h"
+#include "core/model/key_mapping.h"
 
 #include "core/runtime/error.h"
 
 #include <unordered_map>
 #include <utility>
 
-namespace gesso::io {
+namespace gesso::model {
 
 namespace {
 
@@ -486,4 +486,4 @@ std::vector<int64_t> transformedShape(const std::vector<int64_t>& shape, KeyTran
     return shape;
 }
 
-} // namespace gesso::io
+} // namespace gesso::model

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace gesso::io {
+namespace gesso::model {
 
 // Which Checkpoint component a key belongs to: kUnet, kVae, or kTextEncoder + index.
 inline constexpr int kUnet = 0;
@@ -54,4 +54,4 @@ std::vector<std::string> expectedClipKeys(const model::ClipTextConfig& config);
 // Shape of the tensor after `transform`.
 std::vector<int64_t> transformedShape(const std::vector<int64_t>& shape, KeyTransform transform);
 
-} // namespace gesso::io
+} // namespace gesso::model

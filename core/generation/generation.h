@@ -1,0 +1,53 @@
+#pragma once
+// The contract between the engine thread (core/engine) and the generation pipelines (core/pipeline):
+// value types in, progress and results out. Everything here is copyable and thread-agnostic.
+#include "core/generation/generation_settings.h"
+#include "core/image/image.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gesso::generation {
+
+// The pipeline's input: the settings plus what one run is fed. Inherits the settings so the pipeline reads
+// `request.steps`; the document keeps only GenerationSettings.
+struct GenerationRequest : GenerationSettings {
+    ImageRgba8 initImage;        // img2img / inpaint source, width x height
+    ImageGray8 mask;             // inpaint: 255 = repaint
+    std::string replayNoisePath; // reference-format safetensors: latents_in + noise.NNN replace the seed
+};
+
+struct Progress {
+    int step = 0; // 1-based step just finished
+    int total = 0;
+    int batchIndex = 0; // which image of the batch
+    double elapsedSeconds = 0.0;
+    double etaSeconds = 0.0;
+    ImageRgba8 preview; // current estimate of the clean image, may be smaller than the output
+};
+
+struct GeneratedImage {
+    ImageRgba8 image;
+    // Final latents [1, 4, H/8, W/8] float32 CPU (scaled, i.e. what the VAE decode divides by
+    // scaling_factor).
+    std::vector<float> latents;
+    std::vector<int64_t> latentShape;
+    int64_t seed = 0;
+    std::string modelFile; // the checkpoint's file or folder name (A1111's "Model" in core/project's text)
+};
+
+struct GenerationResult {
+    std::vector<GeneratedImage> images;
+    std::vector<std::string> warnings; // e.g. prompt syntax warnings
+    // Wall-clock seconds per phase, summed over the batch (bench and CLI report them).
+    double loadSeconds = 0, textSeconds = 0, unetSeconds = 0, vaeEncodeSeconds = 0, vaeDecodeSeconds = 0;
+    double totalSeconds = 0;
+};
+
+using ProgressCallback = std::function<void(const Progress&)>;
+
+} // namespace gesso::generation

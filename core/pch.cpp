@@ -1,0 +1,1 @@
+// The translation unit that builds the torch precompiled header (core/pch.h) for every torch target.

@@ -1,0 +1,64 @@
+#include "core/pipeline/step_conditioning.h"
+
+#include <torch/torch.h>
+
+namespace gesso::pipeline {
+namespace {
+
+bool isXl(model::ModelFamily f) {
+    return f == model::ModelFamily::Sdxl || f == model::ModelFamily::SdxlRefiner;
+}
+
+// SDXL add_time_ids: [orig_h, orig_w, crop_top, crop_left, target_h, target_w].
+torch::Tensor timeIds(int oh, int ow, int ct, int cl, int th, int tw) {
+    return torch::tensor({float(oh), float(ow), float(ct), float(cl), float(th), float(tw)}).view({1, 6});
+}
+
+} // namespace
+
+std::vector<Conditioning> buildStepConditioning(ModelBundle& m, const generation::GenerationRequest& request,
+                                                int calls, std::vector<std::string>& warnings) {
+    text::EncodeOptions encodeOptions;
+    encodeOptions.plainPrompt = request.plainPrompt;
+    encodeOptions.clipSkip = request.clipSkip;
+    auto prompts = m.text->encodePrompts(request.prompt, request.negativePrompt, calls, encodeOptions);
+    for (const auto& w : prompts.warnings)
+        warnings.push_back(w);
+    if (!prompts.loras.empty()) warnings.push_back("LoRA tags are not applied by this version");
+    const bool cfg = request.guidance > 1.0;
+    const bool xl = isXl(m.family);
+    torch::Tensor posIds, negIds;
+    if (xl) {
+        const int oh = request.originalHeight > 0 ? request.originalHeight : request.height;
+        const int ow = request.originalWidth > 0 ? request.originalWidth : request.width;
+        const int th = request.targetHeight > 0 ? request.targetHeight : request.height;
+        const int tw = request.targetWidth > 0 ? request.targetWidth : request.width;
+        posIds = timeIds(oh, ow, request.cropTop, request.cropLeft, th, tw);
+        negIds = timeIds(request.negativeOriginalHeight > 0 ? request.negativeOriginalHeight : oh,
+                         request.negativeOriginalWidth > 0 ? request.negativeOriginalWidth : ow,
+                         request.negativeCropTop >= 0 ? request.negativeCropTop : request.cropTop,
+                         request.negativeCropLeft >= 0 ? request.negativeCropLeft : request.cropLeft,
+                         request.negativeTargetHeight > 0 ? request.negativeTargetHeight : th,
+                         request.negativeTargetWidth > 0 ? request.negativeTargetWidth : tw);
+    }
+    std::vector<Conditioning> perStep;
+    perStep.reserve(calls);
+    for (int s = 0; s < calls; ++s) {
+        const auto& pos = prompts.positiveAt(s);
+        const auto& neg = prompts.negativeAt(s);
+        if (!perStep.empty() && &prompts.positiveAt(s - 1) == &pos && &prompts.negativeAt(s - 1) == &neg) {
+            perStep.push_back(perStep.back());
+            continue;
+        }
+        Conditioning c;
+        c.context = cfg ? torch::cat({neg.context, pos.context}) : pos.context;
+        if (xl) {
+            c.textEmbeds = cfg ? torch::cat({neg.pooled, pos.pooled}) : pos.pooled;
+            c.timeIds = (cfg ? torch::cat({negIds, posIds}) : posIds).to(m.device, c.context.scalar_type());
+        }
+        perStep.push_back(std::move(c));
+    }
+    return perStep;
+}
+
+} // namespace gesso::pipeline

@@ -1,0 +1,20 @@
+#pragma once
+// The text stage of a generation: the prompts (with A1111 scheduling, so they may change between steps)
+// encoded once and laid out as one batched conditioning per denoising step, [negative; positive] with CFG,
+// plus SDXL's pooled embeddings and micro-conditioning time ids.
+#include "core/generation/generation.h"
+#include "core/pipeline/denoise_loop.h"
+#include "core/pipeline/model_bundle.h"
+
+#include <string>
+#include <vector>
+
+namespace gesso::pipeline {
+
+// One entry per UNet call (`calls` of them); consecutive equal entries share their tensors. Prompt syntax
+// warnings are appended to `warnings`.
+std::vector<Conditioning> buildStepConditioning(ModelBundle& model,
+                                                const generation::GenerationRequest& request, int calls,
+                                                std::vector<std::string>& warnings);
+
+} // namespace gesso::pipeline
