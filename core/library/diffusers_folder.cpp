@@ -1,5 +1,6 @@
 #include "core/library/diffusers_folder.h"
 
+#include "core/io/json_file.h"
 #include "core/runtime/error.h"
 
 #include <nlohmann/json.hpp>
@@ -12,17 +13,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-nlohmann::json readJson(const fs::path& file) {
-    std::ifstream in(file);
-    if (!in) throw Error("'" + file.string() + "' is missing or unreadable");
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) throw Error("'" + file.string() + "' is not a JSON object");
-    return j;
-}
-
 nlohmann::json readOptionalJson(const fs::path& file) {
     std::error_code ec;
-    return fs::exists(file, ec) ? readJson(file) : nlohmann::json::object();
+    return fs::exists(file, ec) ? io::readJsonObject(file) : nlohmann::json::object();
 }
 
 // A component listed as ["library", "Class"] with both set; [null, null] or absent means "not part of it".
@@ -53,7 +46,7 @@ template <typename T> T value(const nlohmann::json& j, const char* key, T fallba
 }
 
 Classification classify(const fs::path& folder) {
-    const nlohmann::json index = readJson(folder / "model_index.json");
+    const nlohmann::json index = io::readJsonObject(folder / "model_index.json");
     const std::string pipeline = value<std::string>(index, "_class_name", "");
     Classification c;
     c.format = Format::Diffusers;
@@ -74,7 +67,7 @@ Classification classify(const fs::path& folder) {
         c.reason = "model_index.json lists no UNet";
         return c;
     }
-    const nlohmann::json unet = readJson(folder / "unet" / "config.json");
+    const nlohmann::json unet = io::readJsonObject(folder / "unet" / "config.json");
     if (!hasWeights(folder / "unet")) {
         c.kind = Kind::Unknown;
         c.reason = "no weights in '" + (folder / "unet").string() + "' (an incomplete download?)";

@@ -1,5 +1,6 @@
 #include "core/model/model_loader.h"
 
+#include "core/io/json_file.h"
 #include "core/io/tensor_store.h"
 #include "core/io/weight_buffers.h"
 #include "core/model/key_mapping.h"
@@ -92,14 +93,6 @@ struct Prepared {
     std::vector<std::unique_ptr<TensorStore>> stores;
     std::vector<Work> work;
 };
-
-nlohmann::json readJson(const fs::path& path) {
-    std::ifstream in(path);
-    if (!in) throw Error("cannot read '" + path.string() + "'");
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) throw Error("'" + path.string() + "' is not a JSON object");
-    return j;
-}
 
 std::string readText(const fs::path& path) {
     std::ifstream in(path);
@@ -243,7 +236,7 @@ std::unique_ptr<TensorStore> openComponentWeights(const fs::path& dir, bool pref
                 if (fs::is_regular_file(single)) return openTensorStore(single);
                 const fs::path index = dir / (std::string(base) + variant + ext + ".index.json");
                 if (fs::is_regular_file(index)) {
-                    const nlohmann::json j = readJson(index);
+                    const nlohmann::json j = io::readJsonObject(index);
                     std::set<std::string> files;
                     for (const auto& [key, file] : j.value("weight_map", nlohmann::json::object()).items())
                         if (file.is_string()) files.insert(file.get<std::string>());
@@ -272,7 +265,7 @@ Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
     p.summary.layout = "diffusers";
     Checkpoint& ck = p.summary.checkpoint;
     ck.source = root;
-    const nlohmann::json index = readJson(root / "model_index.json");
+    const nlohmann::json index = io::readJsonObject(root / "model_index.json");
     const bool preferFp16 = options.dtype != torch::kFloat32 && options.dtype != torch::kFloat64;
     auto addComponent = [&](const fs::path& dir, int component) {
         p.stores.push_back(openComponentWeights(dir, preferFp16));
@@ -285,10 +278,12 @@ Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
 
     if (!hasComponent(index, root, "unet")) throw Error("'" + root.string() + "' has no unet folder");
     try {
-        ck.unetConfig = model::UnetConfig::fromDiffusersJson(readJson(root / "unet" / "config.json"));
+        ck.unetConfig =
+            model::UnetConfig::fromDiffusersJson(io::readJsonObject(root / "unet" / "config.json"));
         addComponent(root / "unet", kUnet);
         if (hasComponent(index, root, "vae")) {
-            ck.vaeConfig = model::VaeConfig::fromDiffusersJson(readJson(root / "vae" / "config.json"));
+            ck.vaeConfig =
+                model::VaeConfig::fromDiffusersJson(io::readJsonObject(root / "vae" / "config.json"));
             addComponent(root / "vae", kVae);
         } else {
             ck.warnings.push_back("the folder has no VAE: a separate VAE is needed");
@@ -296,7 +291,8 @@ Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
         for (const char* name : {"text_encoder", "text_encoder_2"}) {
             if (!hasComponent(index, root, name)) continue;
             ck.textEncoders.push_back(
-                {model::ClipTextConfig::fromDiffusersJson(readJson(root / name / "config.json")), {}});
+                {model::ClipTextConfig::fromDiffusersJson(io::readJsonObject(root / name / "config.json")),
+                 {}});
             addComponent(root / name, kTextEncoder + int(ck.textEncoders.size()) - 1);
         }
     } catch (const nlohmann::json::exception& e) {
@@ -318,7 +314,7 @@ Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
     const fs::path schedulerConfig = root / "scheduler" / "scheduler_config.json";
     if (fs::is_regular_file(schedulerConfig)) {
         ck.schedulerConfigJson = readText(schedulerConfig);
-        const nlohmann::json scheduler = readJson(schedulerConfig);
+        const nlohmann::json scheduler = io::readJsonObject(schedulerConfig);
         ck.prediction = scheduler.value("prediction_type", std::string("epsilon")) == "v_prediction"
                             ? Prediction::V
                             : Prediction::Epsilon;

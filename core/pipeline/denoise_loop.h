@@ -6,7 +6,7 @@
 //   inpaint:   image-latent sample (4-channel UNet or strength < 1), initial noise, masked-image sample;
 //   txt2img:   initial noise (unless supplied); then the scheduler's per-step draws.
 // Thread contract: runs on the caller's thread; checks `cancel` before every UNet call.
-#include "core/generation/generation.h"
+#include "core/pipeline/generation_types.h"
 #include "core/sampling/noise_source.h"
 #include "core/sampling/scheduler.h"
 
@@ -17,15 +17,6 @@
 #include <utility>
 
 namespace gesso::pipeline {
-
-// The pipeline speaks the generation contract's types.
-using generation::GeneratedImage;
-using generation::GenerationRequest;
-using generation::GenerationResult;
-using generation::GenerationSettings;
-using generation::Mode;
-using generation::Progress;
-using generation::ProgressCallback;
 
 // One UNet conditioning: batch 2 = [uncond, cond] (classifier-free guidance) or batch 1 (cond only).
 struct Conditioning {

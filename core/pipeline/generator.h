@@ -2,21 +2,12 @@
 // The generation entry point used by gesso-cli and by the engine thread.
 // Thread contract: a Generator is not thread-safe; one thread (the engine worker, or the CLI's main thread)
 // owns it and calls everything. It keeps the last loaded model (and TAESD) cached between requests.
-#include "core/generation/generation.h"
+#include "core/pipeline/generation_types.h"
 
 #include <atomic>
 #include <memory>
 
 namespace gesso::pipeline {
-
-// The pipeline speaks the generation contract's types.
-using generation::GeneratedImage;
-using generation::GenerationRequest;
-using generation::GenerationResult;
-using generation::GenerationSettings;
-using generation::Mode;
-using generation::Progress;
-using generation::ProgressCallback;
 
 struct ModelBundle; // core/pipeline/model_bundle.h
 
