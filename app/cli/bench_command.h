@@ -1,18 +1,12 @@
 #pragma once
-#include <QtCore/QStringList>
-
-#include <functional>
-#include <string>
+#include "command.h"
 
 namespace gesso::cli {
 
 // `gesso-cli bench <name> ...`: each benchmark lives in its own file (bench_<name>.cpp) and registers here.
 // Benchmarks report medians and, where it makes sense, a ratio to a baseline measured in the same run.
-struct Benchmark {
-    std::string name;
-    std::string summary;
-    std::function<int(const QStringList& arguments)> run; // arguments[0] is "gesso-cli bench <name>"
-};
+// arguments[0] of its run is "gesso-cli bench <name>".
+using Benchmark = Command;
 
 struct RegisterBenchmark {
     explicit RegisterBenchmark(Benchmark benchmark);

@@ -69,6 +69,26 @@ int runCommand(const Command& command, const QStringList& arguments) {
     return command.run(arguments);
 }
 
+int runSubcommand(const SubcommandGroup& group, std::vector<Command>& entries, const QStringList& arguments) {
+    std::sort(entries.begin(), entries.end(),
+              [](const Command& a, const Command& b) { return a.name < b.name; });
+    if (arguments.size() < 2 || arguments[1] == "--help" || arguments[1] == "-h") {
+        std::printf("Usage: gesso-cli %s <%s> [options]\n\n%s:\n", group.command.c_str(),
+                    group.placeholder.c_str(), group.heading.c_str());
+        for (const auto& entry : entries)
+            std::printf("  %-10s %s\n", entry.name.c_str(), entry.summary.c_str());
+        return arguments.size() < 2 ? kUsage : kOk;
+    }
+    const std::string name = arguments[1].toStdString();
+    for (const auto& entry : entries) {
+        if (entry.name != name) continue;
+        QStringList rest{QString::fromStdString("gesso-cli " + group.command + " ") + arguments[1]};
+        rest << arguments.mid(2);
+        return runCommand(entry, rest);
+    }
+    throw UsageError("unknown " + group.unknown + " '" + name + "'");
+}
+
 CommandRegistry& CommandRegistry::instance() {
     static CommandRegistry registry;
     return registry;

@@ -57,6 +57,18 @@ int runReportingErrors(const std::function<int()>& body);
 // Runs `command`; arguments[0] ("gesso-cli <name>") is the command usage hints point to.
 int runCommand(const Command& command, const QStringList& arguments);
 
+// A command made of named entries registered from their own files (`gesso-cli bench unet`, `gesso-cli models
+// list`): how it names them in its help and errors.
+struct SubcommandGroup {
+    std::string command;     // "bench"
+    std::string placeholder; // "benchmark", in "Usage: gesso-cli bench <benchmark> [options]"
+    std::string heading;     // "Benchmarks", above the listing
+    std::string unknown;     // "benchmark", in "unknown benchmark 'x'"
+};
+// Runs the entry called arguments[1] with arguments "gesso-cli <command> <name>" + the rest; no name or
+// --help lists the entries (sorted by name). An unknown name is a UsageError.
+int runSubcommand(const SubcommandGroup& group, std::vector<Command>& entries, const QStringList& arguments);
+
 // Options every command accepts: --threads N, --device auto|cpu|cuda[:N].
 void addCommonOptions(QCommandLineParser& parser);
 // Applies --threads (and GESSO_THREADS); a bad value is a UsageError.
