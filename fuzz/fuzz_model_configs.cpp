@@ -6,40 +6,13 @@
 #include "core/model/configs.h"
 #include "core/runtime/error.h"
 #include "core/sampling/scheduler_config.h"
+#include "memfd_input.h"
 
 #include <nlohmann/json.hpp>
-
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-namespace {
-
-// readJsonFile takes a path: serve the input from one memfd, reopened through /proc/self/fd.
-const std::string& memfdPath() {
-    static const std::string path = [] {
-        const int fd = memfd_create("fuzz-scheduler-config", 0);
-        if (fd < 0) __builtin_trap();
-        return "/proc/self/fd/" + std::to_string(fd);
-    }();
-    return path;
-}
-
-void writeMemfd(const uint8_t* data, size_t size) {
-    const int fd = std::stoi(memfdPath().substr(sizeof("/proc/self/fd/") - 1));
-    if (ftruncate(fd, 0) != 0) __builtin_trap();
-    size_t done = 0;
-    while (done < size) {
-        const ssize_t n = pwrite(fd, data + done, size - done, static_cast<off_t>(done));
-        if (n <= 0) __builtin_trap();
-        done += static_cast<size_t>(n);
-    }
-}
-
-} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace gesso;
@@ -59,10 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
     }
 
-    writeMemfd(data, size);
     nlohmann::json scheduler;
     try {
-        scheduler = sampling::SchedulerConfig::readJsonFile(memfdPath());
+        scheduler = sampling::SchedulerConfig::readJsonFile(fuzz::memfdWithInput(data, size));
     } catch (const Error&) {
         return 0;
     }

@@ -202,6 +202,109 @@ def safetensors_seeds():
     write("fuzz_safetensors_header", "empty.safetensors", safetensors({}, {}))
 
 
+# --- the model library ---------------------------------------------------------------------------------
+def zeros(dtype, shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return (dtype, shape, b"\0" * (n * {"F32": 4, "F16": 2}[dtype]))
+
+
+def library_seeds():
+    t = "fuzz_model_classify"
+    write(t, "lora_kohya.safetensors", safetensors({
+        "lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight": zeros("F16", [4, 8]),
+        "lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight": zeros("F16", [8, 4]),
+        "lora_unet_down_blocks_0_attentions_0_proj_in.alpha": zeros("F16", []),
+        "lora_te_text_model_encoder_layers_0_mlp_fc1.lora_down.weight": zeros("F16", [4, 16]),
+    }, {"ss_network_dim": "4", "ss_base_model_version": "sd_v1", "ss_network_module": "networks.lora"}))
+    write(t, "lycoris_loha.safetensors", safetensors({
+        "lora_unet_mid_block_attentions_0_proj_out.hada_w1_a": zeros("F16", [8, 2]),
+        "lora_unet_mid_block_attentions_0_proj_out.hada_w1_b": zeros("F16", [2, 8]),
+        "lora_unet_mid_block_attentions_0_proj_out.hada_w2_a": zeros("F16", [8, 2]),
+        "lora_unet_mid_block_attentions_0_proj_out.hada_w2_b": zeros("F16", [2, 8]),
+        "lora_te2_text_model_encoder_layers_0_self_attn_q_proj.lokr_w1": zeros("F16", [2, 2]),
+    }, {"modelspec.architecture": "stable-diffusion-xl-v1-base/lora"}))
+    write(t, "lora_diffusers.safetensors", safetensors({
+        "unet.down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q.lora.down.weight": zeros("F32", [4, 8]),
+        "unet.down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q.lora.up.weight": zeros("F32", [8, 4]),
+    }))
+    write(t, "embedding_sdxl.safetensors", safetensors({"clip_l": zeros("F32", [2, 8]), "clip_g": zeros("F32", [2, 16])}))
+    write(t, "embedding_a1111.safetensors", safetensors({"emb_params": zeros("F32", [3, 8])}))
+    write(t, "vae.safetensors", safetensors({
+        "encoder.conv_in.weight": zeros("F16", [4, 3, 3, 3]), "decoder.conv_out.weight": zeros("F16", [3, 4, 3, 3]),
+        "quant_conv.weight": zeros("F16", [8, 8, 1, 1]), "post_quant_conv.weight": zeros("F16", [4, 4, 1, 1]),
+    }))
+    write(t, "taesd_decoder.safetensors", safetensors({
+        "1.weight": zeros("F16", [4, 4, 3, 3]), "3.conv.0.weight": zeros("F16", [4, 4, 3, 3]),
+        "18.weight": zeros("F16", [3, 4, 3, 3]),
+    }))
+    write(t, "esrgan_new_arch.safetensors", safetensors({
+        "conv_first.weight": zeros("F16", [4, 3, 3, 3]),
+        "body.0.rdb1.conv1.weight": zeros("F16", [2, 4, 3, 3]),
+        "conv_up1.weight": zeros("F16", [4, 4, 3, 3]), "conv_last.weight": zeros("F16", [3, 4, 3, 3]),
+    }))
+    write(t, "checkpoint_sd1.safetensors", safetensors({
+        "model.diffusion_model.input_blocks.0.0.weight": zeros("F16", [8, 4, 3, 3]),
+        "model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight": zeros("F16", [8, 16]),
+        "cond_stage_model.transformer.text_model.final_layer_norm.weight": zeros("F16", [16]),
+        "first_stage_model.decoder.conv_out.weight": zeros("F16", [3, 4, 3, 3]),
+    }))
+    lora = collections.OrderedDict()
+    lora["lora_unet_up_blocks_1_attentions_0_proj_in.lora_down.weight"] = Tensor(
+        Storage("HalfStorage", "0", [0.0] * 8), [2, 4])
+    lora["lora_unet_up_blocks_1_attentions_0_proj_in.alpha"] = Tensor(Storage("FloatStorage", "1", [4.0]), [])
+    write(t, "lora.pt", torch_zip(lora))
+    emb = {"string_to_token": {"*": 265}, "string_to_param": {"*": Tensor(Storage("FloatStorage", "0", [0.0] * 16), [2, 8])},
+           "name": "style", "step": 3000}
+    write(t, "embedding.pt", torch_zip(emb))
+    # Legacy torch.save: magic number, protocol, sys_info, the object, then the storage keys and their bytes.
+    esrgan = collections.OrderedDict()
+    esrgan["model.0.weight"] = Tensor(Storage("FloatStorage", "0", [0.0] * 4), [4])
+    esrgan["model.1.sub.0.RDB1.conv1.0.weight"] = Tensor(Storage("FloatStorage", "1", [0.0] * 4), [4])
+    legacy = (pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2) + pickle.dumps(1001, protocol=2)
+              + pickle.dumps({"protocol_version": 1001, "little_endian": True}, protocol=2) + torch_pickle(esrgan)
+              + pickle.dumps(["0", "1"], protocol=2))
+    write(t, "esrgan_legacy.pth", legacy)
+
+    write("fuzz_extra_model_paths", "comfyui_example.yaml", """\
+a111:
+    base_path: ~/stable-diffusion-webui/
+    checkpoints: models/Stable-diffusion
+    configs: models/Stable-diffusion
+    vae: models/VAE
+    loras: |
+         models/Lora
+         models/LyCORIS
+    upscale_models: |
+                  models/ESRGAN
+                  models/RealESRGAN
+                  models/SwinIR
+    embeddings: embeddings
+    hypernetworks: models/hypernetworks
+    controlnet: models/ControlNet
+
+comfyui:
+    base_path: $HOME/ComfyUI/
+    is_default: true
+    checkpoints: models/checkpoints/
+    clip: models/clip/
+    diffusers: models/diffusers
+    vae_approx: models/vae_approx
+""")
+    write("fuzz_extra_model_paths", "relative.yaml", "other:\n  checkpoints: ../shared/ckpt\n  loras: [a, b]\n")
+
+    tree = [
+        {"type": "directory", "oid": "a" * 40, "path": "unet"},
+        {"type": "file", "oid": "b" * 40, "size": 1092, "path": "model_index.json"},
+        {"type": "file", "oid": "c" * 40, "size": 134, "path": "unet/diffusion_pytorch_model.safetensors",
+         "lfs": {"oid": "d" * 64, "size": 3438167536, "pointerSize": 135}},
+    ]
+    write("fuzz_repo_tree", "tree.json", json.dumps(tree))
+    write("fuzz_repo_tree", "link.txt",
+          '<https://huggingface.co/api/models/a/b/tree/main?cursor=ZXlKbWFXeGw&recursive=true>; rel="next"')
+
+
 # --- OpenRaster ----------------------------------------------------------------------------------------
 def png(width, height, rgba):
     def chunk(kind, body):
@@ -370,6 +473,7 @@ def main():
     args = parser.parse_args()
     torch_seeds()
     safetensors_seeds()
+    library_seeds()
     ora_seeds()
     text_seeds()
     prompt_seeds()

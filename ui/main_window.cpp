@@ -2,16 +2,28 @@
 
 #include "core/document/commands.h"
 #include "core/document/generation_input.h"
+#include "core/library/library_index.h"
+#include "core/model_manager/generation_choices.h"
+#include "core/model_manager/gesso_model_folders.h"
+#include "core/model_manager/library_service.h"
+#include "core/model_manager/model_downloads.h"
 #include "core/project/a1111_parameters.h"
+#include "core/runtime/clip_vocabulary.h"
 #include "ui/image_convert.h"
 #include "ui/layers_panel.h"
+#include "ui/memory_budget_dialog.h"
 #include "ui/model_folders_dialog.h"
+#include "ui/models_page.h"
 #include "ui/project_controller.h"
 #include "ui/prompt_panel.h"
 #include "ui/staging_strip.h"
+#include "ui/welcome_panel.h"
 
+#include <QtCore/QDir>
+#include <QtCore/QEventLoop>
 #include <QtCore/QFileInfo>
 #include <QtCore/QMimeData>
+#include <QtCore/QSettings>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
 #include <QtGui/QAction>
@@ -24,11 +36,13 @@
 #include <QtWidgets/QDialog>
 #include <QtWidgets/QDialogButtonBox>
 #include <QtWidgets/QDockWidget>
+#include <QtWidgets/QFileDialog>
 #include <QtWidgets/QFormLayout>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QListWidget>
 #include <QtWidgets/QMenuBar>
 #include <QtWidgets/QMessageBox>
+#include <QtWidgets/QPushButton>
 #include <QtWidgets/QSlider>
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QSplitter>
@@ -51,6 +65,7 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
     m_engine = std::make_unique<engine::Engine>(std::move(backend));
     // Leave one core to the GUI thread while the worker denoises.
     m_engine->setWorkerThreads(std::max(1, QThread::idealThreadCount() - 1));
+    m_engine->setMemoryBudget(savedMemoryBudget());
 
     m_canvas = new CanvasView(this);
     setCentralWidget(m_canvas);
@@ -61,6 +76,7 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
     m_project = new ProjectController(this, this);
     setAcceptDrops(true);
 
+    createLibrary();
     createDocks();
     createActions();
     createToolBar();
@@ -83,12 +99,15 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
             [this](const QString& text) { statusBar()->showMessage(text, 6000); });
 
     newDocument(1024, 768);
-    reloadModels();
+    m_library->refresh();
     statusBar()->showMessage(tr("Ready"));
 }
 
 MainWindow::~MainWindow() {
-    // The engine joins its worker first; then the views drop their listeners before the document goes.
+    // Downloads stop (their .part files stay for a resume); the engine joins its worker; then the views drop
+    // their listeners before the document goes.
+    delete m_downloads;
+    m_downloads = nullptr;
     m_engine.reset();
     m_canvas->setDocument(nullptr);
     m_layers->setDocument(nullptr);
@@ -122,19 +141,34 @@ void MainWindow::createDocks() {
     m_promptDock = addToolDock(tr("Prompt"), "promptDock", Qt::RightDockWidgetArea, m_prompt);
     m_layersDock = addToolDock(tr("Layers"), "layersDock", Qt::RightDockWidgetArea, m_layers);
     m_historyDock = addToolDock(tr("History"), "historyDock", Qt::BottomDockWidgetArea, historyWidget);
+    m_modelsPage = new ModelsPage(m_library, this);
+    m_modelsDock = addToolDock(tr("Models"), "modelsDock", Qt::BottomDockWidgetArea, m_modelsPage);
+    tabifyDockWidget(m_historyDock, m_modelsDock);
+    m_historyDock->raise();
+    m_welcome = new WelcomePanel(m_library, m_downloads, defaultWelcomeContent(), this);
+    m_welcomeDock = addToolDock(tr("Welcome"), "welcomeDock", Qt::LeftDockWidgetArea, m_welcome);
+    m_welcomeDock->hide(); // until the first library listing says whether there is a model
     resizeDocks({m_promptDock, m_layersDock}, {520, 220}, Qt::Vertical);
     resizeDocks({m_promptDock}, {340}, Qt::Horizontal);
 
     connect(m_prompt, &PromptPanel::generateRequested, this, &MainWindow::generate);
-    connect(m_prompt, &PromptPanel::modelChosen, this, &MainWindow::preloadModel);
+    connect(m_prompt, &PromptPanel::modelChosen, this, &MainWindow::onModelChosen);
+    connect(m_modelsPage, &ModelsPage::useModelRequested, this, &MainWindow::useModel);
+    connect(m_modelsPage, &ModelsPage::addFolderRequested, this, &MainWindow::addModelFolder);
+    connect(m_welcome, &WelcomePanel::useModelRequested, this, &MainWindow::useModel);
+    connect(m_welcome, &WelcomePanel::addFolderRequested, this, &MainWindow::addModelFolder);
+    connect(m_welcome, &WelcomePanel::dismissed, m_welcomeDock, &QDockWidget::hide);
     connect(m_prompt, &PromptPanel::cancelRequested, this, [this] { m_engine->cancelCurrent(); });
     connect(m_prompt, &PromptPanel::cancelAllRequested, this, [this] { m_engine->cancelAll(); });
     connect(m_prompt, &PromptPanel::modelFoldersRequested, this, [this] {
-        ModelFoldersDialog dialog(this);
-        if (dialog.exec() == QDialog::Accepted) {
-            setModelFolders(dialog.folders());
-            reloadModels();
-        }
+        const QStringList before = m_library->roots();
+        ModelFoldersDialog dialog(before, this);
+        if (dialog.exec() != QDialog::Accepted) return;
+        const QStringList after = dialog.folders();
+        for (const QString& folder : before)
+            if (!after.contains(folder)) m_library->removeRoot(folder);
+        for (const QString& folder : after)
+            if (!before.contains(folder)) m_library->addRoot(folder);
     });
     connect(m_staging, &StagingStrip::currentChanged, this, &MainWindow::showStagedPreview);
     connect(m_staging, &StagingStrip::applyRequested, this, &MainWindow::applyStaged);
@@ -173,6 +207,11 @@ void MainWindow::createActions() {
     });
     m_project->addFileActions(file);
     file->addSeparator();
+    file->addAction(tr("&Models..."), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L), this, [this] {
+        m_modelsDock->show();
+        m_modelsDock->raise();
+        resizeDocks({m_modelsDock}, {std::max(m_modelsDock->height(), height() / 2)}, Qt::Vertical);
+    });
     file->addAction(tr("&Model folders..."), this, [this] { Q_EMIT m_prompt->modelFoldersRequested(); });
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -229,7 +268,7 @@ void MainWindow::createActions() {
     connect(m_showMask, &QAction::toggled, m_canvas, &CanvasView::setMaskVisible);
     connect(m_canvas, &CanvasView::maskVisibilityChanged, m_showMask, &QAction::setChecked);
     view->addSeparator();
-    for (QDockWidget* dock : {m_promptDock, m_layersDock, m_historyDock})
+    for (QDockWidget* dock : {m_promptDock, m_layersDock, m_historyDock, m_modelsDock, m_welcomeDock})
         view->addAction(dock->toggleViewAction());
 
     QMenu* tools = menuBar()->addMenu(tr("&Tools"));
@@ -275,6 +314,12 @@ void MainWindow::createActions() {
     generateMenu->addAction(tr("&Apply result as layer"), QKeySequence(Qt::ALT | Qt::Key_Return), this,
                             [this] { applyStaged(m_staging->current()); });
     generateMenu->addAction(tr("&Free model memory"), this, [this] { m_engine->releaseModels(); });
+    generateMenu->addAction(tr("Model &memory..."), this, [this] {
+        if (const auto budget = askMemoryBudget(this, savedMemoryBudget())) {
+            saveMemoryBudget(*budget);
+            m_engine->setMemoryBudget(*budget);
+        }
+    });
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keys"), this, [this] {
@@ -462,28 +507,172 @@ void MainWindow::refreshHistory() {
     }
 }
 
+void MainWindow::createLibrary() {
+    m_library = new model_manager::LibraryService(
+        {library::defaultIndexFile(), model_manager::defaultFixedFolders()}, this);
+    m_downloads = new model_manager::ModelDownloads(download::HubSettings::fromEnvironment(), this);
+    // The folders of the former "model folders" setting become library roots, once.
+    QSettings settings;
+    for (const QString& folder : settings.value("models/folders").toStringList())
+        m_library->addRoot(folder);
+    settings.remove("models/folders");
+    connect(m_library, &model_manager::LibraryService::entriesChanged, this, &MainWindow::onLibraryChanged);
+    connect(m_library, &model_manager::LibraryService::hashProgress, this,
+            [this](int done, int total, const QString& name) {
+                if (done < total)
+                    statusBar()->showMessage(tr("Hashing models for A1111's model hash: %1 of %2 (%3)")
+                                                 .arg(done)
+                                                 .arg(total)
+                                                 .arg(name));
+                else
+                    statusBar()->showMessage(tr("Hashed %n model(s)", nullptr, total), 3000);
+            });
+    connect(m_library, &model_manager::LibraryService::failed, this, [this](const QString& message) {
+        statusBar()->showMessage(tr("Model library: %1").arg(message), 8000);
+    });
+    connect(m_downloads, &model_manager::ModelDownloads::progress, this,
+            [this](quint64 id, const download::Progress& p) {
+                if (id == m_vocabularyJob)
+                    statusBar()->showMessage(
+                        tr("CLIP vocabulary: %1").arg(QString::fromStdString(download::formatProgress(p))));
+            });
+    connect(m_downloads, &model_manager::ModelDownloads::finished, this,
+            [this](quint64 id, const QString& path) {
+                if (id != m_vocabularyJob) return;
+                m_vocabularyJob = 0;
+                m_prompt->showMessage(tr("The CLIP vocabulary is in %1. Generate again.").arg(path), false);
+                m_preloadedModel.clear();
+                preloadModel(m_prompt->modelPath());
+            });
+    connect(m_downloads, &model_manager::ModelDownloads::failed, this,
+            [this](quint64 id, const QString& message, bool cancelled) {
+                if (id != m_vocabularyJob) return;
+                m_vocabularyJob = 0;
+                if (!cancelled) showError(tr("Could not download the CLIP vocabulary: %1").arg(message));
+            });
+}
+
+void MainWindow::onLibraryChanged() {
+    std::vector<engine::ModelEntry> models;
+    int ownModels = 0; // besides the demo
+    for (const auto& e : m_library->entries()) {
+        // Checkpoints only (what the library could not classify is on the models page, with the reason), and
+        // the demo model whatever its architecture.
+        if (e.info.kind != library::Kind::Checkpoint && e.source.origin != model_manager::kDemoOrigin)
+            continue;
+        models.push_back(
+            {model_manager::displayName(e), e.path, e.info.format == library::Format::Diffusers});
+        if (e.source.origin != model_manager::kDemoOrigin) ++ownModels;
+    }
+    std::stable_sort(models.begin(), models.end(),
+                     [](const auto& a, const auto& b) { return a.name < b.name; });
+    const QString before = m_prompt->modelPath();
+    QString wanted = !m_wantedModel.isEmpty() ? m_wantedModel : before;
+    if (wanted.isEmpty()) wanted = QSettings().value("models/last").toString();
+    std::vector<std::pair<QString, QString>> vaes;
+    for (const auto& vae : model_manager::vaeChoices(m_library->entries()))
+        vaes.emplace_back(QString::fromStdString(vae.label), QString::fromStdString(vae.path.string()));
+    m_prompt->setVaes(vaes);
+    m_settingModels = true;
+    m_prompt->setModels(models);
+    if (!wanted.isEmpty()) m_prompt->selectModel(wanted);
+    m_settingModels = false;
+    if (!m_wantedModel.isEmpty() && m_prompt->modelPath() == m_wantedModel) m_wantedModel.clear();
+    if (m_prompt->modelPath() != before) preloadModel(m_prompt->modelPath());
+
+    if (!m_welcomeDecided) {
+        m_welcomeDecided = true;
+        m_welcomeDock->setVisible(ownModels == 0);
+        if (ownModels == 0) resizeDocks({m_welcomeDock}, {540}, Qt::Horizontal);
+    }
+}
+
+// A1111's "Model hash" of a library model, once the background hashing reached it; empty before.
+std::string MainWindow::modelHash(const std::string& modelPath) const {
+    for (const auto& e : m_library->entries())
+        if (e.path == modelPath) return e.shortHash();
+    return {};
+}
+
+void MainWindow::onModelChosen(const QString& path) {
+    if (m_settingModels) return;
+    QSettings().setValue("models/last", path);
+    preloadModel(path);
+}
+
+void MainWindow::useModel(const QString& path) {
+    if (path.isEmpty()) return;
+    QSettings().setValue("models/last", path);
+    m_prompt->selectModel(path);
+    m_wantedModel = m_prompt->modelPath() == path ? QString() : path;
+    if (m_wantedModel.isEmpty())
+        statusBar()->showMessage(tr("Model: %1").arg(QFileInfo(path).fileName()), 4000);
+    else
+        m_library->refresh();
+}
+
+void MainWindow::addModelFolder() {
+    const QString folder =
+        QFileDialog::getExistingDirectory(this, tr("Add a folder of models"), QDir::homePath());
+    if (folder.isEmpty()) return;
+    m_library->addRoot(folder);
+    statusBar()->showMessage(tr("Looking for models in %1...").arg(folder), 4000);
+}
+
 void MainWindow::reloadModels() {
-    std::vector<std::filesystem::path> folders;
-    for (const QString& folder : modelFolders())
-        folders.emplace_back(folder.toStdString());
-    m_prompt->setModels(engine::findModels(folders));
+    m_library->setFixedFolders(model_manager::defaultFixedFolders());
+    QEventLoop loop;
+    connect(m_library, &model_manager::LibraryService::busyChanged, &loop, [&loop](bool busy) {
+        if (!busy) loop.quit();
+    });
+    QTimer::singleShot(30000, &loop, &QEventLoop::quit);
+    m_library->refresh();
+    loop.exec();
+}
+
+// The way out when a single-file checkpoint finds no CLIP vocabulary: fetch the two files from the Hub.
+void MainWindow::offerClipVocabulary() {
+    if (m_vocabularyJob || m_vocabularyOffer) return;
+    m_vocabularyOffer = new QMessageBox(
+        QMessageBox::Question, tr("CLIP vocabulary missing"),
+        tr("Single-file checkpoints need the CLIP tokenizer's vocabulary (vocab.json and merges.txt of %1, "
+           "about 2 MB), which Gesso does not ship. Download it from the Hugging Face Hub into %2?\n\n"
+           "(Adding a folder that holds any Stable Diffusion model in the diffusers layout works too.)")
+            .arg(kClipVocabularyRepo, QString::fromStdString(userClipVocabularyDirectory().string())),
+        QMessageBox::NoButton, this);
+    m_vocabularyOffer->setObjectName("clipVocabularyOffer");
+    QAbstractButton* fetch = m_vocabularyOffer->addButton(tr("Download"), QMessageBox::AcceptRole);
+    m_vocabularyOffer->addButton(tr("Not now"), QMessageBox::RejectRole);
+    m_vocabularyOffer->setAttribute(Qt::WA_DeleteOnClose);
+    m_vocabularyOffer->setWindowModality(Qt::NonModal);
+    connect(m_vocabularyOffer, &QMessageBox::buttonClicked, this, [this, fetch](QAbstractButton* button) {
+        m_vocabularyOffer = nullptr;
+        if (button != fetch) return;
+        m_vocabularyJob = m_downloads->startClipVocabulary(userClipVocabularyDirectory());
+        statusBar()->showMessage(tr("Downloading the CLIP vocabulary..."));
+    });
+    m_vocabularyOffer->show();
 }
 
 void MainWindow::generate() {
     generation::GenerationSettings settings = m_prompt->settings();
     if (settings.modelPath.empty()) {
-        showError(
-            tr("No model chosen. Add a folder that holds models (*.safetensors, *.ckpt or diffusers folders) "
-               "with the ... button next to Model, or File > Model folders."));
+        showError(tr("No model chosen. Add a folder that holds models (*.safetensors, *.ckpt or diffusers "
+                     "folders) with the ... button next to Model or File > Model folders, or download one "
+                     "from View > Welcome."));
         return;
     }
     m_prompt->clearMessage();
+    QSettings().setValue("models/last", QString::fromStdString(settings.modelPath));
     // The document remembers the settings (one merged undo step, not one per keystroke).
     settings.plainPrompt = m_document->settings().plainPrompt;
     m_document->undoStack().push(std::make_unique<document::SetSettingsCommand>(*m_document, settings));
     Job job;
     job.region = m_document->region();
     generation::GenerationRequest request = document::buildRequest(*m_document, m_prompt->modeOverride());
+    // Live previews through TAESD when the library has the decoder of the model's family.
+    if (request.taesdDir.empty())
+        request.taesdDir = model_manager::taesdFolderFor(m_library->entries(), request.modelPath).string();
     job.mode = request.mode;
     job.settings = request; // the settings, without the images
     quint64 id = m_engine->submit(std::move(request));
@@ -557,7 +746,8 @@ void MainWindow::connectEngine() {
                     QFileInfo(QString::fromStdString(job.settings.modelPath)).fileName().toStdString();
                 record.region = job.region;
                 record.parameters = project::formatA1111Parameters(job.settings, result.images.front().seed,
-                                                                   result.images.front().modelFile, {});
+                                                                   result.images.front().modelFile,
+                                                                   modelHash(job.settings.modelPath));
                 for (const auto& image : result.images)
                     record.seeds.push_back(image.seed);
                 uint64_t recordId = m_document->appendHistory(record);
@@ -582,16 +772,19 @@ void MainWindow::connectEngine() {
                     m_preloadJob = 0;
                     m_preloadedModel.clear();
                     if (!cancelled) statusBar()->showMessage(tr("Could not load the model: %1").arg(message));
+                    if (message.contains(kMissingClipVocabularyText)) offerClipVocabulary();
                     return;
                 }
                 m_jobs.remove(id);
                 m_prompt->clearProgress();
                 m_livePreview = false;
                 showStagedPreview(m_staging->current());
-                if (cancelled)
+                if (cancelled) {
                     statusBar()->showMessage(tr("Generation cancelled"), 4000);
-                else
+                } else {
                     showError(message);
+                    if (message.contains(kMissingClipVocabularyText)) offerClipVocabulary();
+                }
             });
 }
 

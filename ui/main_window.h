@@ -1,6 +1,7 @@
 #pragma once
 // The application window: the canvas in the centre, the prompt, layers and history/staging docks around it,
-// the tool bar above. Owns the document and the engine facade. GUI thread only.
+// the models page and (with no model yet) the welcome panel, the tool bar above. Owns the document, the
+// engine facade and the model library service. GUI thread only.
 #include "core/document/document.h"
 #include "core/engine/engine.h"
 #include "ui/canvas_view.h"
@@ -17,10 +18,18 @@ class QLabel;
 class QListWidget;
 class QSlider;
 class QToolButton;
+class QMessageBox;
+
+namespace gesso::model_manager {
+class LibraryService;
+class ModelDownloads;
+} // namespace gesso::model_manager
 
 namespace gesso::ui {
 
 class LayersPanel;
+class ModelsPage;
+class WelcomePanel;
 class ProjectController;
 class PromptPanel;
 class StagingStrip;
@@ -42,6 +51,12 @@ public:
     engine::Engine* engine() const { return m_engine.get(); }
     document::Document* document() const override { return m_document.get(); }
     ProjectController* project() const { return m_project; }
+    model_manager::LibraryService* library() const { return m_library; }
+    model_manager::ModelDownloads* downloads() const { return m_downloads; }
+    QDockWidget* welcomeDock() const { return m_welcomeDock; }
+    WelcomePanel* welcomePanel() const { return m_welcome; }
+    QDockWidget* modelsDock() const { return m_modelsDock; }
+    ModelsPage* modelsPage() const { return m_modelsPage; }
 
     void newDocument(int width, int height);
     // Puts `document` in place of the current one (no question asked: callers ask about unsaved changes).
@@ -52,7 +67,11 @@ public:
     bool exportTo(const QString& path);
     void generate();
     void applyStaged(int index);
+    // Re-reads GESSO_MODEL_DIRS and the other fixed folders, refreshes the library and waits (at most 30 s)
+    // for the model list: for scripts and tests. The app itself never waits: the list follows the library.
     void reloadModels();
+    // Selects `path` in the model picker (now, or as soon as the library lists it) and remembers it.
+    void useModel(const QString& path);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -72,6 +91,12 @@ private:
         generation::GenerationSettings settings; // without images
     };
 
+    void createLibrary();
+    void onLibraryChanged();
+    std::string modelHash(const std::string& modelPath) const;
+    void onModelChosen(const QString& path);
+    void addModelFolder();
+    void offerClipVocabulary();
     void createActions();
     void createToolBar();
     void createDocks();
@@ -95,6 +120,13 @@ private:
     QHash<quint64, Job> m_jobs;
     quint64 m_preloadJob = 0; // the engine job loading the picked model ahead of the first generation
     QString m_preloadedModel; // what was last asked to preload, so a re-selection does not queue it again
+    model_manager::LibraryService* m_library = nullptr;
+    model_manager::ModelDownloads* m_downloads = nullptr;
+    bool m_settingModels = false;  // the picker is being refilled: its signals are not the user's choice
+    bool m_welcomeDecided = false; // the first library listing decided whether to show the welcome panel
+    QString m_wantedModel;         // to select once the library lists it (a download just landed)
+    quint64 m_vocabularyJob = 0;   // downloading the CLIP vocabulary
+    QMessageBox* m_vocabularyOffer = nullptr;
     quint64 m_running = 0;
     int m_queued = 0;
     bool m_livePreview = false; // a generation's step preview is on the canvas
@@ -107,6 +139,10 @@ private:
     QDockWidget* m_promptDock = nullptr;
     QDockWidget* m_layersDock = nullptr;
     QDockWidget* m_historyDock = nullptr;
+    QDockWidget* m_welcomeDock = nullptr;
+    QDockWidget* m_modelsDock = nullptr;
+    WelcomePanel* m_welcome = nullptr;
+    ModelsPage* m_modelsPage = nullptr;
     QActionGroup* m_tools = nullptr;
     QAction* m_undo = nullptr;
     QAction* m_redo = nullptr;

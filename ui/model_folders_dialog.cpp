@@ -1,7 +1,6 @@
 #include "ui/model_folders_dialog.h"
 
 #include <QtCore/QDir>
-#include <QtCore/QSettings>
 #include <QtWidgets/QDialogButtonBox>
 #include <QtWidgets/QFileDialog>
 #include <QtWidgets/QHBoxLayout>
@@ -12,27 +11,18 @@
 
 namespace gesso::ui {
 
-QStringList modelFolders() {
-    QStringList folders = QSettings().value("models/folders").toStringList();
-    for (const QString& folder : qEnvironmentVariable("GESSO_MODEL_DIRS").split(':', Qt::SkipEmptyParts))
-        if (!folders.contains(folder)) folders << folder;
-    return folders;
-}
-
-void setModelFolders(const QStringList& folders) {
-    QSettings().setValue("models/folders", folders);
-}
-
-ModelFoldersDialog::ModelFoldersDialog(QWidget* parent) : QDialog(parent) {
+ModelFoldersDialog::ModelFoldersDialog(const QStringList& folders, QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Model folders"));
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(
-        new QLabel(tr("Gesso lists *.safetensors and *.ckpt files and diffusers folders "
-                      "(with model_index.json) found in these folders. Folders of other tools "
-                      "(A1111's models/Stable-diffusion, ComfyUI's models/checkpoints) work as they are."),
-                   this));
+    auto* about =
+        new QLabel(tr("Gesso's model library lists the checkpoints, LoRAs, embeddings, VAEs and upscalers "
+                      "found in these folders. Add the folder of an AUTOMATIC1111 or ComfyUI install as "
+                      "it is: Gesso finds its model folders (and ComfyUI's extra_model_paths.yaml)."),
+                   this);
+    about->setWordWrap(true);
+    layout->addWidget(about);
     m_list = new QListWidget(this);
-    m_list->addItems(QSettings().value("models/folders").toStringList());
+    m_list->addItems(folders);
     layout->addWidget(m_list);
     auto* row = new QHBoxLayout;
     auto* add = new QPushButton(tr("Add folder..."), this);

@@ -1,6 +1,7 @@
 #pragma once
-// Settings > Model folders: the folders scanned for models (QSettings key "models/folders"), plus the
-// colon-separated GESSO_MODEL_DIRS environment variable. GUI thread only.
+// File > Model folders: the folders the user added to the model library (its roots: an A1111 or ComfyUI
+// install, an InvokeAI root, a Hugging Face cache or any folder of models). GESSO_MODEL_DIRS, the Hugging
+// Face cache and Gesso's downloads are scanned besides them. GUI thread only.
 #include <QtCore/QStringList>
 #include <QtWidgets/QDialog>
 
@@ -8,13 +9,10 @@ class QListWidget;
 
 namespace gesso::ui {
 
-QStringList modelFolders();                       // settings + environment, in that order
-void setModelFolders(const QStringList& folders); // settings only
-
 class ModelFoldersDialog : public QDialog {
     Q_OBJECT
 public:
-    explicit ModelFoldersDialog(QWidget* parent = nullptr);
+    explicit ModelFoldersDialog(const QStringList& folders, QWidget* parent = nullptr);
     QStringList folders() const;
 
 private:

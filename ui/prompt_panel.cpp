@@ -2,6 +2,8 @@
 
 #include "ui/prompt_highlighter.h"
 
+#include <QtCore/QFileInfo>
+
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QDoubleSpinBox>
@@ -74,6 +76,12 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     modelRow->addWidget(m_model, 1);
     modelRow->addWidget(m_modelFolders);
     form->addRow(tr("Model"), modelRow);
+
+    m_vae = new QComboBox(this);
+    m_vae->setObjectName("vaePicker");
+    m_vae->setToolTip(tr("A VAE file used instead of the model's own (decodes the picture)"));
+    m_vae->addItem(tr("Automatic"), QString());
+    form->addRow(tr("VAE"), m_vae);
 
     m_mode = new QComboBox(this);
     m_mode->setObjectName("modePicker");
@@ -229,6 +237,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
 generation::GenerationSettings PromptPanel::settings() const {
     generation::GenerationSettings r;
     r.modelPath = modelPath().toStdString();
+    r.vaePath = m_vae->currentData().toString().toStdString();
     r.prompt = m_prompt->toPlainText().toStdString();
     r.negativePrompt = m_negative->toPlainText().toStdString();
     r.sampler = m_sampler->currentData().toString().toStdString();
@@ -245,6 +254,9 @@ generation::GenerationSettings PromptPanel::settings() const {
 
 void PromptPanel::setSettings(const generation::GenerationSettings& r) {
     if (!r.modelPath.empty()) selectModel(QString::fromStdString(r.modelPath));
+    const QString vae = QString::fromStdString(r.vaePath);
+    if (m_vae->findData(vae) < 0) m_vae->addItem(QFileInfo(vae).fileName(), vae); // not in the library (yet)
+    m_vae->setCurrentIndex(m_vae->findData(vae));
     m_prompt->setPlainText(QString::fromStdString(r.prompt));
     m_negative->setPlainText(QString::fromStdString(r.negativePrompt));
     int sampler = m_sampler->findData(QString::fromStdString(r.sampler));
@@ -295,6 +307,16 @@ void PromptPanel::setModels(const std::vector<engine::ModelEntry>& models) {
     m_model->setPlaceholderText(models.empty() ? tr("No models: add a folder with ...") : QString());
     if (!current.isEmpty()) selectModel(current);
     if (m_model->currentIndex() < 0 && !models.empty()) m_model->setCurrentIndex(0);
+}
+
+void PromptPanel::setVaes(const std::vector<std::pair<QString, QString>>& vaes) {
+    const QString current = m_vae->currentData().toString();
+    m_vae->clear();
+    m_vae->addItem(tr("Automatic"), QString());
+    for (const auto& [label, path] : vaes)
+        m_vae->addItem(label, path);
+    if (m_vae->findData(current) < 0) m_vae->addItem(QFileInfo(current).fileName(), current);
+    m_vae->setCurrentIndex(m_vae->findData(current));
 }
 
 QString PromptPanel::modelPath() const {

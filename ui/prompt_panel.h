@@ -1,13 +1,15 @@
 #pragma once
-// The prompt dock: prompt and negative prompt, model, sampler, prediction type override, steps, guidance,
-// seed, size, strength, batch, the mode (following the document unless overridden), Generate / Cancel,
-// progress with ETA, and a non-modal message line for errors. GUI thread only.
+// The prompt dock: prompt and negative prompt, model, VAE, sampler, prediction type override, steps,
+// guidance, seed, size, strength, batch, the mode (following the document unless overridden), Generate /
+// Cancel, progress with ETA, and a non-modal message line for errors. GUI thread only.
 #include "core/engine/model_catalog.h"
 #include "core/generation/generation.h"
 
 #include <QtWidgets/QWidget>
 
 #include <optional>
+#include <utility>
+#include <vector>
 
 class QComboBox;
 class QPlainTextEdit;
@@ -36,6 +38,8 @@ public:
     void setLastSeed(int64_t seed);
 
     void setModels(const std::vector<engine::ModelEntry>& models);
+    // Standalone VAE files (label, path) offered besides "Automatic" (the model's own VAE).
+    void setVaes(const std::vector<std::pair<QString, QString>>& vaes);
     QString modelPath() const;
     void selectModel(const QString& path);
 
@@ -65,6 +69,7 @@ private:
     QPlainTextEdit* m_prompt = nullptr;
     QPlainTextEdit* m_negative = nullptr;
     QComboBox* m_model = nullptr;
+    QComboBox* m_vae = nullptr;
     QToolButton* m_modelFolders = nullptr;
     QComboBox* m_mode = nullptr;
     QComboBox* m_sampler = nullptr;

@@ -4,34 +4,36 @@
 
 #include <fstream>
 #include <string>
-#include <vector>
 
 namespace gesso::cli {
 namespace {
 
-std::vector<Benchmark>& benchmarks() {
-    static std::vector<Benchmark> all;
-    return all;
-}
-
 int runBench(const QStringList& arguments) {
-    return runSubcommand({"bench", "benchmark", "Benchmarks", "benchmark"}, benchmarks(), arguments);
+    return runSubcommand({"bench", "benchmark", "Benchmarks", "benchmark"}, arguments);
 }
 
 const RegisterCommand registration({"bench", "Run a benchmark (see 'gesso-cli bench --help').", runBench});
 
 } // namespace
 
-RegisterBenchmark::RegisterBenchmark(Benchmark benchmark) {
-    benchmarks().push_back(std::move(benchmark));
-}
+namespace {
 
-long long peakRssBytes() {
+long long procStatusBytes(const std::string& field) {
     std::ifstream status("/proc/self/status");
     std::string line;
     while (std::getline(status, line))
-        if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+        if (line.rfind(field, 0) == 0) return std::stoll(line.substr(field.size())) * 1024;
     return -1;
+}
+
+} // namespace
+
+long long peakRssBytes() {
+    return procStatusBytes("VmHWM:");
+}
+
+long long currentRssBytes() {
+    return procStatusBytes("VmRSS:");
 }
 
 } // namespace gesso::cli

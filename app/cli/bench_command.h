@@ -8,11 +8,12 @@ namespace gesso::cli {
 // arguments[0] of its run is "gesso-cli bench <name>".
 using Benchmark = Command;
 
-struct RegisterBenchmark {
-    explicit RegisterBenchmark(Benchmark benchmark);
+struct RegisterBenchmark : RegisterCommand {
+    explicit RegisterBenchmark(Benchmark benchmark) : RegisterCommand("bench", std::move(benchmark)) {}
 };
 
-// Peak resident set size of this process so far, in bytes (VmHWM).
+// Peak resident set size of this process so far (VmHWM), and the current one (VmRSS), in bytes.
 long long peakRssBytes();
+long long currentRssBytes();
 
 } // namespace gesso::cli

@@ -27,14 +27,6 @@
 namespace gesso::cli {
 namespace {
 
-long long currentRssBytes() {
-    std::ifstream status("/proc/self/status");
-    std::string line;
-    while (std::getline(status, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
-    return -1;
-}
-
 // cat-style: the whole file through one 1 MiB buffer. Seconds.
 double readOnce(const std::string& path, long long& bytes) {
     QElapsedTimer timer;

@@ -3,6 +3,7 @@
 #include "bench_command.h"
 #include "command.h"
 #include "core/model/attention.h"
+#include "core/model/flop_counter.h"
 #include "core/runtime/device.h"
 #include "core/runtime/error.h"
 
@@ -104,6 +105,28 @@ double medianSeconds(int runs, const std::function<void()>& fn, bool warmUp) {
     }
     std::sort(times.begin(), times.end());
     return times[times.size() / 2];
+}
+
+double timeNetwork(const std::string& what, const NetworkBenchOptions& options, double convGflops,
+                   const std::function<void()>& fn) {
+    model::resetFlops();
+    model::setFlopCounting(true);
+    fn(); // the warm-up call is the counted one
+    model::setFlopCounting(false);
+    const double flops = model::countedFlops();
+    const double seconds = medianSeconds(options.runs, fn, false);
+    const double rate = flops / seconds / 1e9;
+    std::printf("%s %dx%d %s: median %.3f s (%d runs); %.3f TFLOP -> %.1f GFLOP/s = %.2f of the conv "
+                "microbenchmark\n",
+                what.c_str(), options.size, options.size, options.dtypeName.c_str(), seconds, options.runs,
+                flops / 1e12, rate, rate / convGflops);
+    return seconds;
+}
+
+double printConvMicrobenchmark(const NetworkBenchOptions& options) {
+    const double rate = convMicrobenchmarkGflops(options.dtype, options.device);
+    std::printf("conv3x3 320->320 64x64 batch 2 %s: %.1f GFLOP/s\n", options.dtypeName.c_str(), rate);
+    return rate;
 }
 
 double convMicrobenchmarkGflops(torch::ScalarType dtype, torch::Device device) {

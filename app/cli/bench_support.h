@@ -27,6 +27,14 @@ double medianSeconds(int runs, const std::function<void()>& fn, bool warmUp = tr
 
 // 3x3 convolution 320 -> 320 channels, 64x64, batch 2, in `dtype` on `device`: GFLOP/s (median of 3).
 double convMicrobenchmarkGflops(torch::ScalarType dtype, torch::Device device);
+// The same, printed as the first line of a network benchmark's report.
+double printConvMicrobenchmark(const NetworkBenchOptions& options);
+
+// Counts the FLOPs of one warm-up call of `fn`, times `options.runs` calls and prints
+// "<what> <size>x<size> <dtype>: median S s (N runs); T TFLOP -> R GFLOP/s = F of the conv microbenchmark".
+// Returns the median seconds.
+double timeNetwork(const std::string& what, const NetworkBenchOptions& options, double convGflops,
+                   const std::function<void()>& fn);
 
 void synchronize(torch::Device device);
 

@@ -1,6 +1,6 @@
 // `gesso-cli bench txt2img --arch sd15 --random-weights --size 512 --steps 4`: end-to-end txt2img with a
-// full-size random-weight model (no checkpoint file needed): seconds per image and the share spent in text
-// encoding, UNet steps and VAE decode.
+// full-size random-weight model (no checkpoint file needed), or `--model PATH` with a real one (e.g. the demo
+// model): seconds per image and the share spent in text encoding, UNet steps and VAE decode.
 #include "bench_command.h"
 #include "command.h"
 
@@ -47,11 +47,13 @@ model::TensorMap parametersOf(torch::nn::Module& module) {
 
 int runBenchTxt2img(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription("End-to-end txt2img benchmark with a random-weight full-size model.");
+    parser.setApplicationDescription(
+        "End-to-end txt2img benchmark with a random-weight full-size model, or with --model.");
     addCommonOptions(parser);
     parser.addOptions({
         {"arch", "Architecture (sd15).", "ARCH", "sd15"},
-        {"random-weights", "Use random weights (required: no checkpoint is read)."},
+        {"random-weights", "Use random weights (required unless --model is given)."},
+        {"model", "Time this model (file or diffusers folder) instead of random weights.", "PATH"},
         {"size", "Image size in pixels (square, multiple of 8; default 512).", "PX", "512"},
         {"steps", "Denoising steps (default 4).", "N", "4"},
         {"sampler", "Sampler (default euler_a).", "NAME", "euler_a"},
@@ -60,8 +62,10 @@ int runBenchTxt2img(const QStringList& arguments) {
     });
     if (!parseArguments(parser, arguments)) return kOk;
     applyCommonOptions(parser);
-    if (parser.value("arch") != "sd15") throw UsageError("--arch: only sd15 is supported");
-    if (!parser.isSet("random-weights")) throw UsageError("--random-weights is required");
+    const bool fromFile = parser.isSet("model");
+    if (!fromFile && parser.value("arch") != "sd15") throw UsageError("--arch: only sd15 is supported");
+    if (!fromFile && !parser.isSet("random-weights"))
+        throw UsageError("--random-weights is required (or --model PATH)");
     const int size = intOption(parser, "size", 8, 8192, 512);
     if (size % 8) throw optionError("size", parser.value("size"), "is not a multiple of 8");
     const int steps = intOption(parser, "steps", 1, 1000, 4);
@@ -71,30 +75,34 @@ int runBenchTxt2img(const QStringList& arguments) {
     if (tokenizerDir.empty()) tokenizerDir = "../shared/reference/tokenizer/clip";
 
     c10::InferenceMode guard;
-    pipeline::ModelBundle bundle;
-    bundle.source = "random-sd15";
-    bundle.device = device;
-    bundle.family = model::ModelFamily::Sd1;
-    const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-    bundle.unet = model::Unet(sd15Unet(), options);
-    model::randomizeWeights(*bundle.unet, 1);
-    bundle.vae = model::Vae(sd15Vae(), options);
-    model::randomizeWeights(*bundle.vae, 2);
-    {
-        model::Checkpoint ck;
-        ck.family = model::ModelFamily::Sd1;
-        model::TextEncoderWeights te;
-        text::ClipTextModel clip(te.config);
-        model::randomizeWeights(*clip, 3);
-        te.weights = parametersOf(*clip);
-        ck.textEncoders.push_back(std::move(te));
-        text::TokenizerSearch search;
-        search.explicitDir = std::filesystem::path(tokenizerDir);
-        bundle.text = text::TextConditioner::load(ck, search, device, torch::kFloat32);
-    }
-
+    pipeline::Generator generator;
+    const std::string modelPath = fromFile ? parser.value("model").toStdString() : "random-sd15";
+    auto randomModel = [&] {
+        pipeline::ModelBundle bundle;
+        bundle.source = "random-sd15";
+        bundle.device = device;
+        bundle.family = model::ModelFamily::Sd1;
+        const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
+        bundle.unet = model::Unet(sd15Unet(), options);
+        model::randomizeWeights(*bundle.unet, 1);
+        bundle.vae = model::Vae(sd15Vae(), options);
+        model::randomizeWeights(*bundle.vae, 2);
+        {
+            model::Checkpoint ck;
+            ck.family = model::ModelFamily::Sd1;
+            model::TextEncoderWeights te;
+            text::ClipTextModel clip(te.config);
+            model::randomizeWeights(*clip, 3);
+            te.weights = parametersOf(*clip);
+            ck.textEncoders.push_back(std::move(te));
+            text::TokenizerSearch search;
+            search.explicitDir = std::filesystem::path(tokenizerDir);
+            bundle.text = text::TextConditioner::load(ck, search, device, torch::kFloat32);
+        }
+        return bundle;
+    };
     generation::GenerationRequest r;
-    r.modelPath = "random-sd15";
+    r.modelPath = modelPath;
     r.prompt = "a photograph of an astronaut riding a horse, highly detailed";
     r.negativePrompt = "blurry, low quality";
     r.sampler = parser.value("sampler").toStdString();
@@ -103,8 +111,7 @@ int runBenchTxt2img(const QStringList& arguments) {
     r.height = size;
     r.seed = 1;
     r.device = device.str();
-    pipeline::Generator generator;
-    generator.useModel(std::move(bundle), r);
+    if (!fromFile) generator.useModel(randomModel(), r);
     std::atomic<bool> cancel{false};
     generator.generate(r, {}, cancel); // warm-up
     generation::GenerationResult sum;
@@ -117,9 +124,9 @@ int runBenchTxt2img(const QStringList& arguments) {
     }
     const double total = sum.totalSeconds / runs;
     auto share = [&](double s) { return 100.0 * s / runs / total; };
-    std::printf(
-        "txt2img sd15 random weights, %dx%d, %d steps (%s, CFG batch 2), device %s, %d torch threads\n", size,
-        size, steps, r.sampler.c_str(), device.str().c_str(), at::get_num_threads());
+    std::printf("txt2img %s, %dx%d, %d steps (%s, CFG batch 2), device %s, %d torch threads\n",
+                fromFile ? modelPath.c_str() : "sd15 random weights", size, size, steps, r.sampler.c_str(),
+                device.str().c_str(), at::get_num_threads());
     std::printf("seconds per image: %.2f\n", total);
     std::printf("  text encoding: %6.2fs  %5.1f%%\n", sum.textSeconds / runs, share(sum.textSeconds));
     std::printf("  UNet steps:    %6.2fs  %5.1f%%  (%.2fs per step)\n", sum.unetSeconds / runs,
@@ -132,7 +139,8 @@ int runBenchTxt2img(const QStringList& arguments) {
     return kOk;
 }
 
-const RegisterBenchmark registration({"txt2img", "End-to-end txt2img (random-weight full-size model).",
+const RegisterBenchmark registration({"txt2img",
+                                      "End-to-end txt2img (random-weight full-size model or --model).",
                                       runBenchTxt2img});
 
 } // namespace

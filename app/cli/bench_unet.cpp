@@ -4,7 +4,6 @@
 #include "bench_support.h"
 #include "command.h"
 
-#include "core/model/flop_counter.h"
 #include "core/model/unet.h"
 #include "core/model/weights.h"
 #include "core/runtime/error.h"
@@ -45,8 +44,7 @@ int runUnetBench(const QStringList& arguments) {
     if (!parseArguments(parser, arguments)) return kOk;
     const NetworkBenchOptions o = readNetworkBenchOptions(parser);
     c10::InferenceMode guard;
-    const double convRate = convMicrobenchmarkGflops(o.dtype, o.device);
-    std::printf("conv3x3 320->320 64x64 batch 2 %s: %.1f GFLOP/s\n", o.dtypeName.c_str(), convRate);
+    const double convRate = printConvMicrobenchmark(o);
 
     const auto config = fullSizeUnet(o.arch);
     const auto buildStart = std::chrono::steady_clock::now();
@@ -75,18 +73,7 @@ int runUnetBench(const QStringList& arguments) {
         auto out = unet->forward(sample, timestep, context, textEmbeds, timeIds);
         synchronize(o.device);
     };
-    model::resetFlops();
-    model::setFlopCounting(true);
-    evaluate(); // warm-up, counted
-    model::setFlopCounting(false);
-    const double flops = model::countedFlops();
-    const double seconds = medianSeconds(o.runs, evaluate, false);
-    const double rate = flops / seconds / 1e9;
-    std::printf(
-        "unet %s %dx%d %s batch 2: median %.3f s per evaluation (%d runs); %.3f TFLOP -> %.1f GFLOP/s "
-        "= %.2f of the conv microbenchmark\n",
-        o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
-        rate / convRate);
+    timeNetwork("unet " + o.arch + " batch 2, one evaluation,", o, convRate, evaluate);
     printPeakMemory(o.device);
     return kOk;
 }

@@ -4,7 +4,6 @@
 #include "bench_support.h"
 #include "command.h"
 
-#include "core/model/flop_counter.h"
 #include "core/model/vae.h"
 #include "core/model/weights.h"
 #include "core/runtime/error.h"
@@ -24,8 +23,7 @@ int runVaeBench(const QStringList& arguments) {
     if (!parseArguments(parser, arguments)) return kOk;
     const NetworkBenchOptions o = readNetworkBenchOptions(parser);
     c10::InferenceMode guard;
-    const double convRate = convMicrobenchmarkGflops(o.dtype, o.device);
-    std::printf("conv3x3 320->320 64x64 batch 2 %s: %.1f GFLOP/s\n", o.dtypeName.c_str(), convRate);
+    const double convRate = printConvMicrobenchmark(o);
 
     model::VaeConfig config;
     config.blockOutChannels = {128, 256, 512, 512};
@@ -38,18 +36,7 @@ int runVaeBench(const QStringList& arguments) {
         auto image = vae->decode(z);
         synchronize(o.device);
     };
-    model::resetFlops();
-    model::setFlopCounting(true);
-    decode();
-    model::setFlopCounting(false);
-    const double flops = model::countedFlops();
-    const double seconds = medianSeconds(o.runs, decode, false);
-    const double rate = flops / seconds / 1e9;
-    std::printf(
-        "vae %s decode %dx%d %s: median %.3f s (%d runs); %.3f TFLOP -> %.1f GFLOP/s = %.2f of the conv "
-        "microbenchmark\n",
-        o.arch.c_str(), o.size, o.size, o.dtypeName.c_str(), seconds, o.runs, flops / 1e12, rate,
-        rate / convRate);
+    timeNetwork("vae " + o.arch + " decode", o, convRate, decode);
     if (parser.isSet("encode")) {
         auto image = torch::rand({1, 3, o.size, o.size}) * 2 - 1;
         const double encodeSeconds = medianSeconds(o.runs, [&] {

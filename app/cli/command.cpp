@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <new>
 
 namespace gesso::cli {
@@ -69,9 +70,8 @@ int runCommand(const Command& command, const QStringList& arguments) {
     return command.run(arguments);
 }
 
-int runSubcommand(const SubcommandGroup& group, std::vector<Command>& entries, const QStringList& arguments) {
-    std::sort(entries.begin(), entries.end(),
-              [](const Command& a, const Command& b) { return a.name < b.name; });
+int runSubcommand(const SubcommandGroup& group, const QStringList& arguments) {
+    const std::vector<Command>& entries = CommandRegistry::group(group.command).commands();
     if (arguments.size() < 2 || arguments[1] == "--help" || arguments[1] == "-h") {
         std::printf("Usage: gesso-cli %s <%s> [options]\n\n%s:\n", group.command.c_str(),
                     group.placeholder.c_str(), group.heading.c_str());
@@ -92,6 +92,11 @@ int runSubcommand(const SubcommandGroup& group, std::vector<Command>& entries, c
 CommandRegistry& CommandRegistry::instance() {
     static CommandRegistry registry;
     return registry;
+}
+
+CommandRegistry& CommandRegistry::group(const std::string& command) {
+    static std::map<std::string, CommandRegistry> groups;
+    return groups[command];
 }
 
 void CommandRegistry::add(Command command) {

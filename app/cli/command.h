@@ -39,7 +39,9 @@ struct Command {
 
 class CommandRegistry {
 public:
-    static CommandRegistry& instance();
+    static CommandRegistry& instance(); // gesso-cli's commands
+    // The entries of a command made of subcommands ("bench", "models"), which register from their own files.
+    static CommandRegistry& group(const std::string& command);
     void add(Command command);
     const Command* find(const std::string& name) const;
     const std::vector<Command>& commands() const { return m_commands; }
@@ -50,6 +52,9 @@ private:
 
 struct RegisterCommand {
     explicit RegisterCommand(Command command) { CommandRegistry::instance().add(std::move(command)); }
+    RegisterCommand(const std::string& group, Command command) {
+        CommandRegistry::group(group).add(std::move(command));
+    }
 };
 
 // Runs `body`; what it throws is printed as one error line on stderr and turned into its exit code.
@@ -65,9 +70,10 @@ struct SubcommandGroup {
     std::string heading;     // "Benchmarks", above the listing
     std::string unknown;     // "benchmark", in "unknown benchmark 'x'"
 };
-// Runs the entry called arguments[1] with arguments "gesso-cli <command> <name>" + the rest; no name or
-// --help lists the entries (sorted by name). An unknown name is a UsageError.
-int runSubcommand(const SubcommandGroup& group, std::vector<Command>& entries, const QStringList& arguments);
+// Runs the entry of CommandRegistry::group(group.command) called arguments[1] with arguments
+// "gesso-cli <command> <name>" + the rest; no name or --help lists the entries. An unknown name is a
+// UsageError.
+int runSubcommand(const SubcommandGroup& group, const QStringList& arguments);
 
 // Options every command accepts: --threads N, --device auto|cpu|cuda[:N].
 void addCommonOptions(QCommandLineParser& parser);

@@ -65,6 +65,7 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
     addCommonOptions(parser);
     parser.addOptions({
         {"model", "Model: single .safetensors/.ckpt file or diffusers folder.", "PATH"},
+        {"vae", "A standalone VAE file used instead of the model's own (A1111's \"SD VAE\").", "FILE"},
         {"prompt", "Prompt (AUTOMATIC1111 syntax unless --plain-prompt).", "TEXT"},
         {"negative", "Negative prompt.", "TEXT"},
         {"steps", "Denoising steps (default 20).", "N"},
@@ -123,6 +124,9 @@ generation::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mod
     if (!p.isSet("model")) throw UsageError("--model is required");
     r.modelPath = p.value("model").toStdString();
     if (!fs::exists(r.modelPath)) throw Error("model not found: '" + r.modelPath + "'");
+    r.vaePath = p.value("vae").toStdString();
+    if (!r.vaePath.empty() && !fs::is_regular_file(r.vaePath))
+        throw Error("VAE file not found: '" + r.vaePath + "'");
     r.prompt = p.value("prompt").toStdString();
     r.negativePrompt = p.value("negative").toStdString();
     r.plainPrompt = p.isSet("plain-prompt");

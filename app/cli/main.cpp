@@ -1,5 +1,7 @@
 #include "command.h"
 
+#include "core/library/library_index.h"
+#include "core/model_manager/clip_vocabulary_search.h"
 #include "core/runtime/threads.h"
 #include "gesso/build_config.h"
 
@@ -22,6 +24,8 @@ int dispatch(int argc, char** argv) {
     const gesso::cli::Command* command = gesso::cli::CommandRegistry::instance().find(argv[1]);
     if (!command) throw gesso::cli::UsageError(std::string("unknown command '") + argv[1] + "'");
     gesso::configureThreads();
+    // Single-file checkpoints borrow the CLIP vocabulary of the diffusers models the library knows.
+    gesso::model_manager::searchLibraryForClipVocabulary(gesso::library::defaultIndexFile());
     QStringList arguments{QString("gesso-cli ") + argv[1]};
     for (int i = 2; i < argc; ++i)
         arguments << QString::fromLocal8Bit(argv[i]);

@@ -3,28 +3,16 @@
 
 #include "command.h"
 
-#include <vector>
-
 namespace gesso::cli {
 namespace {
 
-std::vector<ModelsSubcommand>& subcommands() {
-    static std::vector<ModelsSubcommand> all;
-    return all;
-}
-
 int runModels(const QStringList& arguments) {
-    return runSubcommand({"models", "subcommand", "Subcommands", "models subcommand"}, subcommands(),
-                         arguments);
+    return runSubcommand({"models", "subcommand", "Subcommands", "models subcommand"}, arguments);
 }
 
-const RegisterCommand
-    registration({"models", "The model library: list, scan (see 'gesso-cli models --help').", runModels});
+const RegisterCommand registration(
+    {"models", "The model library: list, scan, download (see 'gesso-cli models --help').", runModels});
 
 } // namespace
-
-RegisterModelsSubcommand::RegisterModelsSubcommand(ModelsSubcommand subcommand) {
-    subcommands().push_back(std::move(subcommand));
-}
 
 } // namespace gesso::cli

@@ -8,8 +8,9 @@ namespace gesso::cli {
 // arguments[0] of its run is "gesso-cli models <name>".
 using ModelsSubcommand = Command;
 
-struct RegisterModelsSubcommand {
-    explicit RegisterModelsSubcommand(ModelsSubcommand subcommand);
+struct RegisterModelsSubcommand : RegisterCommand {
+    explicit RegisterModelsSubcommand(ModelsSubcommand subcommand)
+        : RegisterCommand("models", std::move(subcommand)) {}
 };
 
 } // namespace gesso::cli

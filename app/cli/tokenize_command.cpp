@@ -70,7 +70,7 @@ int runTokenize(const QStringList& arguments) {
         for (auto& id : ids) {
             if (afterEos)
                 id = tokenizer.padId();
-            else if (id == text::ClipTokenizer::kEosId)
+            else if (id == tokenizer1.eosId())
                 afterEos = true;
         }
     }

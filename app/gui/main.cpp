@@ -1,3 +1,5 @@
+#include "core/library/library_index.h"
+#include "core/model_manager/clip_vocabulary_search.h"
 #include "core/runtime/threads.h"
 #include "gesso/build_config.h"
 #include "ui/main_window.h"
@@ -29,6 +31,8 @@ int main(int argc, char** argv) {
     QApplication::setApplicationVersion(GESSO_VERSION_STRING);
     QApplication::setDesktopFileName("org.gesso.Gesso");
     gesso::configureThreads();
+    // Single-file checkpoints borrow the CLIP vocabulary of the diffusers models the library knows.
+    gesso::model_manager::searchLibraryForClipVocabulary(gesso::library::defaultIndexFile());
 
     gesso::ui::MainWindow window;
     window.show();

@@ -1,27 +1,46 @@
 #include "core/demo/scene.h"
 
+#include "core/runtime/enum_names.h"
+
 namespace gesso::demo {
 
+namespace {
+
+struct ColourFacts {
+    Colour colour;
+    std::string_view name;
+    Rgb rgb;
+};
+constexpr std::array<ColourFacts, kColourCount> kColourFacts{{
+    {Colour::Red, "red", {215, 35, 35}},
+    {Colour::Green, "green", {40, 170, 60}},
+    {Colour::Blue, "blue", {40, 80, 215}},
+    {Colour::Yellow, "yellow", {240, 230, 30}},
+    {Colour::Orange, "orange", {245, 135, 20}},
+    {Colour::Purple, "purple", {140, 50, 190}},
+    {Colour::White, "white", {245, 245, 245}},
+    {Colour::Black, "black", {20, 20, 20}},
+}};
+constexpr std::array<EnumName<Shape>, 4> kShapeNames{{{Shape::Circle, "circle"},
+                                                      {Shape::Square, "square"},
+                                                      {Shape::Triangle, "triangle"},
+                                                      {Shape::Star, "star"}}};
+constexpr std::array<EnumName<Position>, 5> kPositionNames{{{Position::Left, "left"},
+                                                            {Position::Right, "right"},
+                                                            {Position::Top, "top"},
+                                                            {Position::Bottom, "bottom"},
+                                                            {Position::Centre, "centre"}}};
+
+const ColourFacts& factsOf(Colour colour) {
+    for (const ColourFacts& facts : kColourFacts)
+        if (facts.colour == colour) return facts;
+    return kColourFacts.front();
+}
+
+} // namespace
+
 Rgb rgbOf(Colour colour) {
-    switch (colour) {
-    case Colour::Red:
-        return {215, 35, 35};
-    case Colour::Green:
-        return {40, 170, 60};
-    case Colour::Blue:
-        return {40, 80, 215};
-    case Colour::Yellow:
-        return {240, 230, 30};
-    case Colour::Orange:
-        return {245, 135, 20};
-    case Colour::Purple:
-        return {140, 50, 190};
-    case Colour::White:
-        return {245, 245, 245};
-    case Colour::Black:
-        return {20, 20, 20};
-    }
-    return {};
+    return factsOf(colour).rgb;
 }
 
 bool isChromatic(Colour colour) {
@@ -29,39 +48,11 @@ bool isChromatic(Colour colour) {
 }
 
 std::string_view nameOf(Shape shape) {
-    switch (shape) {
-    case Shape::Circle:
-        return "circle";
-    case Shape::Square:
-        return "square";
-    case Shape::Triangle:
-        return "triangle";
-    case Shape::Star:
-        return "star";
-    }
-    return {};
+    return nameIn(kShapeNames, shape);
 }
 
 std::string_view nameOf(Colour colour) {
-    switch (colour) {
-    case Colour::Red:
-        return "red";
-    case Colour::Green:
-        return "green";
-    case Colour::Blue:
-        return "blue";
-    case Colour::Yellow:
-        return "yellow";
-    case Colour::Orange:
-        return "orange";
-    case Colour::Purple:
-        return "purple";
-    case Colour::White:
-        return "white";
-    case Colour::Black:
-        return "black";
-    }
-    return {};
+    return factsOf(colour).name;
 }
 
 std::string_view nameOf(Size size) {
@@ -69,19 +60,7 @@ std::string_view nameOf(Size size) {
 }
 
 std::string_view nameOf(Position position) {
-    switch (position) {
-    case Position::Left:
-        return "left";
-    case Position::Right:
-        return "right";
-    case Position::Top:
-        return "top";
-    case Position::Bottom:
-        return "bottom";
-    case Position::Centre:
-        return "centre";
-    }
-    return {};
+    return nameIn(kPositionNames, position);
 }
 
 ScenePrompt promptOf(const Scene& scene) {

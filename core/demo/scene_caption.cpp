@@ -1,5 +1,7 @@
 #include "core/demo/scene_caption.h"
 
+#include "core/runtime/enum_names.h"
+
 #include <cctype>
 #include <string_view>
 #include <vector>
@@ -8,20 +10,14 @@ namespace gesso::demo {
 
 namespace {
 
+constexpr std::array<EnumName<Position>, 5> kPlacePhrases{{{Position::Left, "on the left"},
+                                                           {Position::Right, "on the right"},
+                                                           {Position::Top, "at the top"},
+                                                           {Position::Bottom, "at the bottom"},
+                                                           {Position::Centre, "in the centre"}}};
+
 std::string_view placeOf(Position position) {
-    switch (position) {
-    case Position::Left:
-        return "on the left";
-    case Position::Right:
-        return "on the right";
-    case Position::Top:
-        return "at the top";
-    case Position::Bottom:
-        return "at the bottom";
-    case Position::Centre:
-        return "in the centre";
-    }
-    return {};
+    return nameIn(kPlacePhrases, position);
 }
 
 std::string withArticle(std::string_view word) {

@@ -11,11 +11,23 @@
 #include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
 
+#include <cmath>
+
 namespace gesso::download {
 namespace {
 
 // Listings are small; a larger answer is not a listing.
 constexpr qint64 kMaxPageBytes = 64 << 20;
+
+// A size from the listing: JSON numbers are doubles; anything but a whole number in [0, 2^53] is refused
+// (casting 3e129 to an integer is undefined behaviour).
+qint64 sizeValue(const QJsonValue& value, const QString& path) {
+    if (value.isUndefined() || value.isNull()) return 0;
+    const double size = value.toDouble(-1);
+    if (!(size >= 0 && size <= 9007199254740992.0) || size != std::floor(size))
+        throw Error("the Hub's file listing gives '" + path.toStdString() + "' an invalid size");
+    return qint64(size);
+}
 
 } // namespace
 
@@ -33,12 +45,12 @@ std::vector<RepoEntry> parseRepoTree(const QByteArray& json) {
         entry.path = object.value("path").toString();
         if (entry.path.isEmpty()) throw Error("the Hub's file listing has an entry without a path");
         entry.folder = object.value("type").toString() == "directory";
-        entry.size = qint64(object.value("size").toDouble());
+        entry.size = sizeValue(object.value("size"), entry.path);
         entry.oid = object.value("oid").toString();
         const QJsonObject lfs = object.value("lfs").toObject();
         if (!lfs.isEmpty()) {
             entry.sha256 = lfs.value("oid").toString().toLower();
-            if (lfs.contains("size")) entry.size = qint64(lfs.value("size").toDouble());
+            if (lfs.contains("size")) entry.size = sizeValue(lfs.value("size"), entry.path);
         }
         entries.push_back(std::move(entry));
     }

@@ -9,26 +9,36 @@ namespace gesso::engine {
 
 BackendSet defaultBackend() {
     BackendSet set;
-    // Created on first use, i.e. on the worker thread that then owns it for its lifetime.
+    // Created on first use, i.e. on the worker thread that then owns it for its lifetime; every function of
+    // the set runs on that thread.
     auto generator = std::make_shared<std::unique_ptr<pipeline::Generator>>();
-    set.generate = [generator](const generation::GenerationRequest& request,
-                               const generation::ProgressCallback& progress,
-                               const std::atomic<bool>& cancel) {
-        if (!*generator) *generator = std::make_unique<pipeline::Generator>();
-        return (*generator)->generate(request, progress, cancel);
+    auto budget = std::make_shared<generation::MemoryBudget>();
+    auto ensure = [generator, budget]() -> pipeline::Generator& {
+        if (!*generator) {
+            *generator = std::make_unique<pipeline::Generator>();
+            (*generator)->setMemoryBudget(*budget);
+        }
+        return **generator;
     };
-    set.load = [generator](const generation::GenerationSettings& settings,
-                           const std::function<void(double, const std::string&)>& progress,
-                           const std::atomic<bool>& cancel) {
-        if (!*generator) *generator = std::make_unique<pipeline::Generator>();
+    set.generate = [ensure](const generation::GenerationRequest& request,
+                            const generation::ProgressCallback& progress, const std::atomic<bool>& cancel) {
+        return ensure().generate(request, progress, cancel);
+    };
+    set.load = [ensure](const generation::GenerationSettings& settings,
+                        const std::function<void(double, const std::string&)>& progress,
+                        const std::atomic<bool>& cancel) {
         const std::string name = std::filesystem::path(settings.modelPath).filename().string();
         progress(0.0, "Loading " + name);
-        (*generator)->preload(settings);
+        ensure().preload(settings);
         if (cancel) throw Cancelled();
         progress(1.0, "Loaded " + name);
     };
     set.release = [generator] {
         if (*generator) (*generator)->releaseModels();
+    };
+    set.budget = [generator, budget](const generation::MemoryBudget& b) {
+        *budget = b;
+        if (*generator) (*generator)->setMemoryBudget(b);
     };
     return set;
 }

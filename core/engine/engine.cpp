@@ -90,6 +90,13 @@ void Engine::releaseModels() {
     enqueue(std::move(job));
 }
 
+void Engine::setMemoryBudget(const generation::MemoryBudget& budget) {
+    Job job;
+    job.kind = Job::Kind::Budget;
+    job.budget = budget;
+    enqueue(std::move(job));
+}
+
 void Engine::cancel(quint64 id) {
     bool removed = false;
     {
@@ -213,6 +220,9 @@ void Engine::runJob(const Job& job) {
         }
         case Job::Kind::Release:
             if (m_backend.release) m_backend.release();
+            break;
+        case Job::Kind::Budget:
+            if (m_backend.budget) m_backend.budget(job.budget);
             break;
         }
     } catch (const Cancelled&) {

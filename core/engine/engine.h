@@ -51,11 +51,14 @@ using ModelLoader = std::function<void(const generation::GenerationSettings& set
                                        const std::atomic<bool>& cancel)>;
 // Optional: frees cached models.
 using ModelReleaser = std::function<void()>;
+// Optional: sets how many models stay loaded between jobs (generation::MemoryBudget).
+using MemoryBudgeter = std::function<void(const generation::MemoryBudget& budget)>;
 
 struct BackendSet {
     Backend generate;
     ModelLoader load;
     ModelReleaser release;
+    MemoryBudgeter budget;
 };
 
 // The pipeline::Generator backend, created lazily on the worker thread. Empty generate function when this
@@ -77,6 +80,8 @@ public:
     quint64 loadModel(generation::GenerationSettings settings);
     // Queues freeing every cached model.
     void releaseModels();
+    // Queues a new memory budget for the models kept loaded; what no longer fits is unloaded in turn.
+    void setMemoryBudget(const generation::MemoryBudget& budget);
 
     void cancel(quint64 id); // queued: removed; running: its cancel flag is set
     void cancelCurrent();
@@ -100,9 +105,10 @@ Q_SIGNALS:
 
 private:
     struct Job {
-        enum class Kind { Generate, Load, Release } kind = Kind::Generate;
+        enum class Kind { Generate, Load, Release, Budget } kind = Kind::Generate;
         quint64 id = 0;
         generation::GenerationRequest request; // Load: only its settings
+        generation::MemoryBudget budget;       // Budget
     };
     quint64 enqueue(Job job);
     void workerLoop();

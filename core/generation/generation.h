@@ -21,6 +21,15 @@ struct GenerationRequest : GenerationSettings {
     std::string replayNoisePath; // reference-format safetensors: latents_in + noise.NNN replace the seed
 };
 
+// How much memory the models kept loaded between generations may use. Weights on the CPU count against
+// `ramBytes`, weights on a GPU against `vramBytes` (per GPU). 0 means the default: half of physical memory
+// for RAM; one model per GPU (this build cannot ask the GPU its size portably).
+struct MemoryBudget {
+    int64_t ramBytes = 0;
+    int64_t vramBytes = 0;
+    bool operator==(const MemoryBudget&) const = default;
+};
+
 struct Progress {
     int step = 0; // 1-based step just finished
     int total = 0;
@@ -38,6 +47,7 @@ struct GeneratedImage {
     std::vector<int64_t> latentShape;
     int64_t seed = 0;
     std::string modelFile; // the checkpoint's file or folder name (A1111's "Model" in core/project's text)
+    std::string vaeFile;   // the standalone VAE's file name, when one replaced the model's (A1111's "VAE")
 };
 
 struct GenerationResult {

@@ -10,6 +10,7 @@ enum class Mode { Txt2Img, Img2Img, Inpaint };
 
 struct GenerationSettings {
     std::string modelPath; // single file or diffusers folder
+    std::string vaePath;   // a standalone VAE file replacing the model's own (A1111's "SD VAE"); empty = none
     Mode mode = Mode::Txt2Img;
     std::string prompt;
     std::string negativePrompt;

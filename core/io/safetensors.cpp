@@ -23,13 +23,22 @@ struct DTypeInfo {
     StoredDType dtype;
     const char* name;
     size_t size;
+    std::optional<torch::ScalarType> torchType; // none: Gesso cannot compute in it (the F8 types)
 };
-constexpr DTypeInfo kDTypes[] = {
-    {StoredDType::F64, "F64", 8},   {StoredDType::F32, "F32", 4},        {StoredDType::F16, "F16", 2},
-    {StoredDType::BF16, "BF16", 2}, {StoredDType::I64, "I64", 8},        {StoredDType::I32, "I32", 4},
-    {StoredDType::I16, "I16", 2},   {StoredDType::I8, "I8", 1},          {StoredDType::U8, "U8", 1},
-    {StoredDType::Bool, "BOOL", 1}, {StoredDType::F8E4M3, "F8_E4M3", 1}, {StoredDType::F8E5M2, "F8_E5M2", 1},
+const DTypeInfo kDTypes[] = {
+    {StoredDType::F64, "F64", 8, torch::kFloat64},     {StoredDType::F32, "F32", 4, torch::kFloat32},
+    {StoredDType::F16, "F16", 2, torch::kFloat16},     {StoredDType::BF16, "BF16", 2, torch::kBFloat16},
+    {StoredDType::I64, "I64", 8, torch::kInt64},       {StoredDType::I32, "I32", 4, torch::kInt32},
+    {StoredDType::I16, "I16", 2, torch::kInt16},       {StoredDType::I8, "I8", 1, torch::kInt8},
+    {StoredDType::U8, "U8", 1, torch::kUInt8},         {StoredDType::Bool, "BOOL", 1, torch::kBool},
+    {StoredDType::F8E4M3, "F8_E4M3", 1, std::nullopt}, {StoredDType::F8E5M2, "F8_E5M2", 1, std::nullopt},
 };
+
+const DTypeInfo* infoOf(StoredDType dtype) {
+    for (const auto& info : kDTypes)
+        if (info.dtype == dtype) return &info;
+    return nullptr;
+}
 
 [[noreturn]] void fail(const std::string& label, const std::string& problem) {
     throw Error("invalid safetensors file '" + label + "': " + problem);
@@ -51,42 +60,24 @@ uint64_t asOffset(const nlohmann::json& value, const std::string& label, const s
 } // namespace
 
 const char* dtypeName(StoredDType dtype) {
-    for (const auto& info : kDTypes)
-        if (info.dtype == dtype) return info.name;
-    return "?";
+    const DTypeInfo* info = infoOf(dtype);
+    return info ? info->name : "?";
 }
 
 size_t dtypeSize(StoredDType dtype) {
-    for (const auto& info : kDTypes)
-        if (info.dtype == dtype) return info.size;
-    return 0;
+    const DTypeInfo* info = infoOf(dtype);
+    return info ? info->size : 0;
 }
 
 std::optional<torch::ScalarType> torchScalarType(StoredDType dtype) {
-    switch (dtype) {
-    case StoredDType::F64:
-        return torch::kFloat64;
-    case StoredDType::F32:
-        return torch::kFloat32;
-    case StoredDType::F16:
-        return torch::kFloat16;
-    case StoredDType::BF16:
-        return torch::kBFloat16;
-    case StoredDType::I64:
-        return torch::kInt64;
-    case StoredDType::I32:
-        return torch::kInt32;
-    case StoredDType::I16:
-        return torch::kInt16;
-    case StoredDType::I8:
-        return torch::kInt8;
-    case StoredDType::U8:
-        return torch::kUInt8;
-    case StoredDType::Bool:
-        return torch::kBool;
-    default:
-        return std::nullopt;
-    }
+    const DTypeInfo* info = infoOf(dtype);
+    return info ? info->torchType : std::nullopt;
+}
+
+std::optional<StoredDType> storedDType(torch::ScalarType type) {
+    for (const auto& info : kDTypes)
+        if (info.torchType == type) return info.dtype;
+    return std::nullopt;
 }
 
 int64_t TensorEntry::numel() const {

@@ -20,6 +20,7 @@ const char* dtypeName(StoredDType dtype);
 size_t dtypeSize(StoredDType dtype);
 // The torch scalar type for a stored dtype, or nullopt where libtorch has none (the FP8 formats).
 std::optional<torch::ScalarType> torchScalarType(StoredDType dtype);
+std::optional<StoredDType> storedDType(torch::ScalarType type); // none for types safetensors cannot hold
 
 struct TensorEntry {
     std::string name;

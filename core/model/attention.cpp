@@ -103,6 +103,8 @@ torch::Tensor multiHeadAttention(const torch::Tensor& q, const torch::Tensor& k,
         return o.transpose(1, 2).reshape({b, n, heads * d});
     }
 #endif
+    // Training: the fused kernel and the chunked copies have no backward.
+    if (recordsGrad(q) || recordsGrad(k) || recordsGrad(v)) return naiveAttention(q, k, v, heads);
     // The fused kernel keeps two rows of values in registers per pass over v: measured faster for the UNet's
     // head sizes (40-160), slower than the batched matmuls for the VAE's single 512-wide head.
     const int64_t d = q.size(2) / heads;
@@ -146,6 +148,7 @@ torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
     auto h = proj(x);
     const int64_t inner = h.size(-1) / 2;
     auto gate = torch::gelu(h.narrow(-1, inner, inner));
+    if (recordsGrad(h)) return out(gate * h.narrow(-1, 0, inner));
     return out(gate.mul_(h.narrow(-1, 0, inner)));
 }
 

@@ -1,5 +1,6 @@
 #include "core/model/configs.h"
 
+#include "core/runtime/enum_names.h"
 #include "core/runtime/error.h"
 
 #include <limits>
@@ -7,18 +8,15 @@
 
 namespace gesso::model {
 
+namespace {
+constexpr std::array<EnumName<ModelFamily>, 4> kFamilyNames{{{ModelFamily::Sd1, "sd1"},
+                                                             {ModelFamily::Sd2, "sd2"},
+                                                             {ModelFamily::Sdxl, "sdxl"},
+                                                             {ModelFamily::SdxlRefiner, "sdxl-refiner"}}};
+} // namespace
+
 const char* familyName(ModelFamily family) {
-    switch (family) {
-    case ModelFamily::Sd1:
-        return "sd1";
-    case ModelFamily::Sd2:
-        return "sd2";
-    case ModelFamily::Sdxl:
-        return "sdxl";
-    case ModelFamily::SdxlRefiner:
-        return "sdxl-refiner";
-    }
-    return "?";
+    return nameIn(kFamilyNames, family, "?");
 }
 
 const char* predictionName(Prediction p) {

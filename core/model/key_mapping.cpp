@@ -372,6 +372,23 @@ KeyPlan planDiffusersKeys(const ShapeMap& shapes, int component) {
     return plan;
 }
 
+KeyPlan planStandaloneVaeKeys(const ShapeMap& shapes, const model::VaeConfig& config) {
+    for (const auto& [key, shape] : shapes)
+        if (key.find("down_blocks.") != std::string::npos || key.find("mid_block.") != std::string::npos)
+            return planDiffusersKeys(shapes, kVae);
+    KeyPlan plan;
+    const BlockTable vae = vaeBlocks(config);
+    const std::string prefix = model::kLdmVaePrefix;
+    for (const auto& [key, shape] : shapes) {
+        KeyMapping m{key, kVae, {}};
+        if (mapThroughBlocks(vae, startsWith(key, prefix) ? key.substr(prefix.size()) : key, shape, m))
+            plan.mappings.push_back(m);
+        else if (!isIgnorableKey(key))
+            plan.unexpected.push_back(key);
+    }
+    return plan;
+}
+
 std::vector<std::string> expectedUnetKeys(const model::UnetConfig& c) {
     std::vector<std::string> keys;
     const int levels = int(c.blockOutChannels.size());

@@ -45,6 +45,9 @@ KeyPlan planLdmKeys(const model::ShapeMap& shapes, const model::DetectedModel& m
 
 // Maps the keys of one diffusers-folder component file (component = kUnet, kVae, kTextEncoder + i).
 KeyPlan planDiffusersKeys(const model::ShapeMap& shapes, int component);
+// Maps a standalone VAE file (A1111's "SD VAE": the original layout, with or without "first_stage_model.",
+// or the diffusers layout) onto the canonical VAE of `config` (the checkpoint's architecture).
+KeyPlan planStandaloneVaeKeys(const model::ShapeMap& shapes, const model::VaeConfig& config);
 
 // Every parameter name the canonical network of this config has.
 std::vector<std::string> expectedUnetKeys(const model::UnetConfig& config);

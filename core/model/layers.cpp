@@ -58,11 +58,12 @@ torch::Tensor GroupNormImpl::forward(const torch::Tensor& x, bool fuseSilu) {
     if (normNeedsUpcast(x)) {
         auto y = torch::group_norm(x.to(torch::kFloat32), groups, weight.to(torch::kFloat32),
                                    bias.to(torch::kFloat32), eps);
-        if (fuseSilu) y = torch::silu_(y);
+        if (fuseSilu) y = recordsGrad(y) ? torch::silu(y) : torch::silu_(y);
         return y.to(x.scalar_type());
     }
     auto y = torch::group_norm(x, groups, weight, bias, eps);
-    return fuseSilu ? torch::silu_(y) : y;
+    if (!fuseSilu) return y;
+    return recordsGrad(y) ? torch::silu(y) : torch::silu_(y);
 }
 
 LayerNormImpl::LayerNormImpl(int64_t channels, double eps_, const torch::TensorOptions& options) : eps(eps_) {

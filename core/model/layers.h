@@ -3,6 +3,7 @@
 // TensorOptions given (device and dtype of the final model), so building a full-size network costs no
 // initialisation time and no second copy; weights come from loadWeights() or randomizeWeights().
 // Parameter names follow torch.nn ("weight", "bias") so module paths equal the diffusers keys.
+#include <torch/csrc/autograd/grad_mode.h>
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
@@ -10,6 +11,12 @@
 #include <optional>
 
 namespace gesso::model {
+
+// Whether autograd is recording `x`'s history (training): then forwards avoid in-place ops on tensors that
+// backward needs and kernels that have no backward.
+inline bool recordsGrad(const torch::Tensor& x) {
+    return torch::GradMode::is_enabled() && x.requires_grad();
+}
 
 // Conv2d with square kernel; forward is a plain torch::conv2d.
 class Conv2dImpl : public torch::nn::Module {

@@ -310,15 +310,22 @@ Prepared prepareDiffusers(const fs::path& root, const LoadOptions& options) {
     }
     if (fs::is_directory(root / "tokenizer")) ck.tokenizerDir = root / "tokenizer";
     if (fs::is_directory(root / "tokenizer_2")) ck.tokenizer2Dir = root / "tokenizer_2";
-    ck.forceZerosForEmptyPrompt = index.value("force_zeros_for_empty_prompt", false);
     const fs::path schedulerConfig = root / "scheduler" / "scheduler_config.json";
-    if (fs::is_regular_file(schedulerConfig)) {
-        ck.schedulerConfigJson = readText(schedulerConfig);
-        const nlohmann::json scheduler = io::readJsonObject(schedulerConfig);
-        ck.prediction = scheduler.value("prediction_type", std::string("epsilon")) == "v_prediction"
-                            ? Prediction::V
-                            : Prediction::Epsilon;
-    } else if (ck.family == ModelFamily::Sd2) {
+    try {
+        ck.forceZerosForEmptyPrompt = index.value("force_zeros_for_empty_prompt", false);
+        if (fs::is_regular_file(schedulerConfig)) {
+            ck.schedulerConfigJson = readText(schedulerConfig);
+            const nlohmann::json scheduler = io::readJsonObject(schedulerConfig);
+            ck.prediction = scheduler.value("prediction_type", std::string("epsilon")) == "v_prediction"
+                                ? Prediction::V
+                                : Prediction::Epsilon;
+        }
+    } catch (const nlohmann::json::exception& e) {
+        // A value of the wrong type (e.g. "prediction_type": 1): nlohmann's type_error, not a crash.
+        throw Error("'" + root.string() +
+                    "': model_index.json or scheduler_config.json is not usable: " + e.what());
+    }
+    if (!fs::is_regular_file(schedulerConfig) && ck.family == ModelFamily::Sd2) {
         ck.prediction = Prediction::V;
         ck.predictionGuessed = true;
         ck.warnings.push_back(model::assumedPredictionWarning());
@@ -532,6 +539,19 @@ Checkpoint loadCheckpoint(const fs::path& path, const LoadOptions& options) {
                  p.work.end());
     materialize(p, options);
     return std::move(p.summary.checkpoint);
+}
+
+TensorMap loadStandaloneVae(const fs::path& file, const VaeConfig& config, const LoadOptions& options) {
+    if (!fs::is_regular_file(file)) throw Error("VAE file not found: '" + file.string() + "'");
+    Prepared p;
+    p.summary.checkpoint.vaeConfig = config;
+    p.stores.push_back(openTensorStore(file));
+    KeyPlan plan = planStandaloneVaeKeys(p.stores.back()->shapes(), config);
+    for (auto& m : plan.mappings)
+        p.work.push_back({p.stores.back().get(), std::move(m)});
+    validateComponent(p, kVae, expectedVaeKeys(config), file);
+    materialize(p, options);
+    return std::move(p.summary.checkpoint.vae);
 }
 
 TensorMap loadDiffusersComponent(const fs::path& componentDir, int component, const LoadOptions& options) {

@@ -35,6 +35,11 @@ model::Checkpoint loadCheckpoint(const std::filesystem::path& path, const LoadOp
 // A folder with model_index.json.
 bool isDiffusersFolder(const std::filesystem::path& path);
 
+// A standalone VAE file that replaces a checkpoint's VAE (A1111's "SD VAE"), mapped onto `config`, the
+// checkpoint's VAE architecture. Throws gesso::Error naming the file when a weight is missing or a shape does
+// not fit that architecture.
+TensorMap loadStandaloneVae(const std::filesystem::path& file, const VaeConfig& config,
+                            const LoadOptions& options = {});
 // One component folder of a diffusers model (`component`: kUnet, kVae, kTextEncoder + i from key_mapping.h),
 // read and converted exactly as loadCheckpoint reads it inside a model folder: canonical names, options'
 // dtype and device. For tools and tests that need a single network. Throws gesso::Error.

@@ -9,6 +9,7 @@
 #include "core/pipeline/mask_ops.h"
 #include "core/pipeline/model_bundle.h"
 #include "core/pipeline/preview_decoder.h"
+#include "core/pipeline/resident_models.h"
 #include "core/runtime/device.h"
 #include "core/runtime/error.h"
 #include "core/sampling/noise_source.h"
@@ -78,14 +79,13 @@ void validate(const GenerationRequest& r) {
 std::string bundleKey(const GenerationRequest& r, torch::Device device, torch::ScalarType dtype) {
     const auto prediction = parsePredictionChoice(r.prediction);
     return r.modelPath + "|" + device.str() + "|" + c10::toString(dtype) + "|" + r.tokenizerDir + "|" +
-           (prediction ? model::predictionName(*prediction) : "auto");
+           (prediction ? model::predictionName(*prediction) : "auto") + "|" + r.vaePath;
 }
 
 } // namespace
 
 struct Generator::State {
-    std::optional<ModelBundle> bundle;
-    std::string bundleKey;
+    ResidentModels resident;
     PreviewDecoder preview;
 };
 
@@ -93,15 +93,24 @@ Generator::Generator() : m_state(std::make_unique<State>()) {}
 Generator::~Generator() = default;
 
 void Generator::releaseModels() {
-    m_state->bundle.reset();
-    m_state->bundleKey.clear();
+    m_state->resident.clear();
     m_state->preview = PreviewDecoder();
+}
+
+void Generator::setMemoryBudget(const generation::MemoryBudget& budget) {
+    m_state->resident.setBudget(budget);
+}
+
+std::vector<std::string> Generator::residentModels() const {
+    std::vector<std::string> paths;
+    for (const auto& key : m_state->resident.keys())
+        paths.push_back(key.substr(0, key.find('|')));
+    return paths;
 }
 
 void Generator::useModel(ModelBundle bundle, const GenerationRequest& request) {
     const auto key = bundleKey(request, parseDevice(request.device), parseDtype(request.dtype));
-    m_state->bundle = std::move(bundle);
-    m_state->bundleKey = key;
+    m_state->resident.add(key, std::move(bundle));
 }
 
 namespace {
@@ -161,6 +170,7 @@ public:
         out.latents.assign(cpuLatents.data_ptr<float>(), cpuLatents.data_ptr<float>() + cpuLatents.numel());
         out.latentShape = cpuLatents.sizes().vec();
         out.modelFile = m.source.filename().string();
+        out.vaeFile = m.vaeSource.filename().string();
         return out;
     }
 
@@ -250,16 +260,13 @@ ModelBundle& Generator::model(const GenerationRequest& request, GenerationResult
     if (dtype != torch::kFloat32 && device.is_cpu())
         throw Error("fp16/bf16 need a GPU: use --dtype fp32 on the CPU");
     const std::string key = bundleKey(request, device, dtype);
-    if (m_state->bundleKey != key || !m_state->bundle) {
-        m_state->bundle.reset();
-        m_state->bundleKey.clear();
-        const auto t0 = Clock::now();
-        m_state->bundle = loadModelBundle(request.modelPath, device, dtype, request.tokenizerDir,
-                                          parsePredictionChoice(request.prediction));
-        m_state->bundleKey = key;
-        result.loadSeconds += secondsSince(t0);
-    }
-    return *m_state->bundle;
+    if (ModelBundle* resident = m_state->resident.find(key)) return *resident;
+    m_state->resident.makeRoom(device, estimatedBundleBytes(request.modelPath, dtype));
+    const auto t0 = Clock::now();
+    ModelBundle loaded = loadModelBundle(request.modelPath, device, dtype, request.tokenizerDir,
+                                         parsePredictionChoice(request.prediction), request.vaePath);
+    result.loadSeconds += secondsSince(t0);
+    return m_state->resident.add(key, std::move(loaded));
 }
 
 void Generator::preload(const GenerationSettings& settings) {

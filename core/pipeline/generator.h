@@ -1,11 +1,14 @@
 #pragma once
 // The generation entry point used by gesso-cli and by the engine thread.
 // Thread contract: a Generator is not thread-safe; one thread (the engine worker, or the CLI's main thread)
-// owns it and calls everything. It keeps the last loaded model (and TAESD) cached between requests.
+// owns it and calls everything. It keeps loaded models resident between requests, within a memory budget
+// (resident_models.h), and the TAESD preview decoder.
 #include "core/pipeline/generation_types.h"
 
 #include <atomic>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace gesso::pipeline {
 
@@ -30,6 +33,10 @@ public:
 
     // Frees every cached model (RAM and device memory).
     void releaseModels();
+    // How many models stay loaded between requests (resident_models.h); unloads what no longer fits.
+    void setMemoryBudget(const generation::MemoryBudget& budget);
+    // The model paths loaded now, most recently used first.
+    std::vector<std::string> residentModels() const;
 
     // Uses an already built model (e.g. random weights for benchmarks) for requests like `request`
     // (same modelPath, device, dtype, tokenizerDir) instead of loading request.modelPath.

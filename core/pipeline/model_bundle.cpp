@@ -64,14 +64,18 @@ ModelBundle makeModelBundle(model::Checkpoint checkpoint, torch::Device device, 
 }
 
 ModelBundle loadModelBundle(const std::filesystem::path& path, torch::Device device, torch::ScalarType dtype,
-                            const std::string& tokenizerDir, std::optional<model::Prediction> prediction) {
+                            const std::string& tokenizerDir, std::optional<model::Prediction> prediction,
+                            const std::filesystem::path& vaePath) {
     if (!std::filesystem::exists(path)) throw Error("model not found: '" + path.string() + "'");
     model::LoadOptions options;
     options.dtype = dtype;
     options.device = torch::kCPU; // networks copy to the device on construction
     options.prediction = prediction;
-    ModelBundle bundle = makeModelBundle(model::loadCheckpoint(path, options), device, dtype, tokenizerDir);
+    model::Checkpoint checkpoint = model::loadCheckpoint(path, options);
+    if (!vaePath.empty()) checkpoint.vae = model::loadStandaloneVae(vaePath, checkpoint.vaeConfig, options);
+    ModelBundle bundle = makeModelBundle(std::move(checkpoint), device, dtype, tokenizerDir);
     bundle.predictionOverridden = prediction.has_value();
+    bundle.vaeSource = vaePath;
     return bundle;
 }
 

@@ -16,6 +16,7 @@ namespace gesso::pipeline {
 
 struct ModelBundle {
     std::filesystem::path source;
+    std::filesystem::path vaeSource; // the standalone VAE file used instead of the model's own, if any
     torch::Device device = torch::kCPU;
     torch::ScalarType dtype = torch::kFloat32;
     model::ModelFamily family = model::ModelFamily::Sd1;
@@ -31,10 +32,12 @@ struct ModelBundle {
 };
 
 // Loads `path` (single file or diffusers folder) onto `device` in `dtype`; `prediction` overrides what the
-// model states or what detection guesses. Throws gesso::Error.
+// model states or what detection guesses; `vaePath`, when set, is a standalone VAE file used instead of the
+// model's own. Throws gesso::Error.
 ModelBundle loadModelBundle(const std::filesystem::path& path, torch::Device device, torch::ScalarType dtype,
                             const std::string& tokenizerDir,
-                            std::optional<model::Prediction> prediction = std::nullopt);
+                            std::optional<model::Prediction> prediction = std::nullopt,
+                            const std::filesystem::path& vaePath = {});
 // Builds a bundle from an already loaded checkpoint (the weight maps are consumed). An SD2 checkpoint whose
 // prediction type is an untested guess gets one test evaluation of the built UNet (prediction_guess.h).
 ModelBundle makeModelBundle(model::Checkpoint checkpoint, torch::Device device, torch::ScalarType dtype,

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 namespace gesso::project {
 namespace {
@@ -149,6 +150,8 @@ std::string formatA1111Parameters(const generation::GenerationSettings& request,
     fields.emplace_back("Size", std::to_string(request.width) + "x" + std::to_string(request.height));
     if (!modelHash.empty()) fields.emplace_back("Model hash", modelHash);
     if (!modelName.empty()) fields.emplace_back("Model", modelName);
+    if (!request.vaePath.empty())
+        fields.emplace_back("VAE", std::filesystem::path(request.vaePath).filename().string());
     if (request.mode != generation::Mode::Txt2Img)
         fields.emplace_back("Denoising strength", formatNumber(request.strength));
     if (request.clipSkip > 1) fields.emplace_back("Clip skip", std::to_string(request.clipSkip));

@@ -2,6 +2,8 @@
 
 #include "core/runtime/error.h"
 
+#include <tuple>
+
 namespace gesso::project {
 namespace {
 
@@ -10,6 +12,17 @@ ProjectRect toProject(const document::Rect& r) {
 }
 document::Rect toDocument(const ProjectRect& r) {
     return {r.x, r.y, r.width, r.height};
+}
+
+// A document's GenerationRecord and a project's ProjectGeneration hold the same facts in their own types.
+template <typename To, typename From, typename Region>
+To copyGeneration(const From& from, const Region& region) {
+    To to;
+    std::tie(to.id, to.settings, to.seeds, to.modelName, to.parameters) =
+        std::tie(from.id, from.settings, from.seeds, from.modelName, from.parameters);
+    to.region = region;
+    to.resultLayerIds.assign(from.resultLayerIds.begin(), from.resultLayerIds.end());
+    return to;
 }
 
 } // namespace
@@ -26,17 +39,8 @@ Project projectFromDocument(const document::Document& document) {
     if (!document.maskIsEmpty()) project.mask = document.mask();
     project.region = toProject(document.region());
     project.settings = document.settings();
-    for (const auto& record : document.history()) {
-        ProjectGeneration generation;
-        generation.id = record.id;
-        generation.settings = record.settings;
-        generation.seeds = record.seeds;
-        generation.modelName = record.modelName;
-        generation.parameters = record.parameters;
-        generation.region = toProject(record.region);
-        generation.resultLayerIds.assign(record.resultLayerIds.begin(), record.resultLayerIds.end());
-        project.history.push_back(std::move(generation));
-    }
+    for (const auto& record : document.history())
+        project.history.push_back(copyGeneration<ProjectGeneration>(record, toProject(record.region)));
     return project;
 }
 
@@ -69,17 +73,9 @@ std::unique_ptr<document::Document> documentFromProject(const Project& project) 
         document->setRegion(toDocument(project.region));
     document->setSettings(project.settings);
     std::vector<document::GenerationRecord> history;
-    for (const auto& generation : project.history) {
-        document::GenerationRecord record;
-        record.id = generation.id;
-        record.settings = generation.settings;
-        record.seeds = generation.seeds;
-        record.modelName = generation.modelName;
-        record.parameters = generation.parameters;
-        record.region = toDocument(generation.region);
-        record.resultLayerIds.assign(generation.resultLayerIds.begin(), generation.resultLayerIds.end());
-        history.push_back(std::move(record));
-    }
+    for (const auto& generation : project.history)
+        history.push_back(
+            copyGeneration<document::GenerationRecord>(generation, toDocument(generation.region)));
     document->setHistory(std::move(history));
     return document;
 }

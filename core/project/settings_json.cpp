@@ -39,6 +39,7 @@ generation::Mode modeFromName(const std::string& name) {
 nlohmann::json settingsToJson(const generation::GenerationSettings& r) {
     return {
         {"model_path", r.modelPath},
+        {"vae_path", r.vaePath},
         {"mode", modeName(r.mode)},
         {"prompt", r.prompt},
         {"negative_prompt", r.negativePrompt},
@@ -83,6 +84,7 @@ generation::GenerationSettings settingsFromJson(const nlohmann::json& json) {
     if (!json.is_object()) throw Error("generation settings are not a JSON object");
     generation::GenerationSettings r;
     readField(json, "model_path", r.modelPath);
+    readField(json, "vae_path", r.vaePath);
     std::string mode = modeName(r.mode);
     readField(json, "mode", mode);
     r.mode = modeFromName(mode);

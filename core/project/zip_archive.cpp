@@ -6,6 +6,7 @@
 
 #include <zip.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace gesso::project {
@@ -126,24 +127,25 @@ std::vector<uint8_t> ZipReader::read(const std::string& name) const {
     if (stat.size > m_limits.maxEntrySize) throw Error(m_label + ": entry '" + name + "' is too large");
     zip_file_t* file = zip_fopen(m_state->archive, name.c_str(), 0);
     if (!file) throw Error(m_label + ": cannot open entry '" + name + "': " + zip_strerror(m_state->archive));
-    std::vector<uint8_t> bytes(static_cast<size_t>(stat.size) + 1);
-    uint64_t got = 0;
+    // The buffer grows with the data actually inflated: a 100-byte archive declaring a 1 GiB entry costs
+    // nothing until it delivers the bytes.
+    std::vector<uint8_t> bytes;
+    std::vector<uint8_t> chunk(static_cast<size_t>(std::min<uint64_t>(stat.size + 1, 1u << 20)));
     std::string failure;
-    while (got < bytes.size()) {
-        const zip_int64_t n = zip_fread(file, bytes.data() + got, bytes.size() - got);
+    while (bytes.size() <= stat.size) {
+        const zip_int64_t n = zip_fread(file, chunk.data(), chunk.size());
         if (n < 0) {
             failure = zip_file_strerror(file);
             break;
         }
         if (n == 0) break;
-        got += static_cast<uint64_t>(n);
+        bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + n);
     }
     zip_fclose(file);
     if (!failure.empty()) throw Error(m_label + ": entry '" + name + "' is corrupt (" + failure + ")");
-    if (got != stat.size)
-        throw Error(m_label + ": entry '" + name + "' holds " + (got > stat.size ? "more" : "less") +
+    if (bytes.size() != stat.size)
+        throw Error(m_label + ": entry '" + name + "' holds " + (bytes.size() > stat.size ? "more" : "less") +
                     " data than its declared " + std::to_string(stat.size) + " bytes");
-    bytes.resize(static_cast<size_t>(stat.size));
     return bytes;
 }
 

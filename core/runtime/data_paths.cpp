@@ -11,16 +11,19 @@ std::filesystem::path executableDirectory() {
     return ec ? std::filesystem::current_path() : exe.parent_path();
 }
 
+std::filesystem::path userDataDirectory() {
+    const char* dataHome = std::getenv("XDG_DATA_HOME");
+    if (dataHome && *dataHome) return std::filesystem::path(dataHome) / "gesso";
+    const char* home = std::getenv("HOME");
+    const std::filesystem::path base =
+        home && *home ? std::filesystem::path(home) : std::filesystem::current_path();
+    return base / ".local" / "share" / "gesso";
+}
+
 std::vector<std::filesystem::path> dataDirectories() {
     std::vector<std::filesystem::path> candidates;
     candidates.push_back(executableDirectory() / ".." / "share" / "gesso");
-
-    const char* home = std::getenv("HOME");
-    const char* dataHome = std::getenv("XDG_DATA_HOME");
-    if (dataHome && *dataHome)
-        candidates.push_back(std::filesystem::path(dataHome) / "gesso");
-    else if (home && *home)
-        candidates.push_back(std::filesystem::path(home) / ".local" / "share" / "gesso");
+    candidates.push_back(userDataDirectory());
 
     const char* dataDirs = std::getenv("XDG_DATA_DIRS");
     std::string dirs = (dataDirs && *dataDirs) ? dataDirs : "/usr/local/share:/usr/share";

@@ -57,11 +57,7 @@ void DpmSdeScheduler::setTimesteps(int steps) {
 }
 
 double DpmSdeScheduler::initNoiseSigma() const {
-    if (!m_sigmas.defined()) return 1.0;
-    auto maxSigma = m_sigmas.max();
-    if (m_config.timestepSpacing == "linspace" || m_config.timestepSpacing == "trailing")
-        return maxSigma.item<double>();
-    return (maxSigma.pow(2) + 1).pow(0.5).item<double>();
+    return sigmaInitNoise(m_config, m_sigmas);
 }
 
 torch::Tensor DpmSdeScheduler::scaleModelInput(const torch::Tensor& sample, size_t index) const {

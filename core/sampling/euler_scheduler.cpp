@@ -55,12 +55,16 @@ void EulerScheduler::setTimesteps(int steps) {
     m_predictedOriginal = torch::Tensor();
 }
 
-double EulerScheduler::initNoiseSigma() const {
-    if (!m_sigmas.defined()) return 1.0;
-    auto maxSigma = m_sigmas.max();
-    if (m_config.timestepSpacing == "linspace" || m_config.timestepSpacing == "trailing")
+double sigmaInitNoise(const SchedulerConfig& config, const torch::Tensor& sigmas) {
+    if (!sigmas.defined()) return 1.0;
+    auto maxSigma = sigmas.max();
+    if (config.timestepSpacing == "linspace" || config.timestepSpacing == "trailing")
         return maxSigma.item<double>();
     return (maxSigma.pow(2) + 1).pow(0.5).item<double>();
+}
+
+double EulerScheduler::initNoiseSigma() const {
+    return sigmaInitNoise(m_config, m_sigmas);
 }
 
 torch::Tensor EulerScheduler::scaleModelInput(const torch::Tensor& sample, size_t index) const {

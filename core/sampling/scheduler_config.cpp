@@ -1,5 +1,6 @@
 #include "core/sampling/scheduler_config.h"
 
+#include "core/runtime/enum_names.h"
 #include "core/runtime/error.h"
 
 #include <fstream>
@@ -48,31 +49,25 @@ void takeDoubleOrInfinity(const nlohmann::json& config, const char* key, double&
 
 } // namespace
 
+namespace {
+// diffusers' class names, as written in scheduler_config.json.
+constexpr std::array<EnumName<SchedulerKind>, 7> kSchedulerClassNames{{
+    {SchedulerKind::Ddim, "DDIMScheduler"},
+    {SchedulerKind::Pndm, "PNDMScheduler"},
+    {SchedulerKind::Euler, "EulerDiscreteScheduler"},
+    {SchedulerKind::EulerAncestral, "EulerAncestralDiscreteScheduler"},
+    {SchedulerKind::DpmMultistep, "DPMSolverMultistepScheduler"},
+    {SchedulerKind::DpmSde, "DPMSolverSDEScheduler"},
+    {SchedulerKind::Lcm, "LCMScheduler"},
+}};
+} // namespace
+
 const char* schedulerClassName(SchedulerKind kind) {
-    switch (kind) {
-    case SchedulerKind::Ddim:
-        return "DDIMScheduler";
-    case SchedulerKind::Pndm:
-        return "PNDMScheduler";
-    case SchedulerKind::Euler:
-        return "EulerDiscreteScheduler";
-    case SchedulerKind::EulerAncestral:
-        return "EulerAncestralDiscreteScheduler";
-    case SchedulerKind::DpmMultistep:
-        return "DPMSolverMultistepScheduler";
-    case SchedulerKind::DpmSde:
-        return "DPMSolverSDEScheduler";
-    case SchedulerKind::Lcm:
-        return "LCMScheduler";
-    }
-    return "?";
+    return nameIn(kSchedulerClassNames, kind, "?");
 }
 
 SchedulerKind schedulerKindFromClassName(const std::string& className) {
-    for (auto kind :
-         {SchedulerKind::Ddim, SchedulerKind::Pndm, SchedulerKind::Euler, SchedulerKind::EulerAncestral,
-          SchedulerKind::DpmMultistep, SchedulerKind::DpmSde, SchedulerKind::Lcm})
-        if (className == schedulerClassName(kind)) return kind;
+    if (auto kind = valueNamed(kSchedulerClassNames, className)) return *kind;
     throw Error("unsupported scheduler class '" + className + "'");
 }
 

@@ -11,6 +11,9 @@ struct SigmaSchedule {
 // Euler-family set_timesteps (spacing, np.interp of the float32 sigma table, optional Karras).
 SigmaSchedule sigmaSchedule(const SchedulerConfig& config, const torch::Tensor& alphasCumprod, int steps,
                             bool allowKarras);
+// The sigma-space schedulers' init_noise_sigma: max sigma for linspace/trailing spacing, else sqrt(max^2 +
+// 1); 1 before setTimesteps.
+double sigmaInitNoise(const SchedulerConfig& config, const torch::Tensor& sigmas);
 
 class DdimScheduler final : public Scheduler {
 public:

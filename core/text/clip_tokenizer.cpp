@@ -8,6 +8,7 @@
 #include <QtCore/QString>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <fstream>
@@ -128,6 +129,8 @@ struct ClipTokenizer::Data {
     std::vector<std::pair<std::string, int64_t>> added; // split out of the raw text before BPE
     std::array<std::string, 256> bytes = byteEncoder();
     int64_t pad = kEosId;
+    int64_t bos = kBosId, eos = kEosId;
+    int64_t maxId = kEosId;
     int64_t comma = -1;
     mutable std::mutex cacheMutex;
     mutable std::unordered_map<std::string, std::vector<std::string>> cache;
@@ -178,7 +181,7 @@ struct ClipTokenizer::Data {
             for (const std::string& piece : preTokenize(cleanPromptText(part))) {
                 if (piece == "<|startoftext|>" || piece == "<|endoftext|>") {
                     if (tokens) tokens->push_back(piece);
-                    if (ids) ids->push_back(piece == "<|startoftext|>" ? kBosId : kEosId);
+                    if (ids) ids->push_back(piece == "<|startoftext|>" ? bos : eos);
                     continue;
                 }
                 std::string mapped;
@@ -187,7 +190,7 @@ struct ClipTokenizer::Data {
                 for (std::string& t : bpe(mapped)) {
                     if (ids) {
                         auto it = vocab.find(t);
-                        ids->push_back(it == vocab.end() ? kEosId : it->second); // unk = <|endoftext|>
+                        ids->push_back(it == vocab.end() ? eos : it->second); // unk = <|endoftext|>
                     }
                     if (tokens) tokens->push_back(std::move(t));
                 }
@@ -246,12 +249,20 @@ ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir, const ClipTo
         }
         if (rank == 0) throw Error("the CLIP merges file '" + mergesPath.string() + "' holds no merges");
     }
-    if (data->vocab.size() < 49408 || data->vocab.count("<|endoftext|>") == 0 ||
-        data->vocab.at("<|endoftext|>") != kEosId || data->vocab.count("<|startoftext|>") == 0 ||
-        data->vocab.at("<|startoftext|>") != kBosId)
-        throw Error(
-            "the CLIP vocabulary '" + vocabPath.string() +
-            "' is not CLIP's (expected 49408 entries with <|startoftext|> = 49406, <|endoftext|> = 49407)");
+    {
+        const auto bos = data->vocab.find("<|startoftext|>"), eos = data->vocab.find("<|endoftext|>");
+        int64_t maxId = -1;
+        for (const auto& [token, id] : data->vocab)
+            maxId = std::max(maxId, id);
+        if (bos == data->vocab.end() || eos == data->vocab.end() || eos->second != maxId)
+            throw Error(
+                "the CLIP vocabulary '" + vocabPath.string() +
+                "' is not in CLIP's format (it needs <|startoftext|> and <|endoftext|>, the latter with "
+                "the highest id)");
+        data->bos = bos->second;
+        data->eos = eos->second;
+        data->maxId = maxId;
+    }
 
     std::string padToken = options.padToken;
     std::vector<std::pair<std::string, int64_t>> added;
@@ -275,8 +286,8 @@ ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir, const ClipTo
             throw Error("the tokenizer config '" + configPath.string() + "' is not valid: " + e.what());
         }
     }
-    added.emplace_back("<|startoftext|>", kBosId);
-    added.emplace_back("<|endoftext|>", kEosId);
+    added.emplace_back("<|startoftext|>", data->bos);
+    added.emplace_back("<|endoftext|>", data->eos);
     data->added = std::move(added);
     auto padIt = data->vocab.find(padToken);
     if (padIt == data->vocab.end())
@@ -287,6 +298,10 @@ ClipTokenizer ClipTokenizer::load(const std::filesystem::path& dir, const ClipTo
     ClipTokenizer tokenizer;
     tokenizer.m_data = std::move(data);
     return tokenizer;
+}
+
+std::array<std::string, 256> clipByteCharacters() {
+    return byteEncoder();
 }
 
 std::vector<std::string> ClipTokenizer::tokenize(const std::string& text) const {
@@ -306,15 +321,24 @@ std::vector<int64_t> ClipTokenizer::window(const std::string& text) const {
     if (ids.size() > static_cast<size_t>(kChunkTokens)) ids.resize(kChunkTokens);
     std::vector<int64_t> out;
     out.reserve(kWindow);
-    out.push_back(kBosId);
+    out.push_back(m_data->bos);
     out.insert(out.end(), ids.begin(), ids.end());
-    out.push_back(kEosId);
+    out.push_back(m_data->eos);
     out.resize(kWindow, m_data->pad);
     return out;
 }
 
 int64_t ClipTokenizer::padId() const {
     return m_data->pad;
+}
+int64_t ClipTokenizer::bosId() const {
+    return m_data->bos;
+}
+int64_t ClipTokenizer::eosId() const {
+    return m_data->eos;
+}
+int64_t ClipTokenizer::vocabularySize() const {
+    return m_data->maxId + 1;
 }
 int64_t ClipTokenizer::commaId() const {
     return m_data->comma;

@@ -5,6 +5,7 @@
 // runs of other non-space characters, English contractions), byte-to-unicode mapping and BPE with `</w>`.
 //
 // Copies share the (immutable) vocabulary; all const members are thread-safe.
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -23,16 +24,23 @@ struct ClipTokenizerOptions {
     static ClipTokenizerOptions sdxlSecond() { return {"!", {"!"}}; }
 };
 
+// CLIP's byte-to-unicode table (GPT-2's bytes_to_unicode): the UTF-8 string that stands for each byte in the
+// vocabulary and merges files.
+std::array<std::string, 256> clipByteCharacters();
+
 class ClipTokenizer {
 public:
-    static constexpr int64_t kBosId = 49406; // <|startoftext|>
-    static constexpr int64_t kEosId = 49407; // <|endoftext|>
-    static constexpr int kWindow = 77;       // BOS + 75 tokens + EOS
+    // CLIP's ids of <|startoftext|> and <|endoftext|>. A smaller vocabulary in the same file format (the demo
+    // model's) has its own: use bosId()/eosId() of the loaded tokenizer.
+    static constexpr int64_t kBosId = 49406;
+    static constexpr int64_t kEosId = 49407;
+    static constexpr int kWindow = 77; // BOS + 75 tokens + EOS
     static constexpr int kChunkTokens = kWindow - 2;
 
     // Reads `dir`/vocab.json and `dir`/merges.txt, and `dir`/tokenizer_config.json when present (its pad
-    // token and added tokens override `options`). Throws gesso::Error naming the file when something is
-    // missing or malformed.
+    // token and added tokens override `options`). The vocabulary must hold <|startoftext|> and <|endoftext|>,
+    // <|endoftext|> with the highest id (the text encoder pools at the first argmax of the ids). Throws
+    // gesso::Error naming the file when something is missing or malformed.
     static ClipTokenizer load(const std::filesystem::path& dir, const ClipTokenizerOptions& options = {});
 
     // BPE token strings of `text` (no BOS/EOS, no truncation), e.g. "a</w>", "we", "athered</w>".
@@ -44,6 +52,9 @@ public:
     std::vector<int64_t> window(const std::string& text) const;
 
     int64_t padId() const;
+    int64_t bosId() const;
+    int64_t eosId() const;
+    int64_t vocabularySize() const;               // highest id + 1
     int64_t commaId() const;                      // ",</w>"
     int64_t idOf(const std::string& token) const; // -1 when absent
     const std::filesystem::path& directory() const;

@@ -1,6 +1,7 @@
 #include "core/text/conditioner.h"
 
 #include "core/model/model_loader.h"
+#include "core/model/weights.h"
 #include "core/runtime/error.h"
 #include "core/text/prompt_chunks.h"
 
@@ -90,6 +91,12 @@ model::ModelFamily TextConditioner::family() const {
 torch::Device TextConditioner::device() const {
     return m_state->device;
 }
+int64_t TextConditioner::weightBytes() const {
+    int64_t bytes = 0;
+    for (const auto& encoder : m_state->encoders)
+        bytes += model::parameterBytes(*encoder);
+    return bytes;
+}
 bool TextConditioner::zerosForEmptyNegative() const {
     return m_state->forceZeros;
 }
@@ -176,8 +183,8 @@ torch::Tensor idsTensor(const std::vector<std::vector<int64_t>>& rows) {
 
 // A1111's process_tokens for a tokenizer whose pad differs from EOS: everything after the first EOS becomes
 // pad.
-torch::Tensor repad(const torch::Tensor& ids, int64_t pad) {
-    if (pad == ClipTokenizer::kEosId) return ids;
+torch::Tensor repad(const torch::Tensor& ids, int64_t pad, int64_t eos) {
+    if (pad == eos) return ids;
     auto out = ids.clone();
     auto a = out.accessor<int64_t, 2>();
     for (int64_t r = 0; r < out.size(0); ++r) {
@@ -185,7 +192,7 @@ torch::Tensor repad(const torch::Tensor& ids, int64_t pad) {
         for (int64_t c = 0; c < out.size(1); ++c) {
             if (seen)
                 a[r][c] = pad;
-            else if (a[r][c] == ClipTokenizer::kEosId)
+            else if (a[r][c] == eos)
                 seen = true;
         }
     }
@@ -208,7 +215,7 @@ Windows syntaxWindows(const ClipTokenizer& tokenizer1, const ClipTokenizer& toke
             ids[r][c] = chunks.chunks[static_cast<size_t>(r)].ids[static_cast<size_t>(c)];
             mult[r][c] = chunks.chunks[static_cast<size_t>(r)].multipliers[static_cast<size_t>(c)];
         }
-    w.ids2 = repad(w.ids1, tokenizer2.padId());
+    w.ids2 = repad(w.ids1, tokenizer2.padId(), tokenizer1.eosId());
     return w;
 }
 
@@ -252,9 +259,11 @@ Conditioning TextConditioner::padTo(const Conditioning& c, int64_t chunks, bool 
         filler = torch::zeros({1, ClipTokenizer::kWindow, c.context.size(2)}, c.context.options());
     } else {
         // The empty chunk (BOS, EOS...), encoded like any chunk (its multipliers are all 1).
-        const auto empty = emptyChunk();
+        const auto& tokenizer1 = m_state->tokenizer1;
+        const auto empty = emptyChunk(tokenizer1.bosId(), tokenizer1.eosId());
         auto ids = idsTensor({std::vector<int64_t>(empty.ids.begin(), empty.ids.end())});
-        filler = encodeWindows(ids, repad(ids, m_state->tokenizer2.padId()), {}, clipSkip).context;
+        filler = encodeWindows(ids, repad(ids, m_state->tokenizer2.padId(), tokenizer1.eosId()), {}, clipSkip)
+                     .context;
     }
     Conditioning out = c;
     out.context = torch::cat(

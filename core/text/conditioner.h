@@ -83,6 +83,7 @@ public:
     bool zerosForEmptyNegative() const;                  // SDXL force_zeros_for_empty_prompt
     const ClipTokenizer& tokenizer(int which = 1) const; // 1, or 2 (SDXL's second; falls back to 1)
     torch::Device device() const;
+    int64_t weightBytes() const; // held by the text encoders' parameters and buffers
 
     // One prompt (no prompt-editing schedule: "[a:b:5]" is read by the attention syntax only; use
     // encodePrompts for scheduling). `warnings` (optional) receives parser warnings; LoRA tags are dropped.

@@ -4,10 +4,10 @@
 
 namespace gesso::text {
 
-PromptChunk emptyChunk() {
+PromptChunk emptyChunk(int64_t bos, int64_t eos) {
     PromptChunk chunk;
-    chunk.ids.fill(ClipTokenizer::kEosId);
-    chunk.ids[0] = ClipTokenizer::kBosId;
+    chunk.ids.fill(eos);
+    chunk.ids[0] = bos;
     chunk.multipliers.fill(1.0f);
     return chunk;
 }
@@ -23,9 +23,9 @@ PromptChunks chunkPrompt(const ClipTokenizer& tokenizer, const std::vector<Weigh
     auto nextChunk = [&](bool isLast) {
         out.tokenCount += isLast ? static_cast<int>(tokens.size()) : kLength;
         PromptChunk chunk;
-        chunk.ids.fill(ClipTokenizer::kEosId);
+        chunk.ids.fill(tokenizer.eosId());
         chunk.multipliers.fill(1.0f);
-        chunk.ids[0] = ClipTokenizer::kBosId;
+        chunk.ids[0] = tokenizer.bosId();
         for (size_t k = 0; k < tokens.size() && k < static_cast<size_t>(kLength); ++k) {
             chunk.ids[k + 1] = tokens[k];
             chunk.multipliers[k + 1] = static_cast<float>(multipliers[k]);

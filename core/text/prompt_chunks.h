@@ -26,7 +26,8 @@ constexpr int kCommaBacktrack = 20;
 
 PromptChunks chunkPrompt(const ClipTokenizer& tokenizer, const std::vector<WeightedText>& runs);
 
-// The chunk of an empty prompt: BOS, then EOS everywhere, multipliers 1.
-PromptChunk emptyChunk();
+// The chunk of an empty prompt: BOS, then EOS everywhere, multipliers 1 (CLIP's ids by default; pass the
+// tokenizer's bosId()/eosId()).
+PromptChunk emptyChunk(int64_t bos = ClipTokenizer::kBosId, int64_t eos = ClipTokenizer::kEosId);
 
 } // namespace gesso::text

@@ -40,6 +40,15 @@ Rect stroke(Document& doc, PixelTarget target, std::vector<Dab> points, DabBlend
     return rect;
 }
 
+// A new layer of `doc` (not added yet): `pixels` placed at (x, y) on the canvas.
+Layer placedLayer(Document& doc, const char* name, ImageRgba8 pixels, int x, int y) {
+    Layer layer = doc.makeLayer(name);
+    layer.pixels = std::move(pixels);
+    layer.offsetX = x;
+    layer.offsetY = y;
+    return layer;
+}
+
 } // namespace
 
 class TestDocument : public QObject {
@@ -60,10 +69,7 @@ private Q_SLOTS:
 
     void compositeHonoursOpacityVisibilityAndOffset() {
         Document doc(8, 8);
-        Layer red = doc.makeLayer("red");
-        red.pixels = ImageRgba8::filled(2, 2, 255, 0, 0, 255);
-        red.offsetX = 3;
-        red.offsetY = 4;
+        Layer red = placedLayer(doc, "red", ImageRgba8::filled(2, 2, 255, 0, 0, 255), 3, 4);
         red.opacity = 0.5;
         doc.undoStack().push(std::make_unique<AddLayerCommand>(std::move(red), 1));
         Layer blue = doc.makeLayer("blue");
@@ -223,10 +229,7 @@ private Q_SLOTS:
 
     void paintingALayerWithOffsetUsesLocalCoordinates() {
         Document doc(100, 100);
-        Layer layer = doc.makeLayer("small");
-        layer.pixels = ImageRgba8::filled(20, 20, 0, 0, 0, 0);
-        layer.offsetX = 50;
-        layer.offsetY = 60;
+        Layer layer = placedLayer(doc, "small", ImageRgba8::filled(20, 20, 0, 0, 0, 0), 50, 60);
         LayerId id = layer.id;
         doc.undoStack().push(std::make_unique<AddLayerCommand>(std::move(layer), 1));
         Rect rect = stroke(doc, PixelTarget::ofLayer(id), {{55.0, 65.0, 2.0, 1.0, 1.0, 0, 255, 0}});

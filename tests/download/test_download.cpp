@@ -713,6 +713,15 @@ private Q_SLOTS:
         const QString error = errorOf([&] { listRepoTree(m_hub, "org/none", "main", true, fastOptions()); });
         QVERIFY2(error.contains("org/none not found") && error.contains("private"), qPrintable(error));
         QVERIFY(errorOf([] { parseRepoTree("{\"error\":1}"); }).contains("not a JSON array"));
+        // Sizes are whole numbers in [0, 2^53]: 3e129 (found by fuzz_repo_tree), negatives and fractions
+        // refused.
+        for (const char* size : {"3e129", "-1", "1.5"})
+            QVERIFY2(errorOf([size] {
+                         parseRepoTree(QByteArray("[{\"path\":\"a.bin\",\"size\":") + size + "}]");
+                     }).contains("invalid size"),
+                     size);
+        QCOMPARE(parseRepoTree("[{\"path\":\"a.bin\",\"size\":9007199254740992}]").front().size,
+                 qint64(9007199254740992));
         QCOMPARE(
             nextPageUrl("<https://h/a?c=1>; rel=\"next\", <https://h/z>; rel=\"last\"", QUrl("https://h/")),
             QUrl("https://h/a?c=1"));

@@ -1,6 +1,7 @@
 // gesso-cli models list / scan end to end on the A1111 and ComfyUI trees of library_tree.h: the JSON every
 // script relies on, hashes after a scan, the index location (--index, GESSO_LIBRARY_INDEX), remembered roots,
 // and bad usage (exit code 2, one error line).
+#include "tests/common/cli_run.h"
 #include "tests/common/reference.h"
 #include "tests/library/library_tree.h"
 
@@ -16,19 +17,8 @@ using namespace gesso;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QString out, err;
-};
-
-Run runCli(const QStringList& args, const QProcessEnvironment& env) {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(GESSO_CLI_PATH), args);
-    p.waitForFinished(300000);
-    return {p.exitCode(), QString::fromLocal8Bit(p.readAllStandardOutput()),
-            QString::fromLocal8Bit(p.readAllStandardError())};
-}
+using Run = test::CliRun;
+using test::runCli;
 
 // No GESSO_MODEL_DIRS, a Hugging Face cache that does not exist (only what a test names is found), and the
 // default index in the test's folder.

@@ -1,6 +1,7 @@
 // Every tiny reference model (found by scanning <reference>/models/) loads in both layouts, the layouts give
 // bit-identical weights, and detection from the single file matches the diffusers config.json files and
 // the model_info.json written next to it.
+#include "core/io/json_file.h"
 #include "core/io/safetensors.h"
 #include "core/model/key_mapping.h"
 #include "core/model/model_loader.h"
@@ -10,9 +11,11 @@
 #include "tests/common/reference.h"
 
 #include <QtTest/QtTest>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <fstream>
+#include <tuple>
 
 namespace fs = std::filesystem;
 using gesso::model::Checkpoint;
@@ -436,6 +439,35 @@ private Q_SLOTS:
         for (const auto& w : ck.warnings)
             warned = warned || w.find("some.unknown.tensor") != std::string::npos;
         QVERIFY(warned);
+    }
+
+    void wronglyTypedConfigValuesAreErrors() {
+        // A diffusers folder whose scheduler_config.json has "prediction_type": 1, or whose model_index.json
+        // has "force_zeros_for_empty_prompt": "yes": a gesso::Error naming the folder, not nlohmann's
+        // type_error.
+        GESSO_REQUIRE_REFERENCE(reference);
+        const auto models = scanModels(reference);
+        QVERIFY(!models.empty());
+        const fs::path source = models.front().diffusers;
+        for (const auto& [file, key, value] : {std::tuple<std::string, std::string, nlohmann::json>{
+                                                   "scheduler/scheduler_config.json", "prediction_type", 1},
+                                               {"model_index.json", "force_zeros_for_empty_prompt", "yes"}}) {
+            QTemporaryDir dir;
+            const fs::path copy = fs::path(dir.path().toStdString()) / "model";
+            fs::copy(source, copy, fs::copy_options::recursive);
+            nlohmann::json j = gesso::io::readJsonObject(copy / file);
+            j[key] = value;
+            fs::remove(copy / file);
+            std::ofstream(copy / file) << j.dump();
+            try {
+                gesso::model::inspectModel(copy);
+                QFAIL(("a wrongly typed " + key + " was accepted").c_str());
+            } catch (const gesso::Error& e) {
+                const std::string message = e.what();
+                QVERIFY2(message.find(copy.string()) != std::string::npos, message.c_str());
+                QVERIFY2(message.find("not usable") != std::string::npos, message.c_str());
+            }
+        }
     }
 };
 

@@ -48,6 +48,9 @@ mkdir -p "$work/anywhere" && tar -xzf "$tgz" -C "$work/anywhere"
 root=$(ls -d "$work"/anywhere/gesso-*)
 "$root/bin/gesso-cli" --version | grep -qx "gesso-cli $version" || fail "tarball gesso-cli --version"
 "$root/bin/gesso-cli" info | grep "^data:" | grep -q "$root/share/gesso" || fail "tarball gesso-cli does not find its share/gesso"
+for f in catalogue/starter_models.json presets/defaults.json tokenizer/clip/README; do
+    [ -f "$root/share/gesso/$f" ] || fail "tarball lacks share/gesso/$f"
+done
 
 echo "== install the .deb with apt-get"
 SUDO=""

@@ -3,6 +3,7 @@
 // naming the problem, nothing written).
 #include "cli/image_files.h"
 #include "core/io/safetensors.h"
+#include "tests/common/cli_run.h"
 #include "tests/common/reference.h"
 #include "tests/pipeline/pipeline_case.h"
 
@@ -13,18 +14,8 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QString out, err;
-};
-
-Run runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(GESSO_CLI_PATH), args);
-    p.waitForFinished(300000);
-    return {p.exitCode(), QString::fromLocal8Bit(p.readAllStandardOutput()),
-            QString::fromLocal8Bit(p.readAllStandardError())};
-}
+using Run = gesso::test::CliRun;
+using gesso::test::runCli;
 
 QStringList tinyArgs(const std::filesystem::path& reference) {
     return {"--model",         QString::fromStdString((reference / "models/tiny-sd15/diffusers").string()),

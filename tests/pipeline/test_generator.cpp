@@ -11,6 +11,7 @@
 #include "core/runtime/error.h"
 #include "core/sampling/noise_source.h"
 #include "tests/common/reference.h"
+#include "tests/common/small_request.h"
 #include "tests/pipeline/pipeline_case.h"
 
 #include <QtCore/QTemporaryDir>
@@ -34,22 +35,6 @@ ImageRgba8 toImage(const torch::Tensor& t) {
 }
 
 // A small txt2img request on the test device (64 or 128 px, few steps) for the non-parity tests.
-generation::GenerationRequest smallRequest(const std::filesystem::path& reference,
-                                           const std::filesystem::path& model, const std::string& prompt,
-                                           const std::string& sampler, int steps, int size, int64_t seed) {
-    generation::GenerationRequest r;
-    r.modelPath = model.string();
-    r.prompt = prompt;
-    r.sampler = sampler;
-    r.steps = steps;
-    r.width = size;
-    r.height = size;
-    r.seed = seed;
-    r.device = test::testDevice().str();
-    r.tokenizerDir = (reference / "tokenizer" / "clip").string();
-    return r;
-}
-
 // The request diffusers' call of this case corresponds to (plain prompts, the resolved scheduler config).
 generation::GenerationRequest requestFor(const test::PipelineCase& c, const std::filesystem::path& reference,
                                          const std::filesystem::path& schedulerFile) {
@@ -209,8 +194,8 @@ private Q_SLOTS:
 
     void sameSeedIsDeterministicAcrossThreadCounts() {
         GESSO_REQUIRE_REFERENCE(reference);
-        auto r = smallRequest(reference, tinyModel(reference), "a red house, (blue sky:1.2)", "euler_a", 4,
-                              64, 42);
+        auto r = test::smallRequest(reference, tinyModel(reference), "a red house, (blue sky:1.2)", "euler_a",
+                                    4, 64, 42);
         r.negativePrompt = "blurry";
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
@@ -242,7 +227,7 @@ private Q_SLOTS:
         GESSO_REQUIRE_REFERENCE(reference);
         const auto model = reference / "models" / "tiny-sd2v" / "tiny-sd2v.safetensors";
         if (!std::filesystem::exists(model)) QSKIP("no tiny-sd2v single file in the reference data");
-        auto r = smallRequest(reference, model, "a red house", "euler", 2, 64, 7);
+        auto r = test::smallRequest(reference, model, "a red house", "euler", 2, 64, 7);
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
         auto hasGuessWarning = [](const generation::GenerationResult& result) {
@@ -272,7 +257,7 @@ private Q_SLOTS:
 
     void cancelReturnsWithinOneStepAndGeneratorStaysUsable() {
         GESSO_REQUIRE_REFERENCE(reference);
-        auto r = smallRequest(reference, tinyModel(reference), "a lighthouse", "dpmpp_2m", 12, 128, 7);
+        auto r = test::smallRequest(reference, tinyModel(reference), "a lighthouse", "dpmpp_2m", 12, 128, 7);
         pipeline::Generator generator;
         std::atomic<bool> cancel{false};
         std::vector<double> stepTimes;

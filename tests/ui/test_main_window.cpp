@@ -1,6 +1,7 @@
 #include "core/document/composite.h"
 #include "core/runtime/error.h"
 #include "tests/common/fake_backend.h"
+#include "tests/common/fake_checkpoint.h"
 #include "ui/canvas_view.h"
 #include "ui/layers_panel.h"
 #include "ui/main_window.h"
@@ -39,7 +40,7 @@ engine::BackendSet fakeBackend(int stepMs) {
 struct ModelFolder {
     QTemporaryDir dir;
     ModelFolder() {
-        std::ofstream((dir.path() + "/fake.safetensors").toStdString()) << "x";
+        test::writeFakeCheckpoint((dir.path() + "/fake.safetensors").toStdString());
         qputenv("GESSO_MODEL_DIRS", dir.path().toUtf8());
     }
 };
@@ -151,6 +152,7 @@ private Q_SLOTS:
     void generationPreviewsStagesAndAppliesAsALayer() {
         ModelFolder models;
         ui::MainWindow window(fakeBackend(5));
+        window.reloadModels(); // the model list follows the library, which lists in the background
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         auto* doc = window.document();
@@ -221,6 +223,7 @@ private Q_SLOTS:
         options.stepMs = 40;
         auto& stepsRun = *options.stepsRun;
         ui::MainWindow window(test::fakeBackend(options));
+        window.reloadModels();
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         auto* panel = window.promptPanel();
@@ -284,6 +287,7 @@ private Q_SLOTS:
             return inner(r, p, c);
         };
         ui::MainWindow window(set);
+        window.reloadModels();
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         auto* canvas = window.canvas();

@@ -10,6 +10,7 @@
 #include "core/project/zip_archive.h"
 #include "core/runtime/error.h"
 #include "tests/common/fake_backend.h"
+#include "tests/common/fake_checkpoint.h"
 #include "ui/main_window.h"
 #include "ui/project_controller.h"
 #include "ui/prompt_panel.h"
@@ -37,7 +38,7 @@ namespace {
 struct ModelFolder {
     QTemporaryDir dir;
     ModelFolder() {
-        std::ofstream((dir.path() + "/fake.safetensors").toStdString()) << "x";
+        test::writeFakeCheckpoint((dir.path() + "/fake.safetensors").toStdString());
         qputenv("GESSO_MODEL_DIRS", dir.path().toUtf8());
     }
 };
