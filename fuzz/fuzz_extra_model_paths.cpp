@@ -10,7 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
-        for (const auto& folder : gesso::library::readComfyExtraModelPaths(gesso::fuzz::memfdWithInput(data, size)))
+        for (const auto& folder :
+             gesso::library::readComfyExtraModelPaths(gesso::fuzz::memfdWithInput(data, size)))
             (void)folder.path.string().size();
     } catch (const gesso::Error&) {
     }

@@ -1,6 +1,6 @@
 // libFuzzer target: one page of the Hugging Face Hub's /api/models/{repo}/tree/{revision} listing, parsed as
-// the downloader does (QJsonDocument, then every entry's path, type, size, oid and lfs.oid), and a Link header
-// for its pagination. gesso::Error is the only documented failure; anything else is a finding.
+// the downloader does (QJsonDocument, then every entry's path, type, size, oid and lfs.oid), and a Link
+// header for its pagination. gesso::Error is the only documented failure; anything else is a finding.
 #include "core/download/repo_tree.h"
 #include "core/runtime/error.h"
 

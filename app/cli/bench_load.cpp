@@ -77,9 +77,8 @@ double median(std::vector<double> v) {
 
 int runLoad(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        "Time loading MODEL to fp32 weights in memory vs reading it from the page cache.");
-    addCommonOptions(parser);
+    addCommonOptions(parser,
+                     "Time loading MODEL to fp32 weights in memory vs reading it from the page cache.");
     parser.addPositionalArgument("MODEL",
                                  "Single file or diffusers folder (a single file for the read baseline).");
     QCommandLineOption repeat("repeat", "Timed runs of each (median reported).", "N", "3");
@@ -170,10 +169,8 @@ std::map<std::string, std::vector<int64_t>> readManifest(const std::string& path
 
 int runMakeRandom(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        "Write a checkpoint with the exact names and shapes of a reference manifest "
-        "(shared/reference/manifests/*.json) and random weights. For benchmarks only.");
-    addCommonOptions(parser);
+    addCommonOptions(parser, "Write a checkpoint with the exact names and shapes of a reference manifest "
+                             "(shared/reference/manifests/*.json) and random weights. For benchmarks only.");
     QCommandLineOption manifest("manifest", "Manifest JSON.", "FILE");
     QCommandLineOption dtype("dtype", "f16, bf16 or f32.", "TYPE", "f16");
     QCommandLineOption output({"o", "output"}, "Output .safetensors.", "FILE");

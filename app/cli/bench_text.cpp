@@ -37,9 +37,7 @@ model::TextEncoderWeights randomEncoder(int width, int layers, int heads, int in
 
 int runBenchText(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        "Median time to encode a 2-chunk prompt and its negative (full-size encoders).");
-    addCommonOptions(parser);
+    addCommonOptions(parser, "Median time to encode a 2-chunk prompt and its negative (full-size encoders).");
     parser.addOption({"arch", "sd15 (CLIP-L) or sdxl (CLIP-L + OpenCLIP bigG).", "ARCH", "sd15"});
     parser.addOption({"random-weights", "Use random weights (the only mode; no checkpoint is read)."});
     parser.addOption({"repeat", "Timed repetitions (median reported).", "N", "5"});

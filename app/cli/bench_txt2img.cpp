@@ -47,9 +47,8 @@ model::TensorMap parametersOf(torch::nn::Module& module) {
 
 int runBenchTxt2img(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        "End-to-end txt2img benchmark with a random-weight full-size model, or with --model.");
-    addCommonOptions(parser);
+    addCommonOptions(parser,
+                     "End-to-end txt2img benchmark with a random-weight full-size model, or with --model.");
     parser.addOptions({
         {"arch", "Architecture (sd15).", "ARCH", "sd15"},
         {"random-weights", "Use random weights (required unless --model is given)."},

@@ -100,9 +100,8 @@ engine::BackendSet unetBackend(int latentSize, int batch, std::string& descripti
 
 int runUiBench(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        "Longest UI event-loop stall while the engine worker runs full-size SD1.5 UNet steps.");
-    addCommonOptions(parser);
+    addCommonOptions(parser,
+                     "Longest UI event-loop stall while the engine worker runs full-size SD1.5 UNet steps.");
     QCommandLineOption stepsOption("steps", "UNet steps to run (default 3).", "N", "3");
     QCommandLineOption sizeOption("size", "Image size in pixels; the latent is size/8 (default 512).",
                                   "PIXELS", "512");

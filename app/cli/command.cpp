@@ -111,6 +111,11 @@ const Command* CommandRegistry::find(const std::string& name) const {
     return nullptr;
 }
 
+void addCommonOptions(QCommandLineParser& parser, const QString& description) {
+    parser.setApplicationDescription(description);
+    addCommonOptions(parser);
+}
+
 void addCommonOptions(QCommandLineParser& parser) {
     parser.addOption({"threads", "CPU threads for torch (default: GESSO_THREADS, else all cores).", "N"});
     parser.addOption(

@@ -75,8 +75,10 @@ struct SubcommandGroup {
 // UsageError.
 int runSubcommand(const SubcommandGroup& group, const QStringList& arguments);
 
-// Options every command accepts: --threads N, --device auto|cpu|cuda[:N].
+// Options every command accepts: --threads N, --device auto|cpu|cuda[:N]; with `description`, the
+// command's --help text too.
 void addCommonOptions(QCommandLineParser& parser);
+void addCommonOptions(QCommandLineParser& parser, const QString& description);
 // Applies --threads (and GESSO_THREADS); a bad value is a UsageError.
 void applyCommonOptions(const QCommandLineParser& parser);
 

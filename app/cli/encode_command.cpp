@@ -16,14 +16,14 @@ namespace {
 
 int runEncode(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
+    addCommonOptions(
+        parser,
         "Encode a prompt (and negative prompt) to the UNet conditioning and write it as safetensors:\n"
         "  positive.K.context / negative.K.context  [1, 77*chunks, D] per prompt-editing schedule entry K\n"
         "  positive.K.pooled / negative.K.pooled    SDXL pooled text embeddings\n"
         "  encoder_hidden_states                    cat(negative.000, positive.000) like diffusers' CFG "
         "batch\n"
         "Metadata 'gesso.text' (JSON): schedules (until_step, text), LoRA tags, warnings.");
-    addCommonOptions(parser);
     parser.addOption({"model", "Diffusers model folder.", "PATH"});
     parser.addOption({"prompt", "The prompt.", "TEXT"});
     parser.addOption({"negative", "The negative prompt (default empty).", "TEXT", ""});

@@ -99,12 +99,12 @@ void testPredictionOf(const std::string& path, const model::LoadOptions& options
 
 int runInfo(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
+    addCommonOptions(
+        parser,
         "Without MODEL: print the build configuration (versions, devices, threads, BLAS).\n"
         "With MODEL (a .safetensors/.ckpt file or a diffusers folder): print the detected family, variant, "
         "prediction type, every component's configuration, parameter counts, stored dtypes and warnings. "
         "Reads headers only (fast for multi-GB files), except with --test-prediction.");
-    addCommonOptions(parser);
     parser.addPositionalArgument("MODEL", "Model file or diffusers folder (optional).", "[MODEL]");
     QCommandLineOption json("json",
                             "Print the model information as JSON (keys: family, variant, prediction, "
