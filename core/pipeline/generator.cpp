@@ -103,8 +103,8 @@ void Generator::setMemoryBudget(const generation::MemoryBudget& budget) {
 
 std::vector<std::string> Generator::residentModels() const {
     std::vector<std::string> paths;
-    for (const auto& key : m_state->resident.keys())
-        paths.push_back(key.substr(0, key.find('|')));
+    for (const auto& source : m_state->resident.sources())
+        paths.push_back(source.string());
     return paths;
 }
 

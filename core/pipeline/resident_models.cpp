@@ -94,11 +94,11 @@ void ResidentModels::clear() {
     m_entries.clear();
 }
 
-std::vector<std::string> ResidentModels::keys() const {
-    std::vector<std::string> keys;
+std::vector<fs::path> ResidentModels::sources() const {
+    std::vector<fs::path> sources;
     for (const Entry& e : m_entries)
-        keys.push_back(e.key);
-    return keys;
+        sources.push_back(e.bundle.source);
+    return sources;
 }
 
 } // namespace gesso::pipeline

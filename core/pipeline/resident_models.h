@@ -26,7 +26,7 @@ public:
     ModelBundle& add(const std::string& key, ModelBundle bundle);
     void clear();
 
-    std::vector<std::string> keys() const; // most recently used first
+    std::vector<std::filesystem::path> sources() const; // the loaded models' paths, most recently used first
     int64_t residentBytes(torch::Device device) const;
 
 private:
