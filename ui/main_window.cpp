@@ -484,9 +484,16 @@ void MainWindow::refreshUndoActions() {
                                     : tr("&Redo"));
 }
 
+// The region is generated at most at the model's own picture size (the demo model paints 128 x 128) and the
+// result scaled to the region; 768 where the model does not tell.
+int MainWindow::generationLongSide() const {
+    const int native = m_prompt->modelNativeSize();
+    return native > 0 ? native : document::kDefaultLongSide;
+}
+
 void MainWindow::refreshMode() {
     m_prompt->setSuggestedMode(document::suggestedMode(*m_document));
-    auto [w, h] = document::autoSize(m_document->region());
+    auto [w, h] = document::autoSize(m_document->region(), generationLongSide());
     m_prompt->setRegionSize(w, h);
 }
 
@@ -555,20 +562,32 @@ void MainWindow::createLibrary() {
 void MainWindow::onLibraryChanged() {
     std::vector<engine::ModelEntry> models;
     int ownModels = 0; // besides the demo
+    QString demoPath, firstOwnPath;
     for (const auto& e : m_library->entries()) {
         // Checkpoints only (what the library could not classify is on the models page, with the reason), and
         // the demo model whatever its architecture.
         if (e.info.kind != library::Kind::Checkpoint && e.source.origin != model_manager::kDemoOrigin)
             continue;
-        models.push_back(
-            {model_manager::displayName(e), e.path, e.info.format == library::Format::Diffusers});
-        if (e.source.origin != model_manager::kDemoOrigin) ++ownModels;
+        models.push_back({model_manager::displayName(e), e.path, e.info.format == library::Format::Diffusers,
+                          model_manager::nativeImageSize(e)});
+        const QString path = QString::fromStdString(e.path.string());
+        if (e.source.origin == model_manager::kDemoOrigin) {
+            demoPath = path;
+        } else {
+            ++ownModels;
+            if (firstOwnPath.isEmpty() || path < firstOwnPath) firstOwnPath = path;
+        }
     }
     std::stable_sort(models.begin(), models.end(),
                      [](const auto& a, const auto& b) { return a.name < b.name; });
     const QString before = m_prompt->modelPath();
+    const QString last = QSettings().value("models/last").toString();
     QString wanted = !m_wantedModel.isEmpty() ? m_wantedModel : before;
-    if (wanted.isEmpty()) wanted = QSettings().value("models/last").toString();
+    if (wanted.isEmpty()) wanted = last;
+    // The demo model stands in until the user has a checkpoint of their own, unless they picked the demo.
+    if (!firstOwnPath.isEmpty() && (wanted.isEmpty() || (wanted == demoPath && last != demoPath)))
+        wanted = firstOwnPath;
+    if (wanted.isEmpty()) wanted = demoPath;
     std::vector<std::pair<QString, QString>> vaes;
     for (const auto& vae : model_manager::vaeChoices(m_library->entries()))
         vaes.emplace_back(QString::fromStdString(vae.label), QString::fromStdString(vae.path.string()));
@@ -579,6 +598,7 @@ void MainWindow::onLibraryChanged() {
     m_settingModels = false;
     if (!m_wantedModel.isEmpty() && m_prompt->modelPath() == m_wantedModel) m_wantedModel.clear();
     if (m_prompt->modelPath() != before) preloadModel(m_prompt->modelPath());
+    refreshMode(); // the model's picture size is known only now
 
     if (!m_welcomeDecided) {
         m_welcomeDecided = true;
@@ -595,6 +615,7 @@ std::string MainWindow::modelHash(const std::string& modelPath) const {
 }
 
 void MainWindow::onModelChosen(const QString& path) {
+    refreshMode(); // the region's generation size follows the model's picture size
     if (m_settingModels) return;
     QSettings().setValue("models/last", path);
     preloadModel(path);
@@ -669,7 +690,8 @@ void MainWindow::generate() {
     m_document->undoStack().push(std::make_unique<document::SetSettingsCommand>(*m_document, settings));
     Job job;
     job.region = m_document->region();
-    generation::GenerationRequest request = document::buildRequest(*m_document, m_prompt->modeOverride());
+    generation::GenerationRequest request =
+        document::buildRequest(*m_document, m_prompt->modeOverride(), generationLongSide());
     // Live previews through TAESD when the library has the decoder of the model's family.
     if (request.taesdDir.empty())
         request.taesdDir = model_manager::taesdFolderFor(m_library->entries(), request.modelPath).string();

@@ -105,6 +105,7 @@ private:
     void onDocumentChange(const document::Change& change);
     void refreshUndoActions();
     void refreshMode();
+    int generationLongSide() const;
     void refreshBusy();
     void refreshHistory();
     void showStagedPreview(int index);

@@ -1,5 +1,7 @@
 #include "ui/prompt_panel.h"
 
+#include "core/generation/sampler_names.h"
+
 #include "ui/prompt_highlighter.h"
 
 #include <QtCore/QFileInfo>
@@ -21,6 +23,12 @@
 namespace gesso::ui {
 
 namespace {
+
+constexpr int kNativeSizeRole = Qt::UserRole + 1;
+
+QString fromView(std::string_view text) {
+    return QString::fromUtf8(text.data(), qsizetype(text.size()));
+}
 
 QString modeName(generation::Mode mode) {
     switch (mode) {
@@ -96,17 +104,15 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
 
     m_sampler = new QComboBox(this);
     m_sampler->setObjectName("samplerPicker");
-    const std::pair<const char*, const char*> samplers[] = {{"euler_a", "Euler a"},
-                                                            {"euler", "Euler"},
-                                                            {"dpmpp_2m", "DPM++ 2M"},
-                                                            {"dpmpp_2m_karras", "DPM++ 2M Karras"},
-                                                            {"dpmpp_sde_karras", "DPM++ SDE Karras"},
-                                                            {"ddim", "DDIM"},
-                                                            {"pndm", "PNDM"},
-                                                            {"lcm", "LCM"}};
-    for (auto [id, name] : samplers)
-        m_sampler->addItem(name, QString(id));
+    for (const auto& kind : generation::kSamplerKinds)
+        m_sampler->addItem(fromView(kind.a1111Name), fromView(kind.id));
     form->addRow(tr("Sampler"), m_sampler);
+    // A1111's "Schedule type": offered for the samplers that have a choice.
+    m_schedule = new QComboBox(this);
+    m_schedule->setObjectName("schedulePicker");
+    form->addRow(tr("Schedule"), m_schedule);
+    connect(m_sampler, &QComboBox::currentIndexChanged, this, [this] { offerSchedules(); });
+    offerSchedules();
 
     m_prediction = new QComboBox(this);
     m_prediction->setObjectName("predictionPicker");
@@ -234,13 +240,28 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     });
 }
 
+void PromptPanel::offerSchedules() {
+    const QString kept = m_schedule->currentText();
+    m_schedule->clear();
+    for (const auto& kind : generation::kSamplerKinds) {
+        if (fromView(kind.id) != m_sampler->currentData().toString()) continue;
+        for (const auto& schedule : generation::kSamplerSchedules)
+            if (kind.schedules & schedule.bit)
+                m_schedule->addItem(fromView(schedule.a1111Name), fromView(schedule.suffix));
+    }
+    const int same = m_schedule->findText(kept);
+    m_schedule->setCurrentIndex(same >= 0 ? same : 0);
+    m_schedule->setEnabled(m_schedule->count() > 1);
+}
+
 generation::GenerationSettings PromptPanel::settings() const {
     generation::GenerationSettings r;
     r.modelPath = modelPath().toStdString();
     r.vaePath = m_vae->currentData().toString().toStdString();
     r.prompt = m_prompt->toPlainText().toStdString();
     r.negativePrompt = m_negative->toPlainText().toStdString();
-    r.sampler = m_sampler->currentData().toString().toStdString();
+    r.sampler = m_sampler->currentData().toString().toStdString() +
+                m_schedule->currentData().toString().toStdString();
     r.prediction = m_prediction->currentData().toString().toStdString();
     r.steps = m_steps->value();
     r.guidance = m_guidance->value();
@@ -259,8 +280,10 @@ void PromptPanel::setSettings(const generation::GenerationSettings& r) {
     m_vae->setCurrentIndex(m_vae->findData(vae));
     m_prompt->setPlainText(QString::fromStdString(r.prompt));
     m_negative->setPlainText(QString::fromStdString(r.negativePrompt));
-    int sampler = m_sampler->findData(QString::fromStdString(r.sampler));
-    if (sampler >= 0) m_sampler->setCurrentIndex(sampler);
+    if (const auto choice = generation::parseSamplerId(r.sampler)) {
+        m_sampler->setCurrentIndex(m_sampler->findData(fromView(choice->kind->id)));
+        m_schedule->setCurrentIndex(m_schedule->findData(fromView(choice->schedule->suffix)));
+    }
     const int prediction =
         m_prediction->findData(QString::fromStdString(r.prediction.empty() ? "auto" : r.prediction));
     m_prediction->setCurrentIndex(prediction >= 0 ? prediction : 0);
@@ -302,8 +325,10 @@ void PromptPanel::setLastSeed(int64_t seed) {
 void PromptPanel::setModels(const std::vector<engine::ModelEntry>& models) {
     QString current = modelPath();
     m_model->clear();
-    for (const auto& model : models)
+    for (const auto& model : models) {
         m_model->addItem(QString::fromStdString(model.name), QString::fromStdString(model.path.string()));
+        m_model->setItemData(m_model->count() - 1, model.nativeSize, kNativeSizeRole);
+    }
     m_model->setPlaceholderText(models.empty() ? tr("No models: add a folder with ...") : QString());
     if (!current.isEmpty()) selectModel(current);
     if (m_model->currentIndex() < 0 && !models.empty()) m_model->setCurrentIndex(0);
@@ -317,6 +342,10 @@ void PromptPanel::setVaes(const std::vector<std::pair<QString, QString>>& vaes) 
         m_vae->addItem(label, path);
     if (m_vae->findData(current) < 0) m_vae->addItem(QFileInfo(current).fileName(), current);
     m_vae->setCurrentIndex(m_vae->findData(current));
+}
+
+int PromptPanel::modelNativeSize() const {
+    return m_model->currentData(kNativeSizeRole).toInt();
 }
 
 QString PromptPanel::modelPath() const {

@@ -41,6 +41,7 @@ public:
     // Standalone VAE files (label, path) offered besides "Automatic" (the model's own VAE).
     void setVaes(const std::vector<std::pair<QString, QString>>& vaes);
     QString modelPath() const;
+    int modelNativeSize() const; // engine::ModelEntry::nativeSize of the chosen model
     void selectModel(const QString& path);
 
     // Generation state display.
@@ -66,6 +67,8 @@ Q_SIGNALS:
     void modelChosen(const QString& path); // the model picker's choice changed (by the user or a reload)
 
 private:
+    void offerSchedules(); // the schedules the chosen sampler can run with
+
     QPlainTextEdit* m_prompt = nullptr;
     QPlainTextEdit* m_negative = nullptr;
     QComboBox* m_model = nullptr;
@@ -73,6 +76,7 @@ private:
     QToolButton* m_modelFolders = nullptr;
     QComboBox* m_mode = nullptr;
     QComboBox* m_sampler = nullptr;
+    QComboBox* m_schedule = nullptr;
     QComboBox* m_prediction = nullptr;
     QSpinBox* m_steps = nullptr;
     QDoubleSpinBox* m_guidance = nullptr;

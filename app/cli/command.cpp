@@ -1,5 +1,6 @@
 #include "command.h"
 
+#include "core/runtime/cpu_tuning.h"
 #include "core/runtime/threads.h"
 
 #include <c10/util/Exception.h>
@@ -120,10 +121,15 @@ void addCommonOptions(QCommandLineParser& parser) {
     parser.addOption({"threads", "CPU threads for torch (default: GESSO_THREADS, else all cores).", "N"});
     parser.addOption(
         {"device", "Compute device: auto, cpu, cuda or cuda:N (default auto).", "DEVICE", "auto"});
+    parser.addOption({"blas-threads",
+                      "OpenBLAS's own threads (default 1: BLAS runs inside torch's threads; more starts a "
+                      "second pool next to torch's, for comparison).",
+                      "N", "1"});
 }
 
 void applyCommonOptions(const QCommandLineParser& parser) {
     configureThreads(intOption(parser, "threads", 1, 1024, 0)); // 0: GESSO_THREADS, else all cores
+    if (parser.isSet("blas-threads")) setBlasThreads(intOption(parser, "blas-threads", 1, 1024, 1));
 }
 
 bool parseArguments(QCommandLineParser& parser, const QStringList& arguments) {

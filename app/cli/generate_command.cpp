@@ -1,6 +1,8 @@
 // `gesso-cli txt2img | img2img | inpaint`: one generation from the command line, writing PNGs with
 // AUTOMATIC1111 `parameters` text, optional step previews, final latents and replayed noise.
 #include "command.h"
+
+#include "core/generation/sampler_names.h"
 #include "image_files.h"
 
 #include "core/io/safetensors.h"
@@ -61,6 +63,14 @@ double strengthOption(const QCommandLineParser& p) {
     return strength;
 }
 
+// Every sampler id with A1111's name for it: "dpmpp_2m_karras (DPM++ 2M Karras)".
+std::string samplerHelp() {
+    std::string text;
+    for (const auto& id : generation::allSamplerIds())
+        text += (text.empty() ? "" : ", ") + id + " (" + generation::a1111SamplerLabel(id) + ")";
+    return text + "; default euler_a.";
+}
+
 void addOptions(QCommandLineParser& parser, Mode mode) {
     addCommonOptions(parser);
     parser.addOptions({
@@ -71,9 +81,7 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
         {"steps", "Denoising steps (default 20).", "N"},
         {"cfg", "Classifier-free guidance scale (default 7.5; <= 1 disables the unconditional pass).",
          "SCALE"},
-        {"sampler",
-         "ddim, pndm, euler, euler_a, dpmpp_2m, dpmpp_2m_karras, dpmpp_sde_karras, lcm (default euler_a).",
-         "NAME"},
+        {"sampler", QString::fromStdString(samplerHelp()), "NAME"},
         {"scheduler-config", "diffusers scheduler_config.json overriding the model's.", "FILE"},
         {"timestep-spacing", "leading, trailing or linspace (default: the sampler's).", "SPACING"},
         {"eta", "DDIM eta (default 0).", "ETA"},

@@ -16,10 +16,9 @@ int runTrainDemo(const QStringList& arguments) {
         "Train Gesso's small demonstration model (not Stable Diffusion: a tiny model of the same structure) "
         "on "
         "procedural scenes of coloured shapes and write it as a diffusers folder. The weights depend only on "
-        "--seed, --threads and the step, batch and scene options (same build, same CPU kind); --minutes only "
-        "cuts "
-        "the "
-        "training short, and a run it cut is not reproducible.");
+        "--seed, --threads and the step, batch, scene and loss options (same build, same CPU kind); "
+        "--minutes "
+        "only cuts the training short, and a run it cut is not reproducible.");
     parser.addOption({"out", "Folder to write the model to.", "DIR"});
     parser.addOption({"seed", "Seed of the initial weights, the scenes and the noise.", "S",
                       QString::number(defaults.seed)});
@@ -31,6 +30,8 @@ int runTrainDemo(const QStringList& arguments) {
     parser.addOption({"unet-batch", "Scenes per UNet step.", "N", QString::number(defaults.diffusionBatch)});
     parser.addOption({"unet-scenes", "Scenes rendered and encoded once for the UNet stage.", "N",
                       QString::number(defaults.diffusionScenes)});
+    parser.addOption({"min-snr-gamma", "UNet loss weight min(SNR, gamma)/SNR (0: plain epsilon MSE).", "G",
+                      QString::number(defaults.minSnrGamma)});
     parser.addOption(
         {"log-every", "Print the mean loss every N steps.", "N", QString::number(defaults.logEvery)});
     parser.addOption({"threads", "Torch CPU threads (part of what fixes the result).", "N",
@@ -46,6 +47,7 @@ int runTrainDemo(const QStringList& arguments) {
     options.diffusionSteps = intOption(parser, "unet-steps", 1, 1000000, defaults.diffusionSteps);
     options.diffusionBatch = intOption(parser, "unet-batch", 1, 1024, defaults.diffusionBatch);
     options.diffusionScenes = intOption(parser, "unet-scenes", 1, 10000000, defaults.diffusionScenes);
+    options.minSnrGamma = doubleOption(parser, "min-snr-gamma", 0, 1000, defaults.minSnrGamma);
     options.logEvery = intOption(parser, "log-every", 1, 1000000, defaults.logEvery);
     options.threads = intOption(parser, "threads", 1, 1024, defaults.threads);
     options.log = [](const std::string& line) {

@@ -43,13 +43,14 @@ std::pair<int, int> autoSize(Rect region, int longSide) {
     return {snap(region.width), snap(region.height)};
 }
 
-generation::GenerationRequest buildRequest(const Document& document, std::optional<generation::Mode> mode) {
+generation::GenerationRequest buildRequest(const Document& document, std::optional<generation::Mode> mode,
+                                           int longSide) {
     generation::GenerationRequest request;
     static_cast<generation::GenerationSettings&>(request) = document.settings();
     Rect region = document.region();
     request.mode = mode.value_or(suggestedMode(document));
     if (request.width <= 0 || request.height <= 0) {
-        auto [w, h] = autoSize(region);
+        auto [w, h] = autoSize(region, longSide);
         request.width = w;
         request.height = h;
     }

@@ -19,12 +19,14 @@ generation::Mode suggestedMode(const Document& document);
 
 // document.settings() with `mode` (default: suggestedMode), the init image (region composite flattened onto
 // white) and the mask (region crop), both resampled to the request's width x height. Width/height are the
-// settings' when both are positive, else autoSize(region).
+// settings' when both are positive, else autoSize(region, longSide).
 // The region's size scaled down so its long side is at most `longSide`, each side a multiple of 8, >= 64.
-std::pair<int, int> autoSize(Rect region, int longSide = 768);
+inline constexpr int kDefaultLongSide = 768;
+std::pair<int, int> autoSize(Rect region, int longSide = kDefaultLongSide);
 
 generation::GenerationRequest buildRequest(const Document& document,
-                                           std::optional<generation::Mode> mode = std::nullopt);
+                                           std::optional<generation::Mode> mode = std::nullopt,
+                                           int longSide = kDefaultLongSide);
 
 // A layer holding `image` resampled to fill `region`; for inpainting the layer's alpha is the region's mask,
 // so the result covers only what was masked and the paint around it stays visible below.

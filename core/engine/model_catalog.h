@@ -12,6 +12,7 @@ struct ModelEntry {
     std::string name;           // shown in the model picker: path relative to its root folder
     std::filesystem::path path; // file, or diffusers folder
     bool diffusersFolder = false;
+    int nativeSize = 0; // long side of its training pictures in pixels; 0 = unknown
 };
 
 // Scans `folders` recursively (at most `maxDepth` levels below each, symlinks not followed, unreadable

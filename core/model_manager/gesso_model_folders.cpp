@@ -2,6 +2,10 @@
 
 #include "core/runtime/data_paths.h"
 
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
 namespace gesso::model_manager {
 
 namespace fs = std::filesystem;
@@ -26,6 +30,19 @@ std::string displayName(const library::LibraryEntry& entry) {
     }
     if (!inside || relative == ".") return entry.path.filename().string();
     return relative.generic_string();
+}
+
+int nativeImageSize(const library::LibraryEntry& entry) {
+    if (entry.info.format == library::Format::Diffusers) {
+        std::ifstream file(entry.path / "unet" / "config.json");
+        const auto config = nlohmann::json::parse(file, nullptr, false);
+        if (config.is_object()) {
+            const auto size = config.find("sample_size");
+            if (size != config.end() && size->is_number_integer() && *size > 0 && *size <= 1024)
+                return size->get<int>() * 8;
+        }
+    }
+    return entry.info.family.rfind("sdxl", 0) == 0 ? 1024 : 0;
 }
 
 bool isGessoDownload(const library::LibraryEntry& entry) {

@@ -22,6 +22,11 @@ std::optional<std::filesystem::path> demoModelFolder();
 // Hugging Face snapshot; a name that says what the demo model is.
 std::string displayName(const library::LibraryEntry& entry);
 
+// The long side, in pixels, of the pictures the checkpoint was trained on: a diffusers folder's
+// unet/config.json `sample_size` x 8 (the demo model: 128, SD 1.5: 512); otherwise 1024 for the SDXL
+// families; 0 when unknown (the app then uses its general default).
+int nativeImageSize(const library::LibraryEntry& entry);
+
 // True when the entry is a file or folder Gesso downloaded (so deleting it from the app is allowed).
 bool isGessoDownload(const library::LibraryEntry& entry);
 

@@ -1,5 +1,6 @@
 #include "core/project/a1111_parameters.h"
 
+#include "core/generation/sampler_names.h"
 #include "gesso/build_config.h"
 
 #include <nlohmann/json.hpp>
@@ -12,21 +13,6 @@
 
 namespace gesso::project {
 namespace {
-
-struct SamplerName {
-    const char* id;
-    const char* label;
-};
-constexpr SamplerName kSamplers[] = {
-    {"euler_a", "Euler a"},
-    {"euler", "Euler"},
-    {"ddim", "DDIM"},
-    {"pndm", "PLMS"},
-    {"dpmpp_2m", "DPM++ 2M"},
-    {"dpmpp_2m_karras", "DPM++ 2M Karras"},
-    {"dpmpp_sde_karras", "DPM++ SDE Karras"},
-    {"lcm", "LCM"},
-};
 
 // A1111's quote(): plain unless the value holds ',', ':' or a newline, then a JSON string.
 std::string quote(const std::string& text) {
@@ -119,21 +105,35 @@ std::vector<std::pair<std::string, std::string>> splitFields(const std::string& 
 
 } // namespace
 
-std::string a1111SamplerLabel(const std::string& samplerId) {
-    for (const auto& s : kSamplers)
-        if (samplerId == s.id) return s.label;
-    return {};
-}
-
 std::optional<std::string> samplerIdFromA1111(const std::string& label, const std::string& scheduleType) {
     std::string name = trim(label);
-    const std::string schedule = trim(scheduleType);
-    // A1111 >= 1.9 writes "DPM++ 2M" + "Schedule type: Karras"; older versions "DPM++ 2M Karras".
-    if (schedule == "Karras" && name.find("Karras") == std::string::npos) name += " Karras";
+    std::string schedule = trim(scheduleType);
     if (name == "PNDM") name = "PLMS";
-    if (name == "DPM++ SDE" && schedule.empty()) name = "DPM++ SDE Karras"; // A1111's default schedule for it
-    for (const auto& s : kSamplers)
-        if (name == s.label) return std::string(s.id);
+    // A1111 before 1.9 wrote the schedule into the sampler's name ("DPM++ 2M Karras"); it reads both forms.
+    for (const auto& s : generation::kSamplerSchedules) {
+        const std::string tail = " " + std::string(s.a1111Name);
+        if (s.bit != generation::kUniform && name.size() > tail.size() &&
+            name.compare(name.size() - tail.size(), tail.size(), tail) == 0) {
+            name.resize(name.size() - tail.size());
+            if (schedule.empty() || schedule == "Automatic") schedule = s.a1111Name;
+        }
+    }
+    for (const auto& kind : generation::kSamplerKinds) {
+        if (name != kind.a1111Name) continue;
+        // No schedule written: before 1.9 that meant the sampler's own (uniform) one, unless only one exists.
+        std::optional<generation::ScheduleBits> named;
+        if (schedule.empty()) named = generation::kUniform;
+        if (schedule == "Automatic") named = kind.automatic;
+        for (const auto& s : generation::kSamplerSchedules)
+            if (schedule == s.a1111Name) named = s.bit;
+        if (!named) return std::nullopt; // a schedule Gesso does not have ("Polyexponential", ...)
+        generation::ScheduleBits wanted = *named;
+        if (!(kind.schedules & wanted) && schedule.empty()) wanted = kind.automatic;
+        for (const auto& s : generation::kSamplerSchedules)
+            if (s.bit == wanted && (kind.schedules & s.bit))
+                return std::string(kind.id) + std::string(s.suffix);
+        return std::nullopt;
+    }
     return std::nullopt;
 }
 
@@ -143,8 +143,14 @@ std::string formatA1111Parameters(const generation::GenerationSettings& request,
     if (!request.negativePrompt.empty()) text += "\nNegative prompt: " + request.negativePrompt;
     std::vector<std::pair<std::string, std::string>> fields;
     fields.emplace_back("Steps", std::to_string(request.steps));
-    const std::string label = a1111SamplerLabel(request.sampler);
-    fields.emplace_back("Sampler", label.empty() ? request.sampler : label);
+    // As A1111 >= 1.9 writes it: the sampler, and the schedule separately where the sampler has a choice.
+    if (const auto choice = generation::parseSamplerId(request.sampler)) {
+        fields.emplace_back("Sampler", std::string(choice->kind->a1111Name));
+        if (choice->takesSchedules())
+            fields.emplace_back("Schedule type", std::string(choice->schedule->a1111Name));
+    } else {
+        fields.emplace_back("Sampler", request.sampler);
+    }
     fields.emplace_back("CFG scale", formatNumber(request.guidance));
     fields.emplace_back("Seed", std::to_string(seed));
     fields.emplace_back("Size", std::to_string(request.width) + "x" + std::to_string(request.height));
@@ -244,7 +250,9 @@ A1111Parameters parseA1111Parameters(const std::string& input) {
             result.samplerLabel = value;
             result.sampler = samplerIdFromA1111(value, scheduleType);
             if (!result.sampler)
-                result.warnings.push_back("sampler \"" + value + "\" is not available in Gesso");
+                result.warnings.push_back("sampler \"" + value +
+                                          (scheduleType.empty() ? "" : "\" with schedule \"" + scheduleType) +
+                                          "\" is not available in Gesso");
         } else if (key == "CFG scale") {
             if (auto n = parseReal(value))
                 result.cfgScale = n;

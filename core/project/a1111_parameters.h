@@ -46,8 +46,8 @@ struct A1111Parameters {
 // Parses A1111 parameters text (never throws: unknown or malformed values become warnings).
 A1111Parameters parseA1111Parameters(const std::string& text);
 
-// A1111 sampler label <-> Gesso sampler id. Empty / nullopt when there is no equivalent.
-std::string a1111SamplerLabel(const std::string& samplerId);
+// A1111 sampler label (either form: "DPM++ 2M Karras", or "DPM++ 2M" + its "Schedule type") -> Gesso sampler
+// id (core/generation/sampler_names.h); nullopt when Gesso has no equivalent.
 std::optional<std::string> samplerIdFromA1111(const std::string& label, const std::string& scheduleType = {});
 
 } // namespace gesso::project

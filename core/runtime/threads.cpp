@@ -1,5 +1,7 @@
 #include "core/runtime/threads.h"
 
+#include "core/runtime/cpu_tuning.h"
+
 #include <torch/torch.h>
 
 #include <cstdlib>
@@ -28,6 +30,9 @@ int chooseThreadCount(int requested) {
 int configureThreads(int requested) {
     int count = chooseThreadCount(requested);
     torch::set_num_threads(count);
+    // One pool: torch's OpenMP threads. OpenBLAS runs inside them, single-threaded (see cpu_tuning.h).
+    setBlasThreads(1);
+    keepFreedTensorMemory();
     return count;
 }
 

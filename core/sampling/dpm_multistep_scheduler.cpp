@@ -3,30 +3,13 @@
 #include "core/sampling/schedulers.h"
 
 #include "core/runtime/error.h"
-#include "core/sampling/numpy_compat.h"
+#include "core/sampling/multistep_schedule.h"
 #include "core/sampling/timestep_spacing.h"
+#include "core/sampling/vp_parameterisation.h"
 
 #include <torch/torch.h>
 
 namespace gesso::sampling {
-namespace {
-
-struct AlphaSigma {
-    torch::Tensor alpha, sigma;
-};
-
-// _sigma_to_alpha_sigma_t: alpha = 1 / sqrt(sigma^2 + 1), sigma_t = sigma * alpha (float32).
-AlphaSigma alphaSigma(const torch::Tensor& sigma) {
-    auto alpha = 1 / (sigma.pow(2) + 1).pow(0.5);
-    return {alpha, sigma * alpha};
-}
-
-torch::Tensor lambdaOf(const AlphaSigma& as) {
-    return torch::log(as.alpha) - torch::log(as.sigma);
-}
-
-} // namespace
-
 DpmMultistepScheduler::DpmMultistepScheduler(SchedulerConfig config) : Scheduler(std::move(config)) {}
 
 void DpmMultistepScheduler::setTimesteps(int steps) {
@@ -39,50 +22,12 @@ void DpmMultistepScheduler::setTimesteps(int steps) {
                                    .reshape({-1})[0]
                                    .item<int64_t>();
     const int64_t lastTimestep = m_config.numTrainTimesteps - clippedIdx;
-    std::vector<double> t;
-    if (m_config.timestepSpacing == "linspace") {
-        t = np::round(np::linspace(0, double(lastTimestep - 1), steps + 1));
-        t = np::reversed(t);
-        t.pop_back();
-    } else if (m_config.timestepSpacing == "leading") {
-        const int64_t ratio = lastTimestep / (steps + 1);
-        for (int i = steps; i >= 1; --i)
-            t.push_back(double(i * ratio + m_config.stepsOffset));
-    } else {
-        const double ratio = double(m_config.numTrainTimesteps) / steps;
-        t = np::round(np::arange(double(lastTimestep), 0, -ratio));
-        for (auto& v : t)
-            v -= 1;
-    }
-    for (auto& v : t)
-        v = double(static_cast<int64_t>(v));
-
-    auto table = ((1 - m_alphasCumprod) / m_alphasCumprod).pow(0.5).contiguous();
-    std::vector<float> table32(table.data_ptr<float>(), table.data_ptr<float>() + table.numel());
-    std::vector<double> sigmas;
-    std::vector<float> sig32;
-    if (m_config.useKarrasSigmas) {
-        std::vector<float> logSigmas;
-        for (float s : table32)
-            logSigmas.push_back(std::log(s));
-        // in_sigmas = flip(table): sigma_min = table[0], sigma_max = table[N-1] unless configured.
-        const double sigmaMin = m_config.sigmaMin >= 0 ? m_config.sigmaMin : double(table32.front());
-        const double sigmaMax = m_config.sigmaMax >= 0 ? m_config.sigmaMax : double(table32.back());
-        sigmas = np::karrasSigmas(sigmaMin, sigmaMax, steps);
-        t.clear();
-        for (double s : sigmas)
-            t.push_back(np::round(np::sigmaToT(s, logSigmas)));
-    } else {
-        std::vector<double> fp(table32.begin(), table32.end());
-        sigmas = np::interp(t, fp);
-    }
+    MultistepSchedule schedule = multistepSchedule(m_config, m_alphasCumprod, steps, lastTimestep);
     // final_sigmas_type: "zero" ends at sigma 0 (x0 returned), "sigma_min" at the training schedule's
     // minimum.
-    for (double s : sigmas)
-        sig32.push_back(np::toFloat(s));
-    sig32.push_back(m_config.finalSigmasType == "sigma_min" ? table32.front() : 0.0f);
-    m_timesteps = t;
-    m_sigmas = torch::tensor(sig32, torch::kFloat32);
+    const float last = m_config.finalSigmasType == "sigma_min" ? schedule.trainingSigmas.front() : 0.0f;
+    m_timesteps = std::move(schedule.timesteps);
+    m_sigmas = float32Sigmas(schedule.sigmas, {last});
     m_inferenceSteps = steps;
     m_modelOutputs.assign(m_config.solverOrder, torch::Tensor());
     m_lowerOrderNums = 0;
@@ -91,7 +36,7 @@ void DpmMultistepScheduler::setTimesteps(int steps) {
 
 torch::Tensor DpmMultistepScheduler::convertModelOutput(const torch::Tensor& modelOutput, size_t index,
                                                         const torch::Tensor& sample) const {
-    auto as = alphaSigma(m_sigmas[static_cast<int64_t>(index)]);
+    auto as = vpCoefficients(m_sigmas[static_cast<int64_t>(index)]);
     if (m_config.predictionType == "epsilon") return (sample - as.sigma * modelOutput) / as.alpha;
     if (m_config.predictionType == "v_prediction") return as.alpha * sample - as.sigma * modelOutput;
     return modelOutput;
@@ -114,14 +59,27 @@ torch::Tensor DpmMultistepScheduler::step(const torch::Tensor& modelOutputIn, si
 
     torch::Tensor draw;
     const bool sde = m_config.algorithmType == "sde-dpmsolver++";
-    if (sde)
-        draw = noise.randn(modelOutputIn.sizes(), modelOutputIn.device(), "DPM++ SDE step").to(x0.dtype());
+    if (sde) {
+        // Seeded mode: k-diffusion's sample_dpmpp_2m_sde (A1111) Brownian-tree noise between the step's
+        // sigmas (diffusers 0.27.2 draws independent normals: the goldens replay those). The last step to
+        // sigma 0 scales its noise by 0: a plain draw.
+        const float from = m_sigmas[static_cast<int64_t>(index)].item<float>();
+        const float to = m_sigmas[static_cast<int64_t>(index) + 1].item<float>();
+        if (to > 0) {
+            draw = noise.brownianNoise(modelOutputIn.sizes(), modelOutputIn.device(),
+                                       m_sigmas.masked_select(m_sigmas > 0).min().item<float>(),
+                                       m_sigmas.max().item<float>(), from, to, "DPM++ 2M SDE step");
+        } else {
+            draw = noise.randn(modelOutputIn.sizes(), modelOutputIn.device(), "DPM++ 2M SDE step");
+        }
+        draw = draw.to(x0.dtype());
+    }
 
     const auto i = static_cast<int64_t>(index);
-    auto sigmaT = alphaSigma(m_sigmas[i + 1]);
-    auto sigmaS0 = alphaSigma(m_sigmas[i]);
-    auto lambdaT = lambdaOf(sigmaT);
-    auto lambdaS0 = lambdaOf(sigmaS0);
+    auto sigmaT = vpCoefficients(m_sigmas[i + 1]);
+    auto sigmaS0 = vpCoefficients(m_sigmas[i]);
+    auto lambdaT = sigmaT.lambda;
+    auto lambdaS0 = sigmaS0.lambda;
     auto h = lambdaT - lambdaS0;
 
     torch::Tensor prev;
@@ -134,8 +92,8 @@ torch::Tensor DpmMultistepScheduler::step(const torch::Tensor& modelOutputIn, si
                    sigmaT.sigma * torch::sqrt(1.0 - torch::exp(-2 * h)) * draw;
         }
     } else {
-        auto sigmaS1 = alphaSigma(m_sigmas[i - 1]);
-        auto lambdaS1 = lambdaOf(sigmaS1);
+        auto sigmaS1 = vpCoefficients(m_sigmas[i - 1]);
+        auto lambdaS1 = sigmaS1.lambda;
         const auto& m0 = m_modelOutputs.end()[-1];
         const auto& m1 = m_modelOutputs.end()[-2];
         auto h0 = lambdaS0 - lambdaS1;
@@ -170,8 +128,7 @@ torch::Tensor DpmMultistepScheduler::step(const torch::Tensor& modelOutputIn, si
 torch::Tensor DpmMultistepScheduler::addNoise(const torch::Tensor& original, const torch::Tensor& noise,
                                               size_t index) const {
     checkIndex(index);
-    auto as = alphaSigma(m_sigmas[static_cast<int64_t>(index)]);
-    return as.alpha * original + as.sigma * noise;
+    return vpAddNoise(original, noise, m_sigmas[static_cast<int64_t>(index)]);
 }
 
 } // namespace gesso::sampling

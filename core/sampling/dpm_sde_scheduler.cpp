@@ -1,7 +1,8 @@
 // DPMSolverSDEScheduler (diffusers 0.27.2; k-diffusion's DPM++ SDE), with Karras sigmas for
 // "dpmpp_sde_karras". Two model calls per step (a midpoint stage), so timesteps() has 2n - 1 entries.
-// Difference from diffusers: its noise comes from torchsde's Brownian tree; here each stage takes one
-// standard-normal draw from the NoiseSource (same distribution, seeded and replayable, no torchsde).
+// The noise of each stage comes from NoiseSource::brownianNoise: in seeded mode diffusers' Brownian tree
+// (entropy = the seed, range = the schedule's positive sigmas), queried with diffusers' exact float32
+// sigma_fn(t) / sigma_fn(t_next); replayed noise is taken draw by draw.
 #include "core/sampling/schedulers.h"
 
 #include "core/runtime/error.h"
@@ -20,9 +21,7 @@ void DpmSdeScheduler::setTimesteps(int steps) {
     std::vector<double> t = spacedTimesteps(m_config, steps, LinspacePrecision::Float64);
     auto table = ((1 - m_alphasCumprod) / m_alphasCumprod).pow(0.5).contiguous();
     std::vector<float> table32(table.data_ptr<float>(), table.data_ptr<float>() + table.numel());
-    std::vector<float> logSigmas;
-    for (float s : table32)
-        logSigmas.push_back(std::log(s));
+    const std::vector<float> logSigmas = np::logFloat32(table32); // numpy's float32 log table
     std::vector<double> sigmas = np::interp(t, std::vector<double>(table32.begin(), table32.end()));
     if (m_config.useKarrasSigmas) {
         const double sigmaMin = m_config.sigmaMin >= 0 ? m_config.sigmaMin : sigmas.back();
@@ -107,8 +106,13 @@ torch::Tensor DpmSdeScheduler::step(const torch::Tensor& modelOutput, size_t ind
     auto sigmaDown = (sigmaTo.pow(2) - sigmaUp.pow(2)).pow(0.5);
     auto ancestralT = tFn(sigmaDown);
     auto prev = (sigmaFn(ancestralT) / sigmaFn(t)) * sample - (t - ancestralT).expm1() * predOriginal;
-    auto draw =
-        noise.randn(modelOutput.sizes(), modelOutput.device(), "DPM++ SDE step").to(modelOutput.dtype());
+    // diffusers: sigmas[sigmas > 0].min() and sigmas.max() of the float32 schedule.
+    const float rangeMin = m_sigmas.masked_select(m_sigmas > 0).min().item<float>();
+    const float rangeMax = m_sigmas.max().item<float>();
+    auto draw = noise
+                    .brownianNoise(modelOutput.sizes(), modelOutput.device(), rangeMin, rangeMax,
+                                   sigmaFrom.item<float>(), sigmaTo.item<float>(), "DPM++ SDE step")
+                    .to(modelOutput.dtype());
     prev = prev + draw * sigmaUp;
     if (firstOrder) {
         m_firstStageSample = sample;

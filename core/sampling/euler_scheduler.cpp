@@ -4,81 +4,21 @@
 #include "core/sampling/schedulers.h"
 
 #include "core/runtime/error.h"
-#include "core/sampling/numpy_compat.h"
-#include "core/sampling/timestep_spacing.h"
 
 #include <torch/torch.h>
 
 namespace gesso::sampling {
 
-SigmaSchedule sigmaSchedule(const SchedulerConfig& config, const torch::Tensor& alphasCumprod, int steps,
-                            bool allowKarras) {
-    std::vector<double> t = spacedTimesteps(config, steps, LinspacePrecision::Float32);
-    // sigmas = ((1 - ac) / ac) ** 0.5 in float32, then numpy float64 interpolation.
-    auto table = ((1 - alphasCumprod) / alphasCumprod).pow(0.5).contiguous();
-    std::vector<float> table32(table.data_ptr<float>(), table.data_ptr<float>() + table.numel());
-    std::vector<double> fp(table32.begin(), table32.end());
-    std::vector<double> sigmas = np::interp(t, fp);
-    if (allowKarras && config.useKarrasSigmas) {
-        std::vector<float> logSigmas;
-        for (float s : table32)
-            logSigmas.push_back(std::log(s));
-        // _convert_to_karras takes min/max of the interpolated schedule unless configured.
-        const double sigmaMin = config.sigmaMin >= 0 ? config.sigmaMin : sigmas.back();
-        const double sigmaMax = config.sigmaMax >= 0 ? config.sigmaMax : sigmas.front();
-        sigmas = np::karrasSigmas(sigmaMin, sigmaMax, steps);
-        t.clear();
-        for (double s : sigmas)
-            t.push_back(np::sigmaToT(s, logSigmas));
-    }
-    SigmaSchedule out;
-    for (double v : t)
-        out.timesteps.push_back(np::toFloat(v));
-    std::vector<float> s32;
-    for (double v : sigmas)
-        s32.push_back(np::toFloat(v));
-    s32.push_back(0.0f);
-    out.sigmas = torch::tensor(s32, torch::kFloat32);
-    return out;
-}
-
-// ---- Euler ----------------------------------------------------------------------------------------------
-
 EulerScheduler::EulerScheduler(SchedulerConfig config, bool ancestral)
-    : Scheduler(std::move(config)), m_ancestral(ancestral) {}
+    : SigmaSpaceScheduler(std::move(config)), m_ancestral(ancestral) {}
 
 void EulerScheduler::setTimesteps(int steps) {
+    // diffusers' EulerAncestralDiscreteScheduler has no Karras option.
     auto schedule = sigmaSchedule(m_config, m_alphasCumprod, steps, !m_ancestral);
-    m_timesteps = std::move(schedule.timesteps);
-    m_sigmas = schedule.sigmas;
+    m_timesteps = float32Values(schedule.timesteps);
+    m_sigmas = float32Sigmas(schedule.sigmas);
     m_inferenceSteps = steps;
     m_predictedOriginal = torch::Tensor();
-}
-
-double sigmaInitNoise(const SchedulerConfig& config, const torch::Tensor& sigmas) {
-    if (!sigmas.defined()) return 1.0;
-    auto maxSigma = sigmas.max();
-    if (config.timestepSpacing == "linspace" || config.timestepSpacing == "trailing")
-        return maxSigma.item<double>();
-    return (maxSigma.pow(2) + 1).pow(0.5).item<double>();
-}
-
-double EulerScheduler::initNoiseSigma() const {
-    return sigmaInitNoise(m_config, m_sigmas);
-}
-
-torch::Tensor EulerScheduler::scaleModelInput(const torch::Tensor& sample, size_t index) const {
-    checkIndex(index);
-    auto sigma = m_sigmas[static_cast<int64_t>(index)];
-    return sample / (sigma.pow(2) + 1).pow(0.5);
-}
-
-torch::Tensor EulerScheduler::predictOriginal(const torch::Tensor& modelOutput, const torch::Tensor& sample,
-                                              const torch::Tensor& sigma) const {
-    if (m_config.predictionType == "epsilon") return sample - sigma * modelOutput;
-    if (m_config.predictionType == "v_prediction")
-        return modelOutput * (-sigma / (sigma.pow(2) + 1).pow(0.5)) + (sample / (sigma.pow(2) + 1));
-    return modelOutput;
 }
 
 torch::Tensor EulerScheduler::step(const torch::Tensor& modelOutput, size_t index,
@@ -108,12 +48,6 @@ torch::Tensor EulerScheduler::step(const torch::Tensor& modelOutput, size_t inde
                     .to(modelOutput.dtype());
     m_predictedOriginal = predOriginal;
     return prev + draw * sigmaUp;
-}
-
-torch::Tensor EulerScheduler::addNoise(const torch::Tensor& original, const torch::Tensor& noise,
-                                       size_t index) const {
-    checkIndex(index);
-    return original + noise * m_sigmas[static_cast<int64_t>(index)];
 }
 
 } // namespace gesso::sampling

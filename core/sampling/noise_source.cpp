@@ -1,13 +1,24 @@
 #include "core/sampling/noise_source.h"
 
 #include "core/runtime/error.h"
+#include "core/sampling/brownian_tree_noise_sampler.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 namespace gesso::sampling {
 
-SeededNoise::SeededNoise(uint64_t seed) : m_generator(at::detail::createCPUGenerator(seed)) {}
+SeededNoise::SeededNoise(uint64_t seed) : m_generator(at::detail::createCPUGenerator(seed)), m_seed(seed) {}
+
+SeededNoise::~SeededNoise() = default;
+
+torch::Tensor SeededNoise::brownianNoise(at::IntArrayRef shape, const torch::Device& device, float sigmaMin,
+                                         float sigmaMax, float sigma, float sigmaNext, const char*) {
+    if (!m_tree || m_tree->shape() != shape.vec() || m_tree->sigmaMin() != sigmaMin ||
+        m_tree->sigmaMax() != sigmaMax)
+        m_tree = std::make_unique<BrownianTreeNoiseSampler>(shape.vec(), sigmaMin, sigmaMax, m_seed);
+    return (*m_tree)(sigma, sigmaNext).to(device);
+}
 
 torch::Tensor SeededNoise::randn(at::IntArrayRef shape, const torch::Device& device, const char*) {
     // at::randn takes the generator's mutex itself; one SeededNoise is used from one thread at a time.

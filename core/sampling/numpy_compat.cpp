@@ -6,6 +6,56 @@
 
 namespace gesso::sampling::np {
 
+namespace {
+
+// numpy evaluates `a * b + c` over arrays as two separately rounded operations; a compiler allowed to
+// contract floating-point expressions (-ffp-contract=fast with FMA) would fuse them into one.
+double unfused(double x) {
+    volatile double stored = x;
+    return stored;
+}
+
+// NumPy 1.24 npy_simd_data.h: NPY_COEFF_{P,Q}{0..5}_LOGf (P0 = 0).
+constexpr float kLogP[] = {0.0f,
+                           9.999999999999998702752e-01f,
+                           2.112677543073053063722e+00f,
+                           1.480000633576506585156e+00f,
+                           3.808837741388407920751e-01f,
+                           2.589979117907922693523e-02f};
+constexpr float kLogQ[] = {1.0f,
+                           2.612677543073109236779e+00f,
+                           2.453006071784736363091e+00f,
+                           9.864942958519418960339e-01f,
+                           1.546476374983906719538e-01f,
+                           5.875095403124574342950e-03f};
+
+struct SigmaToTWeights {
+    long lowIdx;
+    float w;
+};
+
+// low_idx = cumsum(dists >= 0).argmax(): the last entry <= logSigma (0 if none), clipped to n - 2;
+// dists = logSigma - table is float32 subtraction, whose sign is that of the comparison. Then the float32
+// weight w = clip((low - logSigma) / (low - high), 0, 1).
+SigmaToTWeights sigmaToTWeights(float logSigma, const std::vector<float>& logSigmas) {
+    const long n = static_cast<long>(logSigmas.size());
+    long lowIdx = 0;
+    for (long i = 0; i < n; ++i)
+        if (logSigma >= logSigmas[i]) lowIdx = i;
+    lowIdx = std::min(lowIdx, n - 2);
+    const float low = logSigmas[lowIdx], high = logSigmas[lowIdx + 1];
+    const float numerator = low - logSigma;
+    const float denominator = low - high;
+    const float w = numerator / denominator;
+    return {lowIdx, std::clamp(w, 0.0f, 1.0f)};
+}
+
+float logSigmaFloat32(double sigma) {
+    return static_cast<float>(std::log(std::max(sigma, 1e-10)));
+}
+
+} // namespace
+
 std::vector<double> linspace(double start, double stop, int num, bool endpoint) {
     // numpy: step = (stop - start) / div; y = arange(num) * step + start; last = stop when endpoint.
     std::vector<double> out;
@@ -16,7 +66,7 @@ std::vector<double> linspace(double start, double stop, int num, bool endpoint) 
     if (div > 0) {
         const double step = delta / div;
         for (int i = 0; i < num; ++i)
-            out[i] = step == 0.0 ? (i / double(div)) * delta + start : i * step + start;
+            out[i] = step == 0.0 ? unfused((i / double(div)) * delta) + start : unfused(i * step) + start;
     } else {
         out[0] = start;
     }
@@ -64,8 +114,8 @@ std::vector<double> interp(const std::vector<double>& x, const std::vector<doubl
                 out.push_back(fp[j]);
             } else {
                 const double slope = (fp[j + 1] - fp[j]) / 1.0;
-                double r = slope * (xv - double(j)) + fp[j];
-                if (std::isnan(r)) r = slope * (xv - double(j + 1)) + fp[j + 1];
+                double r = unfused(slope * (xv - double(j))) + fp[j];
+                if (std::isnan(r)) r = unfused(slope * (xv - double(j + 1))) + fp[j + 1];
                 out.push_back(r);
             }
         }
@@ -80,28 +130,49 @@ std::vector<double> karrasSigmas(double sigmaMin, double sigmaMax, int steps) {
     const double maxInvRho = std::pow(sigmaMax, 1.0 / rho);
     std::vector<double> out;
     for (double r : ramp)
-        out.push_back(std::pow(maxInvRho + r * (minInvRho - maxInvRho), rho));
+        out.push_back(std::pow(maxInvRho + unfused(r * (minInvRho - maxInvRho)), rho));
+    return out;
+}
+
+float logFloat32(float x) {
+    if (!(x > 0.0f) || std::isinf(x)) return std::log(x); // NaN, -inf at 0, NaN below, inf (as numpy)
+    int exponent = 0;
+    float m = std::frexp(x, &exponent); // x = m * 2^exponent, m in [0.5, 1): AVX512 getmant/getexp + 1
+    float e = float(exponent);
+    if (m <= 0.707106781186547524400844362104849039f) {
+        m = m + m;
+        e = e - 1.0f;
+    }
+    const float y = m - 1.0f;
+    float num = std::fmaf(kLogP[5], y, kLogP[4]);
+    float den = std::fmaf(kLogQ[5], y, kLogQ[4]);
+    for (int i = 3; i >= 0; --i) {
+        num = std::fmaf(num, y, kLogP[i]);
+        den = std::fmaf(den, y, kLogQ[i]);
+    }
+    return std::fmaf(e, 0.693147180559945309417232121458176568f, num / den);
+}
+
+std::vector<float> logFloat32(const std::vector<float>& x) {
+    std::vector<float> out;
+    out.reserve(x.size());
+    for (float v : x)
+        out.push_back(logFloat32(v));
     return out;
 }
 
 double sigmaToT(double sigma, const std::vector<float>& logSigmas) {
-    const double logSigma = std::log(std::max(sigma, 1e-10));
-    const long n = static_cast<long>(logSigmas.size());
-    // low_idx = cumsum(dists >= 0).argmax() (first index reaching the maximum count), clipped to n - 2.
-    long count = 0, best = -1, lowIdx = 0;
-    for (long i = 0; i < n; ++i) {
-        if (logSigma - double(logSigmas[i]) >= 0) ++count;
-        if (count > best) {
-            best = count;
-            lowIdx = i;
-        }
-    }
-    lowIdx = std::min(lowIdx, n - 2);
-    const long highIdx = lowIdx + 1;
-    const double low = logSigmas[lowIdx], high = logSigmas[highIdx];
-    double w = (low - logSigma) / (low - high);
-    w = std::clamp(w, 0.0, 1.0);
-    return (1.0 - w) * double(lowIdx) + w * double(highIdx);
+    const auto [lowIdx, w] = sigmaToTWeights(logSigmaFloat32(sigma), logSigmas);
+    const float oneMinusW = 1.0f - w;
+    return unfused(double(oneMinusW) * double(lowIdx)) + unfused(double(w) * double(lowIdx + 1));
+}
+
+float sigmaToTTorch(float sigma, const std::vector<float>& logSigmas) {
+    const auto [lowIdx, w] = sigmaToTWeights(logSigmaFloat32(sigma), logSigmas);
+    const float oneMinusW = 1.0f - w;
+    const float low = oneMinusW * float(lowIdx);
+    const float high = w * float(lowIdx + 1);
+    return low + high;
 }
 
 float toFloat(double x) {

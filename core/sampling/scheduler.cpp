@@ -101,6 +101,18 @@ std::unique_ptr<Scheduler> makeScheduler(const SchedulerConfig& config) {
         return std::make_unique<DpmSdeScheduler>(config);
     case SchedulerKind::Lcm:
         return std::make_unique<LcmScheduler>(config);
+    case SchedulerKind::Heun:
+        return std::make_unique<HeunScheduler>(config);
+    case SchedulerKind::Lms:
+        return std::make_unique<LmsScheduler>(config);
+    case SchedulerKind::KDpm2:
+        return std::make_unique<KDpm2Scheduler>(config, false);
+    case SchedulerKind::KDpm2Ancestral:
+        return std::make_unique<KDpm2Scheduler>(config, true);
+    case SchedulerKind::Ddpm:
+        return std::make_unique<DdpmScheduler>(config);
+    case SchedulerKind::UniPc:
+        return std::make_unique<UniPcScheduler>(config);
     }
     throw Error("unknown scheduler kind");
 }

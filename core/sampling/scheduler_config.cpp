@@ -51,7 +51,7 @@ void takeDoubleOrInfinity(const nlohmann::json& config, const char* key, double&
 
 namespace {
 // diffusers' class names, as written in scheduler_config.json.
-constexpr std::array<EnumName<SchedulerKind>, 7> kSchedulerClassNames{{
+constexpr std::array<EnumName<SchedulerKind>, 13> kSchedulerClassNames{{
     {SchedulerKind::Ddim, "DDIMScheduler"},
     {SchedulerKind::Pndm, "PNDMScheduler"},
     {SchedulerKind::Euler, "EulerDiscreteScheduler"},
@@ -59,6 +59,12 @@ constexpr std::array<EnumName<SchedulerKind>, 7> kSchedulerClassNames{{
     {SchedulerKind::DpmMultistep, "DPMSolverMultistepScheduler"},
     {SchedulerKind::DpmSde, "DPMSolverSDEScheduler"},
     {SchedulerKind::Lcm, "LCMScheduler"},
+    {SchedulerKind::Heun, "HeunDiscreteScheduler"},
+    {SchedulerKind::Lms, "LMSDiscreteScheduler"},
+    {SchedulerKind::KDpm2, "KDPM2DiscreteScheduler"},
+    {SchedulerKind::KDpm2Ancestral, "KDPM2AncestralDiscreteScheduler"},
+    {SchedulerKind::Ddpm, "DDPMScheduler"},
+    {SchedulerKind::UniPc, "UniPCMultistepScheduler"},
 }};
 } // namespace
 
@@ -87,8 +93,20 @@ SchedulerConfig SchedulerConfig::defaults(SchedulerKind kind) {
     case SchedulerKind::Euler:
     case SchedulerKind::EulerAncestral:
     case SchedulerKind::DpmMultistep:
+    case SchedulerKind::Lms:
         c.timestepSpacing = "linspace";
         break;
+    case SchedulerKind::UniPc:
+        c.timestepSpacing = "linspace";
+        c.solverType = "bh2";
+        break;
+    case SchedulerKind::Ddpm:
+        c.clipSample = true;
+        c.timestepSpacing = "leading";
+        break;
+    case SchedulerKind::Heun:
+    case SchedulerKind::KDpm2:
+    case SchedulerKind::KDpm2Ancestral:
     case SchedulerKind::DpmSde:
         c.betaStart = 0.00085;
         c.betaEnd = 0.012;
@@ -122,6 +140,8 @@ SchedulerConfig SchedulerConfig::fromDiffusersJson(SchedulerKind kind, const nlo
     take(config, "clip_sample", c.clipSample);
     take(config, "clip_sample_range", c.clipSampleRange);
     take(config, "use_karras_sigmas", c.useKarrasSigmas);
+    take(config, "use_exponential_sigmas", c.useExponentialSigmas);
+    take(config, "gesso_use_sgm_uniform_sigmas", c.useSgmUniformSigmas);
     take(config, "interpolation_type", c.interpolationType);
     take(config, "sigma_min", c.sigmaMin);
     take(config, "sigma_max", c.sigmaMax);
@@ -135,6 +155,23 @@ SchedulerConfig SchedulerConfig::fromDiffusersJson(SchedulerKind kind, const nlo
     take(config, "original_inference_steps", c.originalInferenceSteps);
     take(config, "timestep_scaling", c.timestepScaling);
     take(config, "eta", c.eta);
+    take(config, "predict_x0", c.predictX0);
+    take(config, "disable_corrector", c.disableCorrector);
+    take(config, "variance_type", c.varianceType);
+    // Keys another class reads differently: diffusers' constructors register the nearest supported value.
+    if (kind == SchedulerKind::UniPc && c.solverType != "bh1" && c.solverType != "bh2") {
+        if (c.solverType != "midpoint" && c.solverType != "heun" && c.solverType != "logrho")
+            throw Error("scheduler config: unsupported solver_type '" + c.solverType + "' (bh1 or bh2)");
+        c.solverType = "bh2";
+    }
+    if (kind == SchedulerKind::DpmMultistep &&
+        (c.solverType == "bh1" || c.solverType == "bh2" || c.solverType == "logrho"))
+        c.solverType = "midpoint";
+    // Classes without a rescale_betas_zero_snr key ignore it.
+    if (kind == SchedulerKind::Heun || kind == SchedulerKind::Lms || kind == SchedulerKind::KDpm2 ||
+        kind == SchedulerKind::KDpm2Ancestral || kind == SchedulerKind::UniPc ||
+        kind == SchedulerKind::DpmSde || kind == SchedulerKind::Pndm)
+        c.rescaleBetasZeroSnr = false;
 
     if (c.numTrainTimesteps < 2 || c.numTrainTimesteps > 100000)
         throw Error("scheduler config: num_train_timesteps must be in [2, 100000]");
@@ -148,6 +185,9 @@ SchedulerConfig SchedulerConfig::fromDiffusersJson(SchedulerKind kind, const nlo
     if (c.timestepSpacing != "leading" && c.timestepSpacing != "trailing" && c.timestepSpacing != "linspace")
         throw Error("scheduler config: unsupported timestep_spacing '" + c.timestepSpacing +
                     "' (leading, trailing or linspace)");
+    if (int(c.useKarrasSigmas) + int(c.useExponentialSigmas) + int(c.useSgmUniformSigmas) > 1)
+        throw Error("scheduler config: use_karras_sigmas, use_exponential_sigmas and "
+                    "gesso_use_sgm_uniform_sigmas exclude each other");
     if (kind == SchedulerKind::DpmMultistep) {
         if (c.algorithmType != "dpmsolver++" && c.algorithmType != "sde-dpmsolver++")
             throw Error("scheduler config: unsupported algorithm_type '" + c.algorithmType + "'");
@@ -156,6 +196,12 @@ SchedulerConfig SchedulerConfig::fromDiffusersJson(SchedulerKind kind, const nlo
         if (c.solverType != "midpoint" && c.solverType != "heun")
             throw Error("scheduler config: unsupported solver_type '" + c.solverType + "'");
     }
+    if (kind == SchedulerKind::UniPc && (c.solverOrder < 1 || c.solverOrder > 3))
+        throw Error("scheduler config: UniPC solver_order must be 1, 2 or 3");
+    if (kind == SchedulerKind::Ddpm && c.varianceType != "fixed_small" &&
+        c.varianceType != "fixed_small_log" && c.varianceType != "fixed_large")
+        throw Error("scheduler config: unsupported DDPM variance_type '" + c.varianceType +
+                    "' (fixed_small, fixed_small_log or fixed_large)");
     return c;
 }
 
@@ -192,18 +238,59 @@ nlohmann::json SchedulerConfig::readJsonFile(const std::filesystem::path& path) 
     }
 }
 
+namespace {
+
+struct SamplerEntry {
+    const char* name;
+    SchedulerKind kind;
+    const char* overrides; // JSON object
+};
+
+// The reference's configurations of A1111's samplers (shared/reference README, "A1111 names -> the
+// configurations used"); `_karras` = the same with use_karras_sigmas, `_exponential` with
+// use_exponential_sigmas, `_sgm_uniform` with gesso_use_sgm_uniform_sigmas. The same ids as
+// generation::allSamplerIds() (tests/sampling checks it).
+constexpr SamplerEntry kSamplers[] = {
+    {"ddim", SchedulerKind::Ddim, "{}"},
+    {"ddpm", SchedulerKind::Ddpm, "{}"},
+    {"pndm", SchedulerKind::Pndm, "{}"},
+    {"euler", SchedulerKind::Euler, "{}"},
+    {"euler_karras", SchedulerKind::Euler, R"({"use_karras_sigmas": true})"},
+    {"euler_exponential", SchedulerKind::Euler, R"({"use_exponential_sigmas": true})"},
+    {"euler_sgm_uniform", SchedulerKind::Euler, R"({"gesso_use_sgm_uniform_sigmas": true})"},
+    {"euler_a", SchedulerKind::EulerAncestral, "{}"},
+    {"heun", SchedulerKind::Heun, "{}"},
+    {"lms", SchedulerKind::Lms, "{}"},
+    {"lms_karras", SchedulerKind::Lms, R"({"use_karras_sigmas": true})"},
+    {"kdpm2", SchedulerKind::KDpm2, "{}"},
+    {"kdpm2_karras", SchedulerKind::KDpm2, R"({"use_karras_sigmas": true})"},
+    {"kdpm2_a", SchedulerKind::KDpm2Ancestral, "{}"},
+    {"kdpm2_a_karras", SchedulerKind::KDpm2Ancestral, R"({"use_karras_sigmas": true})"},
+    {"dpmpp_2m", SchedulerKind::DpmMultistep, R"({"algorithm_type": "dpmsolver++", "solver_order": 2})"},
+    {"dpmpp_2m_karras", SchedulerKind::DpmMultistep,
+     R"({"algorithm_type": "dpmsolver++", "solver_order": 2, "use_karras_sigmas": true})"},
+    {"dpmpp_2m_exponential", SchedulerKind::DpmMultistep,
+     R"({"algorithm_type": "dpmsolver++", "solver_order": 2, "use_exponential_sigmas": true})"},
+    {"dpmpp_2m_sgm_uniform", SchedulerKind::DpmMultistep,
+     R"({"algorithm_type": "dpmsolver++", "solver_order": 2, "gesso_use_sgm_uniform_sigmas": true})"},
+    {"dpmpp_2m_sde", SchedulerKind::DpmMultistep,
+     R"({"algorithm_type": "sde-dpmsolver++", "solver_order": 2})"},
+    {"dpmpp_2m_sde_karras", SchedulerKind::DpmMultistep,
+     R"({"algorithm_type": "sde-dpmsolver++", "solver_order": 2, "use_karras_sigmas": true})"},
+    {"dpmpp_2m_sde_exponential", SchedulerKind::DpmMultistep,
+     R"({"algorithm_type": "sde-dpmsolver++", "solver_order": 2, "use_exponential_sigmas": true})"},
+    {"dpmpp_2m_sde_sgm_uniform", SchedulerKind::DpmMultistep,
+     R"({"algorithm_type": "sde-dpmsolver++", "solver_order": 2, "gesso_use_sgm_uniform_sigmas": true})"},
+    {"dpmpp_sde_karras", SchedulerKind::DpmSde, R"({"use_karras_sigmas": true})"},
+    {"unipc", SchedulerKind::UniPc, "{}"},
+    {"lcm", SchedulerKind::Lcm, "{}"},
+};
+
+} // namespace
+
 SamplerSpec samplerSpec(const std::string& name) {
-    if (name == "ddim") return {SchedulerKind::Ddim, nlohmann::json::object()};
-    if (name == "pndm") return {SchedulerKind::Pndm, nlohmann::json::object()};
-    if (name == "euler") return {SchedulerKind::Euler, nlohmann::json::object()};
-    if (name == "euler_a") return {SchedulerKind::EulerAncestral, nlohmann::json::object()};
-    if (name == "dpmpp_2m")
-        return {SchedulerKind::DpmMultistep, {{"algorithm_type", "dpmsolver++"}, {"solver_order", 2}}};
-    if (name == "dpmpp_2m_karras")
-        return {SchedulerKind::DpmMultistep,
-                {{"algorithm_type", "dpmsolver++"}, {"solver_order", 2}, {"use_karras_sigmas", true}}};
-    if (name == "dpmpp_sde_karras") return {SchedulerKind::DpmSde, {{"use_karras_sigmas", true}}};
-    if (name == "lcm") return {SchedulerKind::Lcm, nlohmann::json::object()};
+    for (const auto& entry : kSamplers)
+        if (name == entry.name) return {entry.kind, nlohmann::json::parse(entry.overrides)};
     std::string known;
     for (const auto& n : samplerNames())
         known += (known.empty() ? "" : ", ") + n;
@@ -211,8 +298,12 @@ SamplerSpec samplerSpec(const std::string& name) {
 }
 
 const std::vector<std::string>& samplerNames() {
-    static const std::vector<std::string> names = {
-        "ddim", "pndm", "euler", "euler_a", "dpmpp_2m", "dpmpp_2m_karras", "dpmpp_sde_karras", "lcm"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const auto& entry : kSamplers)
+            out.emplace_back(entry.name);
+        return out;
+    }();
     return names;
 }
 
@@ -223,7 +314,8 @@ SchedulerConfig resolveSchedulerConfig(const std::string& samplerName, const nlo
     // A config written for another class may carry class-specific keys that would change this one
     // (e.g. a DPM config's use_karras_sigmas under "euler"): the sampler's own choice wins.
     if (spec.kind != SchedulerKind::DpmMultistep) merged.erase("algorithm_type");
-    if (!spec.overrides.contains("use_karras_sigmas")) merged.erase("use_karras_sigmas");
+    for (const char* key : {"use_karras_sigmas", "use_exponential_sigmas", "gesso_use_sgm_uniform_sigmas"})
+        if (!spec.overrides.contains(key)) merged.erase(key);
     for (auto it = spec.overrides.begin(); it != spec.overrides.end(); ++it)
         merged[it.key()] = it.value();
     if (!timestepSpacing.empty()) merged["timestep_spacing"] = timestepSpacing;

@@ -2,7 +2,7 @@
 // Scheduler hyper-parameters in diffusers' terms, resolved the way diffusers 0.27.2's
 // `<Class>.from_config(dict)` resolves them: keys present in the dict win, every missing key takes the
 // default of the scheduler class (so the published SD1.5 config, which has no `timestep_spacing`, gives
-// `leading` for DDIM/PNDM/LCM and `linspace` for Euler/Euler-ancestral/DPM-Solver).
+// `leading` for DDIM/DDPM/PNDM/LCM and `linspace` for the others).
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -13,7 +13,21 @@
 namespace gesso::sampling {
 
 // Scheduler classes, named after the diffusers class they reproduce.
-enum class SchedulerKind { Ddim, Pndm, Euler, EulerAncestral, DpmMultistep, DpmSde, Lcm };
+enum class SchedulerKind {
+    Ddim,
+    Pndm,
+    Euler,
+    EulerAncestral,
+    DpmMultistep,
+    DpmSde,
+    Lcm,
+    Heun,
+    Lms,
+    KDpm2,
+    KDpm2Ancestral,
+    Ddpm,
+    UniPc,
+};
 
 struct SchedulerConfig {
     SchedulerKind kind = SchedulerKind::Euler;
@@ -31,16 +45,26 @@ struct SchedulerConfig {
     bool clipSample = false;
     double clipSampleRange = 1.0;
     bool useKarrasSigmas = false;
+    // k-diffusion's exponential schedule (later diffusers' use_exponential_sigmas) and A1111's SGM Uniform
+    // (Gesso's key gesso_use_sgm_uniform_sigmas), both between the training sigmas' extremes unless
+    // sigma_min / sigma_max are configured. At most one of the three schedule keys may be set.
+    bool useExponentialSigmas = false;
+    bool useSgmUniformSigmas = false;
     std::string interpolationType = "linear"; // Euler
-    double sigmaMin = -1.0, sigmaMax = -1.0;  // Euler/DPM karras overrides; < 0 = from the schedule
+    double sigmaMin = -1.0, sigmaMax = -1.0;  // Euler/DPM schedule overrides; < 0 = from the schedule
     // DPM-Solver multistep
     int solverOrder = 2;
     std::string algorithmType = "dpmsolver++";
-    std::string solverType = "midpoint";
+    std::string solverType = "midpoint"; // DPM: midpoint | heun; UniPC: bh1 | bh2
     bool lowerOrderFinal = true;
     bool eulerAtFinal = false;
     std::string finalSigmasType = "zero"; // zero | sigma_min
     double lambdaMinClipped = -std::numeric_limits<double>::infinity();
+    // UniPC
+    bool predictX0 = true;
+    std::vector<int> disableCorrector; // step indices whose corrector is skipped
+    // DDPM
+    std::string varianceType = "fixed_small"; // fixed_small | fixed_small_log | fixed_large
     // LCM
     int originalInferenceSteps = 50;
     double timestepScaling = 10.0;
@@ -57,8 +81,8 @@ struct SchedulerConfig {
     static nlohmann::json readJsonFile(const std::filesystem::path& path); // gesso::Error on failure
 };
 
-// A user-facing sampler name (ddim, pndm, euler, euler_a, dpmpp_2m, dpmpp_2m_karras, dpmpp_sde_karras,
-// lcm, ddim_eta) and the diffusers class + overrides it stands for.
+// A user-facing sampler name (samplerNames(): ddim, euler_a, dpmpp_2m_karras, heun, unipc, ...) and the
+// diffusers class + overrides it stands for (shared/reference README "A1111 names -> the configurations").
 struct SamplerSpec {
     SchedulerKind kind;
     nlohmann::json overrides; // applied on top of the model's scheduler config

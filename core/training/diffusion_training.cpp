@@ -29,8 +29,9 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
     {
         torch::NoGradGuard noGrad;
         std::vector<torch::Tensor> means, stds;
-        for (int done = 0; done < setup.sceneCount; done += 32) {
-            auto batch = scenes.next(std::min(32, setup.sceneCount - done));
+        for (int done = 0; done < setup.sceneCount;
+             done += 8) { // small batches: no block above the mmap threshold
+            auto batch = scenes.next(std::min(8, setup.sceneCount - done));
             auto [mean, logvar] = vae->encode(batch.images);
             means.push_back(mean);
             stds.push_back(torch::exp(0.5 * logvar));
@@ -69,7 +70,14 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
         auto noisy = alpha.sqrt() * latents + (1.0 - alpha).sqrt() * noise;
         auto context = textModel->forward(tokenWindows(setup.tokenizer, captions)).lastHiddenState;
         auto prediction = unet->forward(noisy, t.to(torch::kFloat32), context);
-        auto loss = torch::mse_loss(prediction, noise);
+        auto perSample = (prediction - noise).square().mean({1, 2, 3});
+        if (setup.minSnrGamma > 0) {
+            // Min-SNR weighting (Hang et al. 2023): the nearly clean timesteps stop dominating the gradient,
+            // so composition and colour, decided at high noise, are learned in far fewer steps.
+            const auto snr = alpha.view({b}) / (1.0 - alpha.view({b}));
+            perSample = perSample * snr.clamp_max(setup.minSnrGamma) / snr;
+        }
+        auto loss = perSample.mean();
         optimizer.zero_grad();
         loss.backward();
         torch::nn::utils::clip_grad_norm_(params, 1.0);

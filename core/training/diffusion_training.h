@@ -18,6 +18,7 @@ struct DiffusionSetup {
     text::ClipTokenizer tokenizer;
     double captionDropout = 0.1;
     double emaDecay = 0.999;
+    double minSnrGamma = 5; // loss weight min(SNR, gamma) / SNR per sample; 0: plain epsilon MSE
     // Scenes rendered and VAE-encoded once before the loop (the latent distributions are kept, so every draw
     // samples a fresh latent); each step draws its batch from them.
     int sceneCount = 4096;

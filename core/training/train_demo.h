@@ -25,17 +25,18 @@ struct TrainDemoOptions {
     int threads = 2; // torch intra-op threads: part of what fixes the result
     DemoArchitecture architecture = DemoArchitecture::shipped();
     int imageSize = 128;
-    int vaeSteps = 1500;
+    int vaeSteps = 2500;
     int vaeBatch = 4; // scenes per step, each split into four quadrant crops
     double vaeLearningRate = 3e-4;
     double klWeight = 1e-5;
     double edgeWeight = 0.5;
-    int diffusionSteps = 800;
+    int diffusionSteps = 5500;
     int diffusionBatch = 32;
-    int diffusionScenes = 4096; // rendered and encoded once; batches are drawn from them
+    int diffusionScenes = 8192; // rendered and encoded once; batches are drawn from them
     double diffusionLearningRate = 1e-3;
     double captionDropout = 0.1;
     double emaDecay = 0.999;
+    double minSnrGamma = 5;
     double weightDecay = 0.01;
     // > 0: stop each stage when the total time passes this many minutes (the result then depends on the
     // machine's speed; the log says so).

@@ -46,6 +46,12 @@ pipeline::DenoiseSetup PipelineCase::setup(double scalingFactor, int unetInChann
     return s;
 }
 
+bool isPipelineCaseName(const std::string& stem) {
+    for (const char* prefix : kPipelineCasePrefixes)
+        if (stem.rfind(prefix, 0) == 0) return true;
+    return false;
+}
+
 std::vector<PipelineCase> findPipelineCases(const std::filesystem::path& reference) {
     std::vector<PipelineCase> out;
     const auto golden = reference / "golden";
@@ -53,7 +59,7 @@ std::vector<PipelineCase> findPipelineCases(const std::filesystem::path& referen
     std::vector<std::filesystem::path> files;
     for (const auto& e : std::filesystem::recursive_directory_iterator(golden)) {
         const auto& p = e.path();
-        if (p.extension() != ".json" || p.stem().string().rfind("pipe_", 0) != 0) continue;
+        if (p.extension() != ".json" || !isPipelineCaseName(p.stem().string())) continue;
         auto st = p;
         st.replace_extension(".safetensors");
         if (std::filesystem::exists(st)) files.push_back(p);

@@ -28,6 +28,11 @@ struct PipelineCase {
     pipeline::DenoiseSetup setup(double scalingFactor, int unetInChannels) const;
 };
 
+// The groups of pipeline cases that the generic suites run: `pipe_` and each feature's group once the feature
+// passes it (the reference README names `lorapipe_`, `embpipe_`, `sdepipe_`, `samplerpipe_`).
+inline constexpr const char* kPipelineCasePrefixes[] = {"pipe_", "sdepipe_", "samplerpipe_"};
+bool isPipelineCaseName(const std::string& stem);
+
 std::vector<PipelineCase> findPipelineCases(const std::filesystem::path& reference);
 std::string indexed(const char* prefix, size_t index, const char* suffix); // "unet.003.sample"
 

@@ -2,12 +2,14 @@
 // chunk, --replay-noise/--out-latents against a golden case, and bad input (exit code 2, one error line
 // naming the problem, nothing written).
 #include "cli/image_files.h"
+#include "core/generation/sampler_names.h"
 #include "core/io/safetensors.h"
 #include "tests/common/cli_run.h"
 #include "tests/common/reference.h"
 #include "tests/pipeline/pipeline_case.h"
 
 #include <QtCore/QProcess>
+#include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
 #include <torch/torch.h>
@@ -79,13 +81,13 @@ private Q_SLOTS:
                                           QString::fromStdString(c.meta.at("negative_prompt")),
                                           "--plain-prompt",
                                           "--steps",
-                                          "6",
+                                          QString::number(c.meta.at("steps").get<int>()),
                                           "--cfg",
-                                          "7.5",
+                                          QString::number(c.meta.value("guidance", 7.5)),
                                           "--width",
-                                          "128",
+                                          QString::number(c.meta.at("width").get<int>()),
                                           "--height",
-                                          "96",
+                                          QString::number(c.meta.at("height").get<int>()),
                                           "--sampler",
                                           QString::fromStdString(c.meta.at("scheduler_name")),
                                           "--scheduler-config",
@@ -192,7 +194,9 @@ private Q_SLOTS:
         QTest::newRow("bad SDXL size") << QStringList{"txt2img", "--original-size", "99999999999x8"}
                                        << "--original-size: '99999999999x8' is not WIDTHxHEIGHT" + hint;
         QTest::newRow("unknown sampler")
-            << QStringList{"txt2img", "--sampler", "heun"} << "unknown sampler 'heun'";
+            << QStringList{"txt2img", "--sampler", "heun_pp"} << "unknown sampler 'heun_pp'";
+        QTest::newRow("sampler without that schedule")
+            << QStringList{"txt2img", "--sampler", "euler_a_karras"} << "unknown sampler 'euler_a_karras'";
         QTest::newRow("unknown prediction type") << QStringList{"txt2img", "--prediction", "x0"}
                                                  << "--prediction must be auto, epsilon or v" + hint;
         QTest::newRow("missing model") << QStringList{"txt2img", "--model", "/nonexistent/model.safetensors"}
@@ -241,6 +245,19 @@ private Q_SLOTS:
         QCOMPARE(errorLines(run.err), 1);
         QVERIFY2(run.err.contains("gesso-cli: error: " + message), qPrintable(run.err));
         QVERIFY(!QFile::exists(dir.filePath("out.png")));
+    }
+
+    // The help lists every user-facing sampler id (generation::allSamplerIds()), each before its A1111 name.
+    void txt2imgHelpListsEverySampler() {
+        auto run = runCli({"txt2img", "--help"});
+        QCOMPARE(run.exitCode, 0);
+        const auto ids = gesso::generation::allSamplerIds();
+        QVERIFY(ids.size() > 20);
+        for (const auto& id : ids) {
+            const QRegularExpression entry(
+                "(^|[\\s,])" + QRegularExpression::escape(QString::fromStdString(id)) + "\\s+\\(");
+            QVERIFY2(entry.match(run.out).hasMatch(), id.c_str());
+        }
     }
 
     void helpListsExitCodes() {

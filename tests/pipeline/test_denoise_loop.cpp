@@ -132,7 +132,8 @@ private Q_SLOTS:
         r.timestepSpacing = "trailing";
         auto text = project::formatA1111Parameters(r, 1234, "model.safetensors", {});
         QCOMPARE(QString::fromStdString(text.substr(0, text.find(", Model"))),
-                 QString("a cat\nNegative prompt: ugly\nSteps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7, "
+                 QString("a cat\nNegative prompt: ugly\nSteps: 20, Sampler: DPM++ 2M, Schedule type: Karras, "
+                         "CFG scale: 7, "
                          "Seed: 1234, "
                          "Size: 512x768"));
         QVERIFY(text.find("Clip skip: 2") != std::string::npos);

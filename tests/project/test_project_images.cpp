@@ -2,6 +2,7 @@
 // generation metadata in PNG text chunks (AUTOMATIC1111 parameters, ComfyUI prompt).
 #include "project_test_util.h"
 
+#include "core/generation/sampler_names.h"
 #include "core/imageio/image_codec.h"
 #include "core/project/a1111_parameters.h"
 #include "core/project/comfyui_prompt.h"
@@ -93,6 +94,7 @@ private Q_SLOTS:
     void readsPsdComposite();
     void formatsA1111Parameters();
     void parsesA1111Parameters();
+    void everySamplerReadsBackFromA1111Parameters();
     void parsesComfyUiPrompt();
     void exportAndImportCarrySettings();
 };
@@ -234,7 +236,8 @@ void TestProjectImages::formatsA1111Parameters() {
     const std::string text = formatA1111Parameters(r, 1234, "sd15: v1", "6ce0161689");
     qInfo("%s", text.c_str());
     QCOMPARE(text,
-             std::string("a cat, oil painting\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M Karras, "
+             std::string("a cat, oil painting\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M, "
+                         "Schedule type: Karras, "
                          "CFG scale: 7.5, Seed: 1234, Size: 512x768, Model hash: 6ce0161689, Model: \"sd15: "
                          "v1\", Version: Gesso ") +
                  GESSO_VERSION_STRING);
@@ -256,6 +259,35 @@ void TestProjectImages::formatsA1111Parameters() {
     QVERIFY(back.mode == generation::Mode::Inpaint);
     QVERIFY(!parsed.modelName);
     QVERIFY(parsed.warnings.empty());
+}
+
+void TestProjectImages::everySamplerReadsBackFromA1111Parameters() {
+    for (const auto& id : generation::allSamplerIds()) {
+        generation::GenerationSettings r;
+        r.sampler = id;
+        const std::string text = formatA1111Parameters(r, 1, "", "");
+        const A1111Parameters parsed = parseA1111Parameters(text);
+        QVERIFY2(parsed.warnings.empty(), text.c_str());
+        QCOMPARE(parsed.applyTo({}).sampler, id);
+    }
+    // The forms A1111 wrote before 1.9 and the ones without a schedule.
+    QCOMPARE(samplerIdFromA1111("DPM++ 2M SDE Karras", ""),
+             std::optional<std::string>("dpmpp_2m_sde_karras"));
+    QCOMPARE(samplerIdFromA1111("DPM++ 2M SDE Exponential", ""),
+             std::optional<std::string>("dpmpp_2m_sde_exponential"));
+    QCOMPARE(samplerIdFromA1111("LMS Karras", ""), std::optional<std::string>("lms_karras"));
+    QCOMPARE(samplerIdFromA1111("DPM2 a", ""), std::optional<std::string>("kdpm2_a"));
+    QCOMPARE(samplerIdFromA1111("DPM++ 2M", ""), std::optional<std::string>("dpmpp_2m"));
+    QCOMPARE(samplerIdFromA1111("DPM++ SDE", ""), std::optional<std::string>("dpmpp_sde_karras"));
+    QCOMPARE(samplerIdFromA1111("PNDM", ""), std::optional<std::string>("pndm"));
+    // A1111 >= 1.9: "Automatic" is Karras for DPM++ 2M and Exponential for DPM++ 2M SDE.
+    QCOMPARE(samplerIdFromA1111("DPM++ 2M", "Automatic"), std::optional<std::string>("dpmpp_2m_karras"));
+    QCOMPARE(samplerIdFromA1111("DPM++ 2M SDE", "Automatic"),
+             std::optional<std::string>("dpmpp_2m_sde_exponential"));
+    QCOMPARE(samplerIdFromA1111("Euler", "SGM Uniform"), std::optional<std::string>("euler_sgm_uniform"));
+    QCOMPARE(samplerIdFromA1111("Euler a", "Automatic"), std::optional<std::string>("euler_a"));
+    QVERIFY(!samplerIdFromA1111("DPM fast", ""));
+    QVERIFY(!samplerIdFromA1111("Heun", "Polyexponential"));
 }
 
 void TestProjectImages::parsesA1111Parameters() {
@@ -284,7 +316,7 @@ void TestProjectImages::parsesA1111Parameters() {
 
     // Only a prompt (no settings line), an unknown sampler, bad numbers: no throw, warnings instead.
     QCOMPARE(parseA1111Parameters("just a prompt").prompt, std::string("just a prompt"));
-    const A1111Parameters odd = parseA1111Parameters("x\nSteps: many, Sampler: UniPC, Seed: 12, Size: 5x");
+    const A1111Parameters odd = parseA1111Parameters("x\nSteps: many, Sampler: DPM fast, Seed: 12, Size: 5x");
     QVERIFY(!odd.steps && !odd.sampler && odd.seed && !odd.width);
     QCOMPARE(odd.warnings.size(), size_t(3));
     // Long hostile input: no stack overflow, bounded time.

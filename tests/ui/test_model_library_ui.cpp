@@ -109,7 +109,11 @@ private Q_SLOTS:
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
             QTRY_VERIFY_WITH_TIMEOUT(window.welcomeDock()->isVisible(), 10000);
-            QVERIFY(window.promptPanel()->modelPath().isEmpty());
+            // Nothing of the user's yet: the built-in demo model (in the build tree's share/) is picked.
+            const auto demo = model_manager::demoModelFolder();
+            QVERIFY(demo.has_value());
+            QTRY_COMPARE_WITH_TIMEOUT(window.promptPanel()->modelPath(),
+                                      QString::fromStdString(demo->string()), 10000);
             auto* welcome = window.welcomePanel();
 
             // (1) the A1111 install found under the home folder, (2) every catalogue model with size and
@@ -135,7 +139,7 @@ private Q_SLOTS:
             QTest::mouseClick(add, Qt::LeftButton);
             QTRY_COMPARE_WITH_TIMEOUT(window.promptPanel()->modelPath(),
                                       QString::fromStdString(checkpoint.string()), 10000);
-            QCOMPARE(window.modelsPage()->tableModel()->rowCount(), 2);
+            QCOMPARE(window.modelsPage()->tableModel()->rowCount(), 3); // and the demo
             QCOMPARE(add->text(), QString("Added"));
             QVERIFY(!add->isEnabled());
             QVERIFY(welcome->libraryLabel()->text().contains("1 checkpoint"));
@@ -320,7 +324,15 @@ private Q_SLOTS:
         const fs::path share = user.home / "system-share";
         link(m_reference / "models/tiny-sd15/diffusers", share / "gesso/models/demo");
         qputenv("XDG_DATA_DIRS", QByteArray::fromStdString(share.string()) + ":" + GESSO_BUILD_SHARE);
-        ui::MainWindow window(fakeBackend());
+        std::optional<generation::GenerationRequest> seen;
+        engine::BackendSet backend = fakeBackend();
+        backend.generate = [&seen, inner = backend.generate](const generation::GenerationRequest& r,
+                                                             const generation::ProgressCallback& p,
+                                                             const std::atomic<bool>& c) {
+            seen = r;
+            return inner(r, p, c);
+        };
+        ui::MainWindow window(backend);
         window.show();
         // The demo alone is not a model of the user's: the welcome panel shows, offering it.
         QTRY_VERIFY_WITH_TIMEOUT(window.welcomeDock()->isVisible(), 10000);
@@ -332,6 +344,21 @@ private Q_SLOTS:
         auto* picker = window.promptPanel()->findChild<QComboBox*>("modelPicker");
         QVERIFY2(picker->currentText().contains("demonstration model, not Stable Diffusion"),
                  qPrintable(picker->currentText()));
+        // The region (the whole new canvas) is generated at the model's own picture size: its unet config's
+        // sample_size x 8, not the 768 used for models that do not tell.
+        const int native =
+            QJsonDocument::fromJson(readAll(m_reference / "models/tiny-sd15/diffusers/unet/config.json"))
+                .object()
+                .value("sample_size")
+                .toInt() *
+            8;
+        QVERIFY(native > 0);
+        QCOMPARE(window.promptPanel()->modelNativeSize(), native);
+        QSignalSpy finished(window.engine(), &engine::Engine::finished);
+        window.generate();
+        QVERIFY(finished.wait(10000));
+        QVERIFY(seen.has_value());
+        QCOMPARE(std::max(seen->width, seen->height), native);
         auto* page = window.modelsPage();
         QCOMPARE(page->tableModel()->rowCount(), 1);
         QCOMPARE(page->tableModel()->entry(0)->source.origin, std::string(model_manager::kDemoOrigin));

@@ -1,0 +1,15 @@
+#pragma once
+// Process-wide settings that decide how fast torch runs on the CPU, applied by whoever owns the process.
+
+namespace gesso {
+
+// Sets OpenBLAS's own thread pool (libopenblas0-pthread) to `count` threads. torch calls BLAS from inside
+// its OpenMP loops (per-sample convolutions, batched matmuls): a second pool of spinning BLAS threads on
+// the same cores then fights the OpenMP pool. Returns false when the BLAS in use is not OpenBLAS.
+bool setBlasThreads(int count);
+
+// Keeps freed tensor memory in the heap instead of returning it to the kernel after every operation:
+// glibc's default maps each large tensor afresh, and the page faults cost a third of a training run.
+void keepFreedTensorMemory();
+
+} // namespace gesso
