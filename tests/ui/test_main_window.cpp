@@ -57,6 +57,32 @@ std::vector<uint8_t> layerPixels(const document::Document& doc) {
 class TestMainWindow : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    // The sampler and A1111's "Schedule type" are picked apart and make one sampler id together.
+    void samplerAndScheduleMakeTheSamplerId() {
+        ui::PromptPanel panel;
+        auto* sampler = panel.findChild<QComboBox*>("samplerPicker");
+        auto* schedule = panel.findChild<QComboBox*>("schedulePicker");
+        QVERIFY(sampler && schedule);
+        sampler->setCurrentIndex(sampler->findText("DPM++ 2M"));
+        QStringList offered;
+        for (int i = 0; i < schedule->count(); ++i)
+            offered << schedule->itemText(i);
+        QCOMPARE(offered,
+                 QStringList({"Automatic (Karras)", "Uniform", "Karras", "Exponential", "SGM Uniform"}));
+        QCOMPARE(panel.settings().sampler, std::string("dpmpp_2m_karras"));
+        schedule->setCurrentIndex(schedule->findText("Exponential"));
+        QCOMPARE(panel.settings().sampler, std::string("dpmpp_2m_exponential"));
+        sampler->setCurrentIndex(sampler->findText("Euler a")); // no schedule choice
+        QVERIFY(!schedule->isEnabled());
+        QCOMPARE(panel.settings().sampler, std::string("euler_a"));
+        generation::GenerationSettings restored;
+        restored.sampler = "dpmpp_2m_sde_sgm_uniform";
+        panel.setSettings(restored);
+        QCOMPARE(sampler->currentText(), QString("DPM++ 2M SDE"));
+        QCOMPARE(schedule->currentText(), QString("SGM Uniform"));
+        QCOMPARE(panel.settings().sampler, restored.sampler);
+    }
+
     void initTestCase() {
         QCoreApplication::setOrganizationName("GessoTest");
         QStandardPaths::setTestModeEnabled(true);
