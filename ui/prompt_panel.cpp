@@ -244,14 +244,13 @@ void PromptPanel::offerSchedules() {
     // An explicit choice carries over to the next sampler that offers it; otherwise "Automatic".
     const QString kept = m_schedule->isEnabled() ? m_schedule->currentText() : QString();
     m_schedule->clear();
-    for (const auto& kind : generation::kSamplerKinds) {
-        if (fromView(kind.id) != m_sampler->currentData().toString()) continue;
+    if (const auto* kind = generation::samplerKind(m_sampler->currentData().toString().toStdString())) {
         for (const auto& schedule : generation::kSamplerSchedules) {
             // A1111's "Automatic": the schedule it uses for this sampler when none is chosen.
-            if (kind.schedules != generation::kUniform && schedule.bit == kind.automatic)
+            if (kind->schedules != generation::kUniform && schedule.bit == kind->automatic)
                 m_schedule->insertItem(0, tr("Automatic (%1)").arg(fromView(schedule.a1111Name)),
                                        fromView(schedule.suffix));
-            if (kind.schedules & schedule.bit)
+            if (kind->schedules & schedule.bit)
                 m_schedule->addItem(fromView(schedule.a1111Name), fromView(schedule.suffix));
         }
     }

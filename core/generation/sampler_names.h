@@ -59,28 +59,30 @@ struct SamplerChoice {
     bool takesSchedules() const { return kind->schedules != kUniform; }
 };
 
+inline const SamplerKind* samplerKind(std::string_view id) {
+    for (const auto& kind : kSamplerKinds)
+        if (kind.id == id) return &kind;
+    return nullptr;
+}
+
 inline std::optional<SamplerChoice> samplerChoice(std::string_view kindId, std::string_view scheduleSuffix) {
-    for (const auto& kind : kSamplerKinds) {
-        if (kind.id != kindId) continue;
-        for (const auto& schedule : kSamplerSchedules)
-            if (schedule.suffix == scheduleSuffix && (kind.schedules & schedule.bit))
-                return SamplerChoice{&kind, &schedule};
-    }
+    const SamplerKind* kind = samplerKind(kindId);
+    if (!kind) return std::nullopt;
+    for (const auto& schedule : kSamplerSchedules)
+        if (schedule.suffix == scheduleSuffix && (kind->schedules & schedule.bit))
+            return SamplerChoice{kind, &schedule};
     return std::nullopt;
 }
 
-// "dpmpp_2m_sde_karras" -> DPM++ 2M SDE with Karras; nullopt for ids Gesso does not have.
+// "dpmpp_2m_sde_karras" -> DPM++ 2M SDE with Karras; nullopt for ids Gesso does not have. (No sampler id ends
+// in a schedule suffix, so at most one split matches.)
 inline std::optional<SamplerChoice> parseSamplerId(std::string_view id) {
-    std::optional<SamplerChoice> found;
     for (const auto& schedule : kSamplerSchedules) {
-        if (id.size() < schedule.suffix.size() ||
-            id.substr(id.size() - schedule.suffix.size()) != schedule.suffix)
-            continue;
-        // The longest matching sampler id wins ("dpmpp_2m_sde" over "dpmpp_2m" + a suffix that is not one).
+        if (!id.ends_with(schedule.suffix)) continue;
         if (auto c = samplerChoice(id.substr(0, id.size() - schedule.suffix.size()), schedule.suffix))
-            if (!found || c->kind->id.size() > found->kind->id.size()) found = c;
+            return c;
     }
-    return found;
+    return std::nullopt;
 }
 
 inline std::vector<std::string> allSamplerIds() {

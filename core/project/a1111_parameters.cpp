@@ -111,9 +111,8 @@ std::optional<std::string> samplerIdFromA1111(const std::string& label, const st
     if (name == "PNDM") name = "PLMS";
     // A1111 before 1.9 wrote the schedule into the sampler's name ("DPM++ 2M Karras"); it reads both forms.
     for (const auto& s : generation::kSamplerSchedules) {
-        const std::string tail = " " + std::string(s.a1111Name);
-        if (s.bit != generation::kUniform && name.size() > tail.size() &&
-            name.compare(name.size() - tail.size(), tail.size(), tail) == 0) {
+        const std::string tail = std::string(" ").append(s.a1111Name);
+        if (s.bit != generation::kUniform && name.size() > tail.size() && name.ends_with(tail)) {
             name.resize(name.size() - tail.size());
             if (schedule.empty() || schedule == "Automatic") schedule = s.a1111Name;
         }

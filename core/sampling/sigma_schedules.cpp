@@ -1,6 +1,7 @@
 #include "core/sampling/sigma_schedules.h"
 
 #include "core/runtime/error.h"
+#include "core/sampling/numpy_compat.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,19 +18,6 @@ std::vector<double> exponentialSigmas(double sigmaMin, double sigmaMax, int step
     return sigmas;
 }
 
-double kdiffusionSigmaToT(double sigma, const std::vector<float>& logSigmas) {
-    const double logSigma = std::log(sigma);
-    const int last = static_cast<int>(logSigmas.size()) - 1;
-    // low: the last table index whose log sigma is <= log_sigma, at most last - 1.
-    int low = 0;
-    for (int i = 0; i <= last; ++i)
-        if (logSigma >= logSigmas[size_t(i)]) low = i;
-    low = std::min(low, last - 1);
-    const double lo = logSigmas[size_t(low)], hi = logSigmas[size_t(low) + 1];
-    const double w = std::clamp((lo - logSigma) / (lo - hi), 0.0, 1.0);
-    return (1 - w) * low + w * (low + 1);
-}
-
 double kdiffusionTToSigma(double t, const std::vector<float>& logSigmas) {
     const auto low = static_cast<size_t>(std::floor(t)), high = static_cast<size_t>(std::ceil(t));
     const double w = t - std::floor(t);
@@ -40,8 +28,7 @@ std::vector<double> sgmUniformSigmas(double sigmaMin, double sigmaMax, int steps
                                      const std::vector<float>& logSigmas) {
     if (steps < 1 || logSigmas.size() < 2)
         throw Error("SGM uniform schedule: needs steps >= 1 and a sigma table");
-    const double start = kdiffusionSigmaToT(sigmaMax, logSigmas),
-                 end = kdiffusionSigmaToT(sigmaMin, logSigmas);
+    const double start = np::sigmaToT(sigmaMax, logSigmas), end = np::sigmaToT(sigmaMin, logSigmas);
     std::vector<double> sigmas;
     for (int i = 0; i < steps; ++i)
         sigmas.push_back(kdiffusionTToSigma(start + (end - start) * i / steps, logSigmas));

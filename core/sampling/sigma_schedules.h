@@ -13,12 +13,12 @@ std::vector<double> exponentialSigmas(double sigmaMin, double sigmaMax, int step
 
 // A1111's sgm_uniform: n timesteps evenly spaced from t(sigmaMax) towards t(sigmaMin), the last one left out
 // (linspace over n + 1 points), each turned into a sigma by k-diffusion's DiscreteSchedule.t_to_sigma
-// (linear interpolation of the log-sigma table). logSigmas: log of the training sigmas, ascending in t.
+// (linear interpolation of the log-sigma table); t(sigma) is diffusers' `_sigma_to_t` (np::sigmaToT), the
+// same lookup as k-diffusion's sigma_to_t. logSigmas: log of the training sigmas, ascending in t.
 std::vector<double> sgmUniformSigmas(double sigmaMin, double sigmaMax, int steps,
                                      const std::vector<float>& logSigmas);
 
-// k-diffusion DiscreteSchedule.sigma_to_t and t_to_sigma on the log-sigma table (float64 here).
-double kdiffusionSigmaToT(double sigma, const std::vector<float>& logSigmas);
+// k-diffusion DiscreteSchedule.t_to_sigma on the log-sigma table (float64 here).
 double kdiffusionTToSigma(double t, const std::vector<float>& logSigmas);
 
 // The exponential or SGM Uniform sigmas the config asks for (use_exponential_sigmas,
