@@ -9,6 +9,7 @@
 #include "core/model_manager/model_downloads.h"
 #include "core/project/a1111_parameters.h"
 #include "core/runtime/clip_vocabulary.h"
+#include "ui/extra_networks.h"
 #include "ui/image_convert.h"
 #include "ui/layers_panel.h"
 #include "ui/memory_budget_dialog.h"
@@ -592,6 +593,7 @@ void MainWindow::onLibraryChanged() {
     for (const auto& vae : model_manager::vaeChoices(m_library->entries()))
         vaes.emplace_back(QString::fromStdString(vae.label), QString::fromStdString(vae.path.string()));
     m_prompt->setVaes(vaes);
+    m_prompt->setLibraryEntries(m_library->entries());
     m_settingModels = true;
     m_prompt->setModels(models);
     if (!wanted.isEmpty()) m_prompt->selectModel(wanted);
@@ -695,6 +697,9 @@ void MainWindow::generate() {
     // Live previews through TAESD when the library has the decoder of the model's family.
     if (request.taesdDir.empty())
         request.taesdDir = model_manager::taesdFolderFor(m_library->entries(), request.modelPath).string();
+    // Every LoRA and embedding file of the library: the engine resolves the prompt's names among them.
+    request.loraPaths = entryPaths(m_library->entries(), library::Kind::Lora);
+    request.embeddingPaths = entryPaths(m_library->entries(), library::Kind::Embedding);
     job.mode = request.mode;
     job.settings = request; // the settings, without the images
     quint64 id = m_engine->submit(std::move(request));
@@ -767,9 +772,9 @@ void MainWindow::connectEngine() {
                 record.modelName =
                     QFileInfo(QString::fromStdString(job.settings.modelPath)).fileName().toStdString();
                 record.region = job.region;
-                record.parameters = project::formatA1111Parameters(job.settings, result.images.front().seed,
-                                                                   result.images.front().modelFile,
-                                                                   modelHash(job.settings.modelPath));
+                record.parameters = project::formatA1111Parameters(
+                    job.settings, result.images.front().seed, result.images.front().modelFile,
+                    modelHash(job.settings.modelPath), result.images.front().extraParameters);
                 for (const auto& image : result.images)
                     record.seeds.push_back(image.seed);
                 uint64_t recordId = m_document->appendHistory(record);
@@ -781,6 +786,10 @@ void MainWindow::connectEngine() {
                 m_prompt->setLastSeed(result.images.front().seed);
                 for (const auto& warning : result.warnings)
                     m_prompt->showMessage(QString::fromStdString(warning), false);
+                // What the run went on without (a LoRA name no file has) is shown as an error, last, so it
+                // stays on the message line.
+                for (const auto& skipped : result.skipped)
+                    m_prompt->showMessage(QString::fromStdString(skipped), true);
                 statusBar()->showMessage(
                     tr("Done: %n result(s) in the staging strip. Apply one as a layer or discard.", "",
                        int(result.images.size())),

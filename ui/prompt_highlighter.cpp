@@ -1,5 +1,7 @@
 #include "ui/prompt_highlighter.h"
 
+#include "ui/prompt_tags.h"
+
 #include <QtCore/QRegularExpression>
 #include <QtGui/QTextDocument>
 
@@ -17,9 +19,19 @@ PromptHighlighter::PromptHighlighter(QTextDocument* document) : QSyntaxHighlight
     m_error.setUnderlineStyle(QTextCharFormat::WaveUnderline);
     m_error.setUnderlineColor(Qt::red);
     m_error.setForeground(QColor(255, 80, 80));
+    m_missingLora = m_error;
+    m_missingLora.setUnderlineStyle(QTextCharFormat::SingleUnderline);
+    m_embedding.setForeground(QColor(80, 200, 210));
+    m_embedding.setFontItalic(true);
 }
 
-QString PromptHighlighter::classify(const QString& text, int* parenDepth, int* squareDepth) {
+void PromptHighlighter::setVocabulary(PromptVocabulary vocabulary) {
+    m_vocabulary = std::move(vocabulary);
+    rehighlight();
+}
+
+QString PromptHighlighter::classify(const QString& text, int* parenDepth, int* squareDepth,
+                                    const PromptVocabulary* vocabulary) {
     QString out(text.size(), ' ');
     int parens = parenDepth ? *parenDepth : 0, squares = squareDepth ? *squareDepth : 0;
     std::vector<int> openParens, openSquares; // positions on this line
@@ -34,8 +46,11 @@ QString PromptHighlighter::classify(const QString& text, int* parenDepth, int* s
         if (c == '<') {
             auto match = lora.match(QStringView(text).mid(i));
             if (match.hasMatch()) {
+                const auto tags = networkTags(match.captured());
+                const bool missing = vocabulary && !tags.empty() && tags.front().isLora() &&
+                                     !vocabulary->hasLora(tags.front().name);
                 for (int k = 0; k < match.capturedLength(); ++k)
-                    out[i + k] = 'l';
+                    out[i + k] = missing ? 'm' : 'l';
                 i += match.capturedLength() - 1;
                 continue;
             }
@@ -79,6 +94,11 @@ QString PromptHighlighter::classify(const QString& text, int* parenDepth, int* s
     if (!squareDepth)
         for (int p : openSquares)
             out[p] = 'e';
+    if (vocabulary)
+        for (const WordSpan& word : promptWords(text))
+            if (vocabulary->isEmbedding(text.mid(word.start, word.end - word.start)))
+                for (int k = word.start; k < word.end; ++k)
+                    if (out[k] == ' ') out[k] = 't';
     if (parenDepth) *parenDepth = parens;
     if (squareDepth) *squareDepth = squares;
     return out;
@@ -87,7 +107,7 @@ QString PromptHighlighter::classify(const QString& text, int* parenDepth, int* s
 void PromptHighlighter::highlightBlock(const QString& text) {
     int state = previousBlockState();
     int parens = state < 0 ? 0 : state & 0xffff, squares = state < 0 ? 0 : state >> 16;
-    QString classes = classify(text, &parens, &squares);
+    QString classes = classify(text, &parens, &squares, m_vocabulary ? &*m_vocabulary : nullptr);
     // Brackets still open at the end of the whole prompt are errors.
     bool last = !currentBlock().next().isValid();
     if (last && (parens > 0 || squares > 0)) {
@@ -100,27 +120,12 @@ void PromptHighlighter::highlightBlock(const QString& text) {
         }
     }
     setCurrentBlockState(parens | (squares << 16));
-    for (int i = 0; i < classes.size(); ++i) {
-        switch (classes[i].toLatin1()) {
-        case 'b':
-            setFormat(i, 1, m_bracket);
-            break;
-        case 'w':
-            setFormat(i, 1, m_weight);
-            break;
-        case 'd':
-            setFormat(i, 1, m_square);
-            break;
-        case 'l':
-            setFormat(i, 1, m_lora);
-            break;
-        case 'e':
-            setFormat(i, 1, m_error);
-            break;
-        default:
-            break;
-        }
-    }
+    const std::pair<char, const QTextCharFormat*> formats[] = {
+        {'b', &m_bracket}, {'w', &m_weight},      {'d', &m_square},   {'l', &m_lora},
+        {'e', &m_error},   {'m', &m_missingLora}, {'t', &m_embedding}};
+    for (int i = 0; i < classes.size(); ++i)
+        for (const auto& [letter, format] : formats)
+            if (classes[i] == QChar(letter)) setFormat(i, 1, *format);
 }
 
 } // namespace gesso::ui

@@ -2,7 +2,9 @@
 
 #include "core/generation/sampler_names.h"
 
-#include "ui/prompt_highlighter.h"
+#include "ui/extra_network_browser.h"
+#include "ui/prompt_edit.h"
+#include "ui/tag_weight_slider.h"
 
 #include <QtCore/QFileInfo>
 
@@ -17,6 +19,7 @@
 #include <QtWidgets/QProgressBar>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSpinBox>
+#include <QtWidgets/QTabWidget>
 #include <QtWidgets/QToolButton>
 #include <QtWidgets/QVBoxLayout>
 
@@ -42,13 +45,12 @@ QString modeName(generation::Mode mode) {
     return {};
 }
 
-QPlainTextEdit* makePromptEdit(QWidget* parent, const QString& placeholder, const char* name, int lines) {
-    auto* edit = new QPlainTextEdit(parent);
+PromptEdit* makePromptEdit(QWidget* parent, const QString& placeholder, const char* name, int lines) {
+    auto* edit = new PromptEdit(parent);
     edit->setObjectName(name);
     edit->setPlaceholderText(placeholder);
     edit->setTabChangesFocus(true);
     edit->setFixedHeight(edit->fontMetrics().lineSpacing() * lines + 12);
-    new PromptHighlighter(edit->document());
     return edit;
 }
 
@@ -70,9 +72,19 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_negative = makePromptEdit(this, tr("Negative prompt: what to avoid"), "negativePrompt", 2);
     layout->addWidget(m_prompt);
     layout->addWidget(m_negative);
+    m_weight = new TagWeightSlider(this);
+    m_weight->attach(m_prompt);
+    m_weight->attach(m_negative);
+    layout->addWidget(m_weight);
+    m_target = m_prompt;
+    for (PromptEdit* edit : {m_prompt, m_negative})
+        connect(edit, &PromptEdit::focusReceived, this, [this, edit] {
+            m_target = edit;
+            m_weight->setActiveEdit(edit);
+        });
 
-    auto* form = new QFormLayout;
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    auto* modelForm = new QFormLayout;
+    modelForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     auto* modelRow = new QHBoxLayout;
     m_model = new QComboBox(this);
     m_model->setObjectName("modelPicker");
@@ -83,7 +95,16 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_modelFolders->setToolTip(tr("Model folders..."));
     modelRow->addWidget(m_model, 1);
     modelRow->addWidget(m_modelFolders);
-    form->addRow(tr("Model"), modelRow);
+    modelForm->addRow(tr("Model"), modelRow);
+    layout->addLayout(modelForm);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName("promptTabs");
+    m_tabs->setDocumentMode(true);
+    auto* settingsPage = new QWidget(m_tabs);
+    auto* form = new QFormLayout(settingsPage);
+    form->setContentsMargins(0, 4, 0, 0);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
 
     m_vae = new QComboBox(this);
     m_vae->setObjectName("vaePicker");
@@ -106,11 +127,18 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_sampler->setObjectName("samplerPicker");
     for (const auto& kind : generation::kSamplerKinds)
         m_sampler->addItem(fromView(kind.a1111Name), fromView(kind.id));
-    form->addRow(tr("Sampler"), m_sampler);
-    // A1111's "Schedule type": offered for the samplers that have a choice.
+    // A1111's "Schedule type", beside the sampler: offered for the samplers that have a choice.
     m_schedule = new QComboBox(this);
     m_schedule->setObjectName("schedulePicker");
-    form->addRow(tr("Schedule"), m_schedule);
+    m_schedule->setToolTip(tr("Schedule type"));
+    for (QComboBox* box : {m_sampler, m_schedule}) {
+        box->setMinimumContentsLength(6);
+        box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    }
+    auto* samplerRow = new QHBoxLayout;
+    samplerRow->addWidget(m_sampler, 3);
+    samplerRow->addWidget(m_schedule, 2);
+    form->addRow(tr("Sampler"), samplerRow);
     connect(m_sampler, &QComboBox::currentIndexChanged, this, [this] { offerSchedules(); });
     offerSchedules();
 
@@ -189,7 +217,11 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     strengthRow->addWidget(new QLabel(tr("Batch"), this));
     strengthRow->addWidget(m_batch);
     form->addRow(tr("Strength"), strengthRow);
-    layout->addLayout(form);
+    m_tabs->addTab(settingsPage, tr("Settings"));
+    m_browser = new ExtraNetworkBrowser(m_tabs);
+    m_tabs->addTab(m_browser, tr("LoRAs && embeddings"));
+    layout->addWidget(m_tabs, 1);
+    connect(m_browser, &ExtraNetworkBrowser::insertRequested, this, &PromptPanel::insertNetwork);
 
     auto* buttons = new QHBoxLayout;
     m_generate = new QPushButton(tr("Generate"), this);
@@ -212,11 +244,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progress->setTextVisible(false);
-    m_eta = new QLabel(this);
-    m_eta->setObjectName("generationEta");
     layout->addWidget(m_progress);
-    layout->addWidget(m_eta);
-    layout->addStretch(1);
 
     connect(m_generate, &QPushButton::clicked, this, &PromptPanel::generateRequested);
     connect(m_cancel, &QPushButton::clicked, this, &PromptPanel::cancelRequested);
@@ -226,6 +254,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     connect(m_modelFolders, &QToolButton::clicked, this, &PromptPanel::modelFoldersRequested);
     connect(m_mode, &QComboBox::currentIndexChanged, this, &PromptPanel::modeChanged);
     connect(m_model, &QComboBox::currentIndexChanged, this, [this] {
+        refreshCheckpointFamily();
         if (!modelPath().isEmpty()) Q_EMIT modelChosen(modelPath());
     });
     connect(m_randomSeed, &QCheckBox::toggled, m_seed, [this](bool random) { m_seed->setEnabled(!random); });
@@ -362,6 +391,46 @@ void PromptPanel::selectModel(const QString& path) {
     if (index >= 0) m_model->setCurrentIndex(index);
 }
 
+void PromptPanel::setLibraryEntries(const std::vector<library::LibraryEntry>& entries) {
+    m_checkpointFamilies.clear();
+    for (const auto& e : entries)
+        if (e.info.kind == library::Kind::Checkpoint)
+            m_checkpointFamilies.insert(QString::fromStdString(e.path.string()), e.info.family);
+    std::vector<ExtraNetwork> networks = extraNetworks(entries);
+    m_prompt->setNetworks(networks);
+    m_negative->setNetworks(networks);
+    const int count = int(networks.size());
+    m_browser->setNetworks(std::move(networks));
+    m_tabs->setTabText(m_tabs->indexOf(m_browser),
+                       count ? tr("LoRAs && embeddings (%1)").arg(count) : tr("LoRAs && embeddings"));
+    refreshCheckpointFamily();
+}
+
+void PromptPanel::refreshCheckpointFamily() {
+    m_browser->setCheckpointFamily(m_checkpointFamilies.value(modelPath()));
+}
+
+void PromptPanel::insertNetwork(const ExtraNetwork& network) {
+    PromptEdit* edit = m_target;
+    const QString text = edit->toPlainText();
+    const bool lora = network.kind == library::Kind::Lora;
+    QTextCursor cursor = edit->textCursor();
+    if (const auto existing = lora ? findLoraTag(text, network.name) : std::nullopt) {
+        cursor.setPosition(existing->start);
+        cursor.setPosition(existing->end, QTextCursor::KeepAnchor);
+    } else {
+        const QString insert = lora ? loraTagText(network.name) : network.name;
+        const TextEdit insertion = insertionAt(text, cursor.selectionEnd(), insert);
+        cursor.setPosition(insertion.start);
+        cursor.insertText(insertion.text);
+        // Just after the inserted name or tag (before a separating space): the weight slider shows a LoRA's.
+        cursor.setPosition(insertion.start + int(insertion.text.indexOf(insert) + insert.size()));
+    }
+    edit->setTextCursor(cursor);
+    m_weight->setActiveEdit(edit);
+    edit->setFocus();
+}
+
 void PromptPanel::setBusy(bool busy, int queued) {
     m_cancel->setEnabled(busy);
     m_generate->setText(busy ? tr("Queue") : tr("Generate"));
@@ -371,17 +440,18 @@ void PromptPanel::setBusy(bool busy, int queued) {
 void PromptPanel::showProgress(int step, int total, double etaSeconds) {
     m_progress->setRange(0, std::max(1, total));
     m_progress->setValue(step);
-    m_progress->setFormat(tr("step %v / %m"));
+    QString format = tr("step %v / %m");
+    if (etaSeconds > 0)
+        format += QString::fromUtf8(" \u00b7 ") +
+                  tr("about %1 s left").arg(etaSeconds, 0, 'f', etaSeconds < 10 ? 1 : 0);
+    m_progress->setFormat(format);
     m_progress->setTextVisible(true);
-    m_eta->setText(etaSeconds > 0 ? tr("about %1 s left").arg(etaSeconds, 0, 'f', etaSeconds < 10 ? 1 : 0)
-                                  : QString());
 }
 
 void PromptPanel::clearProgress() {
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progress->setTextVisible(false);
-    m_eta->clear();
 }
 
 void PromptPanel::showMessage(const QString& text, bool error) {

@@ -1,10 +1,16 @@
 #pragma once
-// The prompt dock: prompt and negative prompt, model, VAE, sampler, prediction type override, steps,
-// guidance, seed, size, strength, batch, the mode (following the document unless overridden), Generate /
-// Cancel, progress with ETA, and a non-modal message line for errors. GUI thread only.
+// The prompt dock: prompt and negative prompt (completion of LoRA and embedding names, the weight slider of
+// the tag under the cursor), model, and two tabs: the settings (VAE, sampler, prediction type override,
+// steps, guidance, seed, size, strength, batch, the mode: following the document unless overridden) and the
+// LoRA / embedding browser; Generate / Cancel, progress with ETA, and a non-modal message line for errors.
+// GUI thread only.
 #include "core/engine/model_catalog.h"
 #include "core/generation/generation.h"
+#include "core/library/library_entry.h"
+#include "ui/extra_networks.h"
+#include "ui/prompt_edit.h" // promptEdit() returns one: callers use it as a QPlainTextEdit
 
+#include <QtCore/QHash>
 #include <QtWidgets/QWidget>
 
 #include <optional>
@@ -20,8 +26,12 @@ class QPushButton;
 class QProgressBar;
 class QLabel;
 class QToolButton;
+class QTabWidget;
 
 namespace gesso::ui {
+
+class ExtraNetworkBrowser;
+class TagWeightSlider;
 
 class PromptPanel : public QWidget {
     Q_OBJECT
@@ -43,6 +53,12 @@ public:
     QString modelPath() const;
     int modelNativeSize() const; // engine::ModelEntry::nativeSize of the chosen model
     void selectModel(const QString& path);
+    // The model library as of its last refresh: its LoRAs and embeddings go to the browser, the completion
+    // and the highlighting; its checkpoints' families decide which of them are dimmed.
+    void setLibraryEntries(const std::vector<library::LibraryEntry>& entries);
+    // Inserts `network` at the cursor of the prompt field last worked in (a LoRA as <lora:NAME:1>, an
+    // embedding as its name); a LoRA already in that field is selected instead of added twice.
+    void insertNetwork(const ExtraNetwork& network);
 
     // Generation state display.
     void setBusy(bool busy, int queued);
@@ -51,8 +67,11 @@ public:
     void showMessage(const QString& text, bool error);
     void clearMessage();
 
-    QPlainTextEdit* promptEdit() const { return m_prompt; }
-    QPlainTextEdit* negativeEdit() const { return m_negative; }
+    PromptEdit* promptEdit() const { return m_prompt; }
+    PromptEdit* negativeEdit() const { return m_negative; }
+    ExtraNetworkBrowser* networkBrowser() const { return m_browser; }
+    TagWeightSlider* weightSlider() const { return m_weight; }
+    QTabWidget* tabs() const { return m_tabs; }
     QPushButton* generateButton() const { return m_generate; }
     QPushButton* cancelButton() const { return m_cancel; }
     QProgressBar* progressBar() const { return m_progress; }
@@ -68,9 +87,15 @@ Q_SIGNALS:
 
 private:
     void offerSchedules(); // the schedules the chosen sampler can run with
+    void refreshCheckpointFamily();
 
-    QPlainTextEdit* m_prompt = nullptr;
-    QPlainTextEdit* m_negative = nullptr;
+    PromptEdit* m_prompt = nullptr;
+    PromptEdit* m_negative = nullptr;
+    PromptEdit* m_target = nullptr; // where the browser inserts: the prompt field last focused
+    TagWeightSlider* m_weight = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    ExtraNetworkBrowser* m_browser = nullptr;
+    QHash<QString, std::string> m_checkpointFamilies; // by path
     QComboBox* m_model = nullptr;
     QComboBox* m_vae = nullptr;
     QToolButton* m_modelFolders = nullptr;
@@ -91,7 +116,6 @@ private:
     QPushButton* m_generate = nullptr;
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;
-    QLabel* m_eta = nullptr;
     QLabel* m_message = nullptr;
     int64_t m_lastSeed = -1;
 };

@@ -16,6 +16,27 @@
 
 namespace gesso::cli {
 
+model::UnetConfig fullSizeUnetConfig(const std::string& arch) {
+    model::UnetConfig c;
+    if (arch == "sdxl") {
+        c.blockOutChannels = {320, 640, 1280};
+        c.crossAttention = {false, true, true};
+        c.heads = {5, 10, 20};
+        c.transformerDepth = {1, 2, 10};
+        c.crossAttentionDim = 2048;
+        c.useLinearProjection = true;
+        c.additionTimeEmbedDim = 256;
+        c.projectionClassEmbeddingsInputDim = 2816;
+    } else {
+        c.blockOutChannels = {320, 640, 1280, 1280};
+        c.crossAttention = {true, true, true, false};
+        c.heads = {8, 8, 8, 8};
+        c.transformerDepth = {1, 1, 1, 1};
+        c.crossAttentionDim = 768;
+    }
+    return c;
+}
+
 void addNetworkBenchOptions(QCommandLineParser& parser) {
     addCommonOptions(parser);
     parser.addOption({"arch", "Architecture: sd15 or sdxl (default sd15).", "ARCH", "sd15"});

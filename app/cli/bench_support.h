@@ -1,6 +1,8 @@
 #pragma once
 // Shared pieces of the network benchmarks: option parsing for --arch/--size/--dtype, the full-size
 // configurations, the timing helper and the 3x3 convolution microbenchmark every figure is related to.
+#include "core/model/configs.h"
+
 #include <QtCore/QCommandLineParser>
 #include <torch/types.h>
 
@@ -17,6 +19,9 @@ struct NetworkBenchOptions {
     torch::Device device = torch::kCPU;
     int runs = 3;
 };
+
+// The full-size UNet of `arch` ("sd15" or "sdxl") with its published hyper-parameters.
+model::UnetConfig fullSizeUnetConfig(const std::string& arch);
 
 void addNetworkBenchOptions(QCommandLineParser& parser);
 // Validates and applies the common options too; bad input is a UsageError (or gesso::Error for --device).

@@ -16,27 +16,6 @@
 namespace gesso::cli {
 namespace {
 
-model::UnetConfig fullSizeUnet(const std::string& arch) {
-    model::UnetConfig c;
-    if (arch == "sdxl") {
-        c.blockOutChannels = {320, 640, 1280};
-        c.crossAttention = {false, true, true};
-        c.heads = {5, 10, 20};
-        c.transformerDepth = {1, 2, 10};
-        c.crossAttentionDim = 2048;
-        c.useLinearProjection = true;
-        c.additionTimeEmbedDim = 256;
-        c.projectionClassEmbeddingsInputDim = 2816;
-    } else {
-        c.blockOutChannels = {320, 640, 1280, 1280};
-        c.crossAttention = {true, true, true, false};
-        c.heads = {8, 8, 8, 8};
-        c.transformerDepth = {1, 1, 1, 1};
-        c.crossAttentionDim = 768;
-    }
-    return c;
-}
-
 int runUnetBench(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription("Time one UNet evaluation (batch 2) of a full-size network.");
@@ -46,7 +25,7 @@ int runUnetBench(const QStringList& arguments) {
     c10::InferenceMode guard;
     const double convRate = printConvMicrobenchmark(o);
 
-    const auto config = fullSizeUnet(o.arch);
+    const auto config = fullSizeUnetConfig(o.arch);
     const auto buildStart = std::chrono::steady_clock::now();
     model::Unet unet(config, torch::TensorOptions().dtype(o.dtype).device(o.device));
     model::randomizeWeights(*unet, 1);

@@ -1,10 +1,14 @@
 // gesso-cli encode: prompt conditioning tensors to a safetensors file, for debugging and comparisons.
 #include "command.h"
+#include "network_options.h"
 
 #include "core/io/safetensors.h"
+#include "core/lora/lora_patcher.h"
+#include "core/pipeline/network_files.h"
 #include "core/runtime/device.h"
 #include "core/runtime/error.h"
 #include "core/text/conditioner.h"
+#include "core/text/embedding_library.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +17,30 @@
 
 namespace gesso::cli {
 namespace {
+
+// The text encoders' part of the prompt's <lora:...> tags (the UNet is not loaded here). A name that no file
+// has is an error line and the encoding goes on without it, as a generation does.
+void applyTextEncoderLoras(const text::TextConditioner& conditioner, const std::string& prompt,
+                           const std::vector<std::string>& paths) {
+    const auto tags = text::extractLoraTags(prompt).loras;
+    if (tags.empty()) return;
+    const pipeline::NetworkFiles files(paths);
+    std::vector<lora::LoraUse> uses;
+    for (const auto& tag : tags) {
+        if (auto file = files.find(tag.name, true))
+            uses.push_back({*file, tag.name, tag.teMultiplier, tag.unetMultiplier});
+        else
+            std::fprintf(stderr, "gesso-cli: error: %s\n", files.notFoundMessage("LoRA", tag.name).c_str());
+    }
+    lora::PatchableModel model;
+    model.family = conditioner.family();
+    model.parameters = conditioner.parameters();
+    model.openClipEncoders = conditioner.openClipEncoders();
+    model.textEncodersOnly = true;
+    lora::LoraPatcher patcher(std::move(model));
+    for (const auto& w : patcher.apply(uses).warnings)
+        std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
+}
 
 int runEncode(const QStringList& arguments) {
     QCommandLineParser parser;
@@ -23,7 +51,8 @@ int runEncode(const QStringList& arguments) {
         "  positive.K.pooled / negative.K.pooled    SDXL pooled text embeddings\n"
         "  encoder_hidden_states                    cat(negative.000, positive.000) like diffusers' CFG "
         "batch\n"
-        "Metadata 'gesso.text' (JSON): schedules (until_step, text), LoRA tags, warnings.");
+        "Metadata 'gesso.text' (JSON): schedules (until_step, text), LoRA tags, the embeddings used\n"
+        "(name, file, hash) and warnings.");
     parser.addOption({"model", "Diffusers model folder.", "PATH"});
     parser.addOption({"prompt", "The prompt.", "TEXT"});
     parser.addOption({"negative", "The negative prompt (default empty).", "TEXT", ""});
@@ -33,6 +62,7 @@ int runEncode(const QStringList& arguments) {
     parser.addOption({"tokenizer-dir",
                       "Folder with vocab.json and merges.txt for models without a tokenizer folder.", "DIR"});
     parser.addOption({{"o", "output"}, "Output .safetensors file.", "FILE"});
+    addNetworkOptions(parser);
     if (!parseArguments(parser, arguments)) return kOk;
     applyCommonOptions(parser);
     if (!parser.isSet("model") || !parser.isSet("prompt") || !parser.isSet("output"))
@@ -48,6 +78,12 @@ int runEncode(const QStringList& arguments) {
     text::EncodeOptions options;
     options.plainPrompt = parser.isSet("plain-prompt");
     options.clipSkip = clipSkip;
+    if (!options.plainPrompt)
+        applyTextEncoderLoras(conditioner, parser.value("prompt").toStdString(), loraPaths(parser));
+    std::vector<std::filesystem::path> embeddingFiles;
+    for (const auto& path : embeddingPaths(parser))
+        embeddingFiles.emplace_back(path);
+    options.embeddings = std::make_shared<text::EmbeddingLibrary>(std::move(embeddingFiles));
     const auto result = conditioner.encodePrompts(parser.value("prompt").toStdString(),
                                                   parser.value("negative").toStdString(), steps, options);
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
@@ -72,8 +108,13 @@ int runEncode(const QStringList& arguments) {
         torch::cat({result.negative[0].conditioning.context, result.positive[0].conditioning.context}).cpu());
     meta["loras"] = nlohmann::json::array();
     for (const auto& l : result.loras)
-        meta["loras"].push_back({{"name", l.name}, {"weight", l.weight}});
+        meta["loras"].push_back({{"name", l.name}, {"te", l.teMultiplier}, {"unet", l.unetMultiplier}});
+    meta["embeddings"] = nlohmann::json::array();
+    for (const auto& e : result.embeddings)
+        meta["embeddings"].push_back({{"name", e.name}, {"file", e.file.string()}, {"hash", e.shortHash}});
     meta["warnings"] = result.warnings;
+    for (const auto& e : result.embeddings)
+        std::printf("embedding %s: %s (%s)\n", e.name.c_str(), e.file.string().c_str(), e.shortHash.c_str());
     for (const auto& w : result.warnings)
         std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
     const std::filesystem::path out = parser.value("output").toStdString();

@@ -4,6 +4,7 @@
 
 #include "core/generation/sampler_names.h"
 #include "image_files.h"
+#include "network_options.h"
 
 #include "core/io/safetensors.h"
 #include "core/pipeline/generator.h"
@@ -73,6 +74,7 @@ std::string samplerHelp() {
 
 void addOptions(QCommandLineParser& parser, Mode mode) {
     addCommonOptions(parser);
+    addNetworkOptions(parser);
     parser.addOptions({
         {"model", "Model: single .safetensors/.ckpt file or diffusers folder.", "PATH"},
         {"vae", "A standalone VAE file used instead of the model's own (A1111's \"SD VAE\").", "FILE"},
@@ -161,6 +163,8 @@ generation::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mod
         throw UsageError("--prediction must be auto, epsilon or v");
     r.taesdDir = p.value("taesd-dir").toStdString();
     r.tokenizerDir = p.value("tokenizer-dir").toStdString();
+    r.loraPaths = loraPaths(p);
+    r.embeddingPaths = embeddingPaths(p);
     r.replayNoisePath = p.value("replay-noise").toStdString();
     if (!r.replayNoisePath.empty() && !fs::is_regular_file(r.replayNoisePath))
         throw Error("replay noise file not found: '" + r.replayNoisePath + "'");
@@ -278,12 +282,16 @@ int runGenerate(const QStringList& arguments, Mode mode) {
     auto result = generator.generate(request, progress, cancel);
     for (const auto& w : result.warnings)
         std::fprintf(stderr, "gesso-cli: warning: %s\n", w.c_str());
+    for (const auto& e : result.skipped)
+        std::fprintf(stderr, "gesso-cli: error: %s\n", e.c_str());
     // Everything is computed; write the outputs (each atomically).
     std::vector<fs::path> written;
     for (size_t i = 0; i < result.images.size(); ++i) {
         auto path = outputPath(output, int(i), int(result.images.size()));
         const auto& image = result.images[i];
-        writePng(path, image.image, project::formatA1111Parameters(request, image.seed, image.modelFile, {}));
+        writePng(
+            path, image.image,
+            project::formatA1111Parameters(request, image.seed, image.modelFile, {}, image.extraParameters));
         written.push_back(path);
     }
     if (!outLatents.empty()) writeLatents(outLatents, result.images);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gesso::generation {
@@ -19,6 +20,10 @@ struct GenerationRequest : GenerationSettings {
     ImageRgba8 initImage;        // img2img / inpaint source, width x height
     ImageGray8 mask;             // inpaint: 255 = repaint
     std::string replayNoisePath; // reference-format safetensors: latents_in + noise.NNN replace the seed
+    // Where <lora:NAME:...> tags and embedding trigger words are looked up (A1111's name = the file's stem):
+    // files, or folders listed recursively. The app passes the model library's LoRA and embedding files.
+    std::vector<std::string> loraPaths;
+    std::vector<std::string> embeddingPaths;
 };
 
 // How much memory the models kept loaded between generations may use. Weights on the CPU count against
@@ -48,11 +53,16 @@ struct GeneratedImage {
     int64_t seed = 0;
     std::string modelFile; // the checkpoint's file or folder name (A1111's "Model" in core/project's text)
     std::string vaeFile;   // the standalone VAE's file name, when one replaced the model's (A1111's "VAE")
+    // A1111 parameters this run adds after the settings: "Lora hashes", "TI hashes".
+    std::vector<std::pair<std::string, std::string>> extraParameters;
 };
 
 struct GenerationResult {
     std::vector<GeneratedImage> images;
     std::vector<std::string> warnings; // e.g. prompt syntax warnings
+    // What the prompt asked for but the run went on without, as A1111 does: a LoRA or embedding name that no
+    // file matches. Shown as errors (the CLI prints "error:" lines), yet the images are made.
+    std::vector<std::string> skipped;
     // Wall-clock seconds per phase, summed over the batch (bench and CLI report them).
     double loadSeconds = 0, textSeconds = 0, unetSeconds = 0, vaeEncodeSeconds = 0, vaeDecodeSeconds = 0;
     double totalSeconds = 0;

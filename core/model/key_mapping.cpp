@@ -389,6 +389,35 @@ KeyPlan planStandaloneVaeKeys(const ShapeMap& shapes, const model::VaeConfig& co
     return plan;
 }
 
+std::map<std::string, std::string> ldmUnetModulePaths(const std::vector<std::string>& diffusersModules,
+                                                      const model::UnetConfig& config) {
+    const BlockTable table = unetBlocks(config);
+    std::map<std::string, std::string> paths;
+    for (const std::string& module : diffusersModules) {
+        const std::string dotted = module + ".";
+        const std::pair<const std::string, Block>* best = nullptr;
+        for (const auto& entry : table)
+            if (startsWith(dotted, entry.second.target) &&
+                (!best || entry.second.target.size() > best->second.target.size()))
+                best = &entry;
+        if (!best) continue;
+        std::string inner = dotted.substr(best->second.target.size());
+        if (best->second.inner == Inner::UnetResnet) {
+            bool renamed = false;
+            for (const auto& [ldm, diffusers] : kUnetResnetNames)
+                if (startsWith(inner, diffusers)) {
+                    inner = ldm + inner.substr(std::char_traits<char>::length(diffusers));
+                    renamed = true;
+                    break;
+                }
+            if (!renamed) continue;
+        }
+        const std::string ldm = best->first + inner;
+        paths[module] = ldm.substr(0, ldm.size() - 1);
+    }
+    return paths;
+}
+
 std::vector<std::string> expectedUnetKeys(const model::UnetConfig& c) {
     std::vector<std::string> keys;
     const int levels = int(c.blockOutChannels.size());

@@ -6,6 +6,7 @@
 // detected structure, and fixed inner-name tables.
 #include "core/model/config_detect.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ KeyPlan planDiffusersKeys(const model::ShapeMap& shapes, int component);
 // Maps a standalone VAE file (A1111's "SD VAE": the original layout, with or without "first_stage_model.",
 // or the diffusers layout) onto the canonical VAE of `config` (the checkpoint's architecture).
 KeyPlan planStandaloneVaeKeys(const model::ShapeMap& shapes, const model::VaeConfig& config);
+
+// The original (LDM/SGM) path of each canonical UNet module path that has one, e.g.
+// "down_blocks.0.resnets.1.conv1"
+// -> "input_blocks.2.0.in_layers.2": the names A1111 and kohya's SDXL LoRAs address UNet layers by.
+std::map<std::string, std::string> ldmUnetModulePaths(const std::vector<std::string>& diffusersModules,
+                                                      const model::UnetConfig& config);
 
 // Every parameter name the canonical network of this config has.
 std::vector<std::string> expectedUnetKeys(const model::UnetConfig& config);

@@ -8,7 +8,9 @@
 #include "core/pipeline/image_tensor.h"
 #include "core/pipeline/mask_ops.h"
 #include "core/pipeline/model_bundle.h"
+#include "core/pipeline/network_hashes.h"
 #include "core/pipeline/preview_decoder.h"
+#include "core/pipeline/prompt_loras.h"
 #include "core/pipeline/resident_models.h"
 #include "core/runtime/device.h"
 #include "core/runtime/error.h"
@@ -87,6 +89,7 @@ std::string bundleKey(const GenerationRequest& r, torch::Device device, torch::S
 struct Generator::State {
     ResidentModels resident;
     PreviewDecoder preview;
+    NetworkHashes networkHashes;
 };
 
 Generator::Generator() : m_state(std::make_unique<State>()) {}
@@ -131,7 +134,7 @@ public:
         m_calls = planDenoise(m_setup, *m_scheduler).calls;
 
         const auto tText = Clock::now();
-        m_perStep = buildStepConditioning(m, request, m_calls, result.warnings);
+        m_perStep = buildStepConditioning(m, request, m_calls, result.warnings, m_tiHashes);
         result.textSeconds += secondsSince(tText);
     }
 
@@ -171,6 +174,7 @@ public:
         out.latentShape = cpuLatents.sizes().vec();
         out.modelFile = m.source.filename().string();
         out.vaeFile = m.vaeSource.filename().string();
+        if (!m_tiHashes.empty()) out.extraParameters.emplace_back("TI hashes", m_tiHashes);
         return out;
     }
 
@@ -250,6 +254,7 @@ private:
     std::unique_ptr<sampling::Scheduler> m_scheduler;
     int m_calls = 0;
     std::vector<Conditioning> m_perStep;
+    std::string m_tiHashes;
 };
 
 } // namespace
@@ -292,6 +297,7 @@ GenerationResult Generator::generate(const GenerationRequest& request, const Pro
     for (const auto& w : m.warnings)
         result.warnings.push_back(w);
     if (cancel) throw Cancelled();
+    const std::string loraHashes = applyPromptLoras(m, request, m_state->networkHashes, result);
 
     BatchRun run(m, request, m_state->preview, progress, cancel, result);
     if (auto warning = m_state->preview.configure(request.taesdDir, m.family, m.device))
@@ -299,8 +305,11 @@ GenerationResult Generator::generate(const GenerationRequest& request, const Pro
 
     int64_t seed = request.seed;
     if (seed < 0) seed = static_cast<int64_t>(std::random_device{}() & 0xffffffffu);
-    for (int b = 0; b < request.batch; ++b)
+    for (int b = 0; b < request.batch; ++b) {
         result.images.push_back(run.image(b, seed + b));
+        auto& extra = result.images.back().extraParameters;
+        if (!loraHashes.empty()) extra.insert(extra.begin(), {"Lora hashes", loraHashes});
+    }
     result.totalSeconds = secondsSince(started);
     return result;
 }

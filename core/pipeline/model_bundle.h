@@ -9,8 +9,13 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
+
+namespace gesso::lora {
+class LoraPatcher; // core/lora/lora_patcher.h
+}
 
 namespace gesso::pipeline {
 
@@ -29,6 +34,9 @@ struct ModelBundle {
     std::optional<text::TextConditioner> text;
     nlohmann::json schedulerConfig; // the model's own scheduler_config.json, or null
     std::vector<std::string> warnings;
+    // The LoRAs merged into the weights now, and the originals of the weights they touched (created on the
+    // first generation that uses a LoRA).
+    std::shared_ptr<lora::LoraPatcher> loras;
 };
 
 // Loads `path` (single file or diffusers folder) onto `device` in `dtype`; `prediction` overrides what the

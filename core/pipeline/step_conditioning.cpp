@@ -1,5 +1,8 @@
 #include "core/pipeline/step_conditioning.h"
 
+#include "core/pipeline/network_hashes.h"
+#include "core/text/embedding_library.h"
+
 #include <torch/torch.h>
 
 namespace gesso::pipeline {
@@ -17,14 +20,24 @@ torch::Tensor timeIds(int oh, int ow, int ct, int cl, int th, int tw) {
 } // namespace
 
 std::vector<Conditioning> buildStepConditioning(ModelBundle& m, const generation::GenerationRequest& request,
-                                                int calls, std::vector<std::string>& warnings) {
+                                                int calls, std::vector<std::string>& warnings,
+                                                std::string& tiHashes) {
     text::EncodeOptions encodeOptions;
     encodeOptions.plainPrompt = request.plainPrompt;
     encodeOptions.clipSkip = request.clipSkip;
+    if (!request.embeddingPaths.empty()) {
+        // Listing the folders is cheap and catches files added since the last run; the vectors themselves
+        // are cached by the library.
+        encodeOptions.embeddings = std::make_shared<const text::EmbeddingLibrary>(
+            std::vector<std::filesystem::path>(request.embeddingPaths.begin(), request.embeddingPaths.end()));
+    }
     auto prompts = m.text->encodePrompts(request.prompt, request.negativePrompt, calls, encodeOptions);
     for (const auto& w : prompts.warnings)
         warnings.push_back(w);
-    if (!prompts.loras.empty()) warnings.push_back("LoRA tags are not applied by this version");
+    std::vector<std::pair<std::string, std::string>> used;
+    for (const auto& e : prompts.embeddings)
+        used.emplace_back(e.name, e.shortHash);
+    tiHashes = infotextHashList(used);
     const bool cfg = request.guidance > 1.0;
     const bool xl = isXl(m.family);
     torch::Tensor posIds, negIds;

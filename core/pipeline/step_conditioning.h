@@ -12,9 +12,10 @@
 namespace gesso::pipeline {
 
 // One entry per UNet call (`calls` of them); consecutive equal entries share their tensors. Prompt syntax
-// warnings are appended to `warnings`.
+// warnings are appended to `warnings`. Embedding trigger words are looked up in request.embeddingPaths;
+// `tiHashes` receives A1111's "TI hashes" infotext value of the embeddings used ("" when none).
 std::vector<Conditioning> buildStepConditioning(ModelBundle& model,
                                                 const generation::GenerationRequest& request, int calls,
-                                                std::vector<std::string>& warnings);
+                                                std::vector<std::string>& warnings, std::string& tiHashes);
 
 } // namespace gesso::pipeline

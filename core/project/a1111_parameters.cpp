@@ -137,7 +137,8 @@ std::optional<std::string> samplerIdFromA1111(const std::string& label, const st
 }
 
 std::string formatA1111Parameters(const generation::GenerationSettings& request, int64_t seed,
-                                  const std::string& modelName, const std::string& modelHash) {
+                                  const std::string& modelName, const std::string& modelHash,
+                                  const std::vector<std::pair<std::string, std::string>>& extra) {
     std::string text = request.prompt;
     if (!request.negativePrompt.empty()) text += "\nNegative prompt: " + request.negativePrompt;
     std::vector<std::pair<std::string, std::string>> fields;
@@ -180,6 +181,8 @@ std::string formatA1111Parameters(const generation::GenerationSettings& request,
         fields.emplace_back("Original size", size(request.originalWidth, request.originalHeight));
         fields.emplace_back("Target size", size(request.targetWidth, request.targetHeight));
     }
+    for (const auto& field : extra)
+        if (!field.second.empty()) fields.push_back(field);
     fields.emplace_back("Version", std::string("Gesso ") + GESSO_VERSION_STRING);
     text += "\n";
     for (size_t i = 0; i < fields.size(); ++i)

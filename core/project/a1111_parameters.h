@@ -17,8 +17,11 @@ namespace gesso::project {
 
 // The text A1111 would write for `request` generated with `seed`. `modelName`/`modelHash` are omitted when
 // empty. Denoising strength is written for img2img/inpaint, Mask blur for inpaint, Clip skip when > 1.
+// `extra` (e.g. "Lora hashes", "TI hashes": GeneratedImage::extraParameters) follow the settings, before the
+// version, as A1111 places its extra generation parameters.
 std::string formatA1111Parameters(const generation::GenerationSettings& request, int64_t seed,
-                                  const std::string& modelName, const std::string& modelHash);
+                                  const std::string& modelName, const std::string& modelHash,
+                                  const std::vector<std::pair<std::string, std::string>>& extra = {});
 
 struct A1111Parameters {
     std::string prompt;

@@ -80,14 +80,20 @@ ClipTextTransformerImpl::ClipTextTransformerImpl(const model::ClipTextConfig& c)
         torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hiddenSize}).eps(c.layerNormEps)));
 }
 
-ClipTextOutput ClipTextTransformerImpl::forward(const torch::Tensor& ids, int layers) {
+ClipTextOutput ClipTextTransformerImpl::forward(const torch::Tensor& ids, int layers,
+                                                const torch::Tensor& tokenEmbeds) {
     if (ids.dim() != 2 || ids.size(1) > m_config.maxPositions || ids.size(1) == 0)
         throw Error("text encoder: token ids must be [batch, <= " + std::to_string(m_config.maxPositions) +
                     "]");
     const auto l = ids.size(1);
     const auto weight = m_tokenEmbedding->weight;
+    if (tokenEmbeds.defined() && (tokenEmbeds.dim() != 3 || tokenEmbeds.size(0) != ids.size(0) ||
+                                  tokenEmbeds.size(1) != l || tokenEmbeds.size(2) != m_config.hiddenSize))
+        throw Error("text encoder: token embeddings must be [batch, " + std::to_string(l) + ", " +
+                    std::to_string(m_config.hiddenSize) + "]");
     auto positions = torch::arange(l, torch::TensorOptions().dtype(torch::kLong).device(weight.device()));
-    auto x = m_tokenEmbedding->forward(ids.to(weight.device())) +
+    auto x = (tokenEmbeds.defined() ? tokenEmbeds.to(weight.device(), weight.scalar_type())
+                                    : m_tokenEmbedding->forward(ids.to(weight.device()))) +
              m_positionEmbedding->forward(positions).unsqueeze(0);
     // transformers' causal mask: the dtype's lowest value above the diagonal, 0 elsewhere.
     const double lowest = weight.scalar_type() == torch::kFloat    ? std::numeric_limits<float>::lowest()
@@ -117,8 +123,9 @@ ClipTextModelImpl::ClipTextModelImpl(const model::ClipTextConfig& c) : m_config(
             torch::nn::Linear(torch::nn::LinearOptions(c.hiddenSize, c.projectionDim).bias(false)));
 }
 
-ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& ids, int layers) {
-    auto out = m_textModel->forward(ids, layers);
+ClipTextOutput ClipTextModelImpl::forward(const torch::Tensor& ids, int layers,
+                                          const torch::Tensor& tokenEmbeds) {
+    auto out = m_textModel->forward(ids, layers, tokenEmbeds);
     if (m_projection) out.textEmbeds = m_projection->forward(out.pooled);
     return out;
 }

@@ -68,8 +68,13 @@ class ClipTextTransformerImpl : public torch::nn::Module {
 public:
     explicit ClipTextTransformerImpl(const model::ClipTextConfig& config);
     // ids [B, L] (int64), L <= maxPositions. `layers`: run only the first `layers` blocks (-1 = all);
-    // lastHiddenState/pooled then use the last block run.
-    ClipTextOutput forward(const torch::Tensor& ids, int layers = -1);
+    // lastHiddenState/pooled then use the last block run. `tokenEmbeds` [B, L, D] (optional) replaces
+    // token_embedding(ids) (textual-inversion vectors put in); position embeddings are added to it, and
+    // the ids still choose the pooled position.
+    ClipTextOutput forward(const torch::Tensor& ids, int layers = -1, const torch::Tensor& tokenEmbeds = {});
+    torch::Tensor tokenEmbeddings(const torch::Tensor& ids) {
+        return m_tokenEmbedding->forward(ids.to(m_tokenEmbedding->weight.device()));
+    }
     torch::Tensor finalLayerNorm(const torch::Tensor& x) { return m_finalNorm->forward(x); }
 
 private:
@@ -83,7 +88,8 @@ TORCH_MODULE(ClipTextTransformer);
 class ClipTextModelImpl : public torch::nn::Module {
 public:
     explicit ClipTextModelImpl(const model::ClipTextConfig& config);
-    ClipTextOutput forward(const torch::Tensor& ids, int layers = -1);
+    ClipTextOutput forward(const torch::Tensor& ids, int layers = -1, const torch::Tensor& tokenEmbeds = {});
+    torch::Tensor tokenEmbeddings(const torch::Tensor& ids) { return m_textModel->tokenEmbeddings(ids); }
     torch::Tensor finalLayerNorm(const torch::Tensor& x) { return m_textModel->finalLayerNorm(x); }
     const model::ClipTextConfig& config() const { return m_config; }
 

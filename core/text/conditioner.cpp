@@ -3,6 +3,7 @@
 #include "core/model/model_loader.h"
 #include "core/model/weights.h"
 #include "core/runtime/error.h"
+#include "core/text/embedding_matcher.h"
 #include "core/text/prompt_chunks.h"
 
 #include <torch/torch.h>
@@ -116,11 +117,78 @@ const ClipTokenizer& TextConditioner::tokenizer(int which) const {
     return which == 2 ? m_state->tokenizer2 : m_state->tokenizer1;
 }
 
+std::string TextConditioner::encoderName(size_t encoder) const {
+    const bool bigG = m_state->family == model::ModelFamily::SdxlRefiner ||
+                      (m_state->family == model::ModelFamily::Sdxl && encoder == 1);
+    return bigG ? "text_encoder_2" : "text_encoder";
+}
+
+std::map<std::string, torch::Tensor> TextConditioner::parameters() const {
+    std::map<std::string, torch::Tensor> out;
+    for (size_t e = 0; e < m_state->encoders.size(); ++e) {
+        auto encoder = m_state->encoders[e];
+        for (const auto& item : encoder->named_parameters(true))
+            out.emplace(encoderName(e) + "." + item.key(), item.value());
+    }
+    return out;
+}
+
+std::set<std::string> TextConditioner::openClipEncoders() const {
+    switch (m_state->family) {
+    case model::ModelFamily::Sd2:
+        return {"text_encoder"};
+    case model::ModelFamily::Sdxl:
+    case model::ModelFamily::SdxlRefiner:
+        return {"text_encoder_2"};
+    default:
+        return {};
+    }
+}
+
+torch::Tensor TextConditioner::tokenEmbeds(size_t encoder, const torch::Tensor& ids,
+                                           const PromptChunks& chunks) const {
+    auto model = m_state->encoders[encoder];
+    auto x = model->tokenEmbeddings(ids);
+    const bool clipG = m_state->isXl() && encoder == m_state->encoders.size() - 1;
+    for (size_t r = 0; r < chunks.chunks.size(); ++r)
+        for (const auto& fix : chunks.chunks[r].fixes) {
+            const auto& v = fix.embedding->vectors;
+            const auto& vectors = !v.isPair() ? v.vectors : clipG ? v.clipG : v.clipL;
+            if (!vectors.defined() || vectors.size(1) != x.size(2))
+                throw Error("embedding '" + fix.name + "' does not fit text encoder " +
+                            std::to_string(encoder + 1));
+            // EmbeddingsWithFixes: rows offset + 1 .. offset + n (after BOS), cut at the window's end.
+            const int64_t n = std::min<int64_t>(x.size(1) - fix.offset - 1, vectors.size(0));
+            if (n <= 0) continue;
+            x[static_cast<int64_t>(r)]
+                .slice(0, fix.offset + 1, fix.offset + 1 + n)
+                .copy_(vectors.slice(0, 0, n).to(x.device(), x.scalar_type()));
+        }
+    return x;
+}
+
+torch::Tensor TextConditioner::inputsEmbeds(const PromptTokens& tokens, int encoder) const {
+    if (encoder < 0 || static_cast<size_t>(encoder) >= m_state->encoders.size())
+        throw Error("text encoder " + std::to_string(encoder) + " does not exist in this model");
+    c10::InferenceMode guard;
+    const bool second =
+        m_state->isXl() && (encoder == 1 || m_state->family == model::ModelFamily::SdxlRefiner);
+    return tokenEmbeds(static_cast<size_t>(encoder), second ? tokens.ids2 : tokens.ids1, tokens.chunks);
+}
+
 Conditioning TextConditioner::encodeWindows(const torch::Tensor& ids1, const torch::Tensor& ids2,
                                             const torch::Tensor& multipliers, int clipSkip) const {
+    return encodeChunks(ids1, ids2, multipliers, nullptr, clipSkip);
+}
+
+Conditioning TextConditioner::encodeChunks(const torch::Tensor& ids1, const torch::Tensor& ids2,
+                                           const torch::Tensor& multipliers, const PromptChunks* chunks,
+                                           int clipSkip) const {
     c10::InferenceMode guard;
     const auto& s = *m_state;
     const int skip = std::max(clipSkip, 1);
+    const bool hasFixes = chunks && std::any_of(chunks->chunks.begin(), chunks->chunks.end(),
+                                                [](const PromptChunk& c) { return !c.fixes.empty(); });
     std::vector<torch::Tensor> parts;
     Conditioning out;
     for (size_t e = 0; e < s.encoders.size(); ++e) {
@@ -128,15 +196,17 @@ Conditioning TextConditioner::encodeWindows(const torch::Tensor& ids1, const tor
         const int layers = encoder->config().numLayers;
         const bool second = s.isXl() && (e == 1 || s.family == model::ModelFamily::SdxlRefiner);
         const auto& ids = second && ids2.defined() ? ids2 : ids1;
+        const auto embeds = hasFixes ? tokenEmbeds(e, ids, *chunks) : torch::Tensor();
         if (!s.isXl()) {
             // final_layer_norm(hidden_states[-skip]): run the first layers - (skip - 1) blocks.
             const int run = std::max(layers - (skip - 1), 0);
-            auto result = encoder->forward(ids, run);
+            auto result = encoder->forward(ids, run, embeds);
             parts.push_back(result.lastHiddenState);
         } else {
-            // hidden_states[-(skip + 1)] without final LN; bigG also gives the pooled projection.
+            // hidden_states[-(skip + 1)] without final LN; bigG also gives the pooled projection (at the
+            // first EOS of its ids: embedding positions hold 0, everything after the EOS is pad 0).
             const int index = std::max(layers - skip, 0);
-            auto result = encoder->forward(ids, second ? -1 : index);
+            auto result = encoder->forward(ids, second ? -1 : index, embeds);
             parts.push_back(result.hiddenStates[static_cast<size_t>(index)]);
             if (second) out.pooled = result.textEmbeds.slice(0, 0, 1);
         }
@@ -168,10 +238,6 @@ Conditioning TextConditioner::encodeWindows(const torch::Tensor& ids1, const tor
 
 namespace {
 
-struct Windows {
-    torch::Tensor ids1, ids2, multipliers;
-};
-
 torch::Tensor idsTensor(const std::vector<std::vector<int64_t>>& rows) {
     auto t = torch::empty({static_cast<int64_t>(rows.size()), ClipTokenizer::kWindow}, torch::kLong);
     auto a = t.accessor<int64_t, 2>();
@@ -199,27 +265,51 @@ torch::Tensor repad(const torch::Tensor& ids, int64_t pad, int64_t eos) {
     return out;
 }
 
-Windows syntaxWindows(const ClipTokenizer& tokenizer1, const ClipTokenizer& tokenizer2,
-                      const std::string& text, std::vector<std::string>* warnings) {
-    auto parsed = parsePromptAttention(text);
-    if (warnings) warnings->insert(warnings->end(), parsed.warnings.begin(), parsed.warnings.end());
-    const auto chunks = chunkPrompt(tokenizer1, parsed.runs);
-    const auto n = static_cast<int64_t>(chunks.chunks.size());
-    Windows w;
-    w.ids1 = torch::empty({n, ClipTokenizer::kWindow}, torch::kLong);
-    w.multipliers = torch::empty({n, ClipTokenizer::kWindow}, torch::kFloat);
-    auto ids = w.ids1.accessor<int64_t, 2>();
-    auto mult = w.multipliers.accessor<float, 2>();
-    for (int64_t r = 0; r < n; ++r)
-        for (int c = 0; c < ClipTokenizer::kWindow; ++c) {
-            ids[r][c] = chunks.chunks[static_cast<size_t>(r)].ids[static_cast<size_t>(c)];
-            mult[r][c] = chunks.chunks[static_cast<size_t>(r)].multipliers[static_cast<size_t>(c)];
-        }
-    w.ids2 = repad(w.ids1, tokenizer2.padId(), tokenizer1.eosId());
-    return w;
+} // namespace
+
+std::unique_ptr<EmbeddingMatcher> TextConditioner::makeMatcher(const EncodeOptions& options) const {
+    if (!options.embeddings || options.plainPrompt) return nullptr;
+    std::vector<int64_t> widths;
+    for (const auto& encoder : m_state->encoders)
+        widths.push_back(encoder->config().hiddenSize);
+    return std::make_unique<EmbeddingMatcher>(options.embeddings, m_state->tokenizer1, std::move(widths));
 }
 
-} // namespace
+PromptTokens TextConditioner::tokenizeWith(const std::string& text, EmbeddingMatcher* matcher) const {
+    const auto& s = *m_state;
+    auto parsed = parsePromptAttention(text);
+    PromptTokens out;
+    out.warnings = parsed.warnings;
+    out.chunks = chunkPrompt(s.tokenizer1, parsed.runs, matcher);
+    const auto& chunks = out.chunks.chunks;
+    const auto n = static_cast<int64_t>(chunks.size());
+    out.ids1 = torch::empty({n, ClipTokenizer::kWindow}, torch::kLong);
+    out.multipliers = torch::empty({n, ClipTokenizer::kWindow}, torch::kFloat);
+    auto ids = out.ids1.accessor<int64_t, 2>();
+    auto mult = out.multipliers.accessor<float, 2>();
+    for (int64_t r = 0; r < n; ++r)
+        for (int c = 0; c < ClipTokenizer::kWindow; ++c) {
+            ids[r][c] = chunks[static_cast<size_t>(r)].ids[static_cast<size_t>(c)];
+            mult[r][c] = chunks[static_cast<size_t>(r)].multipliers[static_cast<size_t>(c)];
+        }
+    out.ids2 = repad(out.ids1, s.tokenizer2.padId(), s.tokenizer1.eosId());
+    return out;
+}
+
+PromptTokens TextConditioner::tokenizePrompt(const std::string& text, const EncodeOptions& options) const {
+    auto matcher = makeMatcher(options);
+    auto out = tokenizeWith(text, matcher.get());
+    if (matcher) {
+        out.embeddings = matcher->used();
+        out.warnings.insert(out.warnings.end(), matcher->warnings().begin(), matcher->warnings().end());
+    }
+    return out;
+}
+
+Conditioning TextConditioner::encodeTokens(const PromptTokens& tokens, int clipSkip) const {
+    return encodeChunks(tokens.ids1, m_state->isXl() ? tokens.ids2 : torch::Tensor(), tokens.multipliers,
+                        &tokens.chunks, clipSkip);
+}
 
 Conditioning TextConditioner::encode(const std::string& text, const EncodeOptions& options,
                                      std::vector<std::string>* warnings) const {
@@ -231,8 +321,9 @@ Conditioning TextConditioner::encode(const std::string& text, const EncodeOption
     }
     auto extra = extractLoraTags(text);
     if (warnings) warnings->insert(warnings->end(), extra.warnings.begin(), extra.warnings.end());
-    auto w = syntaxWindows(s.tokenizer1, s.tokenizer2, extra.text, warnings);
-    return encodeWindows(w.ids1, s.isXl() ? w.ids2 : torch::Tensor(), w.multipliers, options.clipSkip);
+    const auto tokens = tokenizePrompt(extra.text, options);
+    if (warnings) warnings->insert(warnings->end(), tokens.warnings.begin(), tokens.warnings.end());
+    return encodeTokens(tokens, options.clipSkip);
 }
 
 Conditioning TextConditioner::zeros(int64_t chunks) const {
@@ -293,6 +384,7 @@ PromptConditioning TextConditioner::encodePrompts(const std::string& positive, c
         options.plainPrompt ? PromptSchedule{{steps, neg}} : promptSchedule(neg, steps);
     std::map<std::string, Conditioning> cache;
     std::vector<std::string> warnings;
+    const auto matcher = makeMatcher(options); // one lookup for every text of both prompts
     auto get = [&](const std::string& text, bool isNegative) {
         const std::string key = (isNegative ? "n:" : "p:") + text;
         auto it = cache.find(key);
@@ -309,10 +401,9 @@ PromptConditioning TextConditioner::encodePrompts(const std::string& positive, c
             if (zero) {
                 c = zeros(1);
             } else {
-                const auto& st = *m_state;
-                auto w = syntaxWindows(st.tokenizer1, st.tokenizer2, text, &warnings);
-                c = encodeWindows(w.ids1, st.isXl() ? w.ids2 : torch::Tensor(), w.multipliers,
-                                  options.clipSkip);
+                const auto tokens = tokenizeWith(text, matcher.get());
+                warnings.insert(warnings.end(), tokens.warnings.begin(), tokens.warnings.end());
+                c = encodeTokens(tokens, options.clipSkip);
             }
         }
         cache.emplace(key, c);
@@ -332,6 +423,10 @@ PromptConditioning TextConditioner::encodePrompts(const std::string& positive, c
         e.conditioning = padTo(e.conditioning, chunks, false, options.clipSkip);
     for (auto& e : out.negative)
         e.conditioning = padTo(e.conditioning, chunks, zeroNegative, options.clipSkip);
+    if (matcher) {
+        out.embeddings = matcher->used();
+        warnings.insert(warnings.end(), matcher->warnings().begin(), matcher->warnings().end());
+    }
     for (auto& w : warnings)
         if (std::find(out.warnings.begin(), out.warnings.end(), w) == out.warnings.end())
             out.warnings.push_back(w);

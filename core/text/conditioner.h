@@ -16,11 +16,21 @@
 // chunks are concatenated on the token axis (k chunks). Plain mode: the text goes to each tokenizer as is and
 // is truncated to one window (what diffusers pipelines do; the pipeline goldens use it).
 //
-// Thread-safety: a loaded TextConditioner is immutable; const members may be called from several threads.
-// Every encode runs under c10::InferenceMode. Outputs live on the conditioner's device, in its dtype.
+// Textual-inversion embeddings (EncodeOptions::embeddings, prompt-syntax mode only) follow the webui: trigger
+// words matched on tokenizer 1's ids (embedding_matcher.h), placed whole in a chunk (prompt_chunks.h), their
+// vectors put into the token embeddings of each encoder before the position embeddings are added (SDXL:
+// clip_l into CLIP-L, clip_g into bigG). SDXL's pooled vector is bigG's output at the first EOS of the ids it
+// receives (the webui's rule; diffusers pools at argmax(ids), which with an added token is that token).
+//
+// Thread-safety: the encoders' structure and tokenizers never change after loading; const members may be
+// called from several threads. parameters() hands out the live weight tensors: whoever changes them in place
+// (the LoRA patcher) must do so while no encode runs. Every encode runs under c10::InferenceMode. Outputs
+// live on the conditioner's device, in its dtype.
 #include "core/model/checkpoint.h"
 #include "core/text/clip_text_model.h"
 #include "core/text/clip_tokenizer.h"
+#include "core/text/embedding_library.h"
+#include "core/text/prompt_chunks.h"
 #include "core/text/prompt_parser.h"
 #include "core/text/prompt_schedule.h"
 #include "core/text/tokenizer_location.h"
@@ -28,15 +38,21 @@
 #include <torch/types.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace gesso::text {
 
 struct EncodeOptions {
+    EncodeOptions() = default;
+    EncodeOptions(bool plain, int skip) : plainPrompt(plain), clipSkip(skip) {} // {plain, skip} call sites
     bool plainPrompt = false; // true: no prompt syntax, one truncated window per tokenizer (diffusers)
     int clipSkip = 1;         // A1111 numbering, >= 1 (clamped to the encoder's depth)
+    // Textual-inversion embeddings whose file stems are trigger words (null = none); prompt syntax only.
+    std::shared_ptr<const EmbeddingLibrary> embeddings;
 };
 
 struct Conditioning {
@@ -58,10 +74,21 @@ struct PromptConditioning {
     std::vector<ScheduledConditioning> positive; // never empty; ascending untilStep, the last == steps
     std::vector<ScheduledConditioning> negative; // never empty
     std::vector<LoraTag> loras;                  // <lora:name:weight> tags of the positive prompt
-    std::vector<std::string> warnings;           // parser warnings, for the UI
+    std::vector<UsedEmbedding> embeddings;       // used by the positive or negative prompt ("TI hashes")
+    std::vector<std::string> warnings;           // parser and embedding warnings, for the UI
 
     const Conditioning& positiveAt(int stepIndex) const; // 0-based sampler step
     const Conditioning& negativeAt(int stepIndex) const;
+};
+
+// One prompt (prompt syntax, LoRA tags already removed, one schedule entry) tokenized as the webui does.
+struct PromptTokens {
+    PromptChunks chunks;       // tokenizer 1's chunks: ids (0 where embedding vectors go), multipliers, fixes
+    torch::Tensor ids1;        // [n, 77] int64: the chunks' ids
+    torch::Tensor ids2;        // [n, 77] what SDXL's bigG receives (its pad id after the first EOS)
+    torch::Tensor multipliers; // [n, 77] float32
+    std::vector<UsedEmbedding> embeddings;
+    std::vector<std::string> warnings; // attention-parser and embedding warnings
 };
 
 class TextConditioner {
@@ -104,9 +131,32 @@ public:
     Conditioning encodeWindows(const torch::Tensor& ids1, const torch::Tensor& ids2,
                                const torch::Tensor& multipliers, int clipSkip) const;
 
+    // The webui's chunks of `text` (prompt syntax, embeddings from `options`), and their encoding.
+    PromptTokens tokenizePrompt(const std::string& text, const EncodeOptions& options = {}) const;
+    Conditioning encodeTokens(const PromptTokens& tokens, int clipSkip) const;
+    // Encoder `encoder`'s token embeddings of `tokens` with the embedding vectors put in, before the position
+    // embeddings: [n, 77, hidden size]. encoder: 0, or 1 for SDXL's bigG.
+    torch::Tensor inputsEmbeds(const PromptTokens& tokens, int encoder) const;
+
+    // The text encoders' live parameter tensors, keyed "text_encoder.<transformers name>" (SD1, SD2, SDXL's
+    // CLIP-L) and "text_encoder_2.<transformers name>" (SDXL's and the refiner's bigG), e.g.
+    // "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.weight". OpenCLIP towers are held in the
+    // transformers layout (separate q/k/v projections, mlp.fc1/fc2).
+    std::map<std::string, torch::Tensor> parameters() const;
+    // The prefixes of parameters() whose encoder is an OpenCLIP tower ("text_encoder" for SD2,
+    // "text_encoder_2" for SDXL and the refiner).
+    std::set<std::string> openClipEncoders() const;
+
 private:
     struct State;
     std::shared_ptr<const State> m_state;
+    Conditioning encodeChunks(const torch::Tensor& ids1, const torch::Tensor& ids2,
+                              const torch::Tensor& multipliers, const PromptChunks* chunks,
+                              int clipSkip) const;
+    torch::Tensor tokenEmbeds(size_t encoder, const torch::Tensor& ids, const PromptChunks& chunks) const;
+    std::unique_ptr<EmbeddingMatcher> makeMatcher(const EncodeOptions& options) const;
+    PromptTokens tokenizeWith(const std::string& text, EmbeddingMatcher* matcher) const;
+    std::string encoderName(size_t encoder) const;
     Conditioning zeros(int64_t chunks) const;
     Conditioning padTo(const Conditioning& c, int64_t chunks, bool zeroPad, int clipSkip) const;
 };

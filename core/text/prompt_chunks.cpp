@@ -1,5 +1,7 @@
 #include "core/text/prompt_chunks.h"
 
+#include "core/text/embedding_matcher.h"
+
 #include <algorithm>
 
 namespace gesso::text {
@@ -12,12 +14,14 @@ PromptChunk emptyChunk(int64_t bos, int64_t eos) {
     return chunk;
 }
 
-PromptChunks chunkPrompt(const ClipTokenizer& tokenizer, const std::vector<WeightedText>& runs) {
+PromptChunks chunkPrompt(const ClipTokenizer& tokenizer, const std::vector<WeightedText>& runs,
+                         EmbeddingMatcher* embeddings) {
     constexpr int kLength = ClipTokenizer::kChunkTokens;
     const int64_t comma = tokenizer.commaId();
     PromptChunks out;
     std::vector<int64_t> tokens;
     std::vector<double> multipliers;
+    std::vector<ChunkFix> fixes;
     int lastComma = -1;
 
     auto nextChunk = [&](bool isLast) {
@@ -30,9 +34,11 @@ PromptChunks chunkPrompt(const ClipTokenizer& tokenizer, const std::vector<Weigh
             chunk.ids[k + 1] = tokens[k];
             chunk.multipliers[k + 1] = static_cast<float>(multipliers[k]);
         }
-        out.chunks.push_back(chunk);
+        chunk.fixes = std::move(fixes);
+        out.chunks.push_back(std::move(chunk));
         tokens.clear();
         multipliers.clear();
+        fixes.clear();
         lastComma = -1;
     };
 
@@ -42,7 +48,9 @@ PromptChunks chunkPrompt(const ClipTokenizer& tokenizer, const std::vector<Weigh
             continue;
         }
         const auto ids = tokenizer.encode(run.text);
-        for (int64_t token : ids) {
+        size_t position = 0;
+        while (position < ids.size()) {
+            const int64_t token = ids[position];
             if (token == comma) {
                 lastComma = static_cast<int>(tokens.size());
             } else if (static_cast<int>(tokens.size()) == kLength && lastComma != -1 &&
@@ -54,13 +62,25 @@ PromptChunks chunkPrompt(const ClipTokenizer& tokenizer, const std::vector<Weigh
                     multipliers.begin() + static_cast<std::ptrdiff_t>(breakAt), multipliers.end());
                 tokens.resize(breakAt);
                 multipliers.resize(breakAt);
-                nextChunk(false);
+                nextChunk(false); // the fixes stay with the closed chunk, as in the webui
                 tokens = std::move(movedTokens);
                 multipliers = std::move(movedMultipliers);
             }
             if (static_cast<int>(tokens.size()) == kLength) nextChunk(false);
-            tokens.push_back(token);
-            multipliers.push_back(run.weight);
+
+            const auto match = embeddings ? embeddings->matchAt(ids, position) : std::nullopt;
+            if (!match) {
+                tokens.push_back(token);
+                multipliers.push_back(run.weight);
+                ++position;
+                continue;
+            }
+            const auto n = static_cast<size_t>(match->embedding->vectors.count());
+            if (tokens.size() + n > static_cast<size_t>(kLength)) nextChunk(false);
+            fixes.push_back({static_cast<int>(tokens.size()), match->name, match->embedding});
+            tokens.insert(tokens.end(), n, 0);
+            multipliers.insert(multipliers.end(), n, run.weight);
+            position += match->tokenLength;
         }
     }
     if (!tokens.empty() || out.chunks.empty()) nextChunk(true);

@@ -1,7 +1,9 @@
 #include "core/text/prompt_parser.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <optional>
 
 namespace gesso::text {
@@ -173,6 +175,53 @@ AttentionParse parsePromptAttention(const std::string& text) {
     return out;
 }
 
+namespace {
+
+std::string shortNumber(double value) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%g", value);
+    return buffer;
+}
+
+// A1111's ExtraNetworkParams: an item with exactly one '=' is named, every other item positional.
+std::optional<LoraTag> loraTag(const std::string& kind, const std::string& args,
+                               const std::vector<std::string>& items, std::vector<std::string>& warnings) {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> named;
+    for (const auto& item : items) {
+        const size_t eq = item.find('=');
+        if (eq != std::string::npos && item.find('=', eq + 1) == std::string::npos)
+            named[item.substr(0, eq)] = item.substr(eq + 1);
+        else
+            positional.push_back(item);
+    }
+    const std::string tagText = "<" + kind + ":" + args + ">";
+    if (positional.empty() || positional[0].empty()) {
+        warnings.push_back("the tag " + tagText + " names no LoRA and was removed");
+        return std::nullopt;
+    }
+    auto number = [&](const std::string& text, double fallback) {
+        if (auto w = parseWeight(text)) return *w;
+        warnings.push_back("the multiplier '" + text + "' of " + tagText + " is not a number; used " +
+                           shortNumber(fallback));
+        return fallback;
+    };
+    LoraTag tag{positional[0]};
+    if (positional.size() > 1) tag.teMultiplier = number(positional[1], 1.0);
+    if (auto it = named.find("te"); it != named.end())
+        tag.teMultiplier = number(it->second, tag.teMultiplier);
+    tag.unetMultiplier = tag.teMultiplier;
+    if (positional.size() > 2) tag.unetMultiplier = number(positional[2], tag.teMultiplier);
+    if (auto it = named.find("unet"); it != named.end())
+        tag.unetMultiplier = number(it->second, tag.unetMultiplier);
+    if (positional.size() > 3 || named.count("dyn"))
+        warnings.push_back("the dimension limit (dyn) of " + tagText +
+                           " is not supported; the full rank is used");
+    return tag;
+}
+
+} // namespace
+
 ExtraNetworkParse extractLoraTags(const std::string& prompt) {
     ExtraNetworkParse out;
     const size_t n = prompt.size();
@@ -200,15 +249,7 @@ ExtraNetworkParse extractLoraTags(const std::string& prompt) {
                         s = colon + 1;
                     }
                     if (kind == "lora" || kind == "lyco") {
-                        LoraTag tag{items[0], 1.0};
-                        if (items.size() > 1) {
-                            if (auto w = parseWeight(items[1]))
-                                tag.weight = *w;
-                            else
-                                out.warnings.push_back("the weight '" + items[1] + "' of <" + kind + ":" +
-                                                       args + "> is not a number; used 1");
-                        }
-                        out.loras.push_back(tag);
+                        if (auto tag = loraTag(kind, args, items, out.warnings)) out.loras.push_back(*tag);
                     } else {
                         out.warnings.push_back("the tag <" + kind + ":" + args +
                                                "> is not supported and was removed");

@@ -26,9 +26,12 @@ struct AttentionParse {
 
 AttentionParse parsePromptAttention(const std::string& text);
 
+// <lora:NAME:TE:UNET:DYN> or the named form <lora:NAME:te=0.5:unet=1>, read as A1111's
+// extensions-builtin/Lora does: TE defaults to 1, UNET to TE; `dyn` is read and ignored.
 struct LoraTag {
     std::string name;
-    double weight = 1.0; // text-encoder/UNet multiplier ("<lora:name:0.7>"; default 1)
+    double teMultiplier = 1.0;   // applied to the text encoders' layers
+    double unetMultiplier = 1.0; // applied to the UNet's layers
     bool operator==(const LoraTag&) const = default;
 };
 

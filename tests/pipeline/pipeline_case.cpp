@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <fstream>
 
 namespace gesso::test {
 
@@ -46,6 +47,24 @@ pipeline::DenoiseSetup PipelineCase::setup(double scalingFactor, int unetInChann
     return s;
 }
 
+std::string PipelineCase::prompt() const {
+    return meta.value(usesA1111Prompt() ? "a1111_prompt" : "prompt", std::string());
+}
+
+std::string PipelineCase::negativePrompt() const {
+    if (meta.contains("a1111_negative_prompt")) return meta.at("a1111_negative_prompt").get<std::string>();
+    return meta.value("negative_prompt", std::string());
+}
+
+void PipelineCase::applyPrompts(generation::GenerationRequest& request,
+                                const std::filesystem::path& reference) const {
+    request.prompt = prompt();
+    request.negativePrompt = negativePrompt();
+    request.plainPrompt = !usesA1111Prompt();
+    request.loraPaths = {(reference / "loras").string()};
+    request.embeddingPaths = {(reference / "embeddings").string()};
+}
+
 bool isPipelineCaseName(const std::string& stem) {
     for (const char* prefix : kPipelineCasePrefixes)
         if (stem.rfind(prefix, 0) == 0) return true;
@@ -74,6 +93,16 @@ std::vector<PipelineCase> findPipelineCases(const std::filesystem::path& referen
         std::string model = meta.value("model", p.parent_path().filename().string());
         out.push_back({p, rel.string(), model, std::move(meta), io::SafetensorsFile::open(st)});
     }
+    return out;
+}
+
+std::map<std::string, std::vector<std::string>>
+referenceLorasByModel(const std::filesystem::path& reference) {
+    std::ifstream in(reference / "loras" / "index.json");
+    const auto index = nlohmann::json::parse(in);
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& [file, info] : index.at("files").items())
+        out[info.at("model").get<std::string>()].push_back(std::filesystem::path(file).stem().string());
     return out;
 }
 

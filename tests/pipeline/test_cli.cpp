@@ -59,6 +59,63 @@ private Q_SLOTS:
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
     }
 
+    // A LoRA name that no file has: an error line, and the picture is made without it (as A1111 does). One
+    // that is found is written into the PNG's parameters as A1111 writes it ("Lora hashes").
+    void missingLoraIsAnErrorLineAndTheImageIsMade() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        QTemporaryDir dir;
+        std::string found;
+        for (const auto& e : std::filesystem::directory_iterator(reference / "loras"))
+            if (e.path().extension() == ".safetensors" &&
+                e.path().stem().string().find("sd15") != std::string::npos)
+                found = e.path().stem().string();
+        QVERIFY(!found.empty());
+        const QString out = dir.filePath("a.png");
+        auto run = runCli(
+            QStringList{"txt2img"} + tinyArgs(reference) +
+            QStringList{"--prompt",
+                        QString::fromStdString("a cat <lora:no-such-lora:0.8> <lora:" + found + ":0.5>"),
+                        "--lora-dir", QString::fromStdString((reference / "loras").string()), "--steps", "2",
+                        "--width", "64", "--height", "64", "--seed", "5", "-o", out});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        QCOMPARE(errorLines(run.err), 1);
+        QVERIFY2(run.err.contains("gesso-cli: error: no LoRA named 'no-such-lora'"), qPrintable(run.err));
+        const auto text = gesso::cli::readPngTextChunk(out.toStdString(), "parameters");
+        QVERIFY2(text.find("<lora:" + found + ":0.5>") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("Lora hashes: \"" + found + ": ") != std::string::npos, text.c_str());
+    }
+
+    // `encode` with the webui's prompt of every LoRA and embedding case: the text encoders get the LoRAs'
+    // text part and the trigger words their vectors, so the conditioning is the one the case was generated
+    // with.
+    void encodeAppliesLorasAndEmbeddings() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        int cases = 0;
+        for (const auto& c : gesso::test::findPipelineCases(reference)) {
+            if (!c.usesA1111Prompt()) continue;
+            ++cases;
+            QTemporaryDir dir;
+            const QString out = dir.filePath("cond.safetensors");
+            auto run =
+                runCli({"encode", "--model",
+                        QString::fromStdString((reference / "models" / c.model / "diffusers").string()),
+                        "--tokenizer-dir", QString::fromStdString((reference / "tokenizer/clip").string()),
+                        "--prompt", QString::fromStdString(c.prompt()), "--negative",
+                        QString::fromStdString(c.negativePrompt()), "--lora-dir",
+                        QString::fromStdString((reference / "loras").string()), "--embedding-dir",
+                        QString::fromStdString((reference / "embeddings").string()), "-o", out});
+            QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+            QCOMPARE(errorLines(run.err), 0);
+            const auto ours =
+                gesso::io::SafetensorsFile::open(out.toStdString()).tensor("encoder_hidden_states");
+            const auto ref = c.tensor("encoder_hidden_states");
+            QVERIFY(gesso::test::reportCase(c.relative, "gesso-cli encode encoder_hidden_states",
+                                            gesso::test::maxAbsDiff(ours, ref),
+                                            gesso::test::componentTolerance(ref)));
+        }
+        QVERIFY2(cases > 0, "no LoRA or embedding pipeline case found");
+    }
+
     void replayNoiseReproducesGoldenLatents() {
         GESSO_REQUIRE_REFERENCE(reference);
         int cases = 0;
@@ -74,30 +131,29 @@ private Q_SLOTS:
             f.write(QByteArray::fromStdString(c.meta.at("scheduler").at("resolved_config").dump()));
             f.close();
             const QString latents = dir.filePath("latents.safetensors");
-            auto run = runCli(QStringList{"txt2img"} + tinyArgs(reference) +
-                              QStringList{"--prompt",
-                                          QString::fromStdString(c.meta.at("prompt")),
-                                          "--negative",
-                                          QString::fromStdString(c.meta.at("negative_prompt")),
-                                          "--plain-prompt",
-                                          "--steps",
-                                          QString::number(c.meta.at("steps").get<int>()),
-                                          "--cfg",
-                                          QString::number(c.meta.value("guidance", 7.5)),
-                                          "--width",
-                                          QString::number(c.meta.at("width").get<int>()),
-                                          "--height",
-                                          QString::number(c.meta.at("height").get<int>()),
-                                          "--sampler",
-                                          QString::fromStdString(c.meta.at("scheduler_name")),
-                                          "--scheduler-config",
-                                          sched,
-                                          "--replay-noise",
-                                          QString::fromStdString(c.tensors.path().string()),
-                                          "--out-latents",
-                                          latents,
-                                          "-o",
-                                          dir.filePath("out.png")});
+            // LoRA and embedding cases: the webui's prompt (tags, trigger words) with the reference's
+            // folders.
+            const QStringList promptArgs =
+                c.usesA1111Prompt()
+                    ? QStringList{"--prompt",
+                                  QString::fromStdString(c.prompt()),
+                                  "--negative",
+                                  QString::fromStdString(c.negativePrompt()),
+                                  "--lora-dir",
+                                  QString::fromStdString((reference / "loras").string()),
+                                  "--embedding-dir",
+                                  QString::fromStdString((reference / "embeddings").string())}
+                    : QStringList{"--prompt", QString::fromStdString(c.prompt()), "--negative",
+                                  QString::fromStdString(c.negativePrompt()), "--plain-prompt"};
+            auto run =
+                runCli(QStringList{"txt2img"} + tinyArgs(reference) + promptArgs +
+                       QStringList{"--steps", QString::number(c.meta.at("steps").get<int>()), "--cfg",
+                                   QString::number(c.meta.value("guidance", 7.5)), "--width",
+                                   QString::number(c.meta.at("width").get<int>()), "--height",
+                                   QString::number(c.meta.at("height").get<int>()), "--sampler",
+                                   QString::fromStdString(c.meta.at("scheduler_name")), "--scheduler-config",
+                                   sched, "--replay-noise", QString::fromStdString(c.tensors.path().string()),
+                                   "--out-latents", latents, "-o", dir.filePath("out.png")});
             QVERIFY2(run.exitCode == 0, qPrintable(run.err));
             auto file = gesso::io::SafetensorsFile::open(latents.toStdString());
             const double err = gesso::test::maxAbsDiff(file.tensor("latents"), c.tensor("final_latents"));

@@ -150,6 +150,25 @@ private Q_SLOTS:
         QCOMPARE(back.timestepSpacing, std::string("trailing"));
     }
 
+    // A1111 writes the networks a picture used after the settings; reading the text back restores the
+    // prompt's tags (they are part of the prompt) and keeps the hash lists.
+    void a1111ParametersCarryLoraAndEmbeddingHashes() {
+        generation::GenerationRequest r;
+        r.prompt = "a cat <lora:style, v2:0.8>, tinystyle";
+        const std::vector<std::pair<std::string, std::string>> extra = {
+            {"Lora hashes", "style v2: b6a32db56fe5"}, {"TI hashes", "tinystyle: 363f88c54adb"}};
+        const auto text = project::formatA1111Parameters(r, 7, "m.safetensors", {}, extra);
+        QVERIFY(text.find(R"(Lora hashes: "style v2: b6a32db56fe5", TI hashes: "tinystyle: 363f88c54adb")") !=
+                std::string::npos);
+        QVERIFY(text.find("TI hashes") < text.find("Version: Gesso"));
+        const auto back = project::parseA1111Parameters(text);
+        QCOMPARE(back.prompt, r.prompt);
+        QVERIFY(back.field("Lora hashes"));
+        QCOMPARE(*back.field("Lora hashes"), std::string("style v2: b6a32db56fe5"));
+        QCOMPARE(*back.field("TI hashes"), std::string("tinystyle: 363f88c54adb"));
+        QCOMPARE(back.applyTo({}).prompt, r.prompt);
+    }
+
     void linearPreviewIsAnImage() {
         auto p = pipeline::linearLatentPreview(torch::randn({1, 4, 8, 8}), model::ModelFamily::Sd1);
         QCOMPARE(p.sizes(), (c10::IntArrayRef{1, 3, 8, 8}));

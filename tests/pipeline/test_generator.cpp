@@ -7,6 +7,7 @@
 #include "core/pipeline/generator.h"
 #include "core/pipeline/image_tensor.h"
 #include "core/pipeline/model_bundle.h"
+#include "core/pipeline/prompt_loras.h"
 #include "core/pipeline/replay_noise_file.h"
 #include "core/runtime/error.h"
 #include "core/sampling/noise_source.h"
@@ -41,9 +42,7 @@ generation::GenerationRequest requestFor(const test::PipelineCase& c, const std:
     generation::GenerationRequest r;
     r.modelPath = (reference / "models" / c.model / "diffusers").string();
     r.mode = c.mode();
-    r.prompt = c.meta.at("prompt");
-    r.negativePrompt = c.meta.value("negative_prompt", std::string());
-    r.plainPrompt = true;
+    c.applyPrompts(r, reference);
     r.sampler = schedulerName(c);
     {
         std::ofstream out(schedulerFile);
@@ -104,6 +103,19 @@ private Q_SLOTS:
             std::atomic<bool> cancel{false};
             auto result = generator.generate(request, {}, cancel);
             QCOMPARE(result.images.size(), size_t(1));
+            QVERIFY2(result.skipped.empty(), result.skipped.empty() ? "" : result.skipped.front().c_str());
+            // The webui's infotext lists of the networks used (name: short hash), where the case records
+            // them.
+            const auto webuiParams = c.meta.value("webui", nlohmann::json::object())
+                                         .value("extra_generation_params", nlohmann::json::object());
+            for (const auto& key : {"Lora hashes", "TI hashes"}) {
+                if (!webuiParams.contains(key)) continue;
+                std::string ours;
+                for (const auto& [k, v] : result.images[0].extraParameters)
+                    if (k == key) ours = v;
+                allOk &= test::reportCase(c.relative, std::string(key) + " '" + ours + "'",
+                                          ours == webuiParams.at(key).get<std::string>() ? 0.0 : 1.0, 0.0);
+            }
             auto refLatents = c.tensor("final_latents");
             allOk &= test::reportCase(c.relative, "final_latents",
                                       test::maxAbsDiff(latentsOf(result.images[0]), refLatents),
@@ -133,6 +145,16 @@ private Q_SLOTS:
             auto bundle =
                 pipeline::loadModelBundle(reference / "models" / c.model / "diffusers", test::testDevice(),
                                           torch::kFloat32, (reference / "tokenizer" / "clip").string());
+            {
+                // LoRA cases: the UNet is the merged one (the recorded conditioning already holds the text
+                // encoders' part).
+                generation::GenerationRequest prompts;
+                c.applyPrompts(prompts, reference);
+                pipeline::NetworkHashes hashes;
+                generation::GenerationResult applied;
+                pipeline::applyPromptLoras(bundle, prompts, hashes, applied);
+                QVERIFY(applied.skipped.empty());
+            }
             auto scheduler = c.scheduler();
             auto setup = c.setup(bundle.vae->config().scalingFactor, bundle.unet->config().inChannels);
             setup.device = test::testDevice();

@@ -141,9 +141,25 @@ private Q_SLOTS:
         const auto e =
             text::extractLoraTags("a cat <lora:styleA:0.7>, <lora:detail> <hypernet:x:1> <lora:bad:w>");
         QCOMPARE(e.text, std::string("a cat ,   "));
-        QCOMPARE(e.loras, (std::vector<text::LoraTag>{{"styleA", 0.7}, {"detail", 1.0}, {"bad", 1.0}}));
+        QCOMPARE(e.loras,
+                 (std::vector<text::LoraTag>{{"styleA", 0.7, 0.7}, {"detail", 1.0, 1.0}, {"bad", 1.0, 1.0}}));
         QCOMPARE(e.warnings.size(), size_t(2)); // hypernet unsupported, bad weight
         QCOMPARE(text::extractLoraTags("a <b> c").text, std::string("a <b> c"));
+    }
+
+    // A1111's multipliers: positional TE then UNET (UNET defaults to TE), the named forms override them.
+    void loraMultipliers() {
+        using text::LoraTag;
+        const auto tags = [](const std::string& prompt) { return text::extractLoraTags(prompt).loras; };
+        QCOMPARE(tags("<lora:a:0.5:1.25>"), (std::vector<LoraTag>{{"a", 0.5, 1.25}}));
+        QCOMPARE(tags("<lyco:a:unet=0.3>"), (std::vector<LoraTag>{{"a", 1.0, 0.3}}));
+        QCOMPARE(tags("<lora:a:te=0.4>"), (std::vector<LoraTag>{{"a", 0.4, 0.4}}));
+        QCOMPARE(tags("<lora:a:0.9:te=0.2:unet=0.6>"), (std::vector<LoraTag>{{"a", 0.2, 0.6}}));
+        QCOMPARE(tags("<lora:a:b:c>"), (std::vector<LoraTag>{{"a", 1.0, 1.0}}));
+        const auto dyn = text::extractLoraTags("<lora:a:1:1:8>");
+        QCOMPARE(dyn.loras, (std::vector<LoraTag>{{"a", 1.0, 1.0}}));
+        QCOMPARE(dyn.warnings.size(), size_t(1));
+        QVERIFY(tags("<lora:te=1>").empty());
     }
 
     void chunking() {
@@ -205,7 +221,7 @@ private Q_SLOTS:
         QVERIFY(test::maxAbsDiff(conditioner.encode("a (red:1.5) cat", {true, 1}).context, weighted) > 1e-3);
         // Negative padded to the positive's chunk count with encoded empty chunks.
         const auto r = conditioner.encodePrompts(repeatWord("cat", 100) + " <lora:style:0.5>", "blurry", 4);
-        QCOMPARE(r.loras, (std::vector<text::LoraTag>{{"style", 0.5}}));
+        QCOMPARE(r.loras, (std::vector<text::LoraTag>{{"style", 0.5, 0.5}}));
         QCOMPARE(r.positive[0].conditioning.chunks(), int64_t(2));
         QCOMPARE(r.negative[0].conditioning.chunks(), int64_t(2));
         const auto empty = conditioner.encode("").context;
