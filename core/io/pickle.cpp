@@ -479,9 +479,12 @@ private:
 
     void persistentId() {
         ValuePtr pid = pop();
-        if (pid->kind != Value::Kind::Tuple || pid->items.size() != 5 ||
-            pid->items[0]->kind != Value::Kind::String || pid->items[0]->text != "storage")
+        // Zip files: ('storage', type, key, location, numel); legacy files add view metadata (None here).
+        const size_t n = pid->kind == Value::Kind::Tuple ? pid->items.size() : 0;
+        if ((n != 5 && n != 6) || pid->items[0]->kind != Value::Kind::String ||
+            pid->items[0]->text != "storage")
             fail("unsupported persistent id (expected a storage)");
+        if (n == 6 && pid->items[5]->kind != Value::Kind::None) fail("storage views are not supported");
         const ValuePtr& type = pid->items[1];
         if (type->kind != Value::Kind::Global || !kStorageTypes.count(type->text))
             fail("unknown storage type");
@@ -506,6 +509,10 @@ private:
         push(v);
     }
 
+public:
+    size_t position() const { return m_pos; } // just past the STOP once run() has returned
+
+private:
     ValuePtr finish() {
         if (m_stack.size() != 1 || !m_marks.empty()) fail("pickle does not end with exactly one value");
         return m_stack.back();
@@ -534,11 +541,7 @@ void flatten(const Value& dict, const std::string& prefix, TensorMap& out, int d
     }
 }
 
-} // namespace
-
-TensorMap unpickleStateDict(const uint8_t* data, size_t size, const StorageLoader& storage,
-                            const std::string& label) {
-    ValuePtr root = Unpickler(data, size, storage, label).run();
+TensorMap stateDictOf(ValuePtr root, const std::string& label) {
     if (root->kind != Value::Kind::Dict)
         throw Error("'" + label + "' does not hold a state dict (a dictionary of tensors)");
     // Lightning checkpoints wrap the weights: {"state_dict": {...}, "epoch": ...}. Not assigned to `root`
@@ -551,6 +554,29 @@ TensorMap unpickleStateDict(const uint8_t* data, size_t size, const StorageLoade
     TensorMap out;
     flatten(*root, "", out, 0);
     return out;
+}
+
+} // namespace
+
+TensorMap unpickleStateDict(const uint8_t* data, size_t size, const StorageLoader& storage,
+                            const std::string& label) {
+    return stateDictOf(Unpickler(data, size, storage, label).run(), label);
+}
+
+size_t unpicklePrefix(const uint8_t* data, size_t size, const StorageLoader& storage,
+                      const std::string& label, PickleValue& value) {
+    Unpickler unpickler(data, size, storage, label);
+    ValuePtr root = unpickler.run();
+    if (value.tensors) *value.tensors = stateDictOf(root, label);
+    if (value.strings) {
+        if (root->kind != Value::Kind::List) throw Error("'" + label + "': expected a list of storage keys");
+        for (const auto& item : root->items) {
+            if (item->kind != Value::Kind::String)
+                throw Error("'" + label + "': a storage key is not a string");
+            value.strings->push_back(item->text);
+        }
+    }
+    return unpickler.position();
 }
 
 } // namespace gesso::io
