@@ -143,6 +143,31 @@ def torch_zip(obj, top="archive", compress=False):
     return buffer.getvalue()
 
 
+class LegacyTorchPickler(pickle.Pickler):
+    def persistent_id(self, obj):
+        if isinstance(obj, Storage):
+            return ("storage", obj.type, obj.key, "cpu", len(obj.values), None)
+        return None
+
+
+def torch_legacy(obj):
+    """torch.save with _use_new_zipfile_serialization=False (pre-1.6): magic number, protocol, sys_info, the
+    object, its sorted storage keys as pickles, then each storage's int64 element count and raw bytes."""
+    buffer = io.BytesIO()
+    for header in (0x1950a86a20f9469cfc6c, 1001,
+                   {"protocol_version": 1001, "little_endian": True,
+                    "type_sizes": {"short": 2, "int": 4, "long": 4}}):
+        pickle.dump(header, buffer, protocol=2)
+    LegacyTorchPickler(buffer, protocol=2).dump(obj)
+    storages = storages_of(obj, {})
+    keys = sorted(storages)
+    pickle.dump(keys, buffer, protocol=2)
+    for key in keys:
+        buffer.write(struct.pack("<q", len(storages[key].values)))
+        buffer.write(storages[key].bytes())
+    return buffer.getvalue()
+
+
 def torch_seeds():
     w = Storage("FloatStorage", "0", [0.5, -1.0, 2.0, 0.25, 1.5, -0.75])
     b = Storage("HalfStorage", "1", [0.1, 0.2, 0.3])
@@ -154,6 +179,13 @@ def torch_seeds():
         Storage("LongStorage", "2", [0, 1, 2, 3]), [1, 4])
     write("fuzz_unpickler", "state_dict.pkl", torch_pickle(sd))
     write("fuzz_torch_zip", "state_dict.ckpt", torch_zip(sd))
+    # An old ESRGAN upscaler's layout, saved the pre-1.6 way (legacy stream).
+    esrgan = collections.OrderedDict()
+    esrgan["model.0.weight"] = Tensor(Storage("FloatStorage", "140213", [0.5] * 12), [2, 3, 1, 2])
+    esrgan["model.0.bias"] = Tensor(Storage("FloatStorage", "140977", [0.0, 0.1]), [2])
+    esrgan["model.1.sub.0.RDB1.conv1.0.weight"] = Tensor(esrgan["model.0.weight"].storage, [6], offset=6)
+    write("fuzz_torch_legacy", "esrgan_old.pth", torch_legacy(esrgan))
+    write("fuzz_torch_legacy", "params_ema.pth", torch_legacy({"params_ema": esrgan}))
 
     # A Lightning checkpoint: a plain dict around "state_dict", with non-tensor values to drop.
     inner = collections.OrderedDict()
