@@ -22,16 +22,11 @@ namespace {
 // has is an error line and the encoding goes on without it, as a generation does.
 void applyTextEncoderLoras(const text::TextConditioner& conditioner, const std::string& prompt,
                            const std::vector<std::string>& paths) {
-    const auto tags = text::extractLoraTags(prompt).loras;
-    if (tags.empty()) return;
-    const pipeline::NetworkFiles files(paths);
-    std::vector<lora::LoraUse> uses;
-    for (const auto& tag : tags) {
-        if (auto file = files.find(tag.name, true))
-            uses.push_back({*file, tag.name, tag.teMultiplier, tag.unetMultiplier});
-        else
-            std::fprintf(stderr, "gesso-cli: error: %s\n", files.notFoundMessage("LoRA", tag.name).c_str());
-    }
+    std::vector<std::string> notFound;
+    const auto uses = pipeline::resolveLoraTags(text::extractLoraTags(prompt).loras, paths, notFound);
+    for (const auto& message : notFound)
+        std::fprintf(stderr, "gesso-cli: error: %s\n", message.c_str());
+    if (uses.empty()) return;
     lora::PatchableModel model;
     model.family = conditioner.family();
     model.parameters = conditioner.parameters();

@@ -47,9 +47,8 @@ NetworkFiles::NetworkFiles(const std::vector<std::string>& paths) {
     m_searched.erase(std::unique(m_searched.begin(), m_searched.end()), m_searched.end());
 }
 
-std::optional<std::filesystem::path> NetworkFiles::find(const std::string& name, bool useAliases) const {
+std::optional<std::filesystem::path> NetworkFiles::find(const std::string& name) const {
     if (auto it = m_byStem.find(name); it != m_byStem.end()) return it->second;
-    if (!useAliases) return std::nullopt;
     for (const auto& [stem, file] : m_byStem) {
         if (file.extension() != ".safetensors") continue;
         try {
@@ -79,6 +78,21 @@ std::string NetworkFiles::notFoundMessage(const std::string& kind, const std::st
         if (m_searched.size() > 3) message += " and " + std::to_string(m_searched.size() - 3) + " more";
     }
     return message + "; generating without it";
+}
+
+std::vector<lora::LoraUse> resolveLoraTags(const std::vector<text::LoraTag>& tags,
+                                           const std::vector<std::string>& paths,
+                                           std::vector<std::string>& notFound) {
+    if (tags.empty()) return {};
+    const NetworkFiles files(paths);
+    std::vector<lora::LoraUse> uses;
+    for (const auto& tag : tags) {
+        if (auto file = files.find(tag.name))
+            uses.push_back({*file, tag.name, tag.teMultiplier, tag.unetMultiplier});
+        else
+            notFound.push_back(files.notFoundMessage("LoRA", tag.name));
+    }
+    return uses;
 }
 
 } // namespace gesso::pipeline

@@ -6,15 +6,9 @@
 
 namespace gesso::pipeline {
 
-const library::FileHashes& NetworkHashes::hashes(const std::filesystem::path& file) {
-    const auto stamp = library::stampOf(file).value_or(library::FileStamp{});
-    auto it = m_cache.find(file);
-    if (it != m_cache.end() && it->second.stamp == stamp) return it->second.hashes;
-    Cached entry{stamp, library::hashFile(file)};
-    return m_cache.insert_or_assign(file, std::move(entry)).first->second.hashes;
-}
+namespace {
 
-std::string NetworkHashes::lora(const std::filesystem::path& file) {
+std::string computeLoraHash(const std::filesystem::path& file) {
     if (file.extension() == ".safetensors") {
         try {
             const auto meta = io::SafetensorsFile::open(file).metadata();
@@ -24,7 +18,16 @@ std::string NetworkHashes::lora(const std::filesystem::path& file) {
             // Hashed below like any other file.
         }
     }
-    return library::a1111ShortHash(library::Kind::Lora, hashes(file));
+    return library::a1111ShortHash(library::Kind::Lora, library::hashFile(file));
+}
+
+} // namespace
+
+std::string NetworkHashes::lora(const std::filesystem::path& file) {
+    const auto stamp = library::stampOf(file).value_or(library::FileStamp{});
+    auto it = m_cache.find(file);
+    if (it != m_cache.end() && it->second.stamp == stamp) return it->second.shortHash;
+    return m_cache.insert_or_assign(file, Cached{stamp, computeLoraHash(file)}).first->second.shortHash;
 }
 
 std::string infotextHashList(const std::vector<std::pair<std::string, std::string>>& nameAndHash) {

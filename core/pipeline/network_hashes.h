@@ -19,10 +19,9 @@ public:
     std::string lora(const std::filesystem::path& file);
 
 private:
-    const library::FileHashes& hashes(const std::filesystem::path& file);
     struct Cached {
         library::FileStamp stamp;
-        library::FileHashes hashes;
+        std::string shortHash;
     };
     std::map<std::filesystem::path, Cached> m_cache;
 };

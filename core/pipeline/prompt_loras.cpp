@@ -29,16 +29,7 @@ std::string applyPromptLoras(ModelBundle& bundle, const generation::GenerationRe
     if (!request.plainPrompt) tags = text::extractLoraTags(request.prompt).loras;
     if (tags.empty() && !bundle.loras) return {};
 
-    std::vector<lora::LoraUse> uses;
-    if (!tags.empty()) {
-        const NetworkFiles files(request.loraPaths);
-        for (const auto& tag : tags) {
-            if (auto file = files.find(tag.name, true))
-                uses.push_back({*file, tag.name, tag.teMultiplier, tag.unetMultiplier});
-            else
-                result.skipped.push_back(files.notFoundMessage("LoRA", tag.name));
-        }
-    }
+    const auto uses = resolveLoraTags(tags, request.loraPaths, result.skipped);
     if (!bundle.loras) {
         if (uses.empty()) return {};
         bundle.loras = std::make_shared<lora::LoraPatcher>(patchableModel(bundle));
