@@ -100,6 +100,22 @@ void CanvasView::setTool(Tool tool) {
     Q_EMIT toolChanged(tool);
 }
 
+void CanvasView::setBrushSize(double size) {
+    size = std::clamp(size, kMinBrushSize, kMaxBrushSize);
+    if (size == m_brush.size) return;
+    m_brush.size = size;
+    update();
+    Q_EMIT brushSizeChanged(size);
+}
+
+void CanvasView::shrinkBrush() {
+    setBrushSize(std::min(m_brush.size - 1.0, std::round(m_brush.size / 1.2)));
+}
+
+void CanvasView::growBrush() {
+    setBrushSize(std::max(m_brush.size + 1.0, std::round(m_brush.size * 1.2)));
+}
+
 void CanvasView::setMaskVisible(bool visible) {
     if (visible == maskVisible()) return;
     m_tiles.setMaskOverlay(visible);
@@ -192,12 +208,17 @@ void CanvasView::resizeEvent(QResizeEvent*) {
     ensureFitted();
 }
 
+// Every document edge lands on the widget pixel edge nearest to it, the same for every rectangle, so tiles
+// that share an edge in the document share it on screen: no gap and no overlap. (Edges rounded outwards made
+// neighbours overlap by a column, where a translucent tile, e.g. the mask overlay over transparent paint, was
+// drawn twice: a darker line every 256 pixels; at 100 % each tile was also stretched by a pixel.)
 QRect CanvasView::widgetRect(const Rect& rect) const {
     if (rect.empty()) return {};
-    QPointF tl = documentToWidget(QPointF(rect.x, rect.y));
-    QPointF br = documentToWidget(QPointF(rect.right(), rect.bottom()));
-    return QRect(QPoint(int(std::floor(tl.x())), int(std::floor(tl.y()))),
-                 QPoint(int(std::ceil(br.x())), int(std::ceil(br.y()))));
+    // Halves round up on both sides of 0 (std::lround would not), so every tile at 100 % is 256 pixels wide.
+    auto toX = [this](int x) { return int(std::floor(x * m_zoom + m_offset.x() + 0.5)); };
+    auto toY = [this](int y) { return int(std::floor(y * m_zoom + m_offset.y() + 0.5)); };
+    const int left = toX(rect.x), top = toY(rect.y);
+    return QRect(left, top, toX(rect.right()) - left, toY(rect.bottom()) - top);
 }
 
 // ---- painting ----
@@ -230,8 +251,8 @@ void CanvasView::paintEvent(QPaintEvent* event) {
                 Rect covers;
                 QImage image = m_tiles.tile(level, tx, ty, &covers);
                 if (image.isNull()) continue;
-                // Integer edges shared by neighbours: no seams at fractional zoom.
-                QRect target = widgetRect(covers);
+                QRect target = widgetRect(covers); // edges shared exactly with the neighbours
+                if (target.isEmpty()) continue;
                 painter.drawImage(target, image);
             }
 
@@ -427,6 +448,7 @@ void CanvasView::moveTool(QPointF w, double pressure) {
     if (m_dragging && m_tool == Tool::Region) {
         m_dragEnd = p;
         update();
+        Q_EMIT regionDragged(regionFromDrag());
         return;
     }
     int r = int(m_brush.size / 2.0 * m_zoom) + 4;
@@ -511,12 +533,10 @@ void CanvasView::keyPressEvent(QKeyEvent* event) {
     }
     switch (event->key()) {
     case Qt::Key_BracketLeft:
-        m_brush.size = std::max(1.0, m_brush.size / 1.2);
-        update();
+        shrinkBrush();
         return;
     case Qt::Key_BracketRight:
-        m_brush.size = std::min(1000.0, m_brush.size * 1.2);
-        update();
+        growBrush();
         return;
     default:
         QWidget::keyPressEvent(event);

@@ -38,6 +38,12 @@ public:
     Tool tool() const { return m_tool; }
     void setTool(Tool tool);
     BrushSettings& brush() { return m_brush; }
+    // The brush diameter, clamped to kMinBrushSize..kMaxBrushSize; emits brushSizeChanged when it changes.
+    static constexpr double kMinBrushSize = 1.0, kMaxBrushSize = 500.0;
+    void setBrushSize(double size);
+    // One step smaller or larger (20 %, at least one pixel): what [ and ] do.
+    void shrinkBrush();
+    void growBrush();
 
     double zoom() const { return m_zoom; }
     // Zooms keeping the document point under `anchor` (widget coordinates) in place.
@@ -71,6 +77,9 @@ Q_SIGNALS:
     void maskVisibilityChanged(bool visible);
     void message(const QString& text); // transient status-bar text
     void cursorMoved(QPointF documentPoint);
+    void brushSizeChanged(double size);
+    // While the region tool drags: the region the drag would set (set on release, as one undo step).
+    void regionDragged(const gesso::document::Rect& region);
 
 protected:
     void paintEvent(QPaintEvent* event) override;

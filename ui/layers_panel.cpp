@@ -8,8 +8,11 @@
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QListWidget>
 #include <QtWidgets/QSlider>
+#include <QtWidgets/QStyle>
 #include <QtWidgets/QToolButton>
 #include <QtWidgets/QVBoxLayout>
+
+#include <algorithm>
 
 namespace gesso::ui {
 
@@ -32,6 +35,7 @@ LayersPanel::LayersPanel(QWidget* parent) : QWidget(parent) {
 
     m_list = new QListWidget(this);
     m_list->setObjectName("layerList");
+    m_list->setMinimumHeight(listHeight(kMinimumRows));
     layout->addWidget(m_list, 1);
 
     auto* buttons = new QHBoxLayout;
@@ -126,6 +130,19 @@ void LayersPanel::setDocument(document::Document* document) {
     rebuild();
 }
 
+int LayersPanel::listHeight(int rows) const {
+    // A row holds the name and the visibility checkbox.
+    const int row =
+        std::max(m_list->fontMetrics().height(), style()->pixelMetric(QStyle::PM_IndicatorHeight)) + 4;
+    return rows * row + 2 * m_list->frameWidth();
+}
+
+QSize LayersPanel::sizeHint() const {
+    QSize size = QWidget::sizeHint();
+    size.setHeight(layout()->minimumSize().height() - m_list->minimumHeight() + listHeight(kPreferredRows));
+    return size;
+}
+
 LayerId LayersPanel::selectedLayer() const {
     QListWidgetItem* item = m_list->currentItem();
     return item ? item->data(Qt::UserRole).toULongLong() : 0;
@@ -141,10 +158,13 @@ void LayersPanel::rebuild() {
             item->setData(Qt::UserRole, QVariant::fromValue<qulonglong>(it->id));
             item->setFlags(item->flags() | Qt::ItemIsUserCheckable | Qt::ItemIsEditable);
             item->setCheckState(it->visible ? Qt::Checked : Qt::Unchecked);
-            item->setToolTip(tr("%1 - opacity %2%%3")
-                                 .arg(QString::fromStdString(it->name))
-                                 .arg(qRound(it->opacity * 100))
-                                 .arg(it->locked ? tr(", locked") : QString()));
+            QString tip = tr("%1 - opacity %2%%3")
+                              .arg(QString::fromStdString(it->name))
+                              .arg(qRound(it->opacity * 100))
+                              .arg(it->locked ? tr(", locked") : QString());
+            if (!it->generation.parameters.empty())
+                tip += "\n\n" + QString::fromStdString(it->generation.parameters);
+            item->setToolTip(tip);
             if (it->locked) item->setForeground(QColor(150, 150, 150));
             m_list->addItem(item);
             if (it->id == m_document->activeLayer()) m_list->setCurrentItem(item);

@@ -25,11 +25,17 @@ public:
     void moveDown();
     QListWidget* list() const { return m_list; }
     QSlider* opacitySlider() const { return m_opacity; }
+    // The list shows kPreferredRows layers when the dock has the room (the prompt dock above keeps its
+    // height, the rest of the column is the layers') and never fewer than kMinimumRows, so the smallest
+    // default window (1280 x 800) holds both docks.
+    static constexpr int kPreferredRows = 10, kMinimumRows = 3;
+    QSize sizeHint() const override;
 
 private:
     void rebuild();
     void syncControls();
     document::LayerId selectedLayer() const;
+    int listHeight(int rows) const; // pixels for `rows` rows
 
     document::Document* m_document = nullptr;
     int m_listener = 0;

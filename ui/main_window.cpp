@@ -32,6 +32,8 @@
 #include <QtGui/QCloseEvent>
 #include <QtGui/QDragEnterEvent>
 #include <QtGui/QDropEvent>
+#include <QtGui/QScreen>
+#include <QtGui/QShowEvent>
 #include <QtWidgets/QApplication>
 #include <QtWidgets/QColorDialog>
 #include <QtWidgets/QDialog>
@@ -52,16 +54,30 @@
 #include <QtWidgets/QToolButton>
 #include <QtWidgets/QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+
 namespace gesso::ui {
 
 using document::Change;
+
+namespace {
+QString noModelText() {
+    return QObject::tr("No model chosen. Add a folder that holds models (*.safetensors, *.ckpt or diffusers "
+                       "folders) with the ... button next to Model or File > Model folders, or download one "
+                       "from View > Welcome.");
+}
+} // namespace
 
 MainWindow::MainWindow(QWidget* parent) : MainWindow(engine::defaultBackend(), parent) {}
 
 MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindow(parent) {
     setObjectName("mainWindow");
     setWindowTitle(tr("Gesso"));
-    resize(1280, 800);
+    // The screen less a margin (the docks need the height: the prompt and ten layer rows), at least 1280 x
+    // 800.
+    const QSize available = screen() ? screen()->availableGeometry().size() : QSize();
+    resize(std::max(1280, available.width() - 40), std::max(800, available.height() - 40));
 
     m_engine = std::make_unique<engine::Engine>(std::move(backend));
     // Leave one core to the GUI thread while the worker denoises.
@@ -96,6 +112,7 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
     connect(m_canvas, &CanvasView::message, this,
             [this](const QString& text) { statusBar()->showMessage(text, 4000); });
     connect(m_canvas, &CanvasView::colorPicked, this, &MainWindow::setBrushColor);
+    connect(m_canvas, &CanvasView::regionDragged, this, &MainWindow::refreshRegionSize);
     connect(m_project, &ProjectController::message, this,
             [this](const QString& text) { statusBar()->showMessage(text, 6000); });
 
@@ -135,10 +152,18 @@ void MainWindow::createDocks() {
     m_history = new QListWidget(splitter);
     m_history->setObjectName("generationHistory");
     m_history->setToolTip(tr("Past generations: double-click to reuse the settings"));
+    // Entries wrap within the list's width (no sideways scrolling); each one's tooltip has all its settings.
+    m_history->setWordWrap(true);
+    m_history->setTextElideMode(Qt::ElideRight);
+    m_history->setResizeMode(QListView::Adjust);
+    m_history->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     historyLayout->addWidget(splitter);
 
+    // The right-hand docks reach down to the status bar (the History dock spans only the canvas), so the
+    // prompt and a useful number of layers fit above each other.
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     m_promptDock = addToolDock(tr("Prompt"), "promptDock", Qt::RightDockWidgetArea, m_prompt);
     m_layersDock = addToolDock(tr("Layers"), "layersDock", Qt::RightDockWidgetArea, m_layers);
     m_historyDock = addToolDock(tr("History"), "historyDock", Qt::BottomDockWidgetArea, historyWidget);
@@ -149,7 +174,7 @@ void MainWindow::createDocks() {
     m_welcome = new WelcomePanel(m_library, m_downloads, defaultWelcomeContent(), this);
     m_welcomeDock = addToolDock(tr("Welcome"), "welcomeDock", Qt::LeftDockWidgetArea, m_welcome);
     m_welcomeDock->hide(); // until the first library listing says whether there is a model
-    resizeDocks({m_promptDock, m_layersDock}, {520, 220}, Qt::Vertical);
+    resizeDocks({m_historyDock}, {170}, Qt::Vertical);
     resizeDocks({m_promptDock}, {340}, Qt::Horizontal);
 
     connect(m_prompt, &PromptPanel::generateRequested, this, &MainWindow::generate);
@@ -297,13 +322,27 @@ void MainWindow::createActions() {
         m_tools->addAction(action);
         connect(action, &QAction::triggered, this, [this, tool = t.tool] { m_canvas->setTool(tool); });
     }
+    // [ and ] from anywhere in the window; a text field that has the focus still types the bracket (text
+    // fields take printable keys before window shortcuts), which prompts need for A1111's [de-emphasis].
+    tools->addSeparator();
+    QAction* smaller = tools->addAction(tr("&Smaller brush"), m_canvas, &CanvasView::shrinkBrush);
+    smaller->setObjectName("smallerBrush");
+    smaller->setShortcut(QKeySequence(Qt::Key_BracketLeft));
+    QAction* larger = tools->addAction(tr("&Larger brush"), m_canvas, &CanvasView::growBrush);
+    larger->setObjectName("largerBrush");
+    larger->setShortcut(QKeySequence(Qt::Key_BracketRight));
     connect(m_canvas, &CanvasView::toolChanged, this, [this](Tool tool) {
         for (QAction* action : m_tools->actions())
             if (action->data().toInt() == int(tool)) action->setChecked(true);
     });
 
     QMenu* generateMenu = menuBar()->addMenu(tr("&Generate"));
-    generateMenu->addAction(tr("&Generate"), QKeySequence(Qt::CTRL | Qt::Key_G), this, &MainWindow::generate);
+    // Window-wide, the prompt box included: Ctrl+Enter (Return, and the keypad's Enter) and Ctrl+G.
+    QAction* generateAction = generateMenu->addAction(tr("&Generate"), this, &MainWindow::generate);
+    generateAction->setObjectName("generateAction");
+    generateAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Return),
+                                  QKeySequence(Qt::CTRL | Qt::Key_Enter),
+                                  QKeySequence(Qt::CTRL | Qt::Key_G)});
     generateMenu->addAction(tr("&Cancel current"), QKeySequence(Qt::Key_Escape), this,
                             [this] { m_engine->cancelCurrent(); });
     generateMenu->addAction(tr("Cancel &all"), this, [this] { m_engine->cancelAll(); });
@@ -330,7 +369,7 @@ void MainWindow::createActions() {
                "[ and ] brush size, H show/hide mask\n"
                "Wheel zoom, Space+drag or middle button pan, Ctrl+0 fit, Ctrl+1 100%\n"
                "Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo\n"
-               "Ctrl+Enter generate, Esc cancel, Alt+Left/Right step through results, "
+               "Ctrl+Enter or Ctrl+G generate, Esc cancel, Alt+Left/Right step through results, "
                "Alt+Enter apply"));
     });
     help->addAction(tr("&About Gesso"), this, [this] {
@@ -368,24 +407,40 @@ void MainWindow::createToolBar() {
     bar->addWidget(m_colorButton);
     setBrushColor(m_canvas->brush().color);
 
-    auto addSlider = [&](const QString& label, int min, int max, int value, const char* name) {
+    // Each slider with its value as a number beside it (typed values go to the slider) and a tooltip.
+    auto addSlider = [&](const QString& label, const QString& tip, int min, int max, int value,
+                         const char* name, const QString& suffix) {
         bar->addWidget(new QLabel(" " + label + " ", this));
         auto* slider = new QSlider(Qt::Horizontal, this);
         slider->setObjectName(name);
         slider->setRange(min, max);
         slider->setValue(value);
         slider->setFixedWidth(110);
+        slider->setToolTip(tip);
+        auto* number = new QSpinBox(this);
+        number->setObjectName(QString(name) + "Value");
+        number->setRange(min, max);
+        number->setValue(value);
+        number->setSuffix(suffix);
+        number->setToolTip(tip);
+        number->setButtonSymbols(QAbstractSpinBox::NoButtons);
+        number->setKeyboardTracking(false);
+        connect(slider, &QSlider::valueChanged, number, &QSpinBox::setValue);
+        connect(number, &QSpinBox::valueChanged, slider, &QSlider::setValue);
         bar->addWidget(slider);
+        bar->addWidget(number);
         return slider;
     };
-    m_sizeSlider = addSlider(tr("Size"), 1, 500, int(m_canvas->brush().size), "brushSize");
-    m_hardnessSlider =
-        addSlider(tr("Hardness"), 0, 100, int(m_canvas->brush().hardness * 100), "brushHardness");
-    m_opacitySlider = addSlider(tr("Opacity"), 1, 100, int(m_canvas->brush().opacity * 100), "brushOpacity");
-    connect(m_sizeSlider, &QSlider::valueChanged, this, [this](int v) {
-        m_canvas->brush().size = v;
-        m_canvas->update();
-    });
+    m_sizeSlider = addSlider(tr("Size"), tr("Brush diameter in canvas pixels ([ smaller, ] larger)"),
+                             int(CanvasView::kMinBrushSize), int(CanvasView::kMaxBrushSize),
+                             int(m_canvas->brush().size), "brushSize", tr(" px"));
+    m_hardnessSlider = addSlider(tr("Hardness"), tr("Brush edge: 0 % soft, 100 % hard"), 0, 100,
+                                 int(m_canvas->brush().hardness * 100), "brushHardness", tr(" %"));
+    m_opacitySlider = addSlider(tr("Opacity"), tr("Paint opacity of one stroke"), 1, 100,
+                                int(m_canvas->brush().opacity * 100), "brushOpacity", tr(" %"));
+    connect(m_sizeSlider, &QSlider::valueChanged, m_canvas, [this](int v) { m_canvas->setBrushSize(v); });
+    connect(m_canvas, &CanvasView::brushSizeChanged, m_sizeSlider,
+            [this](double size) { m_sizeSlider->setValue(int(std::lround(size))); });
     connect(m_hardnessSlider, &QSlider::valueChanged, this,
             [this](int v) { m_canvas->brush().hardness = v / 100.0; });
     connect(m_opacitySlider, &QSlider::valueChanged, this,
@@ -436,6 +491,15 @@ bool MainWindow::exportTo(const QString& path) {
     return m_project->exportTo(path);
 }
 
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (m_docksArranged) return;
+    m_docksArranged = true;
+    // Now that the window has its size: the prompt dock as tall as its controls need, the layers the rest
+    // of the column (later, Qt shares a window resize between the docks in proportion).
+    resizeDocks({m_promptDock}, {m_promptDock->sizeHint().height()}, Qt::Vertical);
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
     if (!m_project->maybeSave()) {
         event->ignore();
@@ -463,9 +527,17 @@ void MainWindow::onDocumentChange(const Change& change) {
     case Change::Kind::Undo:
         refreshUndoActions();
         m_modeTimer->start();
+        if (m_stagedMaskChanged) {
+            m_stagedMaskChanged = false;
+            showStagedPreview(m_staging->current());
+        }
         break;
     case Change::Kind::Region:
+        refreshRegionSize(m_document->region());
         m_modeTimer->start();
+        break;
+    case Change::Kind::Mask:
+        m_stagedMaskChanged = true; // an inpainting result's preview is re-cut when the stroke ends
         break;
     case Change::Kind::History:
         refreshHistory();
@@ -494,7 +566,11 @@ int MainWindow::generationLongSide() const {
 
 void MainWindow::refreshMode() {
     m_prompt->setSuggestedMode(document::suggestedMode(*m_document));
-    auto [w, h] = document::autoSize(m_document->region(), generationLongSide());
+    refreshRegionSize(m_document->region());
+}
+
+void MainWindow::refreshRegionSize(const document::Rect& region) {
+    auto [w, h] = document::autoSize(region, generationLongSide());
     m_prompt->setRegionSize(w, h);
 }
 
@@ -618,6 +694,7 @@ std::string MainWindow::modelHash(const std::string& modelPath) const {
 
 void MainWindow::onModelChosen(const QString& path) {
     refreshMode(); // the region's generation size follows the model's picture size
+    if (m_prompt->messageLabel()->text() == noModelText()) m_prompt->clearMessage(); // answered now
     if (m_settingModels) return;
     QSettings().setValue("models/last", path);
     preloadModel(path);
@@ -678,20 +755,30 @@ void MainWindow::offerClipVocabulary() {
 }
 
 void MainWindow::generate() {
-    generation::GenerationSettings settings = m_prompt->settings();
+    generation::GenerationSettings settings = promptSettings();
     if (settings.modelPath.empty()) {
-        showError(tr("No model chosen. Add a folder that holds models (*.safetensors, *.ckpt or diffusers "
-                     "folders) with the ... button next to Model or File > Model folders, or download one "
-                     "from View > Welcome."));
+        showError(noModelText());
         return;
     }
     m_prompt->clearMessage();
     QSettings().setValue("models/last", QString::fromStdString(settings.modelPath));
     // The document remembers the settings (one merged undo step, not one per keystroke).
-    settings.plainPrompt = m_document->settings().plainPrompt;
     m_document->undoStack().push(std::make_unique<document::SetSettingsCommand>(*m_document, settings));
     Job job;
-    job.region = m_document->region();
+    job.region = document::generationArea(*m_document);
+    if (job.region != m_document->region()) {
+        const document::Rect region = m_document->region();
+        m_prompt->showMessage(
+            tr("The size %1 x %2 is not the region's shape (%3 x %4): the result goes unstretched into "
+               "the middle %5 x %6 of the region. Tick Region beside Size to fill the whole region.")
+                .arg(settings.width)
+                .arg(settings.height)
+                .arg(region.width)
+                .arg(region.height)
+                .arg(job.region.width)
+                .arg(job.region.height),
+            false);
+    }
     generation::GenerationRequest request =
         document::buildRequest(*m_document, m_prompt->modeOverride(), generationLongSide());
     // Live previews through TAESD when the library has the decoder of the model's family.
@@ -708,7 +795,9 @@ void MainWindow::generate() {
 }
 
 generation::GenerationSettings MainWindow::promptSettings() const {
-    return m_prompt->settings();
+    generation::GenerationSettings settings = m_prompt->settings();
+    settings.plainPrompt = m_document->settings().plainPrompt; // not in the panel
+    return settings;
 }
 
 void MainWindow::setPromptSettings(const generation::GenerationSettings& settings) {
@@ -772,15 +861,23 @@ void MainWindow::connectEngine() {
                 record.modelName =
                     QFileInfo(QString::fromStdString(job.settings.modelPath)).fileName().toStdString();
                 record.region = job.region;
-                record.parameters = project::formatA1111Parameters(
-                    job.settings, result.images.front().seed, result.images.front().modelFile,
-                    modelHash(job.settings.modelPath), result.images.front().extraParameters);
-                for (const auto& image : result.images)
+                // Each image's own parameters (its seed) go with it into the staging strip and, applied,
+                // into its layer; the history record keeps the first image's.
+                std::vector<std::string> parameters;
+                for (const auto& image : result.images) {
                     record.seeds.push_back(image.seed);
+                    parameters.push_back(project::formatA1111Parameters(
+                        job.settings, image.seed, image.modelFile, modelHash(job.settings.modelPath),
+                        image.extraParameters));
+                }
+                record.parameters = parameters.front();
                 uint64_t recordId = m_document->appendHistory(record);
                 int first = m_staging->count();
-                for (const auto& image : result.images)
-                    m_staging->add({toQImage(image.image), image.seed, recordId, job.region, job.mode});
+                for (size_t i = 0; i < result.images.size(); ++i) {
+                    const auto& image = result.images[i];
+                    m_staging->add(
+                        {toQImage(image.image), image.seed, recordId, job.region, job.mode, parameters[i]});
+                }
                 m_staging->setCurrent(first);
                 showStagedPreview(first);
                 m_prompt->setLastSeed(result.images.front().seed);
@@ -826,16 +923,24 @@ void MainWindow::refreshBusy() {
 void MainWindow::showError(const QString& message) {
     // Non-modal: painting continues; the message stays until the next generation.
     m_prompt->showMessage(message, true);
-    statusBar()->showMessage(message, 8000);
+    // The status bar repeats its first line only: the prompt dock's message line holds the whole text.
+    QString line = message.section('\n', 0, 0);
+    if (line.size() > 200) line = line.left(199) + QString::fromUtf8("\u2026");
+    statusBar()->showMessage(line, 8000);
 }
 
 void MainWindow::showStagedPreview(int index) {
     if (m_livePreview) return; // the live preview owns the canvas overlay while generating
     const StagedImage* staged = m_staging->staged(index);
-    if (staged)
-        m_canvas->setPreview(staged->image, staged->region);
-    else
+    if (!staged) {
         m_canvas->clearPreview();
+        return;
+    }
+    // Exactly what Apply adds (an inpainting result through the mask over the painting), not the raw image:
+    // an ordinary model's inpainting result is grey outside the mask.
+    m_canvas->setPreview(toQImage(document::resultPixels(*m_document, fromQImage(staged->image),
+                                                         staged->region, staged->mode)),
+                         staged->region);
 }
 
 void MainWindow::applyStaged(int index) {
@@ -843,6 +948,7 @@ void MainWindow::applyStaged(int index) {
     if (!staged) return;
     document::Layer layer = document::resultLayer(*m_document, fromQImage(staged->image), staged->region,
                                                   staged->mode, "Seed " + std::to_string(staged->seed));
+    layer.generation = {staged->recordId, staged->parameters};
     int above = m_document->indexOf(m_document->activeLayer()) + 1;
     m_document->undoStack().push(
         std::make_unique<document::ApplyResultCommand>(std::move(layer), above, staged->recordId));

@@ -75,6 +75,7 @@ public:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -105,6 +106,7 @@ private:
     void onDocumentChange(const document::Change& change);
     void refreshUndoActions();
     void refreshMode();
+    void refreshRegionSize(const document::Rect& region); // the size fields, while they follow the region
     int generationLongSide() const;
     void refreshBusy();
     void refreshHistory();
@@ -130,7 +132,9 @@ private:
     QMessageBox* m_vocabularyOffer = nullptr;
     quint64 m_running = 0;
     int m_queued = 0;
-    bool m_livePreview = false; // a generation's step preview is on the canvas
+    bool m_livePreview = false;       // a generation's step preview is on the canvas
+    bool m_stagedMaskChanged = false; // the mask changed since the staged preview was cut with it
+    bool m_docksArranged = false;     // the first show gave the prompt dock its height, the layers the rest
 
     CanvasView* m_canvas = nullptr;
     PromptPanel* m_prompt = nullptr;

@@ -9,6 +9,8 @@
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QVBoxLayout>
 
+#include <algorithm>
+
 namespace gesso::ui {
 
 ModelFoldersDialog::ModelFoldersDialog(const QStringList& folders, QWidget* parent) : QDialog(parent) {
@@ -19,6 +21,7 @@ ModelFoldersDialog::ModelFoldersDialog(const QStringList& folders, QWidget* pare
                       "found in these folders. Add the folder of an AUTOMATIC1111 or ComfyUI install as "
                       "it is: Gesso finds its model folders (and ComfyUI's extra_model_paths.yaml)."),
                    this);
+    about->setObjectName("modelFoldersHelp");
     about->setWordWrap(true);
     layout->addWidget(about);
     m_list = new QListWidget(this);
@@ -41,7 +44,9 @@ ModelFoldersDialog::ModelFoldersDialog(const QStringList& folders, QWidget* pare
     connect(remove, &QPushButton::clicked, this, [this] { delete m_list->currentItem(); });
     connect(box, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(box, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    resize(520, 320);
+    // Never wider than the window it belongs to: the help text wraps to the dialog's width.
+    const int width = parent ? std::min(520, std::max(300, parent->window()->width() - 60)) : 520;
+    resize(width, std::max(320, layout->heightForWidth(width)));
 }
 
 QStringList ModelFoldersDialog::folders() const {

@@ -264,10 +264,17 @@ bool ProjectController::saveAs() {
     return saveTo(path);
 }
 
+// The document, with the settings the prompt panel shows now (the document holds those of the last Generate).
+project::Project ProjectController::projectToSave() const {
+    project::Project project = project::projectFromDocument(*m_host->document());
+    project.settings = m_host->promptSettings();
+    return project;
+}
+
 bool ProjectController::saveTo(const QString& path) {
     const QFileInfo info(path);
     try {
-        project::saveProject(path.toStdString(), project::projectFromDocument(*m_host->document()));
+        project::saveProject(path.toStdString(), projectToSave());
     } catch (const std::exception& e) {
         showError(tr("Save"), tr("Could not save %1:\n%2").arg(info.fileName(), errorText(e)));
         return false;
@@ -326,7 +333,7 @@ bool ProjectController::autosave(const std::string& thenDiscardSession) {
     if (!document || !isModified() || m_autosavedSerial == m_changeSerial) return false;
     std::shared_ptr<project::Project> copy;
     try {
-        copy = std::make_shared<project::Project>(project::projectFromDocument(*document));
+        copy = std::make_shared<project::Project>(projectToSave());
     } catch (const std::exception& e) {
         Q_EMIT message(tr("Autosave failed: %1").arg(errorText(e)));
         return false;

@@ -98,6 +98,7 @@ private:
     void showError(const QString& title, const QString& text);
     void offerSettings(const project::A1111Parameters& parameters, const QString& fileName);
     void markClean();
+    project::Project projectToSave() const;
     bool autosave(const std::string& thenDiscardSession);
     void discardRecovery(const std::string& sessionId);
 

@@ -60,13 +60,6 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
 
-    m_message = new QLabel(this);
-    m_message->setObjectName("promptMessage");
-    m_message->setWordWrap(true);
-    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_message->hide();
-    layout->addWidget(m_message);
-
     m_prompt = makePromptEdit(this, tr("Describe the picture, e.g. a lighthouse at dusk, (oil painting:1.2)"),
                               "prompt", 4);
     m_negative = makePromptEdit(this, tr("Negative prompt: what to avoid"), "negativePrompt", 2);
@@ -196,7 +189,10 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_width->setObjectName("genWidth");
     m_height->setObjectName("genHeight");
     m_sizeFromRegion = new QCheckBox(tr("Region"), this);
-    m_sizeFromRegion->setToolTip(tr("Generate at the region's size (scaled to at most 768 pixels)"));
+    m_sizeFromRegion->setObjectName("sizeFromRegion");
+    m_sizeFromRegion->setToolTip(tr(
+        "Ticked: generate at the region's shape, scaled to the model's picture size. Unticked: at the size "
+        "set here; a size of another shape goes unstretched into the middle of the region."));
     m_sizeFromRegion->setChecked(true);
     sizeRow->addWidget(m_width);
     sizeRow->addWidget(new QLabel(QString::fromUtf8("\u00d7"), this));
@@ -220,6 +216,8 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_tabs->addTab(settingsPage, tr("Settings"));
     m_browser = new ExtraNetworkBrowser(m_tabs);
     m_tabs->addTab(m_browser, tr("LoRAs && embeddings"));
+    // Not expanding: a taller window gives its height to the Layers dock below (see sizeHint).
+    m_tabs->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
     layout->addWidget(m_tabs, 1);
     connect(m_browser, &ExtraNetworkBrowser::insertRequested, this, &PromptPanel::insertNetwork);
 
@@ -227,7 +225,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_generate = new QPushButton(tr("Generate"), this);
     m_generate->setObjectName("generateButton");
     m_generate->setDefault(true);
-    m_generate->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
+    // The shortcuts (Ctrl+Enter, Ctrl+G) belong to the window's Generate action, so they work from anywhere.
     m_generate->setToolTip(tr("Generate (Ctrl+Enter); adds to the queue while another generation runs"));
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->setObjectName("cancelButton");
@@ -245,6 +243,11 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     m_progress->setValue(0);
     m_progress->setTextVisible(false);
     layout->addWidget(m_progress);
+
+    // Below everything and of fixed height, so a message never moves the controls above it.
+    m_message = new MessageBanner(this);
+    m_message->setObjectName("promptMessage");
+    layout->addWidget(m_message);
 
     connect(m_generate, &QPushButton::clicked, this, &PromptPanel::generateRequested);
     connect(m_cancel, &QPushButton::clicked, this, &PromptPanel::cancelRequested);
@@ -267,6 +270,10 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
         m_width->setEnabled(!follow);
         m_height->setEnabled(!follow);
     });
+}
+
+QSize PromptPanel::sizeHint() const {
+    return {QWidget::sizeHint().width(), minimumSizeHint().height()};
 }
 
 void PromptPanel::offerSchedules() {
@@ -455,11 +462,7 @@ void PromptPanel::clearProgress() {
 }
 
 void PromptPanel::showMessage(const QString& text, bool error) {
-    m_message->setText(text);
-    m_message->setStyleSheet(
-        error ? "QLabel { background: #5a1e24; color: #ffd7d7; padding: 6px; border-radius: 3px; }"
-              : "QLabel { background: #24384a; color: #dbeeff; padding: 6px; border-radius: 3px; }");
-    m_message->show();
+    m_message->showMessage(text, error);
 }
 
 void PromptPanel::clearMessage() {

@@ -8,6 +8,7 @@
 #include "core/generation/generation.h"
 #include "core/library/library_entry.h"
 #include "ui/extra_networks.h"
+#include "ui/message_banner.h"
 #include "ui/prompt_edit.h" // promptEdit() returns one: callers use it as a QPlainTextEdit
 
 #include <QtCore/QHash>
@@ -37,6 +38,8 @@ class PromptPanel : public QWidget {
     Q_OBJECT
 public:
     explicit PromptPanel(QWidget* parent = nullptr);
+    // As tall as needed to show every control, no taller: the rest of the dock column goes to the layers.
+    QSize sizeHint() const override;
 
     // The request fields the panel owns (no images, no mode). width/height 0 = follow the region.
     generation::GenerationSettings settings() const;
@@ -75,7 +78,7 @@ public:
     QPushButton* generateButton() const { return m_generate; }
     QPushButton* cancelButton() const { return m_cancel; }
     QProgressBar* progressBar() const { return m_progress; }
-    QLabel* messageLabel() const { return m_message; }
+    MessageBanner* messageLabel() const { return m_message; }
 
 Q_SIGNALS:
     void generateRequested();
@@ -116,7 +119,7 @@ private:
     QPushButton* m_generate = nullptr;
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;
-    QLabel* m_message = nullptr;
+    MessageBanner* m_message = nullptr;
     int64_t m_lastSeed = -1;
 };
 

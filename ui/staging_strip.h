@@ -18,6 +18,7 @@ struct StagedImage {
     uint64_t recordId = 0; // the document's history record
     document::Rect region; // where it was generated
     generation::Mode mode = generation::Mode::Txt2Img;
+    std::string parameters; // A1111 parameters of this image; its layer keeps them when applied
 };
 
 class StagingStrip : public QWidget {

@@ -3,13 +3,11 @@
 // model): seconds per image and the share spent in text encoding, UNet steps and VAE decode.
 #include "bench_command.h"
 #include "command.h"
+#include "random_sd15.h"
 
-#include "core/model/weights.h"
 #include "core/pipeline/generator.h"
-#include "core/pipeline/model_bundle.h"
 #include "core/runtime/device.h"
 #include "core/runtime/error.h"
-#include "core/text/clip_text_model.h"
 
 #include <torch/torch.h>
 
@@ -17,33 +15,6 @@
 
 namespace gesso::cli {
 namespace {
-
-model::UnetConfig sd15Unet() {
-    model::UnetConfig c;
-    c.inChannels = 4;
-    c.outChannels = 4;
-    c.blockOutChannels = {320, 640, 1280, 1280};
-    c.layersPerBlock = 2;
-    c.crossAttention = {true, true, true, false};
-    c.heads = {8, 8, 8, 8};
-    c.transformerDepth = {1, 1, 1, 1};
-    c.crossAttentionDim = 768;
-    return c;
-}
-
-model::VaeConfig sd15Vae() {
-    model::VaeConfig c;
-    c.blockOutChannels = {128, 256, 512, 512};
-    c.scalingFactor = 0.18215;
-    return c;
-}
-
-model::TensorMap parametersOf(torch::nn::Module& module) {
-    model::TensorMap map;
-    for (const auto& p : module.named_parameters())
-        map[p.key()] = p.value();
-    return map;
-}
 
 int runBenchTxt2img(const QStringList& arguments) {
     QCommandLineParser parser;
@@ -76,30 +47,6 @@ int runBenchTxt2img(const QStringList& arguments) {
     c10::InferenceMode guard;
     pipeline::Generator generator;
     const std::string modelPath = fromFile ? parser.value("model").toStdString() : "random-sd15";
-    auto randomModel = [&] {
-        pipeline::ModelBundle bundle;
-        bundle.source = "random-sd15";
-        bundle.device = device;
-        bundle.family = model::ModelFamily::Sd1;
-        const auto options = torch::TensorOptions().dtype(torch::kFloat32).device(device);
-        bundle.unet = model::Unet(sd15Unet(), options);
-        model::randomizeWeights(*bundle.unet, 1);
-        bundle.vae = model::Vae(sd15Vae(), options);
-        model::randomizeWeights(*bundle.vae, 2);
-        {
-            model::Checkpoint ck;
-            ck.family = model::ModelFamily::Sd1;
-            model::TextEncoderWeights te;
-            text::ClipTextModel clip(te.config);
-            model::randomizeWeights(*clip, 3);
-            te.weights = parametersOf(*clip);
-            ck.textEncoders.push_back(std::move(te));
-            text::TokenizerSearch search;
-            search.explicitDir = std::filesystem::path(tokenizerDir);
-            bundle.text = text::TextConditioner::load(ck, search, device, torch::kFloat32);
-        }
-        return bundle;
-    };
     generation::GenerationRequest r;
     r.modelPath = modelPath;
     r.prompt = "a photograph of an astronaut riding a horse, highly detailed";
@@ -110,7 +57,7 @@ int runBenchTxt2img(const QStringList& arguments) {
     r.height = size;
     r.seed = 1;
     r.device = device.str();
-    if (!fromFile) generator.useModel(randomModel(), r);
+    if (!fromFile) generator.useModel(randomSd15Bundle(device, tokenizerDir), r);
     std::atomic<bool> cancel{false};
     generator.generate(r, {}, cancel); // warm-up
     generation::GenerationResult sum;

@@ -269,6 +269,7 @@ int runGenerate(const QStringList& arguments, Mode mode) {
     pipeline::Generator generator;
     std::atomic<bool> cancel{false};
     auto progress = [&](const generation::Progress& p) {
+        if (p.stage != generation::ProgressStage::Denoising) return;
         drawProgress(p, request.batch);
         if (!previewDir.empty() && !p.preview.empty()) {
             char name[64];

@@ -3,6 +3,7 @@
 #include "core/document/composite.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace gesso::document {
@@ -43,11 +44,30 @@ std::pair<int, int> autoSize(Rect region, int longSide) {
     return {snap(region.width), snap(region.height)};
 }
 
+Rect fittedRect(Rect region, int width, int height) {
+    if (width <= 0 || height <= 0 || region.empty()) return region;
+    const double scale =
+        std::min(static_cast<double>(region.width) / width, static_cast<double>(region.height) / height);
+    const int w = std::clamp(static_cast<int>(std::lround(width * scale)), 1, region.width);
+    const int h = std::clamp(static_cast<int>(std::lround(height * scale)), 1, region.height);
+    return {region.x + (region.width - w) / 2, region.y + (region.height - h) / 2, w, h};
+}
+
+Rect generationArea(const Document& document) {
+    const Rect region = document.region();
+    const auto& settings = document.settings();
+    if (settings.width <= 0 || settings.height <= 0 || region.empty()) return region;
+    const double wanted = static_cast<double>(settings.width) / settings.height;
+    const double actual = static_cast<double>(region.width) / region.height;
+    if (std::abs(wanted / actual - 1.0) <= 0.02) return region;
+    return fittedRect(region, settings.width, settings.height);
+}
+
 generation::GenerationRequest buildRequest(const Document& document, std::optional<generation::Mode> mode,
                                            int longSide) {
     generation::GenerationRequest request;
     static_cast<generation::GenerationSettings&>(request) = document.settings();
-    Rect region = document.region();
+    Rect region = generationArea(document);
     request.mode = mode.value_or(suggestedMode(document));
     if (request.width <= 0 || request.height <= 0) {
         auto [w, h] = autoSize(region, longSide);
@@ -65,6 +85,17 @@ generation::GenerationRequest buildRequest(const Document& document, std::option
     return request;
 }
 
+ImageRgba8 resultPixels(const Document& document, const ImageRgba8& image, Rect region,
+                        generation::Mode mode) {
+    ImageRgba8 pixels = resized(image, region.width, region.height);
+    if (mode == generation::Mode::Inpaint) {
+        ImageGray8 mask = crop(document.mask(), region);
+        for (size_t i = 0; i < mask.pixels.size(); ++i)
+            pixels.pixels[i * 4 + 3] = static_cast<uint8_t>(pixels.pixels[i * 4 + 3] * mask.pixels[i] / 255);
+    }
+    return pixels;
+}
+
 Layer resultLayer(Document& document, const ImageRgba8& image, Rect region, generation::Mode mode,
                   const std::string& name) {
     Layer layer;
@@ -72,13 +103,7 @@ Layer resultLayer(Document& document, const ImageRgba8& image, Rect region, gene
     layer.name = name;
     layer.offsetX = region.x;
     layer.offsetY = region.y;
-    layer.pixels = resized(image, region.width, region.height);
-    if (mode == generation::Mode::Inpaint) {
-        ImageGray8 mask = crop(document.mask(), region);
-        for (size_t i = 0; i < mask.pixels.size(); ++i)
-            layer.pixels.pixels[i * 4 + 3] =
-                static_cast<uint8_t>(layer.pixels.pixels[i * 4 + 3] * mask.pixels[i] / 255);
-    }
+    layer.pixels = resultPixels(document, image, region, mode);
     return layer;
 }
 

@@ -24,12 +24,22 @@ generation::Mode suggestedMode(const Document& document);
 inline constexpr int kDefaultLongSide = 768;
 std::pair<int, int> autoSize(Rect region, int longSide = kDefaultLongSide);
 
+// Where a generation goes on the canvas: the region, or, when the settings ask for an explicit size of
+// another shape (more than 2 % off the region's aspect), the largest rectangle of that shape centred in the
+// region, so the result is never stretched out of shape. buildRequest cuts its images from this rectangle.
+Rect generationArea(const Document& document);
+Rect fittedRect(Rect region, int width, int height); // that rectangle for a width x height picture
+
 generation::GenerationRequest buildRequest(const Document& document,
                                            std::optional<generation::Mode> mode = std::nullopt,
                                            int longSide = kDefaultLongSide);
 
-// A layer holding `image` resampled to fill `region`; for inpainting the layer's alpha is the region's mask,
-// so the result covers only what was masked and the paint around it stays visible below.
+// `image` resampled to fill `region`; for inpainting its alpha is multiplied by the region's mask (soft
+// edges included), so the result covers only what was masked and the paint around it stays visible below.
+// What applying the result adds, also what its preview shows.
+ImageRgba8 resultPixels(const Document& document, const ImageRgba8& image, Rect region,
+                        generation::Mode mode);
+// A layer holding resultPixels() at `region`.
 Layer resultLayer(Document& document, const ImageRgba8& image, Rect region, generation::Mode mode,
                   const std::string& name);
 

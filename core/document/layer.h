@@ -10,6 +10,15 @@ namespace gesso::document {
 
 using LayerId = uint64_t; // unique within a document, never reused; 0 = none
 
+// Where an applied result layer came from: its history record and the AUTOMATIC1111 parameters text of this
+// very image (its own seed), so an export describes what is in the picture, whatever ran after it. Empty
+// parameters: the layer was not generated.
+struct LayerGeneration {
+    uint64_t recordId = 0; // the document's GenerationRecord::id
+    std::string parameters;
+    bool operator==(const LayerGeneration&) const = default;
+};
+
 struct Layer {
     LayerId id = 0;
     std::string name;
@@ -19,6 +28,7 @@ struct Layer {
     int offsetX = 0;      // canvas position of the layer's top-left pixel
     int offsetY = 0;
     ImageRgba8 pixels; // straight alpha; may be smaller or larger than the canvas
+    LayerGeneration generation{};
 
     Rect bounds() const { return {offsetX, offsetY, pixels.width, pixels.height}; }
 };

@@ -35,7 +35,12 @@ struct MemoryBudget {
     bool operator==(const MemoryBudget&) const = default;
 };
 
+// What a generation is doing when it reports. Denoising reports come once per step; a backend may also report
+// the stages before the first step (step 0), which engine::Engine turns into job states, not previews.
+enum class ProgressStage { Loading, Encoding, Denoising, Decoding };
+
 struct Progress {
+    ProgressStage stage = ProgressStage::Denoising;
     int step = 0; // 1-based step just finished
     int total = 0;
     int batchIndex = 0; // which image of the batch

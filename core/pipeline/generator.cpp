@@ -14,6 +14,7 @@
 #include "core/pipeline/resident_models.h"
 #include "core/runtime/device.h"
 #include "core/runtime/error.h"
+#include "core/runtime/load_adaptive_threads.h"
 #include "core/sampling/noise_source.h"
 #include "core/sampling/scheduler.h"
 
@@ -146,6 +147,7 @@ public:
             noise = std::make_unique<sampling::SeededNoise>(static_cast<uint64_t>(seed));
         const auto loopStart = Clock::now();
         auto onStep = [&](const StepInfo& info) {
+            m_threads.update();
             if (!m_progress) return;
             Progress p;
             p.step = info.step;
@@ -247,6 +249,7 @@ private:
     const GenerationRequest& m_request;
     PreviewDecoder& m_preview;
     const ProgressCallback& m_progress;
+    LoadAdaptiveThreads m_threads; // between steps, on the thread that runs torch
     const std::atomic<bool>& m_cancel;
     GenerationResult& m_result;
     torch::ScalarType m_vaeDtype;
@@ -299,6 +302,11 @@ GenerationResult Generator::generate(const GenerationRequest& request, const Pro
     if (cancel) throw Cancelled();
     const std::string loraHashes = applyPromptLoras(m, request, m_state->networkHashes, result);
 
+    if (progress) {
+        Progress encoding; // the model is ready; text (and for img2img the image) encoding comes next
+        encoding.stage = generation::ProgressStage::Encoding;
+        progress(encoding);
+    }
     BatchRun run(m, request, m_state->preview, progress, cancel, result);
     if (auto warning = m_state->preview.configure(request.taesdDir, m.family, m.device))
         result.warnings.push_back(*warning);

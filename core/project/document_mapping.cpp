@@ -33,8 +33,9 @@ Project projectFromDocument(const document::Document& document) {
     project.height = document.height();
     const auto& layers = document.layers();
     for (auto it = layers.rbegin(); it != layers.rend(); ++it)
-        project.layers.push_back(
-            {it->id, it->name, it->visible, it->opacity, it->locked, it->offsetX, it->offsetY, it->pixels});
+        project.layers.push_back({it->id, it->name, it->visible, it->opacity, it->locked, it->offsetX,
+                                  it->offsetY, it->pixels, it->generation.recordId,
+                                  it->generation.parameters});
     project.activeLayerId = document.activeLayer();
     if (!document.maskIsEmpty()) project.mask = document.mask();
     project.region = toProject(document.region());
@@ -58,6 +59,7 @@ std::unique_ptr<document::Document> documentFromProject(const Project& project) 
         layer.offsetX = it->x;
         layer.offsetY = it->y;
         layer.pixels = it->image;
+        layer.generation = {it->generationId, it->generationParameters};
         document->insertLayer(document->layerCount(), std::move(layer));
     }
     if (project.activeLayerId != 0 && document->layer(project.activeLayerId))

@@ -3,6 +3,7 @@
 #include "core/project/atomic_write.h"
 #include "core/project/comfyui_prompt.h"
 #include "core/project/compositing.h"
+#include "core/project/picture_generation.h"
 #include "core/runtime/error.h"
 
 #include <algorithm>
@@ -64,14 +65,6 @@ Project projectFromImage(const ImportedImage& image) {
     return project;
 }
 
-std::string lastGenerationParameters(const Project& project) {
-    if (project.history.empty()) return {};
-    const ProjectGeneration& last = project.history.back();
-    if (!last.parameters.empty()) return last.parameters;
-    return formatA1111Parameters(last.settings, last.seeds.empty() ? last.settings.seed : last.seeds.front(),
-                                 last.modelName, last.modelHash);
-}
-
 void exportFlattened(const Project& project, const std::string& path, const ExportOptions& options) {
     if (project.width <= 0 || project.height <= 0) throw Error("cannot export an empty project");
     std::string extension = std::filesystem::path(path).extension().string();
@@ -81,7 +74,7 @@ void exportFlattened(const Project& project, const std::string& path, const Expo
     if (extension.empty()) throw Error(path + ": give the file an extension (png, jpg, webp or tif)");
     imageio::TextChunks text;
     if (options.writeParameters)
-        if (std::string parameters = lastGenerationParameters(project); !parameters.empty())
+        if (std::string parameters = pictureParameters(project); !parameters.empty())
             text["parameters"] = parameters;
     const ImageRgba8 flat = flatten(toOraImage(project));
     std::vector<uint8_t> bytes;

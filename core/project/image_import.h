@@ -26,12 +26,10 @@ Project projectFromImage(const ImportedImage& image);
 // Adds the image as a new top layer at (x, y) with a fresh id; returns the id.
 uint64_t addImageLayer(Project& project, const ImportedImage& image, int x = 0, int y = 0);
 
-// The A1111 parameters text of the last generation in the history ("" without history).
-std::string lastGenerationParameters(const Project& project);
-
 struct ExportOptions {
-    int quality = 95;            // JPEG/WebP
-    bool writeParameters = true; // PNG: A1111 "parameters" tEXt chunk of the last generation
+    int quality = 95; // JPEG/WebP
+    // PNG: A1111 "parameters" tEXt chunk of the generation the picture shows (picture_generation.h).
+    bool writeParameters = true;
 };
 
 // Writes the flattened project (Krita-style compositing) as png/jpg/webp/tif chosen by the extension of

@@ -27,6 +27,11 @@ struct ProjectLayer {
     bool locked = false;
     int x = 0, y = 0; // canvas position of the top-left pixel
     ImageRgba8 image; // straight alpha
+    // An applied generation result: its history entry and the A1111 parameters text of this image.
+    // 0 and empty: the layer was not generated. (Default-initialised, so positional initialisers that stop
+    // before them stay warning-free.)
+    uint64_t generationId = 0;
+    std::string generationParameters{};
 };
 
 struct ProjectGeneration {

@@ -2,6 +2,7 @@
 
 #include "core/imageio/image_codec.h"
 #include "core/project/openraster.h"
+#include "core/project/picture_generation.h"
 #include "core/project/settings_json.h"
 #include "core/runtime/error.h"
 #include "gesso/build_config.h"
@@ -74,6 +75,12 @@ void applyGessoJson(Project& project, const json& root, const ZipReader& archive
             ProjectLayer& layer = project.layers[it->second];
             layer.id = entry.value("id", uint64_t(0));
             layer.locked = entry.value("locked", false);
+            if (entry.contains("generation")) {
+                const json& generation = entry.at("generation");
+                if (!generation.is_object()) throw Error("a layer's generation is not a JSON object");
+                layer.generationId = generation.value("id", uint64_t(0));
+                layer.generationParameters = generation.value("parameters", std::string());
+            }
         }
     }
     project.activeLayerId = root.value("active_layer", uint64_t(0));
@@ -108,9 +115,11 @@ std::vector<uint8_t> encodeProject(const Project& project) {
         const ProjectLayer& layer = project.layers[i];
         image.layers.push_back(
             {layer.name, layer.visible, layer.opacity, layer.x, layer.y, "svg:src-over", layer.image, {}});
-        layers.push_back({{"src", oraLayerEntryName(i, project.layers.size())},
-                          {"id", layer.id},
-                          {"locked", layer.locked}});
+        json entry = {
+            {"src", oraLayerEntryName(i, project.layers.size())}, {"id", layer.id}, {"locked", layer.locked}};
+        if (layer.generationId != 0 || !layer.generationParameters.empty())
+            entry["generation"] = {{"id", layer.generationId}, {"parameters", layer.generationParameters}};
+        layers.push_back(std::move(entry));
     }
     const bool hasMask = !project.mask.empty();
     if (hasMask && (project.mask.width != project.width || project.mask.height != project.height))
@@ -176,6 +185,7 @@ Project decodeProject(const ZipReader& archive, const LoadOptions& options) {
     }
     if (project.activeLayerId == 0 || !used.count(project.activeLayerId))
         project.activeLayerId = project.layers.empty() ? 0 : project.layers.front().id;
+    linkLayersToHistory(project);
     return project;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Gesso project files: OpenRaster (.ora) plus Gesso's own part, which other programs ignore:
-//   gesso/project.json  {"format_version": 1, layers (ids, locks) matched to stack.xml by src, active layer,
-//                        mask -> gesso/mask.png, region, settings, history}
+//   gesso/project.json  {"format_version": 1, layers (ids, locks, the generation of applied results)
+//                        matched to stack.xml by src, active layer, mask -> gesso/mask.png, region,
+//                        settings, history}
 //   gesso/mask.png      the inpainting mask (grey, canvas-sized), only when the mask is not empty
 // Plain .ora files from Krita, GIMP or MyPaint load as projects without Gesso data.
 #include "core/imageio/image_limits.h"

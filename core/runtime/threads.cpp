@@ -1,6 +1,7 @@
 #include "core/runtime/threads.h"
 
 #include "core/runtime/cpu_tuning.h"
+#include "core/runtime/load_adaptive_threads.h"
 
 #include <torch/torch.h>
 
@@ -29,6 +30,7 @@ int chooseThreadCount(int requested) {
 
 int configureThreads(int requested) {
     int count = chooseThreadCount(requested);
+    setThreadsAdaptToLoad(requested <= 0 && !parsePositive(std::getenv("GESSO_THREADS")));
     torch::set_num_threads(count);
     // One pool: torch's OpenMP threads. OpenBLAS runs inside them, single-threaded (see cpu_tuning.h).
     setBlasThreads(1);

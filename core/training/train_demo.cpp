@@ -96,6 +96,11 @@ TrainDemoReport trainDemoModel(const TrainDemoOptions& o) {
     report.scalingFactor = measureLatentScale(vae, scenes, 128);
     a.vae.scalingFactor = report.scalingFactor;
     if (o.log) o.log("vae: latent scaling factor " + std::to_string(report.scalingFactor));
+    // A loadable folder already now (untrained UNet and text encoder): the VAE of a long run can be checked
+    // while the UNet trains. The final write replaces it.
+    writeDemoModelFolder(o.out, a, {namedTensors(*vae), namedTensors(*unet), namedTensors(*textModel)},
+                         trainingMetadata(o));
+    if (o.log) o.log("vae: stage saved to " + o.out.string() + " (UNet and text encoder not trained yet)");
 
     const auto schedulerJson = sampling::SchedulerConfig::publishedSd15Json();
     const auto scheduler = sampling::makeScheduler(

@@ -44,6 +44,11 @@ engine::BackendSet fakeBackend(const FakeBackendOptions& options) {
         if (r.prompt == kOutOfMemoryPrompt) throw std::bad_alloc();
         std::optional<Fade> fade;
         if (options.fadeIntoInitImage) fade.emplace(r);
+        if (options.reportStages && progress) {
+            generation::Progress encoding;
+            encoding.stage = generation::ProgressStage::Encoding;
+            progress(encoding);
+        }
         for (int step = 1; step <= r.steps; ++step) {
             if (cancel) throw Cancelled();
             std::this_thread::sleep_for(std::chrono::milliseconds(options.stepMs));
@@ -59,9 +64,10 @@ engine::BackendSet fakeBackend(const FakeBackendOptions& options) {
         generation::GenerationResult result;
         for (int i = 0; i < r.batch; ++i) {
             generation::GeneratedImage image;
+            image.seed = options.seedFromRequest && r.seed >= 0 ? r.seed + i : options.firstSeed + i;
+            const uint8_t red = options.seedFromRequest ? uint8_t(image.seed & 0xff) : 0;
             image.image =
-                fade ? fade->target : ImageRgba8::filled(r.width, r.height, 0, uint8_t(100 + i), 0, 255);
-            image.seed = options.firstSeed + i;
+                fade ? fade->target : ImageRgba8::filled(r.width, r.height, red, uint8_t(100 + i), 0, 255);
             image.modelFile = "fake.safetensors";
             result.images.push_back(image);
         }

@@ -30,6 +30,11 @@ struct FakeBackendOptions {
     // Also a `load` function: 4 progress reports ("unet"), gesso::Error("no model chosen") for an empty
     // modelPath. Off by default: an Engine that can preload makes the main window queue load jobs.
     bool modelLoader = false;
+    // Reports ProgressStage::Encoding before the first step, as pipeline::Generator does.
+    bool reportStages = false;
+    // Image seeds request.seed + i (when request.seed >= 0) instead of firstSeed + i, and the non-fading
+    // images' red channel is their seed's low byte: the result depends on the request's seed.
+    bool seedFromRequest = false;
 };
 
 engine::BackendSet fakeBackend(const FakeBackendOptions& options = {});

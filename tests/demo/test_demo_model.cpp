@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iterator>
 #include <random>
@@ -25,7 +26,12 @@ using namespace gesso;
 
 namespace {
 
-const std::filesystem::path kModel = GESSO_DEMO_MODEL_DIR;
+// GESSO_DEMO_MODEL_DIR in the environment checks another training run's folder before it replaces the shipped
+// one.
+const std::filesystem::path kModel = [] {
+    const char* dir = std::getenv("GESSO_DEMO_MODEL_DIR");
+    return std::filesystem::path(dir && *dir ? dir : GESSO_DEMO_MODEL_DIR);
+}();
 constexpr int kSize = 128;
 constexpr int kSteps = 20;
 constexpr int kSeeds = 8;
@@ -109,7 +115,7 @@ model::Vae demoVae() {
 
 // decode(encode(image)) with the demo model's VAE (latent mean, no sampling).
 ImageRgba8 vaeRoundTrip(const ImageRgba8& image) {
-    auto vae = demoVae();
+    static model::Vae vae = demoVae();
     c10::InferenceMode guard;
     auto y = vae->decode(vae->encode(imageTensor(image)).first).clamp(-1, 1).add(1).mul(127.5).round();
     y = y.to(torch::kUInt8).squeeze(0).permute({1, 2, 0}).contiguous();
@@ -148,6 +154,39 @@ private Q_SLOTS:
         const double psnr = 10 * std::log10(1.0 / (mse / count));
         std::printf("VAE PSNR on %d held-out scenes: %.2f dB\n", count, psnr);
         QVERIFY2(psnr >= kVaePsnr, std::to_string(psnr).c_str());
+    }
+
+    // The decoder is the ceiling of what generation can show: a large shape of each kind, at each position,
+    // drawn and sent through the VAE, must still be told apart by the shape check.
+    void vaeKeepsEveryShape() {
+        using demo::Colour;
+        const std::pair<Colour, Colour> colours[] = {{Colour::Yellow, Colour::Blue},
+                                                     {Colour::Green, Colour::Black},
+                                                     {Colour::Red, Colour::White},
+                                                     {Colour::Purple, Colour::Orange}};
+        int kept = 0, total = 0;
+        for (demo::Shape shape : demo::kShapes)
+            for (demo::Position position : demo::kPositions)
+                for (const auto& [fg, bg] : colours) {
+                    const demo::Scene scene{bg, std::nullopt, {{shape, fg, demo::Size::Large, position}}};
+                    const auto blobs =
+                        demo::blobsOf(demo::maskOf(vaeRoundTrip(demo::renderScene(scene, kSize)), fg));
+                    QVERIFY2(!blobs.empty(), demo::captionOf(scene).c_str());
+                    const auto features = demo::shapeFeatures(blobs.front());
+                    const bool same = demo::classifyShape(features) == shape;
+                    if (!same)
+                        std::printf(
+                            "VAE round trip changes the shape of \"%s\": solidity %.2f, roundness %.2f\n",
+                            demo::captionOf(scene).c_str(), features.solidity, features.roundness);
+                    kept += same;
+                    ++total;
+                }
+        std::printf("VAE round trip keeps the shape of %d/%d large objects\n", kept, total);
+        QEXPECT_FAIL("",
+                     "the shipped VAE blurs the points of green-on-black and red-on-white stars: solidity "
+                     "0.79-0.82 after the round trip, above the star bound 0.78",
+                     Continue);
+        QCOMPARE(kept, total);
     }
 
     void txt2imgFollowsThePrompt_data() {

@@ -294,6 +294,31 @@ private Q_SLOTS:
         QCOMPARE(autoSize({0, 0, 4096, 2048}), (std::pair<int, int>(768, 384)));
     }
 
+    // An explicit size of another shape than the region generates in the largest rectangle of that shape
+    // centred in the region: the picture is never stretched.
+    void explicitSizeOfAnotherShapeFitsIntoTheRegion() {
+        Document doc(1024, 768);
+        doc.undoStack().push(std::make_unique<SetRegionCommand>(doc, Rect{0, 0, 640, 480}));
+        generation::GenerationSettings settings = doc.settings();
+        QCOMPARE(generationArea(doc), doc.region()); // 0 x 0: follow the region
+        settings.width = 512;
+        settings.height = 512;
+        doc.setSettings(settings);
+        QCOMPARE(generationArea(doc), (Rect{80, 0, 480, 480}));
+        stroke(doc, PixelTarget::ofMask(), {{100.0, 100.0, 8.0, 1.0, 1.0}});
+        auto request = buildRequest(doc);
+        QCOMPARE(request.width, 512);
+        QCOMPARE(request.initImage.width, 512);
+        QCOMPARE(request.mask.width, 512);
+        // Mask pixel (100, 100) of the canvas is (20, 100) of the fitted area, scaled by 512 / 480.
+        QCOMPARE(int(request.mask.pixels[size_t(100 * 512 / 480) * 512 + 20 * 512 / 480]), 255);
+        settings.width = 648; // 1.35 instead of 4:3: within 2 %, the region itself
+        settings.height = 480;
+        doc.setSettings(settings);
+        QCOMPARE(generationArea(doc), doc.region());
+        QCOMPARE(fittedRect({10, 20, 300, 100}, 64, 128), (Rect{135, 20, 50, 100}));
+    }
+
     void applyingAResultAddsAnUndoableLayerLinkedToHistory() {
         Document doc(64, 64);
         doc.undoStack().push(std::make_unique<SetRegionCommand>(doc, Rect{16, 16, 32, 32}));

@@ -1,8 +1,10 @@
 // The real engine thread with the real generator and the tiny random-weight SD1.5 reference model:
 // one progress signal per step with a preview, a result of the requested size, cancel within one step.
 #include "core/engine/engine.h"
+#include "core/engine/live_scheduler.h"
 #include "tests/common/reference.h"
 
+#include <QtCore/QTimer>
 #include <QtTest/QtTest>
 
 using namespace gesso;
@@ -21,6 +23,15 @@ generation::GenerationRequest tinyRequest(const std::filesystem::path& reference
     r.sampler = "euler";
     r.seed = 42;
     r.device = "cpu";
+    return r;
+}
+
+// Live mode's img2img of a region: what the region shows after stroke `i` (a colour that changes per stroke).
+generation::GenerationRequest liveStroke(const std::filesystem::path& reference, int i) {
+    generation::GenerationRequest r = tinyRequest(reference, 4);
+    r.mode = generation::Mode::Img2Img;
+    r.strength = 0.75;
+    r.initImage = ImageRgba8::filled(r.width, r.height, uint8_t(12 * i), uint8_t(240 - 12 * i), 90, 255);
     return r;
 }
 
@@ -109,6 +120,47 @@ private Q_SLOTS:
         QVERIFY2(lastStep <= cancelAt + 2,
                  qPrintable(QString("last step %1, cancel at %2").arg(lastStep).arg(cancelAt)));
         qInfo("cancel at step %d of 200: last progress step %d", cancelAt, lastStep);
+    }
+
+    void liveBurstEndsWithTheLastChangesImage() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        Engine engine;
+        engine::LiveScheduler live(engine);
+        QSignalSpy started(&engine, &Engine::started);
+        QSignalSpy results(&live, &engine::LiveScheduler::result);
+        QSignalSpy failures(&live, &engine::LiveScheduler::failed);
+        // 20 strokes 50 ms apart (within 1 s), the default 150 ms debounce.
+        int next = 0;
+        QTimer strokes;
+        strokes.setInterval(50);
+        connect(&strokes, &QTimer::timeout, this, [&] {
+            live.change(liveStroke(reference, next++));
+            if (next == 20) strokes.stop();
+        });
+        strokes.start();
+        QTRY_VERIFY_WITH_TIMEOUT(next == 20 && live.isIdle(), 120000);
+        QVERIFY2(failures.isEmpty(), failures.isEmpty() ? "" : qPrintable(failures.at(0).at(1).toString()));
+        const auto liveJobs = started.count();
+        QVERIFY2(liveJobs >= 1 && liveJobs <= 2, qPrintable(QString("%1 live jobs started").arg(liveJobs)));
+        QVERIFY(!results.isEmpty());
+        QCOMPARE(results.last().at(0).value<quint64>(), quint64(20));
+        const auto liveImage = results.last().at(1).value<generation::GenerationResult>().images.at(0).image;
+
+        // The same requests as ordinary jobs: the live result is the last stroke's image, not the first's.
+        QSignalSpy finished(&engine, &Engine::finished);
+        const quint64 last = engine.submit(liveStroke(reference, 19));
+        const quint64 first = engine.submit(liveStroke(reference, 0));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 120000);
+        auto imageOf = [&](quint64 id) {
+            for (const auto& args : finished)
+                if (args.at(0).value<quint64>() == id)
+                    return args.at(1).value<generation::GenerationResult>().images.at(0).image;
+            return ImageRgba8{};
+        };
+        QVERIFY(liveImage.pixels == imageOf(last).pixels);
+        QVERIFY(liveImage.pixels != imageOf(first).pixels);
+        qInfo("tiny-sd15 live burst: 20 changes, %lld live job(s) started, result of change 20",
+              static_cast<long long>(liveJobs));
     }
 };
 

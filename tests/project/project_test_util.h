@@ -62,6 +62,10 @@ inline project::Project sampleProject() {
     g2.resultLayerIds = {};
     g2.parameters.clear();
     p.history = {g1, g2};
+    // Layer 7 is the second image of g1's batch.
+    p.layers[0].generationId = g1.id;
+    p.layers[0].generationParameters =
+        "a cat\nSteps: 28, Sampler: DPM++ 2M Karras, CFG scale: 6.5, Seed: 43, Size: 512x512";
     return p;
 }
 
@@ -74,7 +78,8 @@ inline std::string compareProjects(const project::Project& a, const project::Pro
         const auto& x = a.layers[i];
         const auto& y = b.layers[i];
         if (x.id != y.id || x.name != y.name || x.visible != y.visible || x.opacity != y.opacity ||
-            x.locked != y.locked || x.x != y.x || x.y != y.y)
+            x.locked != y.locked || x.x != y.x || x.y != y.y || x.generationId != y.generationId ||
+            x.generationParameters != y.generationParameters)
             return "properties of layer " + std::to_string(i) + " ('" + x.name + "') differ";
         if (x.image.width != y.image.width || x.image.height != y.image.height ||
             x.image.pixels != y.image.pixels)

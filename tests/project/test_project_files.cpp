@@ -43,6 +43,7 @@ class TestProjectFiles : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void roundTripKeepsEverything();
+    void olderFilesLinkLayersThroughTheHistory();
     void writesOpenRasterStructure();
     void thumbnailIsAtMost256();
     void readsPlainOraFromOtherPrograms();
@@ -71,6 +72,22 @@ void TestProjectFiles::roundTripKeepsEverything() {
     QVERIFY(test::compareProjects(original, loadProject(second)).empty());
     QCOMPARE(ZipReader::openFile(path).read(kProjectJsonEntry),
              ZipReader::openFile(second).read(kProjectJsonEntry));
+}
+
+// Files saved before layers carried their generation: the history entry listing a layer lends it its text.
+void TestProjectFiles::olderFilesLinkLayersThroughTheHistory() {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("older.ora").toStdString();
+    Project older = test::sampleProject();
+    older.layers[0].generationId = 0;
+    older.layers[0].generationParameters.clear();
+    saveProject(path, older);
+    const Project loaded = loadProject(path);
+    QCOMPARE(loaded.layers[0].id, uint64_t(7));
+    QCOMPARE(loaded.layers[0].generationId, older.history[0].id); // listed by the first entry
+    QCOMPARE(loaded.layers[0].generationParameters, older.history[0].parameters);
+    QCOMPARE(loaded.layers[1].generationId, uint64_t(0)); // listed by none
+    QVERIFY(loaded.layers[1].generationParameters.empty());
 }
 
 void TestProjectFiles::writesOpenRasterStructure() {

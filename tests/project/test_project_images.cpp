@@ -8,6 +8,7 @@
 #include "core/project/comfyui_prompt.h"
 #include "core/project/compositing.h"
 #include "core/project/image_import.h"
+#include "core/project/picture_generation.h"
 #include "core/runtime/error.h"
 #include "gesso/build_config.h"
 
@@ -97,6 +98,7 @@ private Q_SLOTS:
     void everySamplerReadsBackFromA1111Parameters();
     void parsesComfyUiPrompt();
     void exportAndImportCarrySettings();
+    void exportDescribesTheVisibleGeneratedLayer();
 };
 
 void TestProjectImages::pngIsBitExactWithStraightAlpha() {
@@ -356,11 +358,14 @@ void TestProjectImages::parsesComfyUiPrompt() {
 
 void TestProjectImages::exportAndImportCarrySettings() {
     QTemporaryDir dir;
-    const Project project = test::sampleProject();
+    Project project = test::sampleProject();
+    // The visible generated layer came from the img2img run, whose entry has no stored text: it is
+    // formatted from its request, seed and model.
+    project.layers[0].generationId = project.history.back().id;
+    project.layers[0].generationParameters = generationParametersText(project.history.back());
     const std::string path = dir.filePath("render.png").toStdString();
     exportFlattened(project, path);
-    // The last generation had no stored text: it is formatted from its request, seed and model.
-    const std::string expected = lastGenerationParameters(project);
+    const std::string expected = project.layers[0].generationParameters;
     QVERIFY(expected.find("Seed: -1") != std::string::npos);
     QVERIFY(expected.find("Model: sd15") != std::string::npos);
     bool found = false;
@@ -403,6 +408,33 @@ void TestProjectImages::exportAndImportCarrySettings() {
     QCOMPARE(other.layers.front().id, id);
     QCOMPARE(other.layers.front().x, 5);
     QVERIFY(id > 7);
+}
+
+// The PNG's parameters are those of the generated layer the picture shows, never simply the last job.
+void TestProjectImages::exportDescribesTheVisibleGeneratedLayer() {
+    QTemporaryDir dir;
+    Project project = test::sampleProject();
+    auto parametersOf = [&](const std::string& name) -> std::optional<std::string> {
+        const std::string path = dir.filePath(QString::fromStdString(name)).toStdString();
+        exportFlattened(project, path);
+        for (const auto& chunk : pngChunks(readAll(path)))
+            if (chunk.type == "tEXt" && chunk.data.rfind("parameters", 0) == 0)
+                return chunk.data.substr(std::string("parameters").size() + 1);
+        return std::nullopt;
+    };
+    // The selected layer (3) is hidden: the topmost visible generated layer (7) describes the picture.
+    QCOMPARE(parametersOf("a.png"), std::optional(project.layers[0].generationParameters));
+    QVERIFY(project.layers[0].generationParameters.find("Seed: 43") != std::string::npos);
+    // Shown and generated, the selected layer wins.
+    project.layers[1].visible = true;
+    project.layers[1].generationParameters = "a sketch\nSteps: 4, Seed: 5";
+    QCOMPARE(parametersOf("b.png"), std::optional<std::string>("a sketch\nSteps: 4, Seed: 5"));
+    // Nothing generated visible: no parameters at all, although the history has generations.
+    project.layers[1].generationParameters.clear();
+    project.layers[0].opacity = 0.0;
+    QVERIFY(!project.history.empty());
+    QCOMPARE(pictureParameters(project), std::string());
+    QVERIFY(!parametersOf("c.png"));
 }
 
 QTEST_GUILESS_MAIN(TestProjectImages)

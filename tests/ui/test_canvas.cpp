@@ -214,6 +214,96 @@ private Q_SLOTS:
         QCOMPARE(f.doc.region(), f.doc.bounds());
     }
 
+    // A full mask renders without seams: no tile border (every 256 document pixels) may show as a darker or
+    // lighter line, at the zooms and fractional offsets that fit-to-window, zooming and 100 % after a zoom
+    // produce. Over white paint the view is one flat colour; over a transparent canvas the overlay is
+    // translucent over the 16-pixel checkerboard, so each pixel equals the one 16 pixels to its right/below.
+    void maskOverlayHasNoSeamsAtTileBorders() {
+        for (bool transparent : {false, true}) {
+            Document doc(1024, 768);
+            if (transparent) doc.takeLayer(0);
+            std::fill(doc.mask().pixels.begin(), doc.mask().pixels.end(), uint8_t(255));
+            CanvasView view;
+            view.resize(900, 700);
+            view.setDocument(&doc);
+            view.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&view));
+            const struct {
+                double zoom;
+                QPointF offset;
+            } views[] = {{0.69, {20.3, 15.7}}, {0.69, {0, 0}},    {1.0, {-60.5, -40.5}}, {1.0, {-61, -40}},
+                         {0.8, {3.25, 8.75}},  {0.5, {0.5, 0.5}}, {1.25, {-100.4, -7.6}}};
+            for (const auto& v : views) {
+                view.setTransform(v.zoom, v.offset);
+                const QImage shot = view.grab().toImage().convertToFormat(QImage::Format_RGB32);
+                // The canvas inside the widget, less 2 pixels at its edges (the region frame).
+                const QRect canvas =
+                    QRectF(view.documentToWidget({0, 0}), view.documentToWidget({1024, 768})).toAlignedRect();
+                const QRect inside = canvas.intersected(shot.rect()).adjusted(2, 2, -3, -3);
+                const int period = transparent ? 16 : 1;
+                for (int y = inside.top(); y <= inside.bottom() - period; ++y)
+                    for (int x = inside.left(); x <= inside.right() - period; ++x) {
+                        const QRgb here = shot.pixel(x, y);
+                        const QRgb right = shot.pixel(x + period, y), below = shot.pixel(x, y + period);
+                        if (here != right || here != below)
+                            QFAIL(qPrintable(
+                                QString(
+                                    "%1 canvas, zoom %2, offset (%3, %4): pixel (%5, %6) is %7, the pixel %8 "
+                                    "to its right %9, below %10")
+                                    .arg(transparent ? "transparent" : "white")
+                                    .arg(v.zoom)
+                                    .arg(v.offset.x())
+                                    .arg(v.offset.y())
+                                    .arg(x)
+                                    .arg(y)
+                                    .arg(here, 8, 16)
+                                    .arg(period)
+                                    .arg(right, 8, 16)
+                                    .arg(below, 8, 16)));
+                    }
+            }
+        }
+    }
+
+    // At 100 % every document pixel is one widget pixel, unscaled, across tile borders too.
+    void actualSizeShowsTheDocumentPixelForPixel() {
+        Document doc(600, 400);
+        ImageRgba8& pixels = doc.layer(doc.layers()[0].id)->pixels;
+        for (int y = 0; y < pixels.height; ++y)
+            for (int x = 0; x < pixels.width; ++x) {
+                uint8_t* p = pixels.pixel(x, y);
+                p[0] = uint8_t(x * 7);
+                p[1] = uint8_t(y * 13);
+                p[2] = uint8_t(x + y);
+            }
+        CanvasView view;
+        view.resize(500, 350);
+        view.setDocument(&doc);
+        view.setMaskVisible(false);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        for (QPointF offset : {QPointF(-30, -20), QPointF(-200, -100), QPointF(-29.5, -20.5)}) {
+            view.setTransform(1.0, offset);
+            const QImage shot = view.grab().toImage().convertToFormat(QImage::Format_RGB32);
+            const int dx = int(std::floor(offset.x() + 0.5)), dy = int(std::floor(offset.y() + 0.5));
+            for (int y = 2; y < shot.height() - 2; ++y)
+                for (int x = 2; x < shot.width() - 2; ++x) {
+                    if (x - dx < 2 || y - dy < 2 || x - dx >= 598 || y - dy >= 398) continue; // region frame
+                    const uint8_t* p = pixels.pixel(x - dx, y - dy);
+                    if (shot.pixel(x, y) != qRgb(p[0], p[1], p[2]))
+                        QFAIL(
+                            qPrintable(QString("offset (%1, %2): widget pixel (%3, %4) is not document pixel "
+                                               "(%5, %6)")
+                                           .arg(offset.x())
+                                           .arg(offset.y())
+                                           .arg(x)
+                                           .arg(y)
+                                           .arg(x - dx)
+                                           .arg(y - dy)));
+                }
+        }
+    }
+
     void largeCanvasPansFromTheTileCache() {
         Document doc(4096, 4096);
         for (int i = 0; i < 4; ++i) {

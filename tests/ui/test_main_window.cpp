@@ -1,17 +1,24 @@
+#include "core/document/commands.h"
 #include "core/document/composite.h"
+#include "core/document/generation_input.h"
 #include "core/runtime/error.h"
 #include "tests/common/fake_backend.h"
 #include "tests/common/fake_checkpoint.h"
 #include "ui/canvas_view.h"
 #include "ui/layers_panel.h"
 #include "ui/main_window.h"
+#include "ui/message_banner.h"
+#include "ui/model_folders_dialog.h"
 #include "ui/prompt_highlighter.h"
 #include "ui/prompt_panel.h"
 #include "ui/staging_strip.h"
 
 #include <QtCore/QTemporaryDir>
 #include <QtGui/QAction>
+#include <QtGui/QClipboard>
+#include <QtGui/QTextDocumentFragment>
 #include <QtTest/QtTest>
+#include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QDockWidget>
 #include <QtWidgets/QLabel>
@@ -19,6 +26,8 @@
 #include <QtWidgets/QPlainTextEdit>
 #include <QtWidgets/QProgressBar>
 #include <QtWidgets/QPushButton>
+#include <QtWidgets/QScrollBar>
+#include <QtWidgets/QSlider>
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QToolButton>
 
@@ -285,8 +294,15 @@ private Q_SLOTS:
         QVERIFY(panel->messageLabel()->text().contains("No model"));
         QCOMPARE(window.engine()->queuedCount(), 0);
 
+        // "No model chosen" goes away once a model is there and picked; any other message stays when the
+        // model list is refilled.
         ModelFolder models;
         window.reloadModels();
+        QVERIFY(!panel->modelPath().isEmpty());
+        QVERIFY(panel->messageLabel()->isHidden());
+        panel->showMessage("The CLIP vocabulary is in /tmp. Generate again.", false);
+        window.reloadModels();
+        QVERIFY(panel->messageLabel()->isVisible());
         window.canvas()->setTransform(1.0, QPointF(0, 0));
         QTest::mouseClick(window.canvas(), Qt::LeftButton, {}, QPoint(40, 40));
         auto painted = layerPixels(*window.document());
@@ -331,6 +347,309 @@ private Q_SLOTS:
         QVERIFY(finished.wait(5000));
         QCOMPARE(modes, (std::vector<generation::Mode>{generation::Mode::Txt2Img, generation::Mode::Img2Img,
                                                        generation::Mode::Inpaint}));
+    }
+
+    // A message of any length goes into a fixed box: the dock keeps its width, the window its size, the
+    // controls their places; the whole text is in the tooltip and on the clipboard through "Copy".
+    void longErrorsNeverReflowTheDock() {
+        ui::MainWindow window(fakeBackend(1));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* panel = window.promptPanel();
+        auto* banner = panel->messageLabel();
+        QTest::qWait(50);
+        const QSize windowSize = window.size();
+        const int dockWidth = window.promptDock()->width();
+        auto generateY = [&] { return panel->generateButton()->mapTo(&window, QPoint(0, 0)).y(); };
+        const int generateAt = generateY();
+        const int tabsHeight = panel->tabs()->height();
+        const QString path =
+            "/home/artist/" + QString("a_rather_long_folder_name_").repeated(10) + "checkpoint.safetensors";
+        QString text = "Could not load " + path + ": ";
+        while (text.size() < 2000)
+            text += "tensor 'model.diffusion_model.input_blocks.1.1.proj_in.weight' has the wrong shape; ";
+        for (bool error : {true, false}) {
+            panel->showMessage(error ? text : path, error);
+            QTest::qWait(50); // layouts settle
+            QVERIFY(banner->isVisible());
+            QCOMPARE(window.size(), windowSize);
+            QCOMPARE(window.promptDock()->width(), dockWidth);
+            QCOMPARE(generateY(), generateAt);
+            QCOMPARE(panel->tabs()->height(), tabsHeight);
+            QVERIFY(banner->geometry().right() < panel->width());
+        }
+        panel->showMessage(text, true);
+        QCOMPARE(banner->text(), text);
+        QCOMPARE(QTextDocumentFragment::fromHtml(banner->toolTip()).toPlainText(), text);
+        QGuiApplication::clipboard()->clear();
+        banner->copyAction()->trigger();
+        QCOMPARE(QGuiApplication::clipboard()->text(), text);
+        QVERIFY(banner->actions().contains(banner->copyAction()));
+        QCOMPARE(banner->contextMenuPolicy(), Qt::ActionsContextMenu);
+        // What is drawn: three lines within the width, the last one elided.
+        const int width = banner->width() - 12;
+        const QStringList lines =
+            ui::MessageBanner::visibleLines(text, banner->font(), width, ui::MessageBanner::kLines);
+        QCOMPARE(lines.size(), ui::MessageBanner::kLines);
+        QVERIFY(lines.last().endsWith(QChar(0x2026)));
+        for (const QString& line : lines)
+            QVERIFY(banner->fontMetrics().horizontalAdvance(line) <= width);
+        // A short message is drawn whole; hiding it moves nothing either.
+        QCOMPARE(ui::MessageBanner::visibleLines("Done", banner->font(), width, 3), QStringList{"Done"});
+        panel->clearMessage();
+        QTest::qWait(50);
+        QCOMPARE(generateY(), generateAt);
+        QCOMPARE(window.size(), windowSize);
+    }
+
+    // Ctrl+Enter generates wherever the focus is, the prompt box included (which keeps its text), as do
+    // the keypad's Enter and Ctrl+G.
+    void ctrlEnterGeneratesFromAnywhere() {
+        ModelFolder models;
+        ui::MainWindow window(fakeBackend(1));
+        window.reloadModels();
+        window.show();
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        auto* prompt = window.promptPanel()->promptEdit();
+        prompt->setPlainText("a lighthouse");
+        window.promptPanel()->findChild<QSpinBox*>("steps")->setValue(2);
+        QSignalSpy finished(window.engine(), &engine::Engine::finished);
+        const struct {
+            QWidget* widget;
+            Qt::Key key;
+            Qt::KeyboardModifiers modifiers;
+        } presses[] = {
+            {prompt, Qt::Key_Return, Qt::ControlModifier},
+            {window.canvas(), Qt::Key_Return, Qt::ControlModifier},
+            {window.layersPanel()->list(), Qt::Key_Enter, Qt::ControlModifier | Qt::KeypadModifier},
+            {prompt, Qt::Key_Enter, Qt::ControlModifier | Qt::KeypadModifier},
+            {window.canvas(), Qt::Key_G, Qt::ControlModifier}};
+        int expected = 0;
+        for (const auto& press : presses) {
+            press.widget->setFocus();
+            QTest::keyClick(press.widget, press.key, press.modifiers);
+            ++expected;
+            QTRY_COMPARE_WITH_TIMEOUT(finished.count(), expected, 5000);
+        }
+        QCOMPARE(prompt->toPlainText(), QString("a lighthouse"));
+        QCOMPARE(window.document()->history().size(), size_t(expected));
+    }
+
+    // [ and ] change the brush wherever the focus is but in a text field (which types the bracket); the
+    // Size slider and its number follow, and a typed number sets the brush.
+    void bracketsResizeTheBrushFromAnywhere() {
+        ui::MainWindow window(fakeBackend(1));
+        window.show();
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        auto* slider = window.findChild<QSlider*>("brushSize");
+        auto* number = window.findChild<QSpinBox*>("brushSizeValue");
+        QVERIFY(slider && number);
+        for (const char* name : {"brushSize", "brushHardness", "brushOpacity"}) {
+            QVERIFY2(!window.findChild<QSlider*>(name)->toolTip().isEmpty(), name);
+            QVERIFY2(window.findChild<QSpinBox*>(QString(name) + "Value"), name);
+        }
+        auto& brush = window.canvas()->brush();
+        const double start = brush.size;
+        QWidget* layers = window.layersPanel()->list();
+        layers->setFocus();
+        QTest::keyClick(layers, Qt::Key_BracketRight);
+        QVERIFY(brush.size > start);
+        QCOMPARE(slider->value(), int(std::lround(brush.size)));
+        QCOMPARE(number->value(), slider->value());
+        window.canvas()->setFocus();
+        QTest::keyClick(window.canvas(), Qt::Key_BracketLeft);
+        QTest::keyClick(window.canvas(), Qt::Key_BracketLeft);
+        QVERIFY(brush.size < start);
+        QCOMPARE(number->value(), int(std::lround(brush.size)));
+        for (int i = 0; i < 40; ++i) // small sizes still change, and stop at 1
+            QTest::keyClick(window.canvas(), Qt::Key_BracketLeft);
+        QCOMPARE(brush.size, 1.0);
+        QTest::keyClick(window.canvas(), Qt::Key_BracketRight);
+        QCOMPARE(brush.size, 2.0);
+        const double before = brush.size;
+        auto* prompt = window.promptPanel()->promptEdit();
+        prompt->setFocus();
+        QTest::keyClick(prompt, Qt::Key_BracketLeft);
+        QCOMPARE(prompt->toPlainText(), QString("["));
+        QCOMPARE(brush.size, before);
+        number->setValue(77);
+        QCOMPARE(brush.size, 77.0);
+        QCOMPARE(slider->value(), 77);
+    }
+
+    // An ordinary model's inpainting result is previewed through the mask over the painting, as Apply
+    // will add it: outside the mask the canvas shows the document.
+    void inpaintingPreviewShowsWhatApplyWillDo() {
+        ModelFolder models;
+        ui::MainWindow window(fakeBackend(1));
+        window.reloadModels();
+        window.resize(1100, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* doc = window.document();
+        auto* canvas = window.canvas();
+        // Paint: a diagonal gradient, so "flat grey" or any shift would show.
+        ImageRgba8 painting = doc->layers()[0].pixels;
+        for (int y = 0; y < painting.height; ++y)
+            for (int x = 0; x < painting.width; ++x) {
+                uint8_t* p = painting.pixel(x, y);
+                p[0] = uint8_t(x / 4);
+                p[1] = uint8_t(y / 3);
+                p[2] = uint8_t((x + y) / 7);
+            }
+        doc->undoStack().push(
+            document::PixelCommand::replace(*doc, document::PixelTarget::ofLayer(doc->layers()[0].id),
+                                            doc->bounds(), painting.pixels, "paint"));
+        const document::Rect masked{300, 200, 160, 120};
+        doc->undoStack().push(document::PixelCommand::replace(
+            *doc, document::PixelTarget::ofMask(), masked,
+            std::vector<uint8_t>(size_t(masked.width) * masked.height, 255), "mask"));
+        window.promptPanel()->findChild<QSpinBox*>("steps")->setValue(2);
+        QSignalSpy finished(window.engine(), &engine::Engine::finished);
+        window.generate();
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(window.stagingStrip()->count(), 1);
+        QCOMPARE(window.stagingStrip()->staged(0)->mode, generation::Mode::Inpaint);
+        canvas->setTransform(1.0, QPointF(0, 0));
+        canvas->setMaskVisible(false); // the red overlay would tint the applied layer, not the preview
+        const QImage staged = canvas->grab().toImage().convertToFormat(QImage::Format_RGB32);
+        QVERIFY(canvas->hasPreview());
+        int outside = 0;
+        for (int y = 0; y < 600 && y < staged.height(); y += 3)
+            for (int x = 0; x < 1000 && x < staged.width(); x += 3) {
+                if (x >= doc->width() - 2 || y >= doc->height() - 2 || x < 2 || y < 2) continue; // frame
+                const QRgb shown = staged.pixel(x, y);
+                if (masked.contains(x, y)) {
+                    QCOMPARE(qGreen(shown), 100); // the fake result
+                    continue;
+                }
+                const uint8_t* p = painting.pixel(x, y);
+                if (qRed(shown) != p[0] || qGreen(shown) != p[1] || qBlue(shown) != p[2])
+                    QFAIL(qPrintable(QString("(%1, %2) shows %3, the document has %4 %5 %6")
+                                         .arg(x)
+                                         .arg(y)
+                                         .arg(shown, 8, 16)
+                                         .arg(p[0])
+                                         .arg(p[1])
+                                         .arg(p[2])));
+                ++outside;
+            }
+        QVERIFY(outside > 10000);
+        // Applied, the canvas looks exactly as previewed.
+        window.applyStaged(0);
+        QVERIFY(!canvas->hasPreview());
+        const QImage applied = canvas->grab().toImage().convertToFormat(QImage::Format_RGB32);
+        QCOMPARE(applied, staged);
+    }
+
+    // The greyed size fields follow the region while it is dragged; an explicit size of another shape is
+    // generated undistorted in the middle of the region, and the prompt dock says so.
+    void sizeFollowsTheRegionAndOtherShapesAreNotStretched() {
+        ModelFolder models;
+        ui::MainWindow window(fakeBackend(1));
+        window.reloadModels();
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* canvas = window.canvas();
+        auto* panel = window.promptPanel();
+        auto* width = panel->findChild<QSpinBox*>("genWidth");
+        auto* height = panel->findChild<QSpinBox*>("genHeight");
+        canvas->setTransform(1.0, QPointF(0, 0));
+        canvas->setTool(ui::Tool::Region);
+        QTest::mousePress(canvas, Qt::LeftButton, {}, QPoint(16, 16));
+        QTest::mouseMove(canvas, QPoint(336, 256));
+        QCOMPARE(window.document()->region(), window.document()->bounds()); // not set before the release
+        const int longSide =
+            panel->modelNativeSize() > 0 ? panel->modelNativeSize() : document::kDefaultLongSide;
+        const auto dragged = document::autoSize({16, 16, 320, 240}, longSide);
+        QCOMPARE(width->value(), dragged.first);
+        QCOMPARE(height->value(), dragged.second);
+        QTest::mouseMove(canvas, QPoint(176, 336));
+        const auto tall = document::autoSize({16, 16, 160, 320}, longSide);
+        QCOMPARE(width->value(), tall.first);
+        QCOMPARE(height->value(), tall.second);
+        QTest::mouseRelease(canvas, Qt::LeftButton, {}, QPoint(656, 496));
+        QCOMPARE(window.document()->region(), (document::Rect{16, 16, 640, 480}));
+        QCOMPARE(width->value(), document::autoSize({16, 16, 640, 480}, longSide).first);
+
+        // Region unticked, a square size for a 4:3 region.
+        panel->findChild<QCheckBox*>("sizeFromRegion")->setChecked(false);
+        width->setValue(256);
+        height->setValue(256);
+        panel->findChild<QSpinBox*>("steps")->setValue(2);
+        QSignalSpy finished(window.engine(), &engine::Engine::finished);
+        window.generate();
+        QVERIFY(panel->messageLabel()->isVisible());
+        QVERIFY(panel->messageLabel()->text().contains("unstretched"));
+        QVERIFY(finished.wait(5000));
+        const document::Rect fitted{96, 16, 480, 480};
+        QCOMPARE(window.stagingStrip()->staged(0)->region, fitted);
+        window.applyStaged(0);
+        const auto& layer = window.document()->layers().back();
+        QCOMPARE(layer.bounds(), fitted);
+        QCOMPARE(int(document::composite(*window.document(), {40, 200, 1, 1}).pixel(0, 0)[1]),
+                 255); // untouched
+        QCOMPARE(int(document::composite(*window.document(), {300, 200, 1, 1}).pixel(0, 0)[1]), 100);
+    }
+
+    // The layers list shows at least three rows in the smallest window and about ten on a 1500 x 950 screen
+    // (the prompt dock takes the height its controls need, the layers the rest of the column), history
+    // entries wrap within their list, and the model folders dialog is never wider than its window.
+    void docksAndDialogsFitTheirText() {
+        auto rowsShown = [](ui::MainWindow& window) {
+            for (int i = 0; i < 12; ++i)
+                QTest::mouseClick(window.layersPanel()->findChild<QToolButton*>("addLayer"), Qt::LeftButton);
+            QTest::qWait(50);
+            auto* layers = window.layersPanel()->list();
+            return layers->viewport()->height() / layers->sizeHintForRow(0);
+        };
+        {
+            ui::MainWindow large(fakeBackend(1));
+            large.resize(1460, 910); // what the window gets on a 1500 x 950 screen
+            large.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&large));
+            const int rows = rowsShown(large);
+            QVERIFY2(rows >= 9, qPrintable(QString("%1 rows").arg(rows)));
+            QVERIFY(std::abs(large.promptDock()->height() - large.promptDock()->sizeHint().height()) <= 2);
+        }
+        ui::MainWindow window(fakeBackend(1));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.size(), QSize(1280, 800)); // the offscreen screen is smaller: the least default
+        const int rows = rowsShown(window);
+        QVERIFY2(rows >= ui::LayersPanel::kMinimumRows, qPrintable(QString("%1 rows").arg(rows)));
+        auto* doc = window.document();
+
+        document::GenerationRecord record;
+        record.settings.prompt =
+            "a lighthouse on a cliff at dusk, waves crashing, dramatic clouds, oil painting, "
+            "by a master of seascapes, golden hour";
+        record.modelName = "a-model-with-a-long-name-v1-5-pruned-emaonly.safetensors";
+        record.seeds = {1234567890};
+        record.parameters = record.settings.prompt + "\nSteps: 20, Seed: 1234567890";
+        doc->appendHistory(record);
+        auto* history = window.findChild<QListWidget*>("generationHistory");
+        QCOMPARE(history->count(), 1);
+        QTest::qWait(50);
+        const QRect item = history->visualItemRect(history->item(0));
+        QVERIFY(item.right() < history->viewport()->width());
+        QVERIFY(item.height() > 2 * history->fontMetrics().height()); // wrapped, not cut
+        QCOMPARE(history->horizontalScrollBar()->maximum(), 0);
+        QCOMPARE(history->item(0)->toolTip(), QString::fromStdString(record.parameters));
+
+        QWidget narrow;
+        narrow.resize(420, 500);
+        ui::ModelFoldersDialog dialog({"/home/artist/stable-diffusion-webui/models/Stable-diffusion"},
+                                      &narrow);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QVERIFY2(dialog.width() <= narrow.width(), qPrintable(QString::number(dialog.width())));
+        auto* help = dialog.findChild<QLabel*>("modelFoldersHelp");
+        QVERIFY(help);
+        QVERIFY(help->width() <= dialog.width());
+        QVERIFY(help->height() >= 3 * help->fontMetrics().height()); // wrapped onto several lines
     }
 
     void promptHighlighterMarksWeightsAndErrors() {

@@ -14,6 +14,7 @@
 #include "ui/main_window.h"
 #include "ui/project_controller.h"
 #include "ui/prompt_panel.h"
+#include "ui/staging_strip.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
@@ -26,6 +27,7 @@
 #include <QtTest/QtTest>
 #include <QtWidgets/QMenu>
 #include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QSpinBox>
 
 #include <nlohmann/json.hpp>
 
@@ -320,15 +322,75 @@ private Q_SLOTS:
         QVERIFY2(QFileInfo::exists(recovery), "a landed generation is autosaved at once");
         QCOMPARE(project::loadProject(recovery.toStdString()).history.size(), size_t(1));
 
-        // Export: the PNG carries the generation's A1111 parameters; pixels are the flattened canvas.
+        // Export: once applied, the PNG carries the result's A1111 parameters; pixels are the flattened
+        // canvas.
+        f.window.applyStaged(0);
         QVERIFY(f.window.exportTo(path("export.png")));
         const auto decoded = imageio::readImageFile(path("export.png").toStdString());
         QCOMPARE(decoded.text.at("parameters"), f.doc().history().back().parameters);
         QCOMPARE(decoded.image.width, 96);
-        QCOMPARE(int(decoded.image.pixel(5, 5)[0]), 255); // white background
+        QCOMPARE(int(decoded.image.pixel(5, 5)[1]), 100); // the applied result (the fake's green)
         QVERIFY(f.window.isWindowModified());             // exporting is not saving
         QVERIFY(!f.window.exportTo(path("export.bmpx")));
         QCOMPARE(f.asker.count(ui::PromptKind::Error), 1);
+    }
+
+    // Each applied layer keeps its own generation record: the export describes the visible result even after
+    // a later job ran and was discarded, saving keeps the records and the panel's current settings.
+    void exportAndSaveDescribeWhatIsInThePicture() {
+        ModelFolder models;
+        Fixture f;
+        f.window.reloadModels();
+        auto* panel = f.window.promptPanel();
+        panel->findChild<QSpinBox*>("steps")->setValue(2);
+        panel->findChild<QSpinBox*>("batch")->setValue(2);
+        QSignalSpy finished(f.window.engine(), &engine::Engine::finished);
+        panel->promptEdit()->setPlainText("a lighthouse at dusk");
+        f.window.generate();
+        QVERIFY(finished.wait(10000));
+        f.window.applyStaged(1); // the batch's second image: seed 8
+        const document::Layer applied = f.doc().layers().back();
+        QVERIFY(applied.generation.parameters.find("a lighthouse at dusk") != std::string::npos);
+        QVERIFY(applied.generation.parameters.find("Seed: 8") != std::string::npos);
+        QCOMPARE(applied.generation.recordId, f.doc().history().back().id);
+        QCOMPARE(f.doc().history().back().parameters.find("Seed: 7") != std::string::npos, true);
+
+        // A later job with another prompt, discarded.
+        panel->promptEdit()->setPlainText("a red bicycle");
+        f.window.generate();
+        QVERIFY(finished.wait(10000));
+        f.window.stagingStrip()->clear();
+        QCOMPARE(f.doc().history().size(), size_t(2));
+        QVERIFY(f.window.exportTo(path("picture.png")));
+        auto parameters = imageio::readImageFile(path("picture.png").toStdString()).text;
+        QCOMPARE(parameters.at("parameters"), applied.generation.parameters);
+
+        // Hidden, the generated layer no longer describes the picture: no parameters rather than wrong ones.
+        auto hidden = document::propertiesOf(applied);
+        hidden.visible = false;
+        f.doc().undoStack().push(
+            std::make_unique<document::SetLayerPropertiesCommand>(f.doc(), applied.id, hidden));
+        QVERIFY(f.window.exportTo(path("hidden.png")));
+        QCOMPARE(imageio::readImageFile(path("hidden.png").toStdString()).text.count("parameters"),
+                 size_t(0));
+        f.doc().undoStack().undo();
+
+        // Saved and reopened: the layer's record and the settings the panel shows (not the last Generate's).
+        panel->promptEdit()->setPlainText("a tall ship");
+        QVERIFY(f.window.saveTo(path("records.ora")));
+        const project::Project saved = project::loadProject(path("records.ora").toStdString());
+        QCOMPARE(saved.settings.prompt, std::string("a tall ship"));
+        QCOMPARE(saved.layers.front().id, applied.id);
+        QCOMPARE(saved.layers.front().generationId, applied.generation.recordId);
+        QCOMPARE(saved.layers.front().generationParameters, applied.generation.parameters);
+        f.window.newDocument(64, 64);
+        panel->promptEdit()->setPlainText("something else");
+        QVERIFY(f.window.openFile(path("records.ora")));
+        QCOMPARE(f.doc().layers().back().generation, applied.generation);
+        QCOMPARE(panel->settings().prompt, std::string("a tall ship"));
+        QVERIFY(f.window.exportTo(path("reopened.png")));
+        QCOMPARE(imageio::readImageFile(path("reopened.png").toStdString()).text.at("parameters"),
+                 applied.generation.parameters);
     }
 
     void leftoverRecoveryIsOfferedAndRestored() {
