@@ -49,13 +49,6 @@ void writeBytes(const QString& path, const std::vector<uint8_t>& bytes) {
     file.write(reinterpret_cast<const char*>(bytes.data()), qint64(bytes.size()));
 }
 
-std::vector<uint8_t> readAll(const QString& path) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) return {};
-    const QByteArray data = file.readAll();
-    return {data.begin(), data.end()};
-}
-
 std::vector<uint8_t> bytesOf(const std::string& s) {
     return {s.begin(), s.end()};
 }
