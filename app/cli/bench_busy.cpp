@@ -74,7 +74,7 @@ int runBenchBusy(const QStringList& arguments) {
     if (size % 8) throw optionError("size", parser.value("size"), "is not a multiple of 8");
     const int steps = intOption(parser, "steps", 1, 1000, 10);
     const int rounds = intOption(parser, "rounds", 1, 100, 3);
-    const int cores = chooseThreadCount(0 /* hardware, ignoring --threads */);
+    const int cores = hardwareThreadCount();
     std::string tokenizerDir = parser.value("tokenizer-dir").toStdString();
     if (tokenizerDir.empty()) tokenizerDir = "../shared/reference/tokenizer/clip";
 

@@ -1,11 +1,12 @@
 #include "core/runtime/cpu_load.h"
 
+#include "core/runtime/threads.h"
+
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace gesso {
@@ -34,11 +35,6 @@ std::string readFile(const char* path) {
     std::ostringstream text;
     text << in.rdbuf();
     return in ? text.str() : std::string();
-}
-
-unsigned coreCount() {
-    const unsigned n = std::thread::hardware_concurrency();
-    return n > 0 ? n : 1;
 }
 
 } // namespace
@@ -84,7 +80,7 @@ std::optional<double> OtherProcessesLoad::sample(uint64_t minimumTicks) {
         return std::nullopt;
     }
     const uint64_t total = machine->total - m_machine->total;
-    const unsigned cores = coreCount();
+    const auto cores = static_cast<uint64_t>(hardwareThreadCount());
     if (total < minimumTicks * cores) return std::nullopt; // /proc/stat's total counts every core's ticks
     const double contended = static_cast<double>(machine->contended - m_machine->contended);
     const double ownTicks = static_cast<double>(*own - *m_own);

@@ -27,6 +27,7 @@ int threadsBeside(double othersBusyCores, int ceiling) {
 LoadAdaptiveThreads::LoadAdaptiveThreads() : m_active(threadsAdaptToLoad()) {
     m_ceiling = m_current = torch::get_num_threads();
     if (m_ceiling <= 1) m_active = false;
+    if (m_active) m_load.emplace();
 }
 
 LoadAdaptiveThreads::~LoadAdaptiveThreads() {
@@ -35,7 +36,7 @@ LoadAdaptiveThreads::~LoadAdaptiveThreads() {
 
 void LoadAdaptiveThreads::update() {
     if (!m_active) return;
-    const auto others = m_load.sample();
+    const auto others = m_load->sample();
     if (!others) return;
     const int wanted = threadsBeside(*others, m_ceiling);
     if (wanted == m_current) return;

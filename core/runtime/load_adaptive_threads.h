@@ -9,6 +9,8 @@
 // fixed count is kept as given, e.g. for benchmarks and reproducibility checks.
 #include "core/runtime/cpu_load.h"
 
+#include <optional>
+
 namespace gesso {
 
 // Whether generations adapt their thread count to the machine's load (set by configureThreads()).
@@ -35,7 +37,7 @@ private:
     bool m_active = false;
     int m_ceiling = 1;
     int m_current = 1;
-    OtherProcessesLoad m_load;
+    std::optional<OtherProcessesLoad> m_load; // only when active: no /proc reads otherwise
 };
 
 } // namespace gesso

@@ -24,7 +24,11 @@ int parsePositive(const char* text) {
 int chooseThreadCount(int requested) {
     if (requested > 0) return requested;
     if (int fromEnv = parsePositive(std::getenv("GESSO_THREADS"))) return fromEnv;
-    unsigned hardware = std::thread::hardware_concurrency();
+    return hardwareThreadCount();
+}
+
+int hardwareThreadCount() {
+    const unsigned hardware = std::thread::hardware_concurrency();
     return hardware > 0 ? static_cast<int>(hardware) : 1;
 }
 

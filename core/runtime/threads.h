@@ -13,6 +13,9 @@ int configureThreads(int requested = 0);
 // The count that configureThreads would choose for `requested` (no side effects).
 int chooseThreadCount(int requested = 0);
 
+// The machine's hardware threads (at least 1), whatever GESSO_THREADS says.
+int hardwareThreadCount();
+
 // torch's current intra-op thread count.
 int currentThreadCount();
 
