@@ -136,6 +136,36 @@ void CanvasView::clearPreview() {
     update(widgetRect(m_previewRegion).adjusted(-2, -2, 2, 2));
 }
 
+void CanvasView::setLiveLayer(const QImage& image, const Rect& region) {
+    const QRect old = widgetRect(m_liveRegion);
+    m_live = image;
+    m_liveRegion = region;
+    update(old.united(widgetRect(region)).adjusted(-2, -2, 2, 2));
+}
+
+void CanvasView::clearLiveLayer() {
+    if (m_live.isNull()) return;
+    m_live = {};
+    update(widgetRect(m_liveRegion).adjusted(-2, -2, 2, 2));
+}
+
+void CanvasView::setComparing(bool comparing) {
+    if (comparing == m_comparing) return;
+    m_comparing = comparing;
+    if (!m_preview.isNull()) update(widgetRect(m_previewRegion).adjusted(-2, -2, 2, 2));
+    if (!m_live.isNull()) update(widgetRect(m_liveRegion).adjusted(-2, -2, 2, 2));
+}
+
+void CanvasView::setLiveOpacity(double opacity) {
+    m_liveOpacity = std::clamp(opacity, 0.0, 1.0);
+    if (!m_live.isNull()) update(widgetRect(m_liveRegion).adjusted(-2, -2, 2, 2));
+}
+
+void CanvasView::setLiveVisible(bool visible) {
+    m_liveVisible = visible;
+    if (!m_live.isNull()) update(widgetRect(m_liveRegion).adjusted(-2, -2, 2, 2));
+}
+
 // ---- view transform ----
 
 void CanvasView::setZoom(double zoom, QPointF anchor) {
@@ -256,7 +286,14 @@ void CanvasView::paintEvent(QPaintEvent* event) {
                 painter.drawImage(target, image);
             }
 
-    if (!m_preview.isNull()) {
+    if (!m_live.isNull() && m_liveVisible && m_liveOpacity > 0 && !m_comparing) {
+        painter.save();
+        painter.setOpacity(m_liveOpacity);
+        painter.setRenderHint(QPainter::SmoothPixmapTransform, true);
+        painter.drawImage(widgetRect(m_liveRegion), m_live);
+        painter.restore();
+    }
+    if (!m_preview.isNull() && !m_comparing) {
         painter.setRenderHint(QPainter::SmoothPixmapTransform, true);
         painter.drawImage(widgetRect(m_previewRegion), m_preview);
     }
@@ -531,6 +568,10 @@ void CanvasView::keyPressEvent(QKeyEvent* event) {
         updateCursor();
         return;
     }
+    if (event->key() == Qt::Key_C && event->modifiers() == Qt::NoModifier) {
+        if (!event->isAutoRepeat()) setComparing(true);
+        return;
+    }
     switch (event->key()) {
     case Qt::Key_BracketLeft:
         shrinkBrush();
@@ -549,7 +590,16 @@ void CanvasView::keyReleaseEvent(QKeyEvent* event) {
         updateCursor();
         return;
     }
+    if (event->key() == Qt::Key_C && !event->isAutoRepeat()) {
+        setComparing(false);
+        return;
+    }
     QWidget::keyReleaseEvent(event);
+}
+
+void CanvasView::focusOutEvent(QFocusEvent* event) {
+    setComparing(false); // the release of C may go to another widget
+    QWidget::focusOutEvent(event);
 }
 
 void CanvasView::leaveEvent(QEvent*) {

@@ -68,6 +68,23 @@ public:
     void clearPreview();
     bool hasPreview() const { return !m_preview.isNull(); }
 
+    // Live mode's picture: drawn scaled into `region` over the document (under the step preview) at an
+    // adjustable opacity until cleared; hiding it keeps it.
+    void setLiveLayer(const QImage& image, const document::Rect& region);
+    void clearLiveLayer();
+    bool hasLiveLayer() const { return !m_live.isNull(); }
+    const QImage& liveLayer() const { return m_live; }
+    document::Rect liveLayerRegion() const { return m_liveRegion; }
+    void setLiveOpacity(double opacity); // 0..1
+    double liveOpacity() const { return m_liveOpacity; }
+    void setLiveVisible(bool visible);
+    bool liveVisible() const { return m_liveVisible; }
+
+    // While C is held on the canvas: the painting without the staged result and the live layer over it, to
+    // compare the result with what it would replace.
+    void setComparing(bool comparing);
+    bool isComparing() const { return m_comparing; }
+
     TileCache& tileCache() { return m_tiles; }
 
 Q_SIGNALS:
@@ -92,6 +109,7 @@ protected:
     void keyReleaseEvent(QKeyEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     void leaveEvent(QEvent* event) override;
+    void focusOutEvent(QFocusEvent* event) override;
 
 private:
     void onDocumentChange(const document::Change& change);
@@ -133,6 +151,11 @@ private:
 
     QImage m_preview;
     document::Rect m_previewRegion;
+    QImage m_live;
+    document::Rect m_liveRegion;
+    double m_liveOpacity = 1.0;
+    bool m_liveVisible = true;
+    bool m_comparing = false;
 };
 
 } // namespace gesso::ui

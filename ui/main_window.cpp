@@ -10,13 +10,17 @@
 #include "core/project/a1111_parameters.h"
 #include "core/runtime/clip_vocabulary.h"
 #include "ui/extra_networks.h"
+#include "ui/history_panel.h"
 #include "ui/image_convert.h"
 #include "ui/layers_panel.h"
+#include "ui/live_controls.h"
+#include "ui/live_mode.h"
 #include "ui/memory_budget_dialog.h"
 #include "ui/model_folders_dialog.h"
 #include "ui/models_page.h"
 #include "ui/project_controller.h"
 #include "ui/prompt_panel.h"
+#include "ui/queue_view.h"
 #include "ui/staging_strip.h"
 #include "ui/welcome_panel.h"
 
@@ -24,6 +28,7 @@
 #include <QtCore/QEventLoop>
 #include <QtCore/QFileInfo>
 #include <QtCore/QMimeData>
+#include <QtCore/QRandomGenerator>
 #include <QtCore/QSettings>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
@@ -42,7 +47,6 @@
 #include <QtWidgets/QFileDialog>
 #include <QtWidgets/QFormLayout>
 #include <QtWidgets/QLabel>
-#include <QtWidgets/QListWidget>
 #include <QtWidgets/QMenuBar>
 #include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPushButton>
@@ -98,6 +102,7 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
     createActions();
     createToolBar();
     connectEngine();
+    createLiveMode();
 
     m_zoomLabel = new QLabel(this);
     m_positionLabel = new QLabel(this);
@@ -126,6 +131,8 @@ MainWindow::~MainWindow() {
     // their listeners before the document goes.
     delete m_downloads;
     m_downloads = nullptr;
+    delete m_live; // its scheduler cancels the live job while the engine is still there
+    m_live = nullptr;
     m_engine.reset();
     m_canvas->setDocument(nullptr);
     m_layers->setDocument(nullptr);
@@ -149,16 +156,11 @@ void MainWindow::createDocks() {
     historyLayout->setContentsMargins(0, 0, 0, 0);
     auto* splitter = new QSplitter(Qt::Horizontal, historyWidget);
     m_staging = new StagingStrip(splitter);
-    m_history = new QListWidget(splitter);
-    m_history->setObjectName("generationHistory");
-    m_history->setToolTip(tr("Past generations: double-click to reuse the settings"));
-    // Entries wrap within the list's width (no sideways scrolling); each one's tooltip has all its settings.
-    m_history->setWordWrap(true);
-    m_history->setTextElideMode(Qt::ElideRight);
-    m_history->setResizeMode(QListView::Adjust);
-    m_history->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_history = new HistoryPanel(splitter);
+    m_queue = new QueueView(*m_engine, splitter);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(2, 1);
     historyLayout->addWidget(splitter);
 
     // The right-hand docks reach down to the status bar (the History dock spans only the canvas), so the
@@ -198,14 +200,33 @@ void MainWindow::createDocks() {
     });
     connect(m_staging, &StagingStrip::currentChanged, this, &MainWindow::showStagedPreview);
     connect(m_staging, &StagingStrip::applyRequested, this, &MainWindow::applyStaged);
-    connect(m_history, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
-        const auto* record = m_document->record(item->data(Qt::UserRole).toULongLong());
+    connect(m_staging, &StagingStrip::contentsChanged, this, [this] { m_project->stagingChanged(); });
+    connect(m_history, &HistoryPanel::useSettingsRequested, this, [this](quint64 id) {
+        const auto* record = m_document->record(id);
         if (!record) return;
         generation::GenerationSettings settings = record->settings;
         if (!record->seeds.empty()) settings.seed = record->seeds.front();
         m_prompt->setSettings(settings);
         statusBar()->showMessage(tr("Settings of that generation restored (seed %1)").arg(settings.seed),
                                  4000);
+    });
+    connect(m_history, &HistoryPanel::favouriteRequested, this,
+            [this](quint64 id, bool favourite) { m_document->setFavourite(id, favourite); });
+    connect(m_history, &HistoryPanel::clearRequested, this, [this] {
+        if (m_document->history().empty()) return;
+        const auto answer = QMessageBox::question(
+            this, tr("Clear history"),
+            tr("Forget every generation in the history except the favourites? Applied layers keep their "
+               "settings. This cannot be undone."));
+        if (answer == QMessageBox::Yes) clearHistory();
+    });
+    connect(m_history, &HistoryPanel::useSeedRequested, this, [this](quint64 id) {
+        const auto* record = m_document->record(id);
+        if (!record || record->seeds.empty()) return;
+        generation::GenerationSettings settings = m_prompt->settings();
+        settings.seed = record->seeds.front();
+        m_prompt->setSettings(settings);
+        statusBar()->showMessage(tr("Seed %1 set").arg(settings.seed), 4000);
     });
 }
 
@@ -353,6 +374,18 @@ void MainWindow::createActions() {
                             &StagingStrip::previous);
     generateMenu->addAction(tr("&Apply result as layer"), QKeySequence(Qt::ALT | Qt::Key_Return), this,
                             [this] { applyStaged(m_staging->current()); });
+    generateMenu->addSeparator();
+    m_liveAction = generateMenu->addAction(tr("&Live mode"));
+    m_liveAction->setObjectName("liveModeAction");
+    m_liveAction->setCheckable(true);
+    m_liveAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    connect(m_liveAction, &QAction::triggered, this,
+            [this](bool on) { m_prompt->liveControls()->setOn(on); });
+    QAction* applyLiveAction = generateMenu->addAction(tr("Apply li&ve picture as layer"),
+                                                       QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return),
+                                                       this, &MainWindow::applyLive);
+    applyLiveAction->setObjectName("applyLiveAction");
+    generateMenu->addSeparator();
     generateMenu->addAction(tr("&Free model memory"), this, [this] { m_engine->releaseModels(); });
     generateMenu->addAction(tr("Model &memory..."), this, [this] {
         if (const auto budget = askMemoryBudget(this, savedMemoryBudget())) {
@@ -370,7 +403,8 @@ void MainWindow::createActions() {
                "Wheel zoom, Space+drag or middle button pan, Ctrl+0 fit, Ctrl+1 100%\n"
                "Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo\n"
                "Ctrl+Enter or Ctrl+G generate, Esc cancel, Alt+Left/Right step through results, "
-               "Alt+Enter apply"));
+               "Alt+Enter apply, hold C on the canvas to compare with the painting beneath\n"
+               "Ctrl+L live mode on/off, Ctrl+Shift+Enter apply the live picture"));
     });
     help->addAction(tr("&About Gesso"), this, [this] {
         QMessageBox::about(
@@ -466,7 +500,10 @@ void MainWindow::newDocument(int width, int height) {
 
 void MainWindow::setDocument(std::unique_ptr<document::Document> document) {
     m_engine->cancelAll();
-    m_jobs.clear();
+    m_jobs.clear(); // their finished/failed signals are ignored from now on
+    m_prompt->clearProgress();
+    m_livePreview = false;
+    m_canvas->clearPreview();
     m_staging->clear();
     m_canvas->setDocument(nullptr);
     m_layers->setDocument(nullptr);
@@ -479,6 +516,7 @@ void MainWindow::setDocument(std::unique_ptr<document::Document> document) {
     refreshHistory();
     refreshMode();
     m_project->documentReplaced();
+    if (m_live) m_live->setDocument(m_document.get());
 }
 
 bool MainWindow::openFile(const QString& path) {
@@ -523,6 +561,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
 
 void MainWindow::onDocumentChange(const Change& change) {
     m_project->documentChanged(change);
+    if (m_live) m_live->documentChanged(change);
     switch (change.kind) {
     case Change::Kind::Undo:
         refreshUndoActions();
@@ -574,21 +613,13 @@ void MainWindow::refreshRegionSize(const document::Rect& region) {
     m_prompt->setRegionSize(w, h);
 }
 
+void MainWindow::clearHistory() {
+    const size_t removed = m_document->clearHistory();
+    statusBar()->showMessage(tr("%n generation(s) forgotten; the favourites stay", "", int(removed)), 4000);
+}
+
 void MainWindow::refreshHistory() {
-    m_history->clear();
-    const auto& history = m_document->history();
-    for (auto it = history.rbegin(); it != history.rend(); ++it) {
-        QString prompt = QString::fromStdString(it->settings.prompt).simplified();
-        if (prompt.size() > 60) prompt = prompt.left(57) + "...";
-        QString seeds = it->seeds.empty() ? QString() : QString::number(it->seeds.front());
-        auto* item = new QListWidgetItem(QString("%1  [%2, seed %3%4]")
-                                             .arg(prompt.isEmpty() ? tr("(no prompt)") : prompt,
-                                                  QString::fromStdString(it->modelName), seeds,
-                                                  it->resultLayerIds.empty() ? QString() : tr(", applied")));
-        item->setData(Qt::UserRole, QVariant::fromValue<qulonglong>(it->id));
-        item->setToolTip(QString::fromStdString(it->parameters));
-        m_history->addItem(item);
-    }
+    m_history->setRecords(m_document->history());
 }
 
 void MainWindow::createLibrary() {
@@ -781,17 +812,91 @@ void MainWindow::generate() {
     }
     generation::GenerationRequest request =
         document::buildRequest(*m_document, m_prompt->modeOverride(), generationLongSide());
+    addLibraryFiles(request);
+    job.mode = request.mode;
+    job.settings = request; // the settings, without the images
+    // Queue N: N jobs, the seed counting up from the panel's (or from a random one).
+    const int count = m_prompt->queueCount();
+    const auto ids = m_engine->submitSeries(std::move(request), count);
+    for (const quint64 id : ids)
+        m_jobs.insert(id, job);
+    statusBar()->showMessage(count == 1 ? tr("Queued generation %1").arg(ids.front())
+                                        : tr("Queued %1 generations").arg(count),
+                             3000);
+}
+
+void MainWindow::addLibraryFiles(generation::GenerationRequest& request) const {
     // Live previews through TAESD when the library has the decoder of the model's family.
     if (request.taesdDir.empty())
         request.taesdDir = model_manager::taesdFolderFor(m_library->entries(), request.modelPath).string();
     // Every LoRA and embedding file of the library: the engine resolves the prompt's names among them.
     request.loraPaths = entryPaths(m_library->entries(), library::Kind::Lora);
     request.embeddingPaths = entryPaths(m_library->entries(), library::Kind::Embedding);
-    job.mode = request.mode;
-    job.settings = request; // the settings, without the images
-    quint64 id = m_engine->submit(std::move(request));
-    m_jobs.insert(id, job);
-    statusBar()->showMessage(tr("Queued generation %1").arg(id), 3000);
+}
+
+void MainWindow::createLiveMode() {
+    LiveControls* controls = m_prompt->liveControls();
+    m_live = new LiveMode(
+        *m_engine, *m_canvas, [this](int64_t seed, QString& why) { return liveRequest(seed, why); }, this);
+    m_canvas->setLiveOpacity(controls->opacity());
+    connect(controls, &LiveControls::toggled, this, [this](bool on) {
+        // The seed stays fixed while live mode is on: the panel's, or one drawn now when it is random.
+        int64_t seed = m_prompt->settings().seed;
+        if (seed < 0) seed = QRandomGenerator::global()->bounded(1 << 30);
+        m_live->setOn(on, seed);
+        m_liveAction->setChecked(on);
+    });
+    connect(controls, &LiveControls::requestChanged, m_live, &LiveMode::changed);
+    connect(controls, &LiveControls::opacityChanged, m_canvas, &CanvasView::setLiveOpacity);
+    connect(controls, &LiveControls::visibilityChanged, m_canvas, &CanvasView::setLiveVisible);
+    connect(controls, &LiveControls::applyRequested, this, &MainWindow::applyLive);
+    connect(m_prompt, &PromptPanel::settingsEdited, m_live, &LiveMode::changed);
+    connect(m_live, &LiveMode::resultChanged, controls, &LiveControls::setCanApply);
+    connect(m_live, &LiveMode::stateText, controls, &LiveControls::setState);
+    m_live->setDocument(m_document.get());
+}
+
+std::optional<generation::GenerationRequest> MainWindow::liveRequest(int64_t seed, QString& why) const {
+    const generation::GenerationSettings settings = promptSettings();
+    if (settings.modelPath.empty()) {
+        why = noModelText();
+        return std::nullopt;
+    }
+    const LiveControls* controls = m_prompt->liveControls();
+    int longSide = controls->longSide();
+    if (m_prompt->modelNativeSize() > 0) longSide = std::min(longSide, m_prompt->modelNativeSize());
+    auto request = document::buildLiveRequest(*m_document, settings, controls->strength(), seed, longSide);
+    addLibraryFiles(request);
+    return request;
+}
+
+uint64_t MainWindow::addHistoryRecord(const generation::GenerationSettings& settings,
+                                      const document::Rect& region, const std::vector<int64_t>& seeds,
+                                      const std::string& parameters) {
+    document::GenerationRecord record;
+    record.settings = settings;
+    record.modelName = QFileInfo(QString::fromStdString(settings.modelPath)).fileName().toStdString();
+    record.region = region;
+    record.seeds = seeds;
+    record.parameters = parameters;
+    return m_document->appendHistory(record);
+}
+
+void MainWindow::applyLive() {
+    const auto& live = m_live->result();
+    if (!live) return;
+    const std::string parameters =
+        project::formatA1111Parameters(live->settings, live->settings.seed, live->modelFile,
+                                       modelHash(live->settings.modelPath), live->extraParameters);
+    const uint64_t recordId =
+        addHistoryRecord(live->settings, live->region, {live->settings.seed}, parameters);
+    document::Layer layer = document::resultLayer(*m_document, live->image, live->region, live->mode,
+                                                  "Live, seed " + std::to_string(live->settings.seed));
+    layer.generation = {recordId, parameters};
+    const int above = m_document->indexOf(m_document->activeLayer()) + 1;
+    m_document->undoStack().push(
+        std::make_unique<document::ApplyResultCommand>(std::move(layer), above, recordId));
+    statusBar()->showMessage(tr("Live picture added as a layer (Ctrl+Z to undo)"), 4000);
 }
 
 generation::GenerationSettings MainWindow::promptSettings() const {
@@ -802,6 +907,35 @@ generation::GenerationSettings MainWindow::promptSettings() const {
 
 void MainWindow::setPromptSettings(const generation::GenerationSettings& settings) {
     m_prompt->setSettings(settings);
+}
+
+std::vector<project::ProjectStagedImage> MainWindow::stagedImages() const {
+    std::vector<project::ProjectStagedImage> images;
+    for (int i = 0; i < m_staging->count(); ++i) {
+        const StagedImage* s = m_staging->staged(i);
+        images.push_back({fromQImage(s->image),
+                          s->seed,
+                          s->recordId,
+                          {s->region.x, s->region.y, s->region.width, s->region.height},
+                          s->mode,
+                          s->parameters});
+    }
+    return images;
+}
+
+void MainWindow::setStagedImages(const std::vector<project::ProjectStagedImage>& images) {
+    m_staging->clear();
+    for (const auto& image : images)
+        m_staging->add({toQImage(image.image),
+                        image.seed,
+                        image.generationId,
+                        {image.region.x, image.region.y, image.region.width, image.region.height},
+                        image.mode,
+                        image.parameters});
+    if (!images.empty()) {
+        m_staging->setCurrent(0);
+        showStagedPreview(0);
+    }
 }
 
 void MainWindow::showTitle(const QString& title, bool modified) {
@@ -849,29 +983,26 @@ void MainWindow::connectEngine() {
     });
     connect(engine, &engine::Engine::finished, this,
             [this](quint64 id, const generation::GenerationResult& result) {
-                const bool known =
-                    m_jobs.contains(id); // not: submitted for a document that has been replaced since
+                // Not ours: a live job (live mode shows those), or one submitted for a document that has
+                // been replaced since.
+                if (!m_jobs.contains(id)) return;
                 Job job = m_jobs.take(id);
                 m_prompt->clearProgress();
                 m_livePreview = false;
                 m_canvas->clearPreview();
-                if (!known || result.images.empty()) return;
-                document::GenerationRecord record;
-                record.settings = job.settings;
-                record.modelName =
-                    QFileInfo(QString::fromStdString(job.settings.modelPath)).fileName().toStdString();
-                record.region = job.region;
+                if (result.images.empty()) return;
                 // Each image's own parameters (its seed) go with it into the staging strip and, applied,
                 // into its layer; the history record keeps the first image's.
+                std::vector<int64_t> seeds;
                 std::vector<std::string> parameters;
                 for (const auto& image : result.images) {
-                    record.seeds.push_back(image.seed);
+                    seeds.push_back(image.seed);
                     parameters.push_back(project::formatA1111Parameters(
                         job.settings, image.seed, image.modelFile, modelHash(job.settings.modelPath),
                         image.extraParameters));
                 }
-                record.parameters = parameters.front();
-                uint64_t recordId = m_document->appendHistory(record);
+                const uint64_t recordId =
+                    addHistoryRecord(job.settings, job.region, seeds, parameters.front());
                 int first = m_staging->count();
                 for (size_t i = 0; i < result.images.size(); ++i) {
                     const auto& image = result.images[i];
@@ -903,7 +1034,7 @@ void MainWindow::connectEngine() {
                     if (message.contains(kMissingClipVocabularyText)) offerClipVocabulary();
                     return;
                 }
-                m_jobs.remove(id);
+                if (!m_jobs.remove(id)) return; // a live job, or one of a replaced document
                 m_prompt->clearProgress();
                 m_livePreview = false;
                 showStagedPreview(m_staging->current());

@@ -11,11 +11,11 @@
 #include <QtWidgets/QMainWindow>
 
 #include <memory>
+#include <optional>
 
 class QDockWidget;
 class QActionGroup;
 class QLabel;
-class QListWidget;
 class QSlider;
 class QToolButton;
 class QMessageBox;
@@ -27,11 +27,14 @@ class ModelDownloads;
 
 namespace gesso::ui {
 
+class HistoryPanel;
 class LayersPanel;
+class LiveMode;
 class ModelsPage;
 class WelcomePanel;
 class ProjectController;
 class PromptPanel;
+class QueueView;
 class StagingStrip;
 
 class MainWindow : public QMainWindow, private ProjectHost {
@@ -48,6 +51,8 @@ public:
     PromptPanel* promptPanel() const { return m_prompt; }
     LayersPanel* layersPanel() const { return m_layers; }
     StagingStrip* stagingStrip() const { return m_staging; }
+    HistoryPanel* historyPanel() const { return m_history; }
+    QueueView* queueView() const { return m_queue; }
     engine::Engine* engine() const { return m_engine.get(); }
     document::Document* document() const override { return m_document.get(); }
     ProjectController* project() const { return m_project; }
@@ -67,6 +72,9 @@ public:
     bool exportTo(const QString& path);
     void generate();
     void applyStaged(int index);
+    void applyLive();    // live mode's current picture as a layer (undoable) and a history entry
+    void clearHistory(); // every history entry but the favourites (the Clear button asks first)
+    LiveMode* liveMode() const { return m_live; }
     // Re-reads GESSO_MODEL_DIRS and the other fixed folders, refreshes the library and waits (at most 30 s)
     // for the model list: for scripts and tests. The app itself never waits: the list follows the library.
     void reloadModels();
@@ -85,6 +93,8 @@ private:
     void setPromptSettings(const generation::GenerationSettings& settings) override;
     void showTitle(const QString& title, bool modified) override;
     QWidget* dialogParent() override { return this; }
+    std::vector<project::ProjectStagedImage> stagedImages() const override;
+    void setStagedImages(const std::vector<project::ProjectStagedImage>& images) override;
 
     struct Job {
         document::Rect region;
@@ -102,6 +112,11 @@ private:
     void createToolBar();
     void createDocks();
     void connectEngine();
+    void createLiveMode();
+    std::optional<generation::GenerationRequest> liveRequest(int64_t seed, QString& why) const;
+    void addLibraryFiles(generation::GenerationRequest& request) const; // TAESD, LoRAs, embeddings
+    uint64_t addHistoryRecord(const generation::GenerationSettings& settings, const document::Rect& region,
+                              const std::vector<int64_t>& seeds, const std::string& parameters);
     void preloadModel(const QString& path);
     void onDocumentChange(const document::Change& change);
     void refreshUndoActions();
@@ -120,6 +135,7 @@ private:
     int m_listener = 0;
     std::unique_ptr<engine::Engine> m_engine;
     ProjectController* m_project = nullptr;
+    LiveMode* m_live = nullptr;
     QHash<quint64, Job> m_jobs;
     quint64 m_preloadJob = 0; // the engine job loading the picked model ahead of the first generation
     QString m_preloadedModel; // what was last asked to preload, so a re-selection does not queue it again
@@ -140,7 +156,8 @@ private:
     PromptPanel* m_prompt = nullptr;
     LayersPanel* m_layers = nullptr;
     StagingStrip* m_staging = nullptr;
-    QListWidget* m_history = nullptr;
+    HistoryPanel* m_history = nullptr;
+    QueueView* m_queue = nullptr;
     QDockWidget* m_promptDock = nullptr;
     QDockWidget* m_layersDock = nullptr;
     QDockWidget* m_historyDock = nullptr;
@@ -152,6 +169,7 @@ private:
     QAction* m_undo = nullptr;
     QAction* m_redo = nullptr;
     QAction* m_showMask = nullptr;
+    QAction* m_liveAction = nullptr;
     QToolButton* m_colorButton = nullptr;
     QSlider* m_sizeSlider = nullptr;
     QSlider* m_hardnessSlider = nullptr;

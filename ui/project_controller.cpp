@@ -100,8 +100,7 @@ void ProjectController::addFileActions(QMenu* file) {
 bool ProjectController::isModified() const {
     document::Document* document = m_host->document();
     if (!document) return false;
-    return m_restoredUnsaved || !document->undoStack().isClean() ||
-           document->history().size() != m_savedHistorySize;
+    return m_restoredUnsaved || m_outsideUndoEdited || !document->undoStack().isClean();
 }
 
 void ProjectController::refreshTitle() {
@@ -124,8 +123,7 @@ void ProjectController::documentReplaced() {
     m_untitledName.clear();
     m_suggestedPath.clear();
     m_restoredUnsaved = false;
-    document::Document* document = m_host->document();
-    m_savedHistorySize = document ? document->history().size() : 0;
+    m_outsideUndoEdited = false;
     m_autosavedSerial = ++m_changeSerial;
     refreshTitle();
 }
@@ -133,6 +131,8 @@ void ProjectController::documentReplaced() {
 void ProjectController::documentChanged(const document::Change& change) {
     using Kind = document::Change::Kind;
     if (change.kind != Kind::Undo && change.kind != Kind::History) return;
+    if (change.kind == Kind::History)
+        m_outsideUndoEdited = true; // a favourite, a cleared history, a new entry
     ++m_changeSerial;
     refreshTitle();
 }
@@ -140,7 +140,7 @@ void ProjectController::documentChanged(const document::Change& change) {
 void ProjectController::markClean() {
     document::Document* document = m_host->document();
     document->undoStack().setClean();
-    m_savedHistorySize = document->history().size();
+    m_outsideUndoEdited = false;
     m_restoredUnsaved = false;
     discardRecovery(m_sessionId);
     m_haveRecoveryFile = false;
@@ -158,6 +158,7 @@ bool ProjectController::openFile(const QString& path) {
     const bool isProject = isProjectFile(path);
     std::unique_ptr<document::Document> document;
     std::optional<project::A1111Parameters> parameters;
+    std::vector<project::ProjectStagedImage> staged;
     bool hadGessoData = false;
     QStringList notes;
     // Load completely before touching anything: a bad file leaves the current document as it was.
@@ -178,6 +179,7 @@ bool ProjectController::openFile(const QString& path) {
         for (const auto& warning : loaded.warnings)
             notes << QString::fromStdString(warning);
         document = project::documentFromProject(loaded);
+        staged = std::move(loaded.staged);
     } catch (const std::exception& e) {
         showError(tr("Open"), tr("Could not open %1:\n%2").arg(info.fileName(), errorText(e)));
         return false;
@@ -185,6 +187,8 @@ bool ProjectController::openFile(const QString& path) {
     if (!maybeSave()) return false;
 
     m_host->setDocument(std::move(document)); // -> documentReplaced(): untitled and clean
+    m_host->setStagedImages(staged);
+    m_outsideUndoEdited = false; // the strip holds what the file holds
     if (isProject) {
         m_path = info.absoluteFilePath();
         m_suggestedPath = m_path;
@@ -268,6 +272,7 @@ bool ProjectController::saveAs() {
 project::Project ProjectController::projectToSave() const {
     project::Project project = project::projectFromDocument(*m_host->document());
     project.settings = m_host->promptSettings();
+    project.staged = m_host->stagedImages();
     return project;
 }
 
@@ -369,6 +374,12 @@ void ProjectController::generationFinished() {
     autosaveNow();
 }
 
+void ProjectController::stagingChanged() {
+    m_outsideUndoEdited = true;
+    ++m_changeSerial;
+    refreshTitle();
+}
+
 void ProjectController::windowClosed() {
     m_autosaveTimer->stop();
     discardRecovery(m_sessionId);
@@ -405,10 +416,13 @@ bool ProjectController::offerRecovery() {
     if (answer != Answer::Restore) return false;
 
     std::unique_ptr<document::Document> document;
+    std::vector<project::ProjectStagedImage> staged;
     try {
         project::LoadOptions options;
         options.imageLimits = m_limits;
-        document = project::documentFromProject(m_recovery.restore(entry, options));
+        project::Project restored = m_recovery.restore(entry, options);
+        document = project::documentFromProject(restored);
+        staged = std::move(restored.staged);
     } catch (const std::exception& e) {
         // The recovery file stays where it is: nothing is lost by a failed attempt.
         showError(tr("Restore"), tr("Could not restore the autosaved copy:\n%1").arg(errorText(e)));
@@ -416,6 +430,7 @@ bool ProjectController::offerRecovery() {
     }
     if (!maybeSave()) return false;
     m_host->setDocument(std::move(document));
+    m_host->setStagedImages(staged);
     if (!entry.originalPath.empty()) {
         m_path = QFileInfo(QString::fromStdString(entry.originalPath)).absoluteFilePath();
         m_suggestedPath = m_path;

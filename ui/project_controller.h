@@ -4,7 +4,8 @@
 // offer, the recent-files menu and drag and drop. The document itself stays owned by MainWindow.
 //
 // "Modified" = the undo stack is not at its clean index, or something outside the undo stack changed since
-// the last save (a generation landed in the history, the document was restored from a recovery file).
+// the last save (the history: a generation landed, a favourite, Clear; the document was restored from a
+// recovery file).
 //
 // GUI thread only. Questions and file dialogs go through the hooks of ui/user_prompts.h. Autosaves are
 // encoded and written on one background thread (from a copy of the document), so painting does not stall;
@@ -86,6 +87,7 @@ public:
     void documentReplaced(); // a new document is in place: untitled, clean
     void documentChanged(const document::Change& change);
     void generationFinished(); // a result landed: autosave
+    void stagingChanged();     // the staging strip changed: worth saving
     void windowClosed();       // clean close: drop this session's recovery files
 
 Q_SIGNALS:
@@ -116,10 +118,10 @@ private:
     QString m_untitledName;      // shown when there is no path (e.g. the name of an imported image)
     QString m_suggestedPath;     // where Save As starts
     QString m_lastExportPath;
-    bool m_restoredUnsaved = false; // restored from a recovery file and not saved since
-    size_t m_savedHistorySize = 0;  // the history only grows (not undoable): longer = unsaved generations
-    quint64 m_changeSerial = 0;     // bumped by every change worth autosaving
-    quint64 m_autosavedSerial = 0;  // m_changeSerial when the recovery file was last written
+    bool m_restoredUnsaved = false;   // restored from a recovery file and not saved since
+    bool m_outsideUndoEdited = false; // the history or the staging strip changed since the last save
+    quint64 m_changeSerial = 0;       // bumped by every change worth autosaving
+    quint64 m_autosavedSerial = 0;    // m_changeSerial when the recovery file was last written
     bool m_haveRecoveryFile = false;
 };
 

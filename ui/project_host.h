@@ -1,12 +1,14 @@
 #pragma once
 // What the project controller needs from the window that owns the document (MainWindow implements it): the
-// controller reads and replaces the document and the prompt settings, and shows the title, but never
-// reaches into the window's widgets.
+// controller reads and replaces the document, the prompt settings and the staged results, and shows the
+// title, but never reaches into the window's widgets.
 #include "core/generation/generation_settings.h"
+#include "core/project/project.h"
 
 #include <QtCore/QString>
 
 #include <memory>
+#include <vector>
 
 class QWidget;
 
@@ -26,6 +28,10 @@ public:
     virtual void setPromptSettings(const generation::GenerationSettings& settings) = 0;
     virtual void showTitle(const QString& title, bool modified) = 0; // title holds "[*]" for the marker
     virtual QWidget* dialogParent() = 0;                             // for the default ask/file hooks
+    // The staging strip's results, saved with the project; a loaded project's go back with setStagedImages
+    // (after setDocument, which empties the strip).
+    virtual std::vector<project::ProjectStagedImage> stagedImages() const = 0;
+    virtual void setStagedImages(const std::vector<project::ProjectStagedImage>& images) = 0;
 };
 
 } // namespace gesso::ui

@@ -3,6 +3,7 @@
 #include "core/generation/sampler_names.h"
 
 #include "ui/extra_network_browser.h"
+#include "ui/live_controls.h"
 #include "ui/prompt_edit.h"
 #include "ui/tag_weight_slider.h"
 
@@ -233,9 +234,20 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     auto* cancelMenu = new QMenu(m_cancel);
     cancelMenu->addAction(tr("Cancel current"), this, &PromptPanel::cancelRequested);
     cancelMenu->addAction(tr("Cancel all queued"), this, &PromptPanel::cancelAllRequested);
+    m_queueCount = new QSpinBox(this);
+    m_queueCount->setObjectName("queueCount");
+    m_queueCount->setRange(1, 99);
+    m_queueCount->setPrefix(QString::fromUtf8("\u00d7"));
+    m_queueCount->setToolTip(
+        tr("Generate queues this many generations, the seed counting up from the one set "
+           "(or from a random one)"));
+    m_live = new LiveControls(this);
     buttons->addWidget(m_generate, 2);
+    buttons->addWidget(m_queueCount);
     buttons->addWidget(m_cancel, 1);
+    buttons->addWidget(m_live->toggleButton());
     layout->addLayout(buttons);
+    layout->addWidget(m_live);
 
     m_progress = new QProgressBar(this);
     m_progress->setObjectName("generationProgress");
@@ -270,6 +282,21 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
         m_width->setEnabled(!follow);
         m_height->setEnabled(!follow);
     });
+
+    // Whatever changes what a generation would render (live mode re-renders on it).
+    auto edited = [this] { Q_EMIT settingsEdited(); };
+    connect(m_prompt, &QPlainTextEdit::textChanged, this, edited);
+    connect(m_negative, &QPlainTextEdit::textChanged, this, edited);
+    for (QComboBox* box : {m_model, m_vae, m_sampler, m_schedule, m_prediction})
+        connect(box, &QComboBox::currentIndexChanged, this, edited);
+    connect(m_steps, &QSpinBox::valueChanged, this, edited);
+    connect(m_seed, &QSpinBox::valueChanged, this, edited);
+    connect(m_guidance, &QDoubleSpinBox::valueChanged, this, edited);
+    connect(m_randomSeed, &QCheckBox::toggled, this, edited);
+}
+
+int PromptPanel::queueCount() const {
+    return m_queueCount->value();
 }
 
 QSize PromptPanel::sizeHint() const {

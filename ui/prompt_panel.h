@@ -2,7 +2,8 @@
 // The prompt dock: prompt and negative prompt (completion of LoRA and embedding names, the weight slider of
 // the tag under the cursor), model, and two tabs: the settings (VAE, sampler, prediction type override,
 // steps, guidance, seed, size, strength, batch, the mode: following the document unless overridden) and the
-// LoRA / embedding browser; Generate / Cancel, progress with ETA, and a non-modal message line for errors.
+// LoRA / embedding browser; Generate / Cancel, live mode's controls (ui/live_controls.h), progress with ETA,
+// and a non-modal message line for errors.
 // GUI thread only.
 #include "core/engine/model_catalog.h"
 #include "core/generation/generation.h"
@@ -32,6 +33,7 @@ class QTabWidget;
 namespace gesso::ui {
 
 class ExtraNetworkBrowser;
+class LiveControls;
 class TagWeightSlider;
 
 class PromptPanel : public QWidget {
@@ -49,6 +51,7 @@ public:
     void setSuggestedMode(generation::Mode mode); // shown in the "Auto" entry
     void setRegionSize(int width, int height);    // shown when the size follows the region
     void setLastSeed(int64_t seed);
+    int queueCount() const; // Generate queues this many jobs, the seed counting up
 
     void setModels(const std::vector<engine::ModelEntry>& models);
     // Standalone VAE files (label, path) offered besides "Automatic" (the model's own VAE).
@@ -79,6 +82,7 @@ public:
     QPushButton* cancelButton() const { return m_cancel; }
     QProgressBar* progressBar() const { return m_progress; }
     MessageBanner* messageLabel() const { return m_message; }
+    LiveControls* liveControls() const { return m_live; }
 
 Q_SIGNALS:
     void generateRequested();
@@ -87,6 +91,8 @@ Q_SIGNALS:
     void modelFoldersRequested();
     void modeChanged();
     void modelChosen(const QString& path); // the model picker's choice changed (by the user or a reload)
+    // The prompts, model, sampler, steps, CFG or seed changed (typing included: one signal per edit).
+    void settingsEdited();
 
 private:
     void offerSchedules(); // the schedules the chosen sampler can run with
@@ -116,10 +122,12 @@ private:
     QSpinBox* m_height = nullptr;
     QDoubleSpinBox* m_strength = nullptr;
     QSpinBox* m_batch = nullptr;
+    QSpinBox* m_queueCount = nullptr;
     QPushButton* m_generate = nullptr;
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;
     MessageBanner* m_message = nullptr;
+    LiveControls* m_live = nullptr;
     int64_t m_lastSeed = -1;
 };
 

@@ -60,6 +60,7 @@ void StagingStrip::add(const StagedImage& image) {
     item->setToolTip(tr("Seed %1 - double-click to apply").arg(image.seed));
     m_list->addItem(item);
     refreshButtons();
+    Q_EMIT contentsChanged();
 }
 
 int StagingStrip::current() const {
@@ -80,13 +81,16 @@ void StagingStrip::remove(int index) {
     delete m_list->takeItem(index);
     refreshButtons();
     Q_EMIT currentChanged(current());
+    Q_EMIT contentsChanged();
 }
 
 void StagingStrip::clear() {
+    const bool had = !m_images.empty();
     m_images.clear();
     m_list->clear();
     refreshButtons();
     Q_EMIT currentChanged(-1);
+    if (had) Q_EMIT contentsChanged();
 }
 
 void StagingStrip::next() {

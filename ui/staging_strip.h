@@ -39,6 +39,7 @@ public:
 Q_SIGNALS:
     void currentChanged(int index); // -1: nothing selected
     void applyRequested(int index);
+    void contentsChanged(); // an image added, removed (applied or discarded) or all cleared
 
 private:
     void refreshButtons();

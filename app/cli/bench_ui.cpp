@@ -2,10 +2,16 @@
 // A 5 ms timer runs on the main thread (the thread the GUI would use) while the Engine's worker runs
 // full-size SD1.5 UNet steps with random weights; the longest gap between timer ticks is the longest time
 // the UI could not react. The worker runs as the app runs it: lower priority, cores-1 torch threads.
+// --live: live mode instead of one job. A simulated stroke every 100 ms (for --seconds) changes a 1024x768
+// painting inside a 512x512 region; each builds the live request on this thread as the window does
+// (composite, resize) and hands it to a LiveScheduler, which cancels the running job within a step; the run
+// ends with the last change's full job.
 #include "bench_command.h"
 #include "command.h"
 
+#include "core/document/generation_input.h"
 #include "core/engine/engine.h"
+#include "core/engine/live_scheduler.h"
 #include "core/runtime/error.h"
 
 #include <QtCore/QCoreApplication>
@@ -98,6 +104,49 @@ engine::BackendSet unetBackend(int latentSize, int batch, std::string& descripti
     return set;
 }
 
+// Live mode: strokes every 100 ms for `seconds`, each building its request on this thread, then the last
+// change's job to its end. Prints what building the requests cost this thread.
+GapStats measureLive(engine::Engine& engine, int steps, int size, int seconds, bool& finished) {
+    engine::LiveScheduler live(engine);
+    document::Document painting(1024, 768);
+    painting.setRegion({256, 128, 512, 512});
+    generation::GenerationSettings settings;
+    settings.modelPath = "random-weights"; // the benchmark's backend builds its own UNet
+    settings.steps = steps;
+    int strokes = 0;
+    double longestBuildMs = 0;
+    QElapsedTimer clock;
+    clock.start();
+    QTimer strokeTimer;
+    strokeTimer.setInterval(100);
+    QObject::connect(&strokeTimer, &QTimer::timeout, [&] {
+        if (clock.elapsed() > seconds * 1000) {
+            strokeTimer.stop();
+            return;
+        }
+        // A dab-sized change inside the region, then the request the window would build for it.
+        document::Layer* layer = painting.layer(painting.layers().front().id);
+        const int x = 300 + (strokes * 37) % 400, y = 200 + (strokes * 23) % 300;
+        layer->pixels.pixel(x, y)[0] = static_cast<uint8_t>(strokes);
+        QElapsedTimer build;
+        build.start();
+        auto request = document::buildLiveRequest(painting, settings, 1.0, 1, size);
+        longestBuildMs = std::max(longestBuildMs, build.nsecsElapsed() / 1e6);
+        live.change(std::move(request));
+        ++strokes;
+    });
+    QObject::connect(&live, &engine::LiveScheduler::result,
+                     [&](quint64 change, const generation::GenerationResult&) {
+                         if (!strokeTimer.isActive() && change == live.latestChange()) finished = true;
+                     });
+    strokeTimer.start();
+    GapStats stats = measureGaps([&] { return finished; }, 3600);
+    std::printf("live: %d strokes in %d s, each building a %dx%d img2img request on this thread (longest "
+                "%.1f ms)\n",
+                strokes, seconds, size, size, longestBuildMs);
+    return stats;
+}
+
 int runUiBench(const QStringList& arguments) {
     QCommandLineParser parser;
     addCommonOptions(parser,
@@ -109,7 +158,11 @@ int runUiBench(const QStringList& arguments) {
                                    "2");
     QCommandLineOption workerOption("worker-threads", "torch threads for the worker (default: cores - 1).",
                                     "N", "0");
-    parser.addOptions({stepsOption, sizeOption, batchOption, workerOption});
+    QCommandLineOption liveOption("live",
+                                  "Live mode: a simulated stroke every 100 ms re-renders the region.");
+    QCommandLineOption secondsOption("seconds", "With --live: how long strokes keep coming (default 5).", "S",
+                                     "5");
+    parser.addOptions({stepsOption, sizeOption, batchOption, workerOption, liveOption, secondsOption});
     if (!parseArguments(parser, arguments)) return kOk;
     applyCommonOptions(parser);
     const int steps = intOption(parser, "steps", 1, 1000, 3), size = intOption(parser, "size", 64, 8192, 512);
@@ -138,15 +191,23 @@ int runUiBench(const QStringList& arguments) {
         std::printf("  step %d/%d  %.2f s\n", p.step, p.total, stepTimes.back());
         std::fflush(stdout);
     });
-    QObject::connect(&engine, &engine::Engine::finished, [&] { finished = true; });
-    QObject::connect(&engine, &engine::Engine::failed, [&](quint64, const QString& message, bool) {
+    const bool liveMode = parser.isSet(liveOption);
+    // Live mode's run ends with the last change's result (measureLive), not with the first job's.
+    if (!liveMode) QObject::connect(&engine, &engine::Engine::finished, [&] { finished = true; });
+    QObject::connect(&engine, &engine::Engine::failed, [&](quint64, const QString& message, bool cancelled) {
+        if (cancelled) return; // live mode: a newer stroke stopped it
         failure = message;
         finished = true;
     });
-    generation::GenerationRequest request;
-    request.steps = steps;
-    engine.submit(request);
-    GapStats busy = measureGaps([&] { return finished; }, 3600);
+    GapStats busy;
+    if (liveMode) {
+        busy = measureLive(engine, steps, size, intOption(parser, "seconds", 1, 3600, 5), finished);
+    } else {
+        generation::GenerationRequest request;
+        request.steps = steps;
+        engine.submit(request);
+        busy = measureGaps([&] { return finished; }, 3600);
+    }
     if (!failure.isEmpty()) throw std::runtime_error(failure.toStdString()); // the benchmark itself failed
     // The first step includes building the network and filling it with random weights.
     std::printf("generating: %d steps of %s, latent %dx%d, batch %d, worker: %d torch threads at nice 10, "

@@ -32,6 +32,15 @@ int runTrainDemo(const QStringList& arguments) {
                       QString::number(defaults.diffusionScenes)});
     parser.addOption({"min-snr-gamma", "UNet loss weight min(SNR, gamma)/SNR (0: plain epsilon MSE).", "G",
                       QString::number(defaults.minSnrGamma)});
+    parser.addOption({"partial-captions",
+                      "Probability that a training caption leaves out some of size, colour, position and "
+                      "background (each with probability 1/2), so short prompts are in the training data.",
+                      "P", QString::number(defaults.partialCaptions)});
+    parser.addOption({"coarse-noise",
+                      "Weight of the 1x1, 2x2 and 4x4 noise added to the UNet's training noise (0: plain "
+                      "Gaussian), so the layout is learned from the caption rather than read out of the "
+                      "noise.",
+                      "W", QString::number(defaults.coarseNoise)});
     parser.addOption(
         {"log-every", "Print the mean loss every N steps.", "N", QString::number(defaults.logEvery)});
     parser.addOption({"threads", "Torch CPU threads (part of what fixes the result).", "N",
@@ -48,6 +57,8 @@ int runTrainDemo(const QStringList& arguments) {
     options.diffusionBatch = intOption(parser, "unet-batch", 1, 1024, defaults.diffusionBatch);
     options.diffusionScenes = intOption(parser, "unet-scenes", 1, 10000000, defaults.diffusionScenes);
     options.minSnrGamma = doubleOption(parser, "min-snr-gamma", 0, 1000, defaults.minSnrGamma);
+    options.partialCaptions = doubleOption(parser, "partial-captions", 0, 1, defaults.partialCaptions);
+    options.coarseNoise = doubleOption(parser, "coarse-noise", 0, 10, defaults.coarseNoise);
     options.logEvery = intOption(parser, "log-every", 1, 1000000, defaults.logEvery);
     options.threads = intOption(parser, "threads", 1, 1024, defaults.threads);
     options.log = [](const std::string& line) {

@@ -124,20 +124,19 @@ private:
 
 } // namespace
 
-std::string captionOf(const Scene& scene) {
+std::string captionOf(const Scene& scene, CaptionParts parts) {
     std::string text;
     for (size_t i = 0; i < scene.objects.size(); ++i) {
         const SceneObject& o = scene.objects[i];
         if (i) text += " and ";
-        text += "a ";
-        text += nameOf(o.size);
-        text += ' ';
-        text += nameOf(o.colour);
-        text += ' ';
-        text += nameOf(o.shape);
-        text += ' ';
-        text += placeOf(o.position);
+        std::string words;
+        if (parts.size) (words += nameOf(o.size)) += ' ';
+        if (parts.colour) (words += nameOf(o.colour)) += ' ';
+        words += nameOf(o.shape);
+        text += withArticle(words); // "an orange star" when the size is left out
+        if (parts.position) (text += ' ') += placeOf(o.position);
     }
+    if (!parts.background) return text;
     text += ", on " + withArticle(nameOf(scene.background));
     if (scene.backgroundBottom) {
         text += " and ";

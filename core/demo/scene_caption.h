@@ -9,7 +9,9 @@
 //   background := article " " colour " background"                  (plain)
 //               | article " " colour " and " colour " background"   (two-tone: top half, then bottom half)
 //   article    := "an" before a vowel ("an orange"), else "a"
-// e.g. "a large red circle on the left and a small blue star at the top, on a green background".
+// e.g. "a large red circle on the left and a small blue star at the top, on a green background". With
+// CaptionParts, the parts left out are dropped from that grammar (a caption without background has no
+// ", on ..." tail).
 //
 // parseCaption() reads the lower-cased words of a prompt (commas and full stops are separators) with:
 //   prompt     := object ("and" object)* ["on" background]
@@ -26,7 +28,13 @@
 
 namespace gesso::demo {
 
-std::string captionOf(const Scene& scene);
+// Which attributes a caption names; the shape is always named. Training leaves some out now and then, so
+// short prompts such as "a yellow star" or "a red circle on a blue background" are ones the model has seen.
+struct CaptionParts {
+    bool size = true, colour = true, position = true, background = true;
+};
+
+std::string captionOf(const Scene& scene, CaptionParts parts = {});
 
 std::optional<ScenePrompt> parseCaption(const std::string& text);
 

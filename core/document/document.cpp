@@ -83,6 +83,21 @@ uint64_t Document::appendHistory(GenerationRecord record) {
     return m_history.back().id;
 }
 
+void Document::setFavourite(uint64_t id, bool favourite) {
+    GenerationRecord* r = record(id);
+    if (!r || r->favourite == favourite) return;
+    r->favourite = favourite;
+    notify({Change::Kind::History, 0, {}});
+}
+
+size_t Document::clearHistory() {
+    const size_t before = m_history.size();
+    std::erase_if(m_history, [](const GenerationRecord& r) { return !r.favourite; });
+    const size_t removed = before - m_history.size();
+    if (removed) notify({Change::Kind::History, 0, {}});
+    return removed;
+}
+
 void Document::insertLayer(int index, Layer layer) {
     index = std::clamp(index, 0, layerCount());
     if (layer.id == 0) layer.id = newLayerId();

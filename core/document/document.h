@@ -28,6 +28,7 @@ struct GenerationRecord {
     std::string parameters;              // A1111 parameters text of the first image
     Rect region;                         // where on the canvas it was generated
     std::vector<LayerId> resultLayerIds; // layers created by applying its results
+    bool favourite = false;              // kept by clearHistory()
 };
 
 // What changed, for listeners (canvas repaint, layer panel refresh).
@@ -84,6 +85,9 @@ public:
     GenerationRecord* record(uint64_t id);
     // The log is not undoable (undo must not forget what was generated); applying a result is.
     uint64_t appendHistory(GenerationRecord record);
+    void setFavourite(uint64_t id, bool favourite);
+    // Forgets every record but the favourites; returns how many went. Layers keep their own parameters.
+    size_t clearHistory();
 
     UndoStack& undoStack() { return m_undo; }
 

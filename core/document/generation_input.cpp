@@ -63,6 +63,22 @@ Rect generationArea(const Document& document) {
     return fittedRect(region, settings.width, settings.height);
 }
 
+namespace {
+
+// `request` (settings, mode and size set) with the init image and mask cut from `region`.
+void addImages(generation::GenerationRequest& request, const Document& document, Rect region) {
+    request.initImage = {};
+    request.mask = {};
+    if (request.mode != generation::Mode::Txt2Img) {
+        ImageRgba8 init = flattenOnto(composite(document, region), 255, 255, 255);
+        request.initImage = resized(init, request.width, request.height);
+    }
+    if (request.mode == generation::Mode::Inpaint)
+        request.mask = resized(crop(document.mask(), region), request.width, request.height);
+}
+
+} // namespace
+
 generation::GenerationRequest buildRequest(const Document& document, std::optional<generation::Mode> mode,
                                            int longSide) {
     generation::GenerationRequest request;
@@ -74,14 +90,25 @@ generation::GenerationRequest buildRequest(const Document& document, std::option
         request.width = w;
         request.height = h;
     }
-    request.initImage = {};
-    request.mask = {};
-    if (request.mode != generation::Mode::Txt2Img) {
-        ImageRgba8 init = flattenOnto(composite(document, region), 255, 255, 255);
-        request.initImage = resized(init, request.width, request.height);
-    }
-    if (request.mode == generation::Mode::Inpaint)
-        request.mask = resized(crop(document.mask(), region), request.width, request.height);
+    addImages(request, document, region);
+    return request;
+}
+
+generation::GenerationRequest buildLiveRequest(const Document& document,
+                                               const generation::GenerationSettings& settings,
+                                               double strength, int64_t seed, int longSide) {
+    generation::GenerationRequest request;
+    static_cast<generation::GenerationSettings&>(request) = settings;
+    const Rect region = document.region();
+    request.mode = suggestedMode(document) == generation::Mode::Inpaint ? generation::Mode::Inpaint
+                                                                        : generation::Mode::Img2Img;
+    auto [w, h] = autoSize(region, longSide);
+    request.width = w;
+    request.height = h;
+    request.strength = strength;
+    request.seed = seed;
+    request.batch = 1;
+    addImages(request, document, region);
     return request;
 }
 

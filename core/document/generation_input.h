@@ -34,6 +34,13 @@ generation::GenerationRequest buildRequest(const Document& document,
                                            std::optional<generation::Mode> mode = std::nullopt,
                                            int longSide = kDefaultLongSide);
 
+// Live mode's request: `settings` (the panel's, not the document's) as img2img of the whole region at
+// `strength` with `seed`, or inpainting when the mask reaches into the region; the region's size scaled down
+// to at most `longSide`. Txt2img is never chosen: live mode re-renders what is painted.
+generation::GenerationRequest buildLiveRequest(const Document& document,
+                                               const generation::GenerationSettings& settings,
+                                               double strength, int64_t seed, int longSide);
+
 // `image` resampled to fill `region`; for inpainting its alpha is multiplied by the region's mask (soft
 // edges included), so the result covers only what was masked and the paint around it stays visible below.
 // What applying the result adds, also what its preview shows.

@@ -133,7 +133,7 @@ std::vector<quint64> Engine::submitSeries(generation::GenerationRequest request,
         Job job;
         job.kind = Job::Kind::Generate;
         job.request = request;
-        job.request.seed = request.seed + i;
+        job.request.seed = request.seed + int64_t(i) * std::max(1, request.batch); // no seed used twice
         jobs.push_back(std::move(job));
     }
     return jobs.empty() ? std::vector<quint64>{} : enqueue(std::move(jobs));

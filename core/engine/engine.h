@@ -38,9 +38,9 @@
 // later gets started() again; no failed() is emitted for it. holdBatchJobs(true) (used by LiveScheduler
 // between a change and its live job) keeps batch jobs waiting, preempting a running one the same way.
 //
-// Queue ergonomics: submitSeries(request, n) queues n jobs with seeds seed, seed + 1, ...; cancel(id) drops a
-// queued job or stops the running one; cancelQueued() empties the queue and leaves the running job alone;
-// cancelAll() does both.
+// Queue ergonomics: submitSeries(request, n) queues n jobs with seeds counting up (by the batch size);
+// cancel(id) drops a queued job or stops the running one; cancelQueued() empties the queue and leaves the
+// running job alone; cancelAll() does both.
 //
 // Live mode: core/engine/live_scheduler.h debounces document changes into live jobs on top of this class.
 #include "core/engine/job_state.h"
@@ -106,7 +106,8 @@ public:
     // Queues a request; returns its id (> 0). Emits queueChanged; started() when the worker picks it up. A
     // negative seed is replaced by a random one here, so that a preempted job re-runs with the same seed.
     quint64 submit(generation::GenerationRequest request, JobPriority priority = JobPriority::Batch);
-    // Queues `count` (>= 1) batch jobs of `request` with seeds seed, seed + 1, ... (a random first seed when
+    // Queues `count` (>= 1) batch jobs of `request` with seeds seed, seed + b, seed + 2b, ... for a batch of
+    // b images each, so no image shares a seed, as A1111's batch count does (a random first seed when
     // request.seed < 0); returns their ids in run order.
     std::vector<quint64> submitSeries(generation::GenerationRequest request, int count);
     // Queues loading the model `settings` name (path, device, dtype, prediction) so that the next generation

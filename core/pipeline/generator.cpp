@@ -91,18 +91,24 @@ struct Generator::State {
     ResidentModels resident;
     PreviewDecoder preview;
     NetworkHashes networkHashes;
+    PromptEncodingCache prompts;
 };
 
 Generator::Generator() : m_state(std::make_unique<State>()) {}
 Generator::~Generator() = default;
 
 void Generator::releaseModels() {
+    m_state->prompts.clear();
     m_state->resident.clear();
     m_state->preview = PreviewDecoder();
 }
 
 void Generator::setMemoryBudget(const generation::MemoryBudget& budget) {
     m_state->resident.setBudget(budget);
+}
+
+int Generator::promptEncodings() const {
+    return m_state->prompts.encodings();
 }
 
 std::vector<std::string> Generator::residentModels() const {
@@ -114,6 +120,7 @@ std::vector<std::string> Generator::residentModels() const {
 
 void Generator::useModel(ModelBundle bundle, const GenerationRequest& request) {
     const auto key = bundleKey(request, parseDevice(request.device), parseDtype(request.dtype));
+    m_state->prompts.clear();
     m_state->resident.add(key, std::move(bundle));
 }
 
@@ -124,7 +131,8 @@ namespace {
 class BatchRun {
 public:
     BatchRun(ModelBundle& model, const GenerationRequest& request, PreviewDecoder& preview,
-             const ProgressCallback& progress, const std::atomic<bool>& cancel, GenerationResult& result)
+             PromptEncodingCache& prompts, const std::string& modelState, const ProgressCallback& progress,
+             const std::atomic<bool>& cancel, GenerationResult& result)
         : m(model), m_request(request), m_preview(preview), m_progress(progress), m_cancel(cancel),
           m_result(result), m_vaeDtype(model.vae->dtype()) {
         m_setup = denoiseSetup();
@@ -135,7 +143,8 @@ public:
         m_calls = planDenoise(m_setup, *m_scheduler).calls;
 
         const auto tText = Clock::now();
-        m_perStep = buildStepConditioning(m, request, m_calls, result.warnings, m_tiHashes);
+        m_perStep =
+            buildStepConditioning(m, request, m_calls, result.warnings, m_tiHashes, &prompts, modelState);
         result.textSeconds += secondsSince(tText);
     }
 
@@ -274,6 +283,7 @@ ModelBundle& Generator::model(const GenerationRequest& request, GenerationResult
     ModelBundle loaded = loadModelBundle(request.modelPath, device, dtype, request.tokenizerDir,
                                          parsePredictionChoice(request.prediction), request.vaePath);
     result.loadSeconds += secondsSince(t0);
+    m_state->prompts.clear(); // a model loaded again under the same key may be another file now
     return m_state->resident.add(key, std::move(loaded));
 }
 
@@ -307,7 +317,9 @@ GenerationResult Generator::generate(const GenerationRequest& request, const Pro
         encoding.stage = generation::ProgressStage::Encoding;
         progress(encoding);
     }
-    BatchRun run(m, request, m_state->preview, progress, cancel, result);
+    const std::string modelState =
+        bundleKey(request, parseDevice(request.device), parseDtype(request.dtype)) + "|loras:" + loraHashes;
+    BatchRun run(m, request, m_state->preview, m_state->prompts, modelState, progress, cancel, result);
     if (auto warning = m_state->preview.configure(request.taesdDir, m.family, m.device))
         result.warnings.push_back(*warning);
 

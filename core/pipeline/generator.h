@@ -35,6 +35,9 @@ public:
     void releaseModels();
     // How many models stay loaded between requests (resident_models.h); unloads what no longer fits.
     void setMemoryBudget(const generation::MemoryBudget& budget);
+    // How often the text encoder has run: a generation whose prompts, model and LoRA set equal the last
+    // one's reuses its encoding (tests; live mode relies on it).
+    int promptEncodings() const;
     // The model paths loaded now, most recently used first.
     std::vector<std::string> residentModels() const;
 

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <optional>
+
 namespace gesso::pipeline {
 namespace {
 
@@ -17,11 +19,29 @@ torch::Tensor timeIds(int oh, int ow, int ct, int cl, int th, int tw) {
     return torch::tensor({float(oh), float(ow), float(ct), float(cl), float(th), float(tw)}).view({1, 6});
 }
 
+// Everything the prompts' encoding depends on besides the model state: the texts, the sampler calls (prompt
+// editing switches at a fraction of them), the prompt options and the embedding files offered.
+std::string encodingKey(const std::string& modelState, const generation::GenerationRequest& r, int calls) {
+    std::string key = modelState;
+    for (const std::string* part : {&r.prompt, &r.negativePrompt}) {
+        key += '\x1f';
+        key += *part;
+    }
+    key += '\x1f' + std::to_string(calls) + '|' + (r.plainPrompt ? "plain" : "syntax") + '|' +
+           std::to_string(r.clipSkip);
+    for (const auto& path : r.embeddingPaths) {
+        key += '\x1e';
+        key += path;
+    }
+    return key;
+}
+
 } // namespace
 
 std::vector<Conditioning> buildStepConditioning(ModelBundle& m, const generation::GenerationRequest& request,
                                                 int calls, std::vector<std::string>& warnings,
-                                                std::string& tiHashes) {
+                                                std::string& tiHashes, PromptEncodingCache* cache,
+                                                const std::string& modelState) {
     text::EncodeOptions encodeOptions;
     encodeOptions.plainPrompt = request.plainPrompt;
     encodeOptions.clipSkip = request.clipSkip;
@@ -31,7 +51,13 @@ std::vector<Conditioning> buildStepConditioning(ModelBundle& m, const generation
         encodeOptions.embeddings = std::make_shared<const text::EmbeddingLibrary>(
             std::vector<std::filesystem::path>(request.embeddingPaths.begin(), request.embeddingPaths.end()));
     }
-    auto prompts = m.text->encodePrompts(request.prompt, request.negativePrompt, calls, encodeOptions);
+    auto encode = [&] {
+        return m.text->encodePrompts(request.prompt, request.negativePrompt, calls, encodeOptions);
+    };
+    std::optional<text::PromptConditioning> uncached;
+    if (!cache) uncached = encode();
+    const text::PromptConditioning& prompts =
+        cache ? cache->get(encodingKey(modelState, request, calls), encode) : *uncached;
     for (const auto& w : prompts.warnings)
         warnings.push_back(w);
     std::vector<std::pair<std::string, std::string>> used;

@@ -5,6 +5,7 @@
 #include "core/generation/generation.h"
 #include "core/pipeline/denoise_loop.h"
 #include "core/pipeline/model_bundle.h"
+#include "core/pipeline/prompt_encoding_cache.h"
 
 #include <string>
 #include <vector>
@@ -14,8 +15,12 @@ namespace gesso::pipeline {
 // One entry per UNet call (`calls` of them); consecutive equal entries share their tensors. Prompt syntax
 // warnings are appended to `warnings`. Embedding trigger words are looked up in request.embeddingPaths;
 // `tiHashes` receives A1111's "TI hashes" infotext value of the embeddings used ("" when none).
+// With `cache`, the prompts' encoding is reused when the last one had the same key: `modelState` (the loaded
+// model and the LoRA set merged into it) plus the prompts, `calls` and the prompt options.
 std::vector<Conditioning> buildStepConditioning(ModelBundle& model,
                                                 const generation::GenerationRequest& request, int calls,
-                                                std::vector<std::string>& warnings, std::string& tiHashes);
+                                                std::vector<std::string>& warnings, std::string& tiHashes,
+                                                PromptEncodingCache* cache = nullptr,
+                                                const std::string& modelState = {});
 
 } // namespace gesso::pipeline

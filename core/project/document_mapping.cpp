@@ -22,6 +22,7 @@ To copyGeneration(const From& from, const Region& region) {
         std::tie(from.id, from.settings, from.seeds, from.modelName, from.parameters);
     to.region = region;
     to.resultLayerIds.assign(from.resultLayerIds.begin(), from.resultLayerIds.end());
+    to.favourite = from.favourite;
     return to;
 }
 

@@ -44,6 +44,18 @@ struct ProjectGeneration {
     std::string parameters;               // A1111 parameters text of the first image
     ProjectRect region;                   // where on the canvas it was generated
     std::vector<uint64_t> resultLayerIds; // layers that came from this generation
+    bool favourite = false;               // kept when the history is cleared
+};
+
+// A result waiting in the staging strip (neither applied nor discarded), saved with the project so that it
+// survives closing it. Its pixels go into the file as a PNG of their own.
+struct ProjectStagedImage {
+    ImageRgba8 image;
+    int64_t seed = 0;
+    uint64_t generationId = 0; // its history entry
+    ProjectRect region;        // where on the canvas it goes
+    generation::Mode mode = generation::Mode::Txt2Img;
+    std::string parameters; // A1111 parameters of this image
 };
 
 struct Project {
@@ -55,6 +67,7 @@ struct Project {
     ProjectRect region;                      // generation region; empty = whole canvas
     generation::GenerationSettings settings; // current generation settings (prompts included), no images
     std::vector<ProjectGeneration> history;
+    std::vector<ProjectStagedImage> staged;
     // Set when loading: false for a plain .ora from another program (no Gesso part).
     bool hadGessoData = false;
     std::vector<std::string> warnings; // loading notes for the user (unsupported blend modes, ...)

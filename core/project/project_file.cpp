@@ -35,7 +35,8 @@ json generationToJson(const ProjectGeneration& g) {
             {"model_hash", g.modelHash},
             {"parameters", g.parameters},
             {"region", rectToJson(g.region)},
-            {"result_layers", g.resultLayerIds}};
+            {"result_layers", g.resultLayerIds},
+            {"favourite", g.favourite}};
 }
 
 ProjectGeneration generationFromJson(const json& j) {
@@ -50,7 +51,35 @@ ProjectGeneration generationFromJson(const json& j) {
     g.parameters = j.value("parameters", std::string());
     if (j.contains("region")) g.region = rectFromJson(j.at("region"));
     g.resultLayerIds = j.value("result_layers", std::vector<uint64_t>());
+    g.favourite = j.value("favourite", false);
     return g;
+}
+
+// Staged results are not the painting: one that cannot be read is left out with a warning, and the
+// project opens.
+void readStaged(Project& project, const json& entries, const ZipReader& archive, const LoadOptions& options) {
+    if (!entries.is_array()) throw Error("its staged results are not a JSON array");
+    for (const json& entry : entries) {
+        try {
+            if (!entry.is_object()) throw Error("an entry is not a JSON object");
+            const std::string source = entry.value("src", std::string());
+            if (!archive.contains(source)) throw Error("its image '" + source + "' is missing");
+            ProjectStagedImage staged;
+            staged.image = imageio::decodeImage(archive.read(source), "png", archive.label() + ": " + source,
+                                                options.imageLimits)
+                               .image;
+            staged.seed = entry.value("seed", int64_t(0));
+            staged.generationId = entry.value("generation", uint64_t(0));
+            if (entry.contains("region")) staged.region = rectFromJson(entry.at("region"));
+            staged.mode = modeFromName(entry.value("mode", std::string("txt2img")));
+            staged.parameters = entry.value("parameters", std::string());
+            project.staged.push_back(std::move(staged));
+        } catch (const Cancelled&) {
+            throw;
+        } catch (const std::exception& e) {
+            project.warnings.push_back(std::string("a staged result was left out: ") + e.what());
+        }
+    }
 }
 
 void applyGessoJson(Project& project, const json& root, const ZipReader& archive, const LoadOptions& options,
@@ -102,6 +131,7 @@ void applyGessoJson(Project& project, const json& root, const ZipReader& archive
     if (root.contains("history"))
         for (const json& entry : root.at("history"))
             project.history.push_back(generationFromJson(entry));
+    if (root.contains("staged")) readStaged(project, root.at("staged"), archive, options);
 }
 
 } // namespace
@@ -127,6 +157,19 @@ std::vector<uint8_t> encodeProject(const Project& project) {
     json history = json::array();
     for (const auto& generation : project.history)
         history.push_back(generationToJson(generation));
+    std::vector<ZipEntry> extra;
+    json staged = json::array();
+    for (size_t i = 0; i < project.staged.size(); ++i) {
+        const ProjectStagedImage& image = project.staged[i];
+        const std::string source = kStagedEntryPrefix + std::to_string(i) + ".png";
+        extra.push_back({source, imageio::encodePng(image.image), true});
+        staged.push_back({{"src", source},
+                          {"seed", image.seed},
+                          {"generation", image.generationId},
+                          {"region", rectToJson(image.region)},
+                          {"mode", modeName(image.mode)},
+                          {"parameters", image.parameters}});
+    }
     const json root = {
         {"format_version", kProjectFormatVersion},
         {"generator", std::string("Gesso ") + GESSO_VERSION_STRING},
@@ -137,10 +180,11 @@ std::vector<uint8_t> encodeProject(const Project& project) {
         {"region", rectToJson(project.region)},
         {"settings", settingsToJson(project.settings)},
         {"history", history},
+        {"staged", staged},
     };
     const std::string text = root.dump(2);
-    std::vector<ZipEntry> extra;
-    extra.push_back({kProjectJsonEntry, std::vector<uint8_t>(text.begin(), text.end()), false});
+    extra.insert(extra.begin(),
+                 ZipEntry{kProjectJsonEntry, std::vector<uint8_t>(text.begin(), text.end()), false});
     if (hasMask) extra.push_back({kMaskEntry, imageio::encodePng(project.mask), true});
     return encodeOpenRaster(image, extra);
 }

@@ -17,6 +17,7 @@ namespace gesso::project {
 
 inline constexpr const char* kProjectJsonEntry = "gesso/project.json";
 inline constexpr const char* kMaskEntry = "gesso/mask.png";
+inline constexpr const char* kStagedEntryPrefix = "gesso/staged/"; // + index + ".png"
 
 struct LoadOptions {
     imageio::ImageLimits imageLimits;

@@ -1,5 +1,6 @@
 #include "core/training/diffusion_training.h"
 
+#include "core/demo/scene_caption.h"
 #include "core/demo/scene_sampler.h"
 #include "core/training/training_progress.h"
 
@@ -10,6 +11,34 @@
 #include <cstdio>
 
 namespace gesso::training {
+namespace {
+
+torch::Tensor coarseTrainingNoise(const torch::Tensor& like, double weight) {
+    auto noise = torch::randn_like(like);
+    const int64_t h = like.size(2), w = like.size(3);
+    for (int64_t cells : {1, 2, 4}) {
+        if (cells > h || cells > w) break;
+        auto coarse = torch::randn({like.size(0), like.size(1), cells, cells});
+        noise = noise + weight * torch::nn::functional::interpolate(
+                                     coarse, torch::nn::functional::InterpolateFuncOptions()
+                                                 .size(std::vector<int64_t>{h, w})
+                                                 .mode(torch::kBilinear)
+                                                 .align_corners(false));
+    }
+    return noise / noise.std(std::vector<int64_t>{1, 2, 3}, true, true);
+}
+
+demo::CaptionParts drawCaptionParts(std::mt19937_64& rng) {
+    auto kept = [&] { return demo::uniformBelow(rng, 2) == 0; };
+    demo::CaptionParts parts;
+    parts.size = kept();
+    parts.colour = kept();
+    parts.position = kept();
+    parts.background = kept();
+    return parts;
+}
+
+} // namespace
 
 DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel, SceneBatchSource& scenes,
                                const DiffusionSetup& setup, const StageSettings& settings) {
@@ -23,9 +52,11 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
     model::Vae vae = setup.vae; // a holder copy: its forward is not const
     const int64_t timesteps = setup.alphasCumprod.size(0);
     const auto dropBelow = static_cast<uint64_t>(setup.captionDropout * 1000000.0);
+    const auto partialBelow = static_cast<uint64_t>(setup.partialCaptions * 1000000.0);
     const auto poolStart = std::chrono::steady_clock::now();
     torch::Tensor poolMean, poolStd;
     std::vector<std::string> poolCaptions;
+    std::vector<demo::Scene> poolScenes;
     {
         torch::NoGradGuard noGrad;
         std::vector<torch::Tensor> means, stds;
@@ -36,6 +67,7 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
             means.push_back(mean);
             stds.push_back(torch::exp(0.5 * logvar));
             poolCaptions.insert(poolCaptions.end(), batch.captions.begin(), batch.captions.end());
+            poolScenes.insert(poolScenes.end(), batch.scenes.begin(), batch.scenes.end());
         }
         poolMean = torch::cat(means);
         poolStd = torch::cat(stds);
@@ -54,8 +86,17 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
         std::vector<std::string> captions;
         for (int i = 0; i < settings.batch; ++i) {
             picks.push_back(static_cast<int64_t>(demo::uniformBelow(scenes.rng(), poolCaptions.size())));
+            const auto pick = static_cast<size_t>(picks.back());
             const bool drop = demo::uniformBelow(scenes.rng(), 1000000) < dropBelow;
-            captions.push_back(drop ? std::string() : poolCaptions[static_cast<size_t>(picks.back())]);
+            // No draw when partial captions are off: the shipped model's random sequence stays as it was.
+            const bool partial =
+                !drop && partialBelow > 0 && demo::uniformBelow(scenes.rng(), 1000000) < partialBelow;
+            if (drop)
+                captions.emplace_back();
+            else if (partial)
+                captions.push_back(demo::captionOf(poolScenes[pick], drawCaptionParts(scenes.rng())));
+            else
+                captions.push_back(poolCaptions[pick]);
         }
         const auto index = torch::tensor(picks, torch::kLong);
         const auto latents =
@@ -65,7 +106,8 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
             setup.scalingFactor;
         const auto b = latents.size(0);
         auto t = torch::randint(0, timesteps, {b}, torch::kLong);
-        auto noise = torch::randn_like(latents);
+        auto noise = setup.coarseNoise > 0 ? coarseTrainingNoise(latents, setup.coarseNoise)
+                                           : torch::randn_like(latents);
         auto alpha = setup.alphasCumprod.index_select(0, t).view({b, 1, 1, 1});
         auto noisy = alpha.sqrt() * latents + (1.0 - alpha).sqrt() * noise;
         auto context = textModel->forward(tokenWindows(setup.tokenizer, captions)).lastHiddenState;

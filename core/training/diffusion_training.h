@@ -22,6 +22,15 @@ struct DiffusionSetup {
     // Scenes rendered and VAE-encoded once before the loop (the latent distributions are kept, so every draw
     // samples a fresh latent); each step draws its batch from them.
     int sceneCount = 4096;
+    // Probability that a drawn caption leaves out each of size, colour, position and background with
+    // probability 1/2 (demo::CaptionParts): prompts such as "a yellow star" are then in the training data.
+    double partialCaptions = 0;
+    // > 0: the training noise gets w * (bilinear upsampling of Gaussian noise at 1x1, 2x2 and 4x4) added and
+    // is rescaled to unit standard deviation per sample. SD1.5's schedule leaves sqrt(alphas_cumprod) = 0.068
+    // of the image in the latent at t = 999, and on a 16x16 latent that is enough to read an object's
+    // position out of it; a model that learns to do so takes the layout from the seed at inference instead
+    // of from the prompt. Coarse noise hides that leak, so the caption is what decides the layout.
+    double coarseNoise = 0;
 };
 
 struct DiffusionResult {

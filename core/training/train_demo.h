@@ -38,6 +38,8 @@ struct TrainDemoOptions {
     double emaDecay = 0.999;
     double minSnrGamma = 5;
     double weightDecay = 0.01;
+    double partialCaptions = 0; // probability that a caption leaves out parts (see DiffusionSetup)
+    double coarseNoise = 0;     // weight of the low-resolution training noise (see DiffusionSetup)
     // > 0: stop each stage when the total time passes this many minutes (the result then depends on the
     // machine's speed; the log says so).
     double minutes = 0;

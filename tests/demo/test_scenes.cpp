@@ -129,6 +129,31 @@ private Q_SLOTS:
         }
     }
 
+    void captionPartsRoundTrip() {
+        // Every subset of the four parts: what a caption leaves out parses back as unset, the rest exactly.
+        const auto scenes = sampleScenes(77, 200);
+        for (int mask = 0; mask < 16; ++mask) {
+            const CaptionParts parts{(mask & 1) != 0, (mask & 2) != 0, (mask & 4) != 0, (mask & 8) != 0};
+            for (const Scene& scene : scenes) {
+                const std::string caption = captionOf(scene, parts);
+                const auto parsed = parseCaption(caption);
+                QVERIFY2(parsed, caption.c_str());
+                ScenePrompt expected = promptOf(scene);
+                for (ObjectPrompt& o : expected.objects) {
+                    if (!parts.size) o.size.reset();
+                    if (!parts.colour) o.colour.reset();
+                    if (!parts.position) o.position.reset();
+                }
+                if (!parts.background) expected.background.reset(), expected.backgroundBottom.reset();
+                QVERIFY2(*parsed == expected, caption.c_str());
+            }
+        }
+        Scene scene{Colour::Blue, std::nullopt, {{Shape::Star, Colour::Orange, Size::Large, Position::Top}}};
+        QCOMPARE(captionOf(scene, {false, true, false, false}), std::string("an orange star"));
+        QCOMPARE(captionOf(scene, {true, false, true, true}),
+                 std::string("a large star at the top, on a blue background"));
+    }
+
     void parsesShortPrompts() {
         auto p = parseCaption("a red circle on a blue background");
         QVERIFY(p);

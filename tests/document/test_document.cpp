@@ -319,6 +319,34 @@ private Q_SLOTS:
         QCOMPARE(fittedRect({10, 20, 300, 100}, 64, 128), (Rect{135, 20, 50, 100}));
     }
 
+    void clearHistoryKeepsFavourites() {
+        Document doc(32, 32);
+        int historyChanges = 0;
+        doc.addListener([&](const Change& c) { historyChanges += c.kind == Change::Kind::History; });
+        std::vector<uint64_t> ids;
+        for (int i = 0; i < 4; ++i) {
+            GenerationRecord record;
+            record.seeds = {i};
+            ids.push_back(doc.appendHistory(record));
+        }
+        doc.setFavourite(ids[1], true);
+        doc.setFavourite(ids[3], true);
+        doc.setFavourite(ids[3], true); // no change, no notification
+        doc.setFavourite(999, true);    // no such record
+        QCOMPARE(historyChanges, 6);
+        QCOMPARE(doc.clearHistory(), size_t(2));
+        QCOMPARE(historyChanges, 7);
+        QCOMPARE(doc.history().size(), size_t(2));
+        QCOMPARE(doc.history()[0].id, ids[1]);
+        QCOMPARE(doc.history()[1].id, ids[3]);
+        QCOMPARE(doc.clearHistory(), size_t(0));
+        QCOMPARE(historyChanges, 7);
+        doc.setFavourite(ids[1], false);
+        QCOMPARE(doc.clearHistory(), size_t(1));
+        // New records never reuse a cleared id.
+        QVERIFY(doc.appendHistory({}) > ids[3]);
+    }
+
     void applyingAResultAddsAnUndoableLayerLinkedToHistory() {
         Document doc(64, 64);
         doc.undoStack().push(std::make_unique<SetRegionCommand>(doc, Rect{16, 16, 32, 32}));

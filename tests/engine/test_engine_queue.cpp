@@ -248,6 +248,15 @@ private Q_SLOTS:
         QCOMPARE(queued[1].settings.seed, queued[0].settings.seed + 1);
         QCOMPARE(queued[2].settings.seed, queued[0].settings.seed + 2);
         QCOMPARE(queued[2].id, random[2]);
+        // Batches of 3 images: the seeds count up by 3, so no image of the series shares a seed.
+        auto triple = request("batches", 2, 40);
+        triple.batch = 3;
+        const auto batches = idle.submitSeries(triple, 2);
+        const auto all = idle.jobs();
+        QCOMPARE(all.size(), size_t(5));
+        QCOMPARE(all[3].id, batches[0]);
+        QCOMPARE(all[3].settings.seed, int64_t(40));
+        QCOMPARE(all[4].settings.seed, int64_t(43));
     }
 
     void userCancelOfAPreemptedJobWins() {

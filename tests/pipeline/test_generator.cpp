@@ -17,6 +17,8 @@
 
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
+
+#include <functional>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -240,6 +242,36 @@ private Q_SLOTS:
         QVERIFY(a.images[0].image.pixels != d.images[0].image.pixels);
         QCOMPARE(a.images[0].seed, int64_t(42));
         QVERIFY(!a.images[0].modelFile.empty());
+    }
+
+    // Live mode re-renders with the same prompts: the text encoder runs again only when something its
+    // output depends on changed, and the kept encoding gives exactly what a fresh one gives.
+    void textEncodingIsKeptWhileThePromptsStay() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        auto r = test::smallRequest(reference, tinyModel(reference), "a red house", "euler_a", 3, 64, 5);
+        pipeline::Generator generator;
+        std::atomic<bool> cancel{false};
+        generator.generate(r, {}, cancel);
+        QCOMPARE(generator.promptEncodings(), 1);
+        r.seed = 6;
+        r.guidance = 9;
+        const auto kept = generator.generate(r, {}, cancel);
+        QCOMPARE(generator.promptEncodings(), 1);
+        pipeline::Generator fresh;
+        QVERIFY(fresh.generate(r, {}, cancel).images[0].image.pixels == kept.images[0].image.pixels);
+        int expected = 1;
+        const auto changes = std::vector<std::function<void()>>{
+            [&] { r.prompt = "a blue house"; }, [&] { r.negativePrompt = "blurry"; },
+            [&] { r.steps = 4; }, // prompt editing switches at a fraction of the sampler calls
+            [&] { r.clipSkip = 2; }, [&] { r.plainPrompt = true; }};
+        for (const auto& change : changes) {
+            change();
+            generator.generate(r, {}, cancel);
+            QCOMPARE(generator.promptEncodings(), ++expected);
+        }
+        generator.releaseModels();
+        generator.generate(r, {}, cancel);
+        QCOMPARE(generator.promptEncodings(), ++expected);
     }
 
     void predictionOverrideIsPartOfTheCachedModel() {

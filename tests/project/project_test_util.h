@@ -61,7 +61,16 @@ inline project::Project sampleProject() {
     g2.settings.mode = generation::Mode::Img2Img;
     g2.resultLayerIds = {};
     g2.parameters.clear();
+    g2.favourite = true;
     p.history = {g1, g2};
+    // g2's image waits in the staging strip, and a second one of another size.
+    p.staged.push_back({noiseImage(48, 32, 3), -1, g2.id, {8, 4, 80, 56}, generation::Mode::Img2Img, ""});
+    p.staged.push_back({noiseImage(20, 30, 4),
+                        44,
+                        g1.id,
+                        {0, 0, 96, 64},
+                        generation::Mode::Inpaint,
+                        "a cat\nSteps: 28, Seed: 44"});
     // Layer 7 is the second image of g1's batch.
     p.layers[0].generationId = g1.id;
     p.layers[0].generationParameters =
@@ -96,9 +105,18 @@ inline std::string compareProjects(const project::Project& a, const project::Pro
         const auto& y = b.history[i];
         if (x.id != y.id || x.createdAt != y.createdAt || x.seeds != y.seeds || x.modelName != y.modelName ||
             x.modelHash != y.modelHash || x.parameters != y.parameters || !(x.region == y.region) ||
-            x.resultLayerIds != y.resultLayerIds ||
+            x.resultLayerIds != y.resultLayerIds || x.favourite != y.favourite ||
             project::settingsToJson(x.settings) != project::settingsToJson(y.settings))
             return "history entry " + std::to_string(i) + " differs";
+    }
+    if (a.staged.size() != b.staged.size()) return "staged result count differs";
+    for (size_t i = 0; i < a.staged.size(); ++i) {
+        const auto& x = a.staged[i];
+        const auto& y = b.staged[i];
+        if (x.seed != y.seed || x.generationId != y.generationId || !(x.region == y.region) ||
+            x.mode != y.mode || x.parameters != y.parameters || x.image.width != y.image.width ||
+            x.image.height != y.image.height || x.image.pixels != y.image.pixels)
+            return "staged result " + std::to_string(i) + " differs";
     }
     return {};
 }

@@ -101,6 +101,7 @@ private Q_SLOTS:
     void rejectsAbsurdDeclaredSizes();
     void rejectsImagesOverTheLimit();
     void survivesTruncationAndRandomCorruption();
+    void brokenStagedResultsAreLeftOut();
 
 private:
     void expectError(const QString& path, const std::string& expected, const LoadOptions& options = {});
@@ -329,6 +330,25 @@ void TestProjectBadInput::survivesTruncationAndRandomCorruption() {
     qInfo("9 truncations + 300 corruptions: %d errors, %d loads (corruption in unread parts), no crash",
           errors, loads);
     QVERIFY(errors >= 9);
+}
+
+// A staged result is not the painting: a missing or corrupt one is left out with a warning, and everything
+// else opens.
+void TestProjectBadInput::brokenStagedResultsAreLeftOut() {
+    const std::string first = std::string(kStagedEntryPrefix) + "0.png";
+    const std::string second = std::string(kStagedEntryPrefix) + "1.png";
+    const QString path = m_dir.filePath("brokenstaged.ora");
+    writeRawZip(path, with(without(m_entries, first), second, bytesOf("not a PNG at all")));
+    const Project loaded = loadProject(path.toStdString());
+    QVERIFY(loaded.staged.empty());
+    QCOMPARE(loaded.warnings.size(), size_t(2));
+    for (const auto& warning : loaded.warnings)
+        QVERIFY2(warning.find("staged result was left out") != std::string::npos, warning.c_str());
+    QVERIFY(loaded.warnings[0].find("0.png") != std::string::npos);
+    const Project sample = test::sampleProject();
+    QCOMPARE(loaded.layers.size(), sample.layers.size());
+    QCOMPARE(loaded.history.size(), sample.history.size());
+    QVERIFY(loaded.layers[0].image.pixels == sample.layers[0].image.pixels);
 }
 
 QTEST_GUILESS_MAIN(TestProjectBadInput)

@@ -50,6 +50,10 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     record.region = {4, 8, 64, 48};
     record.resultLayerIds = {topId};
     doc.appendHistory(record);
+    document::GenerationRecord favourite = record;
+    favourite.seeds = {7};
+    favourite.resultLayerIds.clear();
+    doc.setFavourite(doc.appendHistory(favourite), true);
 
     QTemporaryDir dir;
     const std::string path = dir.filePath("doc.ora").toStdString();
@@ -77,7 +81,10 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     QVERIFY(back->region() == doc.region());
     QVERIFY(settingsToJson(back->settings()) == settingsToJson(doc.settings()));
     QCOMPARE(back->settings().prediction, std::string("epsilon"));
-    QCOMPARE(back->history().size(), size_t(1));
+    QCOMPARE(back->history().size(), size_t(2));
+    QVERIFY(!back->history()[0].favourite);
+    QVERIFY(back->history()[1].favourite); // kept by the file, so "clear history" keeps it after a reload
+    QCOMPARE(back->history()[1].seeds, std::vector<int64_t>{7});
     const auto& h = back->history().front();
     QCOMPARE(h.id, doc.history().front().id);
     QCOMPARE(h.seeds, record.seeds);
@@ -88,7 +95,7 @@ void TestProjectDocument::documentSurvivesSaveAndLoad() {
     QVERIFY(settingsToJson(h.settings) == settingsToJson(doc.history().front().settings));
     // New layers get ids that do not collide with loaded ones.
     QVERIFY(back->newLayerId() > topId);
-    qInfo("document round trip: %d layers, mask, region, settings and 1 history entry identical",
+    qInfo("document round trip: %d layers, mask, region, settings and 2 history entries identical",
           back->layerCount());
 }
 

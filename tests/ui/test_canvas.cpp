@@ -8,6 +8,8 @@
 #include <QtGui/QTabletEvent>
 #include <QtTest/QtTest>
 
+#include <cstdlib>
+
 using namespace gesso;
 using namespace gesso::document;
 using gesso::ui::CanvasView;
@@ -76,6 +78,42 @@ struct Fixture {
 class TestCanvas : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    // The live layer is drawn at its opacity; holding C shows the painting without it and without the
+    // staged preview.
+    void liveLayerOpacityAndHoldingCToCompare() {
+        Fixture f;
+        QVERIFY(QTest::qWaitForWindowExposed(&f.view));
+        const QPoint inside(60, 50);
+        auto shown = [&] { return f.view.grab().toImage().pixelColor(inside); };
+        QCOMPARE(shown(), QColor(255, 255, 255));
+        QImage blue(16, 16, QImage::Format_RGBA8888);
+        blue.fill(QColor(0, 0, 255));
+        f.view.setLiveLayer(blue, {40, 40, 60, 40});
+        QCOMPARE(shown(), QColor(0, 0, 255));
+        f.view.setLiveOpacity(0.5);
+        QVERIFY(std::abs(shown().red() - 128) <= 2 && shown().blue() == 255);
+        f.view.setLiveVisible(false);
+        QCOMPARE(shown(), QColor(255, 255, 255));
+        f.view.setLiveVisible(true);
+        f.view.setLiveOpacity(1.0);
+        QImage green(16, 16, QImage::Format_RGBA8888);
+        green.fill(QColor(0, 255, 0));
+        f.view.setPreview(green, {50, 45, 20, 20}); // the staged preview goes over the live layer
+        QCOMPARE(shown(), QColor(0, 255, 0));
+        f.view.setFocus();
+        QTest::keyPress(&f.view, Qt::Key_C);
+        QVERIFY(f.view.isComparing());
+        QCOMPARE(shown(), QColor(255, 255, 255));
+        QTest::keyRelease(&f.view, Qt::Key_C);
+        QVERIFY(!f.view.isComparing());
+        QCOMPARE(shown(), QColor(0, 255, 0));
+        f.view.clearPreview();
+        QCOMPARE(shown(), QColor(0, 0, 255));
+        f.view.clearLiveLayer();
+        QCOMPARE(shown(), QColor(255, 255, 255));
+        QCOMPARE(f.doc.undoStack().count(), size_t(0)); // none of it touched the document
+    }
+
     void mouseStrokeChangesExactlyTheExpectedPixels() {
         Fixture f;
         QVERIFY(QTest::qWaitForWindowExposed(&f.view));

@@ -3,7 +3,7 @@
 #include "core/document/generation_input.h"
 #include "core/runtime/error.h"
 #include "tests/common/fake_backend.h"
-#include "tests/common/fake_checkpoint.h"
+#include "tests/common/fake_model_folder.h"
 #include "ui/canvas_view.h"
 #include "ui/layers_panel.h"
 #include "ui/main_window.h"
@@ -44,15 +44,6 @@ engine::BackendSet fakeBackend(int stepMs) {
     options.stepMs = stepMs;
     return test::fakeBackend(options);
 }
-
-// A model folder with one (fake) checkpoint so the picker has something to choose.
-struct ModelFolder {
-    QTemporaryDir dir;
-    ModelFolder() {
-        test::writeFakeCheckpoint((dir.path() + "/fake.safetensors").toStdString());
-        qputenv("GESSO_MODEL_DIRS", dir.path().toUtf8());
-    }
-};
 
 std::vector<uint8_t> layerPixels(const document::Document& doc) {
     std::vector<uint8_t> all;
@@ -185,7 +176,7 @@ private Q_SLOTS:
     }
 
     void generationPreviewsStagesAndAppliesAsALayer() {
-        ModelFolder models;
+        test::FakeModelFolder models;
         ui::MainWindow window(fakeBackend(5));
         window.reloadModels(); // the model list follows the library, which lists in the background
         window.show();
@@ -253,7 +244,7 @@ private Q_SLOTS:
     }
 
     void cancelMidGenerationStopsWithinOneStep() {
-        ModelFolder models;
+        test::FakeModelFolder models;
         test::FakeBackendOptions options;
         options.stepMs = 40;
         auto& stepsRun = *options.stepsRun;
@@ -296,7 +287,7 @@ private Q_SLOTS:
 
         // "No model chosen" goes away once a model is there and picked; any other message stays when the
         // model list is refilled.
-        ModelFolder models;
+        test::FakeModelFolder models;
         window.reloadModels();
         QVERIFY(!panel->modelPath().isEmpty());
         QVERIFY(panel->messageLabel()->isHidden());
@@ -316,7 +307,7 @@ private Q_SLOTS:
     }
 
     void modeFollowsTheDocument() {
-        ModelFolder models;
+        test::FakeModelFolder models;
         std::vector<generation::Mode> modes;
         engine::BackendSet set = fakeBackend(1);
         auto inner = set.generate;
@@ -405,7 +396,7 @@ private Q_SLOTS:
     // Ctrl+Enter generates wherever the focus is, the prompt box included (which keeps its text), as do
     // the keypad's Enter and Ctrl+G.
     void ctrlEnterGeneratesFromAnywhere() {
-        ModelFolder models;
+        test::FakeModelFolder models;
         ui::MainWindow window(fakeBackend(1));
         window.reloadModels();
         window.show();
@@ -482,7 +473,7 @@ private Q_SLOTS:
     // An ordinary model's inpainting result is previewed through the mask over the painting, as Apply
     // will add it: outside the mask the canvas shows the document.
     void inpaintingPreviewShowsWhatApplyWillDo() {
-        ModelFolder models;
+        test::FakeModelFolder models;
         ui::MainWindow window(fakeBackend(1));
         window.reloadModels();
         window.resize(1100, 800);
@@ -547,7 +538,7 @@ private Q_SLOTS:
     // The greyed size fields follow the region while it is dragged; an explicit size of another shape is
     // generated undistorted in the middle of the region, and the prompt dock says so.
     void sizeFollowsTheRegionAndOtherShapesAreNotStretched() {
-        ModelFolder models;
+        test::FakeModelFolder models;
         ui::MainWindow window(fakeBackend(1));
         window.reloadModels();
         window.show();

@@ -10,7 +10,7 @@
 #include "core/project/zip_archive.h"
 #include "core/runtime/error.h"
 #include "tests/common/fake_backend.h"
-#include "tests/common/fake_checkpoint.h"
+#include "tests/common/fake_model_folder.h"
 #include "ui/main_window.h"
 #include "ui/project_controller.h"
 #include "ui/prompt_panel.h"
@@ -36,14 +36,6 @@
 using namespace gesso;
 
 namespace {
-
-struct ModelFolder {
-    QTemporaryDir dir;
-    ModelFolder() {
-        test::writeFakeCheckpoint((dir.path() + "/fake.safetensors").toStdString());
-        qputenv("GESSO_MODEL_DIRS", dir.path().toUtf8());
-    }
-};
 
 ImageRgba8 noise(int w, int h, uint32_t seed) {
     ImageRgba8 image{w, h, std::vector<uint8_t>(size_t(w) * h * 4)};
@@ -308,7 +300,7 @@ private Q_SLOTS:
     }
 
     void generationResultIsAutosaved() {
-        ModelFolder models;
+        test::FakeModelFolder models;
         Fixture f;
         f.window.reloadModels();
         f.window.project()->setAutosaveInterval(3600 * 1000); // only the generation may trigger it
@@ -338,7 +330,7 @@ private Q_SLOTS:
     // Each applied layer keeps its own generation record: the export describes the visible result even after
     // a later job ran and was discarded, saving keeps the records and the panel's current settings.
     void exportAndSaveDescribeWhatIsInThePicture() {
-        ModelFolder models;
+        test::FakeModelFolder models;
         Fixture f;
         f.window.reloadModels();
         auto* panel = f.window.promptPanel();
