@@ -36,11 +36,17 @@ LiveControls::LiveControls(QWidget* parent) : QWidget(parent) {
     m_size->setValue(settings.value("live/size", 512).toInt());
     m_size->setToolTip(tr("Long side of the live picture at most (smaller is faster; the model's own "
                           "size caps it too)"));
+    m_taesdDecode = new QCheckBox(tr("Fast"), this);
+    m_taesdDecode->setObjectName("liveTaesdDecode");
+    m_taesdDecode->setChecked(settings.value("live/taesdDecode", false).toBool());
+    m_taesdDecode->setToolTip(tr("Decode the live picture with TAESD instead of the model's VAE: many times "
+                                 "faster, a little softer (needs a TAESD decoder in the model library)"));
     auto* first = new QHBoxLayout;
     first->addWidget(new QLabel(tr("Live strength"), this));
     first->addWidget(m_strength);
     first->addWidget(new QLabel(tr("Size"), this));
     first->addWidget(m_size);
+    first->addWidget(m_taesdDecode);
     grid->addLayout(first, 0, 0);
 
     m_opacity = new QSlider(Qt::Horizontal, this);
@@ -91,6 +97,10 @@ LiveControls::LiveControls(QWidget* parent) : QWidget(parent) {
         Q_EMIT opacityChanged(value / 100.0);
     });
     connect(m_visible, &QCheckBox::toggled, this, &LiveControls::visibilityChanged);
+    connect(m_taesdDecode, &QCheckBox::toggled, this, [this](bool on) {
+        QSettings().setValue("live/taesdDecode", on);
+        Q_EMIT requestChanged();
+    });
     connect(m_apply, &QPushButton::clicked, this, &LiveControls::applyRequested);
 }
 
@@ -112,6 +122,10 @@ int LiveControls::longSide() const {
 
 double LiveControls::opacity() const {
     return m_opacity->value() / 100.0;
+}
+
+bool LiveControls::taesdDecode() const {
+    return m_taesdDecode->isChecked();
 }
 
 bool LiveControls::layerVisible() const {

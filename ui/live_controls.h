@@ -26,6 +26,8 @@ public:
     int longSide() const; // the live picture's long side at most (the model's own size may cap it further)
     double opacity() const;
     bool layerVisible() const;
+    bool
+    taesdDecode() const; // the final picture decoded by TAESD (when the library has one) instead of the VAE
 
     void setState(const QString& text);
     void setCanApply(bool canApply);
@@ -35,6 +37,7 @@ public:
     QDoubleSpinBox* strengthBox() const { return m_strength; }
     QSlider* opacitySlider() const { return m_opacity; }
     QCheckBox* visibleBox() const { return m_visible; }
+    QCheckBox* taesdDecodeBox() const { return m_taesdDecode; }
     QLabel* stateLabel() const { return m_state; }
 
 Q_SIGNALS:
@@ -50,6 +53,7 @@ private:
     QSpinBox* m_size = nullptr;
     QSlider* m_opacity = nullptr;
     QCheckBox* m_visible = nullptr;
+    QCheckBox* m_taesdDecode = nullptr;
     QPushButton* m_apply = nullptr;
     QLabel* m_state = nullptr;
 };

@@ -108,7 +108,10 @@ void LiveMode::showResult(const generation::GenerationResult& r) {
         result.region);
     m_result = std::move(result);
     Q_EMIT resultChanged(true);
-    Q_EMIT stateText(tr("Live: up to date (seed %1)").arg(m_seed));
+    QString state = tr("Live: up to date (seed %1)").arg(m_seed);
+    for (const auto& warning : r.warnings) // e.g. no TAESD decoder for the fast decode
+        state += QStringLiteral("; ") + QString::fromStdString(warning);
+    Q_EMIT stateText(state);
 }
 
 } // namespace gesso::ui

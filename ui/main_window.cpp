@@ -866,6 +866,7 @@ std::optional<generation::GenerationRequest> MainWindow::liveRequest(int64_t see
     int longSide = controls->longSide();
     if (m_prompt->modelNativeSize() > 0) longSide = std::min(longSide, m_prompt->modelNativeSize());
     auto request = document::buildLiveRequest(*m_document, settings, controls->strength(), seed, longSide);
+    request.taesdFinalDecode = controls->taesdDecode();
     addLibraryFiles(request);
     return request;
 }

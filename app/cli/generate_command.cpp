@@ -103,6 +103,8 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
         {"negative-crop-top-left", "SDXL crop of the negative conditioning.", "TOP,LEFT"},
         {"preview-dir", "Write each step's preview PNG into this folder.", "DIR"},
         {"taesd-dir", "Folder with taesd_decoder / taesdxl_decoder weights for previews.", "DIR"},
+        {"taesd-decode",
+         "Decode the final image with --taesd-dir's TAESD decoder instead of the VAE (fast)."},
         {"tokenizer-dir", "CLIP vocabulary folder (vocab.json, merges.txt) for models without one.", "DIR"},
         {"replay-noise", "Take initial latents and every random draw from this reference-format file.",
          "FILE"},
@@ -162,6 +164,7 @@ generation::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mod
     if (r.prediction != "auto" && r.prediction != "epsilon" && r.prediction != "v")
         throw UsageError("--prediction must be auto, epsilon or v");
     r.taesdDir = p.value("taesd-dir").toStdString();
+    r.taesdFinalDecode = p.isSet("taesd-decode");
     r.tokenizerDir = p.value("tokenizer-dir").toStdString();
     r.loraPaths = loraPaths(p);
     r.embeddingPaths = embeddingPaths(p);

@@ -37,7 +37,10 @@ struct GenerationSettings {
     // auto|epsilon|v (empty = auto): overrides the model's prediction type, for SD2 files that do not state
     // it and whose test evaluation guessed wrong. Part of the loaded model: a change reloads it.
     std::string prediction = "auto";
-    std::string taesdDir;     // folder with taesd*_encoder/decoder files; empty = linear previews
+    std::string taesdDir; // folder with taesd*_encoder/decoder files; empty = linear previews
+    // Decode the final image with taesdDir's TAESD decoder instead of the VAE: many times faster, a little
+    // softer (live mode's fast path). Without a usable TAESD decoder the VAE decodes and a warning says so.
+    bool taesdFinalDecode = false;
     std::string tokenizerDir; // CLIP vocabulary folder when the model has none
     double eta = 0.0;         // DDIM eta (> 0: fresh noise each step)
     // SDXL micro-conditioning of the negative (unconditional) half; 0 = the positive values.

@@ -178,7 +178,9 @@ public:
         if (m_cancel) throw Cancelled();
 
         GeneratedImage out;
-        out.image = tensorToRgba(decode(latents));
+        const bool fast = m_request.taesdFinalDecode && m_preview.usesTaesd();
+        out.image = tensorToRgba(fast ? taesdDecode(latents) : decode(latents));
+        if (fast) out.extraParameters.emplace_back("Decoder", "TAESD");
         out.seed = m_request.replayNoisePath.empty() ? seed : -1;
         auto cpuLatents = latents.to(torch::kCPU, torch::kFloat32).contiguous();
         out.latents.assign(cpuLatents.data_ptr<float>(), cpuLatents.data_ptr<float>() + cpuLatents.numel());
@@ -241,6 +243,14 @@ private:
     }
 
     // Scaled latents -> RGB in [0, 1].
+    torch::Tensor taesdDecode(const torch::Tensor& latents) {
+        const auto t0 = Clock::now();
+        auto image = m_preview.decode(latents);
+        m_result.vaeDecodeSeconds += secondsSince(t0);
+        checkCancel();
+        return image;
+    }
+
     torch::Tensor decode(const torch::Tensor& latents) {
         const auto t0 = Clock::now();
         const model::VaeInterrupt interrupt = [this] { checkCancel(); };
@@ -322,6 +332,8 @@ GenerationResult Generator::generate(const GenerationRequest& request, const Pro
     BatchRun run(m, request, m_state->preview, m_state->prompts, modelState, progress, cancel, result);
     if (auto warning = m_state->preview.configure(request.taesdDir, m.family, m.device))
         result.warnings.push_back(*warning);
+    if (request.taesdFinalDecode && !m_state->preview.usesTaesd())
+        result.warnings.push_back("no usable TAESD decoder: the VAE decoded the final image");
 
     int64_t seed = request.seed;
     if (seed < 0) seed = static_cast<int64_t>(std::random_device{}() & 0xffffffffu);

@@ -69,6 +69,7 @@ nlohmann::json settingsToJson(const generation::GenerationSettings& r) {
         {"dtype", r.dtype},
         {"prediction", r.prediction},
         {"taesd_dir", r.taesdDir},
+        {"taesd_final_decode", r.taesdFinalDecode},
         {"tokenizer_dir", r.tokenizerDir},
         {"eta", r.eta},
         {"negative_original_width", r.negativeOriginalWidth},
@@ -116,6 +117,7 @@ generation::GenerationSettings settingsFromJson(const nlohmann::json& json) {
     readField(json, "dtype", r.dtype);
     readField(json, "prediction", r.prediction);
     readField(json, "taesd_dir", r.taesdDir);
+    readField(json, "taesd_final_decode", r.taesdFinalDecode);
     readField(json, "tokenizer_dir", r.tokenizerDir);
     readField(json, "eta", r.eta);
     readField(json, "negative_original_width", r.negativeOriginalWidth);

@@ -7,6 +7,7 @@
 #include "core/pipeline/generator.h"
 #include "core/pipeline/image_tensor.h"
 #include "core/pipeline/model_bundle.h"
+#include "core/pipeline/preview_decoder.h"
 #include "core/pipeline/prompt_loras.h"
 #include "core/pipeline/replay_noise_file.h"
 #include "core/runtime/error.h"
@@ -21,6 +22,7 @@
 #include <functional>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -272,6 +274,34 @@ private Q_SLOTS:
         generator.releaseModels();
         generator.generate(r, {}, cancel);
         QCOMPARE(generator.promptEncodings(), ++expected);
+    }
+
+    // Live mode's fast path: the final image is TAESD's decode of the same final latents; without a TAESD
+    // decoder the VAE decodes it, as without the option, and a warning says so.
+    void taesdFinalDecodeDecodesTheSameLatents() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        auto r = test::smallRequest(reference, tinyModel(reference), "a red house", "euler_a", 3, 64, 5);
+        pipeline::Generator generator;
+        std::atomic<bool> cancel{false};
+        const auto byVae = generator.generate(r, {}, cancel);
+        r.taesdFinalDecode = true;
+        const auto fallback = generator.generate(r, {}, cancel);
+        QVERIFY(fallback.images[0].image.pixels == byVae.images[0].image.pixels);
+        QVERIFY(std::any_of(fallback.warnings.begin(), fallback.warnings.end(),
+                            [](const std::string& w) { return w.find("TAESD") != std::string::npos; }));
+        r.taesdDir = (reference / "taesd-random").string();
+        const auto fast = generator.generate(r, {}, cancel);
+        QCOMPARE(test::maxAbsDiff(latentsOf(fast.images[0]), latentsOf(byVae.images[0])), 0.0);
+        pipeline::PreviewDecoder taesd;
+        QVERIFY(!taesd.configure(r.taesdDir, model::ModelFamily::Sd1, torch::kCPU));
+        QVERIFY(taesd.usesTaesd());
+        const ImageRgba8 expected = pipeline::tensorToRgba(taesd.decode(latentsOf(fast.images[0])));
+        QCOMPARE(fast.images[0].image.width, expected.width);
+        QVERIFY(fast.images[0].image.pixels == expected.pixels);
+        QVERIFY(fast.images[0].image.pixels != byVae.images[0].image.pixels);
+        const auto& extra = fast.images[0].extraParameters;
+        QVERIFY(std::find(extra.begin(), extra.end(),
+                          std::pair<std::string, std::string>("Decoder", "TAESD")) != extra.end());
     }
 
     void predictionOverrideIsPartOfTheCachedModel() {

@@ -43,6 +43,7 @@ inline project::Project sampleProject() {
     p.settings.seed = 1234567890123LL;
     p.settings.mode = generation::Mode::Inpaint;
     p.settings.modelPath = "/models/sd15.safetensors";
+    p.settings.taesdFinalDecode = true;
     project::ProjectGeneration g1;
     g1.id = 1;
     g1.createdAt = "2026-11-28T00:00:00Z";

@@ -81,6 +81,7 @@ private Q_SLOTS:
         // Ctrl+L's action switches it on: the region as it is now is rendered once. Its settings show only
         // while it is on (the dock is no taller without them).
         QVERIFY(live->isHidden());
+        live->taesdDecodeBox()->setChecked(false); // remembered between runs: start from the VAE decode
         window.findChild<QAction*>("liveModeAction")->trigger();
         QVERIFY(live->isOn());
         QVERIFY(!live->isHidden());
@@ -119,6 +120,14 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(started.count() > jobsSettled, 5000);
         QTRY_VERIFY_WITH_TIMEOUT(window.liveMode()->scheduler().isIdle(), 5000);
         QCOMPARE(window.liveMode()->result()->settings.prompt, std::string("a red kite at dusk"));
+        // "Fast" asks for the TAESD decode of the final picture, and re-renders.
+        QVERIFY(!window.liveMode()->result()->settings.taesdFinalDecode);
+        const int jobsBeforeFast = started.count();
+        live->taesdDecodeBox()->setChecked(true);
+        QTRY_VERIFY_WITH_TIMEOUT(started.count() > jobsBeforeFast, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.liveMode()->scheduler().isIdle(), 5000);
+        QVERIFY(window.liveMode()->result()->settings.taesdFinalDecode);
+        live->taesdDecodeBox()->setChecked(false);
 
         // A long state line (a failure's message) never widens the dock.
         const int dockWidth = window.promptDock()->width();
