@@ -60,7 +60,6 @@ void LiveMode::changed() {
         return;
     }
     m_lastSettings = *request;
-    m_lastMode = request->mode;
     m_lastRegion = m_document->region();
     m_strokeInRegion = false;
     m_scheduler.change(std::move(*request));
@@ -97,14 +96,13 @@ void LiveMode::showResult(const generation::GenerationResult& r) {
     Result result;
     result.image = image.image;
     result.region = m_lastRegion;
-    result.mode = m_lastMode;
     result.settings = m_lastSettings;
     result.settings.seed = image.seed;
     result.modelFile = image.modelFile;
     result.extraParameters = image.extraParameters;
     // What Apply would add: an inpainting result only through the mask.
     m_canvas.setLiveLayer(
-        toQImage(document::resultPixels(*m_document, result.image, result.region, result.mode)),
+        toQImage(document::resultPixels(*m_document, result.image, result.region, result.settings.mode)),
         result.region);
     m_result = std::move(result);
     Q_EMIT resultChanged(true);

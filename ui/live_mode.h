@@ -29,8 +29,7 @@ public:
     struct Result {
         ImageRgba8 image; // as generated (the request's size)
         document::Rect region;
-        generation::Mode mode = generation::Mode::Img2Img;
-        generation::GenerationSettings settings; // with the seed and the live strength
+        generation::GenerationSettings settings; // with the mode, the seed and the live strength
         std::string modelFile;
         std::vector<std::pair<std::string, std::string>> extraParameters;
     };
@@ -67,7 +66,6 @@ private:
     bool m_strokeInRegion = false; // pixels or mask inside the region changed since the last re-render
     // The newest change's request (settings only) and region: what its previews and result belong to.
     generation::GenerationSettings m_lastSettings;
-    generation::Mode m_lastMode = generation::Mode::Img2Img;
     document::Rect m_lastRegion;
     std::optional<Result> m_result;
 };

@@ -8,6 +8,7 @@
 #include "core/model_manager/library_service.h"
 #include "core/model_manager/model_downloads.h"
 #include "core/project/a1111_parameters.h"
+#include "core/project/document_mapping.h"
 #include "core/runtime/clip_vocabulary.h"
 #include "ui/extra_networks.h"
 #include "ui/history_panel.h"
@@ -891,7 +892,7 @@ void MainWindow::applyLive() {
                                        modelHash(live->settings.modelPath), live->extraParameters);
     const uint64_t recordId =
         addHistoryRecord(live->settings, live->region, {live->settings.seed}, parameters);
-    document::Layer layer = document::resultLayer(*m_document, live->image, live->region, live->mode,
+    document::Layer layer = document::resultLayer(*m_document, live->image, live->region, live->settings.mode,
                                                   "Live, seed " + std::to_string(live->settings.seed));
     layer.generation = {recordId, parameters};
     const int above = m_document->indexOf(m_document->activeLayer()) + 1;
@@ -914,11 +915,7 @@ std::vector<project::ProjectStagedImage> MainWindow::stagedImages() const {
     std::vector<project::ProjectStagedImage> images;
     for (int i = 0; i < m_staging->count(); ++i) {
         const StagedImage* s = m_staging->staged(i);
-        images.push_back({fromQImage(s->image),
-                          s->seed,
-                          s->recordId,
-                          {s->region.x, s->region.y, s->region.width, s->region.height},
-                          s->mode,
+        images.push_back({fromQImage(s->image), s->seed, s->recordId, project::toProject(s->region), s->mode,
                           s->parameters});
     }
     return images;
@@ -927,12 +924,8 @@ std::vector<project::ProjectStagedImage> MainWindow::stagedImages() const {
 void MainWindow::setStagedImages(const std::vector<project::ProjectStagedImage>& images) {
     m_staging->clear();
     for (const auto& image : images)
-        m_staging->add({toQImage(image.image),
-                        image.seed,
-                        image.generationId,
-                        {image.region.x, image.region.y, image.region.width, image.region.height},
-                        image.mode,
-                        image.parameters});
+        m_staging->add({toQImage(image.image), image.seed, image.generationId,
+                        project::toDocument(image.region), image.mode, image.parameters});
     if (!images.empty()) {
         m_staging->setCurrent(0);
         showStagedPreview(0);

@@ -1,27 +1,24 @@
 #include "core/engine/job_state.h"
 
+#include "core/runtime/enum_names.h"
+
 namespace gesso::engine {
 
+namespace {
+
+constexpr std::array<EnumName<JobState>, 8> kStateNames{{{JobState::Queued, "queued"},
+                                                         {JobState::Loading, "loading"},
+                                                         {JobState::Encoding, "encoding"},
+                                                         {JobState::Denoising, "denoising"},
+                                                         {JobState::Decoding, "decoding"},
+                                                         {JobState::Done, "done"},
+                                                         {JobState::Cancelled, "cancelled"},
+                                                         {JobState::Failed, "failed"}}};
+
+} // namespace
+
 const char* jobStateName(JobState state) {
-    switch (state) {
-    case JobState::Queued:
-        return "queued";
-    case JobState::Loading:
-        return "loading";
-    case JobState::Encoding:
-        return "encoding";
-    case JobState::Denoising:
-        return "denoising";
-    case JobState::Decoding:
-        return "decoding";
-    case JobState::Done:
-        return "done";
-    case JobState::Cancelled:
-        return "cancelled";
-    case JobState::Failed:
-        return "failed";
-    }
-    return "unknown";
+    return nameIn(kStateNames, state, "unknown");
 }
 
 bool isFinal(JobState state) {

@@ -243,14 +243,6 @@ private:
     }
 
     // Scaled latents -> RGB in [0, 1].
-    torch::Tensor taesdDecode(const torch::Tensor& latents) {
-        const auto t0 = Clock::now();
-        auto image = m_preview.decode(latents);
-        m_result.vaeDecodeSeconds += secondsSince(t0);
-        checkCancel();
-        return image;
-    }
-
     torch::Tensor decode(const torch::Tensor& latents) {
         const auto t0 = Clock::now();
         const model::VaeInterrupt interrupt = [this] { checkCancel(); };
@@ -259,6 +251,15 @@ private:
                            ? m.vae->decodeTiled(unscaled, kVaeTileLatentSize, kVaeTileOverlap, interrupt)
                            : m.vae->decode(unscaled, nullptr, interrupt);
         auto image = (decoded.to(torch::kFloat32) / 2 + 0.5).clamp(0, 1);
+        m_result.vaeDecodeSeconds += secondsSince(t0);
+        checkCancel();
+        return image;
+    }
+
+    // The same by the TAESD decoder of the previews (GenerationSettings::taesdFinalDecode).
+    torch::Tensor taesdDecode(const torch::Tensor& latents) {
+        const auto t0 = Clock::now();
+        auto image = m_preview.decode(latents);
         m_result.vaeDecodeSeconds += secondsSince(t0);
         checkCancel();
         return image;

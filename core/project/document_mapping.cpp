@@ -5,7 +5,6 @@
 #include <tuple>
 
 namespace gesso::project {
-namespace {
 
 ProjectRect toProject(const document::Rect& r) {
     return {r.x, r.y, r.width, r.height};
@@ -13,6 +12,8 @@ ProjectRect toProject(const document::Rect& r) {
 document::Rect toDocument(const ProjectRect& r) {
     return {r.x, r.y, r.width, r.height};
 }
+
+namespace {
 
 // A document's GenerationRecord and a project's ProjectGeneration hold the same facts in their own types.
 template <typename To, typename From, typename Region>

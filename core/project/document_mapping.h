@@ -16,4 +16,7 @@ Project projectFromDocument(const document::Document& document);
 // history; its undo stack is empty. Throws gesso::Error for canvas sizes the Document refuses.
 std::unique_ptr<document::Document> documentFromProject(const Project& project);
 
+ProjectRect toProject(const document::Rect& rect);
+document::Rect toDocument(const ProjectRect& rect);
+
 } // namespace gesso::project

@@ -55,8 +55,7 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
     const auto partialBelow = static_cast<uint64_t>(setup.partialCaptions * 1000000.0);
     const auto poolStart = std::chrono::steady_clock::now();
     torch::Tensor poolMean, poolStd;
-    std::vector<std::string> poolCaptions;
-    std::vector<demo::Scene> poolScenes;
+    std::vector<demo::Scene> poolScenes; // their captions are captionOf(scene)
     {
         torch::NoGradGuard noGrad;
         std::vector<torch::Tensor> means, stds;
@@ -66,7 +65,6 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
             auto [mean, logvar] = vae->encode(batch.images);
             means.push_back(mean);
             stds.push_back(torch::exp(0.5 * logvar));
-            poolCaptions.insert(poolCaptions.end(), batch.captions.begin(), batch.captions.end());
             poolScenes.insert(poolScenes.end(), batch.scenes.begin(), batch.scenes.end());
         }
         poolMean = torch::cat(means);
@@ -85,7 +83,7 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
         std::vector<int64_t> picks;
         std::vector<std::string> captions;
         for (int i = 0; i < settings.batch; ++i) {
-            picks.push_back(static_cast<int64_t>(demo::uniformBelow(scenes.rng(), poolCaptions.size())));
+            picks.push_back(static_cast<int64_t>(demo::uniformBelow(scenes.rng(), poolScenes.size())));
             const auto pick = static_cast<size_t>(picks.back());
             const bool drop = demo::uniformBelow(scenes.rng(), 1000000) < dropBelow;
             // No draw when partial captions are off: the shipped model's random sequence stays as it was.
@@ -93,10 +91,9 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
                 !drop && partialBelow > 0 && demo::uniformBelow(scenes.rng(), 1000000) < partialBelow;
             if (drop)
                 captions.emplace_back();
-            else if (partial)
-                captions.push_back(demo::captionOf(poolScenes[pick], drawCaptionParts(scenes.rng())));
             else
-                captions.push_back(poolCaptions[pick]);
+                captions.push_back(demo::captionOf(poolScenes[pick], partial ? drawCaptionParts(scenes.rng())
+                                                                             : demo::CaptionParts{}));
         }
         const auto index = torch::tensor(picks, torch::kLong);
         const auto latents =

@@ -1,6 +1,5 @@
 #include "core/training/scene_batches.h"
 
-#include "core/demo/scene_caption.h"
 #include "core/demo/scene_render.h"
 #include "core/demo/scene_sampler.h"
 
@@ -15,7 +14,6 @@ SceneBatch SceneBatchSource::next(int batch) {
     std::vector<torch::Tensor> images;
     for (int i = 0; i < batch; ++i) {
         out.scenes.push_back(demo::sampleScene(m_rng));
-        out.captions.push_back(demo::captionOf(out.scenes.back()));
         images.push_back(imageTensor(demo::renderScene(out.scenes.back(), m_imageSize)));
     }
     out.images = torch::stack(images);

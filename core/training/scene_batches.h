@@ -1,5 +1,5 @@
 #pragma once
-// Training batches of demo scenes: images rendered by core/demo and their captions, drawn from a seeded
+// Training batches of demo scenes: the scenes and their images rendered by core/demo, drawn from a seeded
 // generator (core/demo/scene_sampler.h), so a seed fixes every batch on every platform.
 #include "core/demo/scene.h"
 #include "core/image/image.h"
@@ -15,9 +15,8 @@
 namespace gesso::training {
 
 struct SceneBatch {
-    torch::Tensor images; // [B, 3, S, S] float32 in [-1, 1]
-    std::vector<demo::Scene> scenes;
-    std::vector<std::string> captions;
+    torch::Tensor images;            // [B, 3, S, S] float32 in [-1, 1]
+    std::vector<demo::Scene> scenes; // their captions: demo::captionOf
 };
 
 class SceneBatchSource {
