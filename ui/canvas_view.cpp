@@ -1,7 +1,9 @@
 #include "ui/canvas_view.h"
 
 #include "core/document/brush.h"
+#include "core/document/canvas_resize.h"
 #include "core/document/composite.h"
+#include "core/runtime/error.h"
 
 #include <QtGui/QKeyEvent>
 #include <QtGui/QPainter>
@@ -10,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 
 namespace gesso::ui {
 
@@ -433,15 +436,16 @@ void CanvasView::pickColor(QPointF p) {
 }
 
 Rect CanvasView::regionFromDrag() const {
-    // Snapped to 8 pixels (what the models need), at least 64 x 64, inside the canvas.
+    // Snapped to 8 pixels (what the models need), at least 64 x 64. It may reach past the canvas: releasing
+    // it there grows the canvas (outpainting). It must still touch the canvas.
     QPointF a = m_dragStart, b = m_dragEnd;
     auto snap = [](double v) { return int(std::lround(v / 8.0)) * 8; };
     int l = snap(std::min(a.x(), b.x())), t = snap(std::min(a.y(), b.y()));
     int r = snap(std::max(a.x(), b.x())), bo = snap(std::max(a.y(), b.y()));
-    Rect canvas = m_document->bounds();
-    int w = std::min(std::max(64, r - l), canvas.width), h = std::min(std::max(64, bo - t), canvas.height);
-    l = std::clamp(l, 0, canvas.width - w);
-    t = std::clamp(t, 0, canvas.height - h);
+    const Rect canvas = m_document->bounds();
+    const int w = std::max(64, r - l), h = std::max(64, bo - t);
+    l = std::clamp(l, 8 - w, canvas.width - 8);
+    t = std::clamp(t, 8 - h, canvas.height - 8);
     return {l, t, w, h};
 }
 
@@ -505,11 +509,29 @@ void CanvasView::releaseTool(QPointF w) {
         Rect region = regionFromDrag();
         // A click without a drag resets the region to the whole canvas.
         if (QLineF(documentToWidget(m_dragStart), w).length() < 4) region = m_document->bounds();
-        if (region != m_document->region())
+        if (region.intersected(m_document->bounds()) != region) {
+            growCanvasTo(region);
+        } else if (region != m_document->region()) {
             m_document->undoStack().push(std::make_unique<document::SetRegionCommand>(*m_document, region));
+        }
         update();
     }
     m_dragging = false;
+}
+
+void CanvasView::growCanvasTo(const Rect& region) {
+    try {
+        const auto placement = document::canvasHolding(*m_document, region);
+        m_document->undoStack().push(std::make_unique<document::ResizeCanvasCommand>(
+            *m_document, placement, region.translated(placement.dx, placement.dy)));
+        // The painting stays where it was on screen: the canvas grew to the left or top around it.
+        m_offset -= QPointF(placement.dx, placement.dy) * m_zoom;
+        Q_EMIT canvasGrown(placement.width, placement.height);
+    } catch (const Error& e) {
+        Q_EMIT canvasGrowFailed(QString::fromStdString(e.what()));
+    } catch (const std::bad_alloc&) {
+        Q_EMIT canvasGrowFailed(tr("Not enough memory to grow the canvas"));
+    }
 }
 
 void CanvasView::mousePressEvent(QMouseEvent* event) {

@@ -97,6 +97,9 @@ Q_SIGNALS:
     void brushSizeChanged(double size);
     // While the region tool drags: the region the drag would set (set on release, as one undo step).
     void regionDragged(const gesso::document::Rect& region);
+    // Releasing the region past the canvas grew it (one undo step) / could not.
+    void canvasGrown(int width, int height);
+    void canvasGrowFailed(const QString& message);
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -123,6 +126,7 @@ private:
     void applyDabs(const std::vector<document::Dab>& dabs);
     void pickColor(QPointF docPoint);
     document::Rect regionFromDrag() const;
+    void growCanvasTo(const document::Rect& region);
     QRect widgetRect(const document::Rect& rect) const;
     void updateCursor();
     void ensureFitted();

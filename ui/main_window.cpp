@@ -10,7 +10,10 @@
 #include "core/project/a1111_parameters.h"
 #include "core/project/document_mapping.h"
 #include "core/runtime/clip_vocabulary.h"
+#include "core/runtime/error.h"
+#include "ui/canvas_size_dialog.h"
 #include "ui/extra_networks.h"
+#include "ui/hires_controls.h"
 #include "ui/history_panel.h"
 #include "ui/image_convert.h"
 #include "ui/layers_panel.h"
@@ -61,6 +64,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 
 namespace gesso::ui {
 
@@ -119,6 +123,14 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
             [this](const QString& text) { statusBar()->showMessage(text, 4000); });
     connect(m_canvas, &CanvasView::colorPicked, this, &MainWindow::setBrushColor);
     connect(m_canvas, &CanvasView::regionDragged, this, &MainWindow::refreshRegionSize);
+    connect(m_canvas, &CanvasView::canvasGrown, this, [this](int width, int height) {
+        statusBar()->showMessage(
+            tr("Canvas grown to %1\u00d7%2 to hold the region: generate to outpaint (Ctrl+Z to undo)")
+                .arg(width)
+                .arg(height),
+            8000);
+    });
+    connect(m_canvas, &CanvasView::canvasGrowFailed, this, &MainWindow::showError);
     connect(m_project, &ProjectController::message, this,
             [this](const QString& text) { statusBar()->showMessage(text, 6000); });
 
@@ -297,6 +309,11 @@ void MainWindow::createActions() {
         m_document->undoStack().push(
             std::make_unique<document::SetRegionCommand>(*m_document, document::Rect{x, y, w, h}));
     });
+
+    QMenu* image = menuBar()->addMenu(tr("&Image"));
+    QAction* canvasSize = image->addAction(tr("Canvas &size..."), this, &MainWindow::resizeCanvas);
+    canvasSize->setObjectName("canvasSizeAction");
+    canvasSize->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_C));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* zoomIn = view->addAction(tr("Zoom &in"), m_canvas, &CanvasView::zoomIn);
@@ -499,6 +516,22 @@ void MainWindow::newDocument(int width, int height) {
     setDocument(std::make_unique<document::Document>(width, height));
 }
 
+void MainWindow::resizeCanvas() {
+    CanvasSizeDialog dialog(m_document->width(), m_document->height(), this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    try {
+        const auto placement = dialog.placement();
+        if (placement.width == m_document->width() && placement.height == m_document->height()) return;
+        m_document->undoStack().push(std::make_unique<document::ResizeCanvasCommand>(*m_document, placement));
+        statusBar()->showMessage(
+            tr("Canvas is %1×%2 (Ctrl+Z to undo)").arg(placement.width).arg(placement.height), 5000);
+    } catch (const Error& e) {
+        showError(QString::fromStdString(e.what()));
+    } catch (const std::bad_alloc&) {
+        showError(tr("Not enough memory for a canvas that size"));
+    }
+}
+
 void MainWindow::setDocument(std::unique_ptr<document::Document> document) {
     m_engine->cancelAll();
     m_jobs.clear(); // their finished/failed signals are ignored from now on
@@ -575,6 +608,9 @@ void MainWindow::onDocumentChange(const Change& change) {
     case Change::Kind::Region:
         refreshRegionSize(m_document->region());
         m_modeTimer->start();
+        break;
+    case Change::Kind::Canvas:
+        m_modeTimer->start(); // a grown canvas adds empty area: outpainting
         break;
     case Change::Kind::Mask:
         m_stagedMaskChanged = true; // an inpainting result's preview is re-cut when the stroke ends
@@ -701,6 +737,11 @@ void MainWindow::onLibraryChanged() {
     for (const auto& vae : model_manager::vaeChoices(m_library->entries()))
         vaes.emplace_back(QString::fromStdString(vae.label), QString::fromStdString(vae.path.string()));
     m_prompt->setVaes(vaes);
+    std::vector<std::pair<QString, QString>> upscalers;
+    for (const auto& file : model_manager::upscalerChoices(m_library->entries()))
+        upscalers.emplace_back(QString::fromStdString(file.label),
+                               QString::fromStdString(file.path.string()));
+    m_prompt->hiresControls()->setUpscalers(upscalers);
     m_prompt->setLibraryEntries(m_library->entries());
     m_settingModels = true;
     m_prompt->setModels(models);

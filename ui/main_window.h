@@ -122,6 +122,7 @@ private:
     void refreshUndoActions();
     void refreshMode();
     void refreshRegionSize(const document::Rect& region); // the size fields, while they follow the region
+    void resizeCanvas();                                  // Image > Canvas size
     int generationLongSide() const;
     void refreshBusy();
     void refreshHistory();

@@ -3,6 +3,7 @@
 #include "core/generation/sampler_names.h"
 
 #include "ui/extra_network_browser.h"
+#include "ui/hires_controls.h"
 #include "ui/live_controls.h"
 #include "ui/prompt_edit.h"
 #include "ui/tag_weight_slider.h"
@@ -213,7 +214,17 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     strengthRow->addWidget(m_strength);
     strengthRow->addWidget(new QLabel(tr("Batch"), this));
     strengthRow->addWidget(m_batch);
+    m_hires = new HiresControls(this);
+    strengthRow->addWidget(m_hires->enabledBox());
     form->addRow(tr("Strength"), strengthRow);
+    form->addRow(tr("Hires"), m_hires);
+    form->setRowVisible(m_hires, false);
+    connect(m_hires, &HiresControls::toggled, this,
+            [form, this](bool on) { form->setRowVisible(m_hires, on); });
+    for (QSpinBox* box : {m_width, m_height})
+        connect(box, &QSpinBox::valueChanged, m_hires,
+                [this] { m_hires->setBaseSize(m_width->value() / 8 * 8, m_height->value() / 8 * 8); });
+    m_hires->setBaseSize(m_width->value(), m_height->value());
     m_tabs->addTab(settingsPage, tr("Settings"));
     m_browser = new ExtraNetworkBrowser(m_tabs);
     m_tabs->addTab(m_browser, tr("LoRAs && embeddings"));
@@ -268,6 +279,9 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
             [this, cancelMenu](const QPoint& p) { cancelMenu->popup(m_cancel->mapToGlobal(p)); });
     connect(m_modelFolders, &QToolButton::clicked, this, &PromptPanel::modelFoldersRequested);
     connect(m_mode, &QComboBox::currentIndexChanged, this, &PromptPanel::modeChanged);
+    connect(m_mode, &QComboBox::currentIndexChanged, m_hires, [this] {
+        m_hires->setApplies(modeOverride().value_or(m_suggestedMode) == generation::Mode::Txt2Img);
+    });
     connect(m_model, &QComboBox::currentIndexChanged, this, [this] {
         refreshCheckpointFamily();
         if (!modelPath().isEmpty()) Q_EMIT modelChosen(modelPath());
@@ -293,6 +307,7 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
     connect(m_seed, &QSpinBox::valueChanged, this, edited);
     connect(m_guidance, &QDoubleSpinBox::valueChanged, this, edited);
     connect(m_randomSeed, &QCheckBox::toggled, this, edited);
+    connect(m_hires, &HiresControls::edited, this, edited);
 }
 
 int PromptPanel::queueCount() const {
@@ -338,6 +353,7 @@ generation::GenerationSettings PromptPanel::settings() const {
     r.height = m_sizeFromRegion->isChecked() ? 0 : m_height->value() / 8 * 8;
     r.strength = m_strength->value();
     r.batch = m_batch->value();
+    m_hires->apply(r);
     return r;
 }
 
@@ -366,6 +382,7 @@ void PromptPanel::setSettings(const generation::GenerationSettings& r) {
     }
     m_strength->setValue(r.strength);
     m_batch->setValue(r.batch);
+    m_hires->showSettings(r);
 }
 
 std::optional<generation::Mode> PromptPanel::modeOverride() const {
@@ -375,7 +392,9 @@ std::optional<generation::Mode> PromptPanel::modeOverride() const {
 }
 
 void PromptPanel::setSuggestedMode(generation::Mode mode) {
+    m_suggestedMode = mode;
     m_mode->setItemText(0, tr("Auto (%1)").arg(modeName(mode)));
+    m_hires->setApplies(modeOverride().value_or(mode) == generation::Mode::Txt2Img);
 }
 
 void PromptPanel::setRegionSize(int width, int height) {

@@ -33,6 +33,7 @@ class QTabWidget;
 namespace gesso::ui {
 
 class ExtraNetworkBrowser;
+class HiresControls;
 class LiveControls;
 class TagWeightSlider;
 
@@ -83,6 +84,7 @@ public:
     QProgressBar* progressBar() const { return m_progress; }
     MessageBanner* messageLabel() const { return m_message; }
     LiveControls* liveControls() const { return m_live; }
+    HiresControls* hiresControls() const { return m_hires; }
 
 Q_SIGNALS:
     void generateRequested();
@@ -128,6 +130,8 @@ private:
     QProgressBar* m_progress = nullptr;
     MessageBanner* m_message = nullptr;
     LiveControls* m_live = nullptr;
+    HiresControls* m_hires = nullptr;
+    generation::Mode m_suggestedMode = generation::Mode::Txt2Img;
     int64_t m_lastSeed = -1;
 };
 

@@ -5,6 +5,7 @@
 #include "core/generation/sampler_names.h"
 #include "image_files.h"
 #include "network_options.h"
+#include "outpaint_input.h"
 
 #include "core/io/safetensors.h"
 #include "core/pipeline/generator.h"
@@ -19,6 +20,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <regex>
 
 namespace gesso::cli {
@@ -116,6 +118,23 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
          "by one test evaluation of the UNet (reported as a warning).",
          "TYPE"},
     });
+    if (mode == Mode::Txt2Img) {
+        parser.addOptions({
+            {"hires-scale",
+             "Hires fix: generate at --width x --height, enlarge by this factor (> 1, at most 8), then "
+             "img2img at the larger size (A1111's \"Hires upscale\").",
+             "F"},
+            {"hires-strength", "Hires fix: the second pass's denoising strength in (0, 1] (default 0.7).",
+             "S"},
+            {"hires-steps", "Hires fix: steps the second pass runs (default 0: as many as --steps).", "N"},
+            {"hires-upscaler",
+             "Hires fix: Latent (default), \"Latent (antialiased)\", \"Latent (bicubic)\", \"Latent (bicubic "
+             "antialiased)\", \"Latent (nearest)\", \"Latent (nearest-exact)\", Lanczos, Bicubic, Nearest, "
+             "or "
+             "an ESRGAN-family upscaler file.",
+             "NAME"},
+        });
+    }
     if (mode != Mode::Txt2Img) {
         parser.addOption({"image", "Input image.", "FILE"});
         parser.addOption({"strength", "Denoising strength in (0, 1] (default 0.75).", "S"});
@@ -127,10 +146,18 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
             {"only-masked", "Inpaint only the masked area at full resolution, then paste it back."});
         parser.addOption(
             {"only-masked-padding", "Padding around the mask for --only-masked (default 32).", "PX"});
+        parser.addOption({"expand",
+                          "Outpaint: grow the picture by N pixels on every side, or by LEFT,TOP,RIGHT,BOTTOM "
+                          "(right and bottom round up to a multiple of 8). The new area is pre-filled from "
+                          "the colours at its edge and repainted with a 16-pixel band of the picture beside "
+                          "it; the rest of the picture stays exactly as it was. --mask becomes optional.",
+                          "PX"});
     }
 }
 
-generation::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mode) {
+// `outpaint`: set for inpaint --expand (the canvas the result is blended back onto).
+generation::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mode,
+                                           std::optional<OutpaintInput>& outpaint) {
     generation::GenerationRequest r;
     r.mode = mode;
     if (!p.isSet("model")) throw UsageError("--model is required");
@@ -191,15 +218,37 @@ generation::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mod
         r.strength = strengthOption(p);
     }
     if (mode == Mode::Inpaint) {
-        if (!p.isSet("mask")) throw UsageError("--mask is required");
-        r.mask = readMask(p.value("mask").toStdString());
-        if (r.mask.width != r.initImage.width || r.mask.height != r.initImage.height)
+        const bool expand = p.isSet("expand");
+        if (!p.isSet("mask") && !expand) throw UsageError("--mask is required (or --expand to outpaint)");
+        if (p.isSet("mask")) r.mask = readMask(p.value("mask").toStdString());
+        if (p.isSet("mask") && (r.mask.width != r.initImage.width || r.mask.height != r.initImage.height))
             throw Error("the mask is " + std::to_string(r.mask.width) + "x" + std::to_string(r.mask.height) +
                         " but the image is " + std::to_string(r.initImage.width) + "x" +
                         std::to_string(r.initImage.height) + ": they must be the same size");
         r.maskBlur = doubleOption(p, "mask-blur", 0.0, 256.0, 4.0);
         r.inpaintOnlyMasked = p.isSet("only-masked");
         r.onlyMaskedPadding = intOption(p, "only-masked-padding", 0, kMaxSize, 32);
+        if (expand) {
+            if (p.isSet("width") || p.isSet("height") || r.inpaintOnlyMasked)
+                throw UsageError("--expand sets the size: leave out --width, --height and --only-masked");
+            outpaint =
+                expandForOutpaint(r.initImage, r.mask, parseExpansion(p.value("expand").toStdString()));
+            r.initImage = outpaint->init;
+            r.mask = outpaint->mask;
+            r.width = r.initImage.width;
+            r.height = r.initImage.height;
+        }
+    }
+    if (mode == Mode::Txt2Img && p.isSet("hires-scale")) {
+        r.hiresScale = doubleOption(p, "hires-scale", 1.0, 8.0, 0.0);
+        r.hiresStrength = doubleOption(p, "hires-strength", 0.0, 1.0, r.hiresStrength);
+        if (r.hiresStrength == 0.0)
+            throw optionError("hires-strength", p.value("hires-strength"), "must be above 0 (and at most 1)");
+        r.hiresSteps = intOption(p, "hires-steps", 0, 1000, 0);
+        if (p.isSet("hires-upscaler")) r.hiresUpscaler = p.value("hires-upscaler").toStdString();
+    } else if (mode == Mode::Txt2Img &&
+               (p.isSet("hires-strength") || p.isSet("hires-steps") || p.isSet("hires-upscaler"))) {
+        throw UsageError("the --hires-* options need --hires-scale");
     }
     r.width = sizeOption(p, "width", r.width);
     r.height = sizeOption(p, "height", r.height);
@@ -263,7 +312,8 @@ int runGenerate(const QStringList& arguments, Mode mode) {
     if (!parser.positionalArguments().isEmpty())
         throw UsageError("unexpected argument '" + parser.positionalArguments().first().toStdString() + "'");
     applyCommonOptions(parser);
-    auto request = buildRequest(parser, mode);
+    std::optional<OutpaintInput> outpaint;
+    auto request = buildRequest(parser, mode, outpaint);
     const fs::path output = parser.isSet("output") ? parser.value("output").toStdString() : "out.png";
     const std::string previewDir = parser.value("preview-dir").toStdString();
     checkOutputFolders(output, previewDir);
@@ -294,7 +344,7 @@ int runGenerate(const QStringList& arguments, Mode mode) {
         auto path = outputPath(output, int(i), int(result.images.size()));
         const auto& image = result.images[i];
         writePng(
-            path, image.image,
+            path, outpaint ? blendOutpaint(image.image, *outpaint) : image.image,
             project::formatA1111Parameters(request, image.seed, image.modelFile, {}, image.extraParameters));
         written.push_back(path);
     }

@@ -41,6 +41,10 @@ int runTrainDemo(const QStringList& arguments) {
                       "Gaussian), so the layout is learned from the caption rather than read out of the "
                       "noise.",
                       "W", QString::number(defaults.coarseNoise)});
+    parser.addOption({"start-noise-from",
+                      "Train timesteps T and above on a sampler's starting input, noise with no image in it, "
+                      "so the prompt rather than the seed decides the layout (1000: off).",
+                      "T", QString::number(defaults.startNoiseFrom)});
     parser.addOption(
         {"log-every", "Print the mean loss every N steps.", "N", QString::number(defaults.logEvery)});
     parser.addOption({"threads", "Torch CPU threads (part of what fixes the result).", "N",
@@ -59,6 +63,7 @@ int runTrainDemo(const QStringList& arguments) {
     options.minSnrGamma = doubleOption(parser, "min-snr-gamma", 0, 1000, defaults.minSnrGamma);
     options.partialCaptions = doubleOption(parser, "partial-captions", 0, 1, defaults.partialCaptions);
     options.coarseNoise = doubleOption(parser, "coarse-noise", 0, 10, defaults.coarseNoise);
+    options.startNoiseFrom = intOption(parser, "start-noise-from", 0, 1000, defaults.startNoiseFrom);
     options.logEvery = intOption(parser, "log-every", 1, 1000000, defaults.logEvery);
     options.threads = intOption(parser, "threads", 1, 1024, defaults.threads);
     options.log = [](const std::string& line) {

@@ -20,6 +20,17 @@ Document::Document(int width, int height) : m_width(width), m_height(height) {
     m_layers.push_back(std::move(background));
 }
 
+void Document::setCanvas(int width, int height, ImageGray8 mask, const Rect& region) {
+    if (mask.width != width || mask.height != height) throw Error("the mask must be canvas-sized");
+    m_width = width;
+    m_height = height;
+    m_mask = std::move(mask);
+    m_region = region.intersected(bounds());
+    if (m_region.empty()) m_region = bounds();
+    notify({Change::Kind::Canvas, 0, {}});
+    notify({Change::Kind::Region, 0, m_region});
+}
+
 int Document::indexOf(LayerId id) const {
     for (size_t i = 0; i < m_layers.size(); ++i)
         if (m_layers[i].id == id) return static_cast<int>(i);

@@ -97,6 +97,9 @@ public:
     void moveLayer(int from, int to);
     void setLayerProperties(LayerId id, const LayerProperties& properties);
     void setRegion(const Rect& region);
+    // A new canvas size with its mask (width x height) and region; layers are moved by the caller first
+    // (ResizeCanvasCommand). Notifies Canvas.
+    void setCanvas(int width, int height, ImageGray8 mask, const Rect& region);
     void setSettings(const generation::GenerationSettings& settings);
     void setHistory(std::vector<GenerationRecord> history);
 

@@ -1,6 +1,7 @@
 #include "core/document/generation_input.h"
 
 #include "core/document/composite.h"
+#include "core/document/outpaint_fill.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,11 +32,46 @@ bool hasPaint(const Document& document, Rect rect) {
     return false;
 }
 
+bool hasEmptyArea(const Document& document, Rect rect) {
+    rect = rect.intersected(document.bounds());
+    if (rect.empty()) return false;
+    const auto shows = [](const Layer& layer) {
+        return layer.visible && layer.opacity > 0.0 && !layer.pixels.empty();
+    };
+    // Usually one opaque layer (the background) covers the region: nothing can be empty.
+    for (const Layer& layer : document.layers()) {
+        if (!shows(layer) || layer.bounds().intersected(rect) != rect) continue;
+        bool opaque = true;
+        for (int y = rect.y; y < rect.bottom() && opaque; ++y) {
+            const uint8_t* p = layer.pixels.pixel(rect.x - layer.offsetX, y - layer.offsetY);
+            for (int x = 0; x < rect.width; ++x, p += 4)
+                if (p[3] != 255) {
+                    opaque = false;
+                    break;
+                }
+        }
+        if (opaque) return false;
+    }
+    std::vector<uint8_t> covered(size_t(rect.width) * rect.height, 0);
+    for (const Layer& layer : document.layers()) {
+        if (!shows(layer)) continue;
+        const Rect area = layer.bounds().intersected(rect);
+        for (int y = area.y; y < area.bottom(); ++y) {
+            const uint8_t* p = layer.pixels.pixel(area.x - layer.offsetX, y - layer.offsetY);
+            uint8_t* c = &covered[size_t(y - rect.y) * rect.width + (area.x - rect.x)];
+            for (int x = 0; x < area.width; ++x, p += 4)
+                c[x] |= p[3] != 0;
+        }
+    }
+    return std::find(covered.begin(), covered.end(), 0) != covered.end();
+}
+
 generation::Mode suggestedMode(const Document& document) {
     Rect region = document.region();
     Rect mask = document.maskBounds();
     if (!mask.intersected(region).empty()) return generation::Mode::Inpaint;
-    return hasPaint(document, region) ? generation::Mode::Img2Img : generation::Mode::Txt2Img;
+    if (!hasPaint(document, region)) return generation::Mode::Txt2Img;
+    return hasEmptyArea(document, region) ? generation::Mode::Inpaint : generation::Mode::Img2Img;
 }
 
 std::pair<int, int> autoSize(Rect region, int longSide) {
@@ -65,16 +101,34 @@ Rect generationArea(const Document& document) {
 
 namespace {
 
-// `request` (settings, mode and size set) with the init image and mask cut from `region`.
+// The painted mask inside `region`, raised to emptyAreaRamp over the empty canvas there (`composed`: the
+// region's composite).
+ImageGray8 repaintMask(const Document& document, Rect region, const ImageRgba8& composed) {
+    ImageGray8 mask = crop(document.mask(), region);
+    const ImageGray8 empty = emptyAreaRamp(composed, kOutpaintFeather);
+    for (size_t i = 0; i < mask.pixels.size(); ++i)
+        mask.pixels[i] = std::max(mask.pixels[i], empty.pixels[i]);
+    return mask;
+}
+
+bool anyTransparent(const ImageRgba8& image) {
+    for (size_t i = 3; i < image.pixels.size(); i += 4)
+        if (image.pixels[i] == 0) return true;
+    return false;
+}
+
+// `request` (settings, mode and size set) with the init image and mask cut from `region`. Empty canvas in
+// the region is outpainted: pre-filled from the colours around it and part of the inpainting mask.
 void addImages(generation::GenerationRequest& request, const Document& document, Rect region) {
     request.initImage = {};
     request.mask = {};
-    if (request.mode != generation::Mode::Txt2Img) {
-        ImageRgba8 init = flattenOnto(composite(document, region), 255, 255, 255);
-        request.initImage = resized(init, request.width, request.height);
-    }
+    if (request.mode == generation::Mode::Txt2Img) return;
+    const ImageRgba8 composed = composite(document, region);
+    const ImageRgba8 init =
+        anyTransparent(composed) ? fillFromEdges(composed) : flattenOnto(composed, 255, 255, 255);
+    request.initImage = resized(init, request.width, request.height);
     if (request.mode == generation::Mode::Inpaint)
-        request.mask = resized(crop(document.mask(), region), request.width, request.height);
+        request.mask = resized(repaintMask(document, region, composed), request.width, request.height);
 }
 
 } // namespace
@@ -116,7 +170,7 @@ ImageRgba8 resultPixels(const Document& document, const ImageRgba8& image, Rect 
                         generation::Mode mode) {
     ImageRgba8 pixels = resized(image, region.width, region.height);
     if (mode == generation::Mode::Inpaint) {
-        ImageGray8 mask = crop(document.mask(), region);
+        const ImageGray8 mask = repaintMask(document, region, composite(document, region));
         for (size_t i = 0; i < mask.pixels.size(); ++i)
             pixels.pixels[i * 4 + 3] = static_cast<uint8_t>(pixels.pixels[i * 4 + 3] * mask.pixels[i] / 255);
     }

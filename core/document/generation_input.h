@@ -13,14 +13,23 @@ namespace gesso::document {
 // flat).
 bool hasPaint(const Document& document, Rect rect);
 
-// The mode the document implies: mask painted inside the region -> Inpaint; paint in the region -> Img2Img;
-// otherwise Txt2Img.
+// True when some pixel inside `rect` shows no layer at all (the empty canvas a grown canvas adds).
+bool hasEmptyArea(const Document& document, Rect rect);
+
+// The mode the document implies: mask painted inside the region -> Inpaint; paint in the region -> Img2Img,
+// or Inpaint (outpainting) when the region also covers empty canvas; otherwise Txt2Img.
 generation::Mode suggestedMode(const Document& document);
 
+// Outpainting: a result covers the painting next to the empty canvas over this many pixels, blended from
+// nothing at the far side to all of it at the empty area (emptyAreaRamp); beyond, the painting stays as it
+// was, bit for bit.
+inline constexpr int kOutpaintFeather = 16;
+
 // document.settings() with `mode` (default: suggestedMode), the init image (region composite flattened onto
-// white) and the mask (region crop), both resampled to the request's width x height. Width/height are the
-// settings' when both are positive, else autoSize(region, longSide).
-// The region's size scaled down so its long side is at most `longSide`, each side a multiple of 8, >= 64.
+// white; where the region covers empty canvas, over fillFromEdges instead) and the mask (region crop, raised
+// over empty canvas as resultPixels describes), both resampled to the request's width x height. Width/height
+// are the settings' when both are positive, else autoSize(region, longSide). The region's size scaled down so
+// its long side is at most `longSide`, each side a multiple of 8, >= 64.
 inline constexpr int kDefaultLongSide = 768;
 std::pair<int, int> autoSize(Rect region, int longSide = kDefaultLongSide);
 
@@ -42,7 +51,8 @@ generation::GenerationRequest buildLiveRequest(const Document& document,
                                                double strength, int64_t seed, int longSide);
 
 // `image` resampled to fill `region`; for inpainting its alpha is multiplied by the region's mask (soft
-// edges included), so the result covers only what was masked and the paint around it stays visible below.
+// edges included) raised to emptyAreaRamp over empty canvas, so the result covers only what was masked or
+// empty and the paint around it stays visible below.
 // What applying the result adds, also what its preview shows.
 ImageRgba8 resultPixels(const Document& document, const ImageRgba8& image, Rect region,
                         generation::Mode mode);

@@ -20,6 +20,9 @@ struct GenerationRequest : GenerationSettings {
     ImageRgba8 initImage;        // img2img / inpaint source, width x height
     ImageGray8 mask;             // inpaint: 255 = repaint
     std::string replayNoisePath; // reference-format safetensors: latents_in + noise.NNN replace the seed
+    // Img2img from latents instead of initImage: scaled, [1, 4, height/8, width/8] as GeneratedImage::latents
+    // holds them. No VAE encode and no random draw for them (diffusers' img2img given 4-channel latents).
+    std::vector<float> initLatents;
     // Where <lora:NAME:...> tags and embedding trigger words are looked up (A1111's name = the file's stem):
     // files, or folders listed recursively. The app passes the model library's LoRA and embedding files.
     std::vector<std::string> loraPaths;

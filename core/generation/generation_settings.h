@@ -25,6 +25,16 @@ struct GenerationSettings {
     int width = 512;
     int height = 512;
     double strength = 0.75; // img2img / inpaint
+    // Hires fix (A1111's txt2img "Hires. fix"): a scale > 1 generates at width x height, enlarges that result
+    // by the scale (rounded down to multiples of 8), then runs img2img on it at the larger size with
+    // hiresStrength and hiresSteps (0 = `steps`, as A1111 counts them: the steps actually run). The upscaler
+    // is a latent resampler ("Latent", "Latent (antialiased)", "Latent (bicubic)", "Latent (bicubic
+    // antialiased)", "Latent (nearest)", "Latent (nearest-exact)"), a plain one ("Lanczos", "Bicubic",
+    // "Nearest") or an upscaler model file (ESRGAN family). Txt2img only; <= 1 = off.
+    double hiresScale = 0;
+    double hiresStrength = 0.7;
+    int hiresSteps = 0;
+    std::string hiresUpscaler = "Latent";
     int batch = 1;
     int clipSkip = 1;               // AUTOMATIC1111 numbering: 1 = last layer
     double maskBlur = 4.0;          // pixels

@@ -4,13 +4,21 @@
 
 namespace gesso::model_manager {
 
-std::vector<VaeChoice> vaeChoices(const std::vector<library::LibraryEntry>& entries) {
-    std::vector<VaeChoice> choices;
+std::vector<FileChoice> vaeChoices(const std::vector<library::LibraryEntry>& entries) {
+    std::vector<FileChoice> choices;
     for (const auto& e : entries) {
         if (e.info.kind != library::Kind::Vae || e.info.format == library::Format::Diffusers) continue;
         const std::string from = e.source.origin.empty() ? e.path.parent_path().string() : e.source.origin;
         choices.push_back({e.path.filename().string() + " (" + from + ")", e.path});
     }
+    std::sort(choices.begin(), choices.end(), [](const auto& a, const auto& b) { return a.label < b.label; });
+    return choices;
+}
+
+std::vector<FileChoice> upscalerChoices(const std::vector<library::LibraryEntry>& entries) {
+    std::vector<FileChoice> choices;
+    for (const auto& e : entries)
+        if (e.info.kind == library::Kind::Upscaler) choices.push_back({e.path.stem().string(), e.path});
     std::sort(choices.begin(), choices.end(), [](const auto& a, const auto& b) { return a.label < b.label; });
     return choices;
 }

@@ -23,6 +23,21 @@ void checkCancel(const std::atomic<bool>& cancel) {
     if (cancel.load(std::memory_order_relaxed)) throw Cancelled();
 }
 
+// The pictures a mode needs (planDenoise runs without them: callers size per-step inputs before they exist).
+void checkInputs(const DenoiseSetup& setup) {
+    const bool inpaint = setup.mode == Mode::Inpaint, img2img = setup.mode == Mode::Img2Img;
+    if (inpaint && !setup.image.defined()) throw Error("inpaint needs an input image");
+    if (img2img && !setup.image.defined() && !setup.imageLatents.defined())
+        throw Error("img2img needs an input image");
+    if (img2img && setup.imageLatents.defined() &&
+        setup.imageLatents.sizes() !=
+            at::IntArrayRef({1, setup.latentChannels, setup.latentHeight, setup.latentWidth}))
+        throw Error("img2img latents have shape " + c10::str(setup.imageLatents.sizes()) + ", expected [1, " +
+                    std::to_string(setup.latentChannels) + ", " + std::to_string(setup.latentHeight) + ", " +
+                    std::to_string(setup.latentWidth) + "]");
+    if (inpaint && !setup.mask.defined()) throw Error("inpaint needs a mask");
+}
+
 } // namespace
 
 int startStep(int steps, double strength) {
@@ -38,8 +53,6 @@ DenoisePlan planDenoise(const DenoiseSetup& setup, sampling::Scheduler& schedule
     if (!inpaint && setup.unetInChannels != setup.latentChannels)
         throw Error("this model is an inpainting model (" + std::to_string(setup.unetInChannels) +
                     " input channels): use inpaint mode with a mask");
-    if ((img2img || inpaint) && !setup.image.defined()) throw Error("img2img/inpaint needs an input image");
-    if (inpaint && !setup.mask.defined()) throw Error("inpaint needs a mask");
 
     scheduler.setTimesteps(setup.steps);
     const size_t timesteps = scheduler.timesteps().size();
@@ -66,18 +79,24 @@ torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& sch
     const bool img2img = setup.mode == Mode::Img2Img;
     const bool nineChannel = inpaint && setup.unetInChannels == 9;
     const DenoisePlan plan = planDenoise(setup, scheduler);
+    checkInputs(setup);
     const auto& allTimesteps = scheduler.timesteps();
     const size_t begin = plan.begin;
     const double strength = (img2img || inpaint) ? setup.strength : 1.0;
     const bool strengthMax = strength == 1.0;
 
     torch::Tensor image; // [-1, 1]
-    if (img2img || inpaint) image = (setup.image.to(f32) * 2 - 1);
+    if (setup.image.defined() && (img2img || inpaint)) image = (setup.image.to(f32) * 2 - 1);
     torch::Tensor mask, latentMask, maskedImageLatents, imageLatents, initialNoise, latents;
 
     if (img2img) {
-        imageLatents = sampleLatent(encode, image, noise, setup.scalingFactor, setup.device, "image latents");
-        checkCancel(cancel);
+        if (setup.imageLatents.defined()) {
+            imageLatents = setup.imageLatents.to(f32);
+        } else {
+            imageLatents =
+                sampleLatent(encode, image, noise, setup.scalingFactor, setup.device, "image latents");
+            checkCancel(cancel);
+        }
         initialNoise = noise.randn(imageLatents.sizes(), setup.device, "initial noise");
         latents = scheduler.addNoise(imageLatents, initialNoise, begin);
     } else if (inpaint) {

@@ -2,7 +2,7 @@
 // The diffusion loop shared by txt2img, img2img and both kinds of inpainting, written against callbacks so
 // it is independent of the concrete networks (and testable with recorded UNet outputs). It reproduces the
 // diffusers 0.27.2 pipelines step for step, including their random-draw order:
-//   img2img:   image-latent sample, initial noise;
+//   img2img:   image-latent sample (none when given latents), initial noise;
 //   inpaint:   image-latent sample (4-channel UNet or strength < 1), initial noise, masked-image sample;
 //   txt2img:   initial noise (unless supplied); then the scheduler's per-step draws.
 // Thread contract: runs on the caller's thread; checks `cancel` before every UNet call.
@@ -54,7 +54,9 @@ struct DenoiseSetup {
     torch::Device device = torch::kCPU;
     torch::ScalarType dtype = torch::kFloat32;
     torch::Tensor image; // img2img / inpaint: [1, 3, H, W] in [0, 1]
-    torch::Tensor mask;  // inpaint: [1, 1, H, W] in [0, 1] (1 = repaint), blurred already if wanted
+    // img2img from these latents (scaled, [1, C, h, w]) instead of encoding `image`: no encode, no draw.
+    torch::Tensor imageLatents;
+    torch::Tensor mask; // inpaint: [1, 1, H, W] in [0, 1] (1 = repaint), blurred already if wanted
 };
 
 // Returns the final latents (scaled), float32 [1, C, h, w] on setup.device.
@@ -64,7 +66,7 @@ struct DenoisePlan {
     int calls = 0;    // UNet evaluations (loop steps) from there to the end
 };
 
-// Checks `setup` against the model (channels, images, strength) and sets the scheduler's timesteps for
+// Checks `setup` against the model (channels, strength) and sets the scheduler's timesteps for
 // setup.steps. Throws gesso::Error. runDenoiseLoop calls it; callers use it to size per-step inputs.
 DenoisePlan planDenoise(const DenoiseSetup& setup, sampling::Scheduler& scheduler);
 

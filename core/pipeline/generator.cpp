@@ -1,5 +1,6 @@
 #include "core/pipeline/generator.h"
 
+#include "core/pipeline/hires_pass.h"
 #include "core/pipeline/only_masked.h"
 #include "core/pipeline/replay_noise_file.h"
 #include "core/pipeline/step_conditioning.h"
@@ -21,6 +22,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 #include <random>
 
 namespace gesso::pipeline {
@@ -64,7 +66,28 @@ void validate(const GenerationRequest& r) {
     parsePredictionChoice(r.prediction);
     if (r.mode != Mode::Txt2Img) {
         if (!(r.strength > 0 && r.strength <= 1)) throw Error("strength must be in (0, 1]");
-        if (r.initImage.empty()) throw Error("img2img/inpaint needs an input image");
+        if (r.initImage.empty() && (r.mode != Mode::Img2Img || r.initLatents.empty()))
+            throw Error("img2img/inpaint needs an input image");
+    }
+    if (!r.initLatents.empty() && r.initLatents.size() != size_t(4) * (r.width / 8) * (r.height / 8))
+        throw Error("img2img latents hold " + std::to_string(r.initLatents.size()) + " values; " +
+                    std::to_string(r.width) + "x" + std::to_string(r.height) + " needs 4 x " +
+                    std::to_string(r.width / 8) + " x " + std::to_string(r.height / 8));
+    if (generation::usesHiresFix(r)) {
+        if (r.hiresScale > 8) throw Error("the hires scale must be at most 8");
+        if (!(r.hiresStrength > 0 && r.hiresStrength <= 1))
+            throw Error("the hires denoising strength must be in (0, 1]");
+        if (r.hiresSteps < 0 || r.hiresSteps > 1000) throw Error("hires steps must be between 0 and 1000");
+        const auto [w, h] = generation::hiresSize(r);
+        if (w > 8192 || h > 8192)
+            throw Error("the hires fix would generate " + std::to_string(w) + "x" + std::to_string(h) +
+                        ", more than 8192 pixels a side");
+        if (r.hiresUpscaler.empty()) throw Error("no hires upscaler given");
+        if (const int steps = hiresPassRequest(r).steps; steps > 1000)
+            throw Error(
+                "running " + std::to_string(r.hiresSteps) + " hires steps at strength " +
+                std::to_string(r.hiresStrength) + " needs a schedule of " + std::to_string(steps) +
+                " steps, more than 1000: raise the hires denoising strength or lower the hires steps");
     }
     if (r.mode == Mode::Inpaint) {
         if (r.mask.empty()) throw Error("inpaint needs a mask");
@@ -148,7 +171,25 @@ public:
         result.textSeconds += secondsSince(tText);
     }
 
-    GeneratedImage image(int batchIndex, int64_t seed) {
+    int calls() const { return m_calls; }
+
+    // Progress reports count steps from `offset` out of `total` (a hires fix reports both passes as one).
+    void setStepRange(int offset, int total) {
+        m_stepOffset = offset;
+        m_stepTotal = total;
+    }
+
+    // Img2img input of the next image: a picture ([1, 3, H, W] in [0, 1]) or scaled latents.
+    void setInput(const torch::Tensor& image, const torch::Tensor& latents) {
+        if (image.defined())
+            m_setup.image = resizeImage(image, m_request.width, m_request.height).to(m.device);
+        if (latents.defined()) m_setup.imageLatents = latents.to(m.device);
+    }
+
+    GeneratedImage image(int batchIndex, int64_t seed) { return finish(denoise(batchIndex, seed), seed); }
+
+    // The final latents of one image.
+    torch::Tensor denoise(int batchIndex, int64_t seed) {
         std::unique_ptr<sampling::NoiseSource> noise;
         if (!m_request.replayNoisePath.empty())
             noise = std::make_unique<sampling::ReplayNoise>(readReplayNoise(m_request.replayNoisePath));
@@ -159,11 +200,11 @@ public:
             m_threads.update();
             if (!m_progress) return;
             Progress p;
-            p.step = info.step;
-            p.total = info.total;
+            p.step = m_stepOffset + info.step;
+            p.total = m_stepTotal > 0 ? m_stepTotal : info.total;
             p.batchIndex = batchIndex;
             p.elapsedSeconds = secondsSince(loopStart);
-            p.etaSeconds = p.elapsedSeconds / info.step * (info.total - info.step);
+            p.etaSeconds = p.elapsedSeconds / info.step * (p.total - p.step);
             auto x0 = info.predictedOriginal.defined() ? info.predictedOriginal : info.latents;
             p.preview = tensorToRgba(m_preview.decode(x0));
             m_progress(p);
@@ -176,7 +217,13 @@ public:
             [this](int s) -> const Conditioning& { return m_perStep[std::min(s, m_calls - 1)]; },
             [this](const torch::Tensor& image) { return encode(image); }, onStep, m_cancel);
         if (m_cancel) throw Cancelled();
+        return latents;
+    }
 
+    // Scaled latents -> RGB [1, 3, H, W] in [0, 1] by the VAE.
+    torch::Tensor decodeImage(const torch::Tensor& latents) { return decode(latents); }
+
+    GeneratedImage finish(const torch::Tensor& latents, int64_t seed) {
         GeneratedImage out;
         const bool fast = m_request.taesdFinalDecode && m_preview.usesTaesd();
         out.image = tensorToRgba(fast ? taesdDecode(latents) : decode(latents));
@@ -206,10 +253,14 @@ private:
         setup.scalingFactor = m.vae->config().scalingFactor;
         setup.device = m.device;
         setup.dtype = m.dtype;
-        if (m_request.mode != Mode::Txt2Img) {
+        if (m_request.mode != Mode::Txt2Img && !m_request.initImage.empty()) {
             auto image = rgbToTensor(m_request.initImage);
             setup.image = resizeImage(image, m_request.width, m_request.height).to(m.device);
         }
+        if (m_request.mode == Mode::Img2Img && !m_request.initLatents.empty())
+            setup.imageLatents = torch::tensor(m_request.initLatents)
+                                     .view({1, 4, m_request.height / 8, m_request.width / 8})
+                                     .to(m.device);
         if (m_request.mode == Mode::Inpaint)
             setup.mask = blurMask(grayToTensor(m_request.mask), m_request.maskBlur).to(m.device);
         return setup;
@@ -276,6 +327,7 @@ private:
     DenoiseSetup m_setup;
     std::unique_ptr<sampling::Scheduler> m_scheduler;
     int m_calls = 0;
+    int m_stepOffset = 0, m_stepTotal = 0;
     std::vector<Conditioning> m_perStep;
     std::string m_tiHashes;
 };
@@ -336,10 +388,40 @@ GenerationResult Generator::generate(const GenerationRequest& request, const Pro
     if (request.taesdFinalDecode && !m_state->preview.usesTaesd())
         result.warnings.push_back("no usable TAESD decoder: the VAE decoded the final image");
 
+    // The hires fix: the second pass is img2img at the larger size, from each image of the first.
+    std::optional<GenerationRequest> hiresRequest;
+    std::optional<BatchRun> hires;
+    std::optional<generation::LatentUpscaleMode> latentMode;
+    std::optional<HiresImageUpscaler> imageUpscaler;
+    if (generation::usesHiresFix(request)) {
+        hiresRequest = hiresPassRequest(request);
+        latentMode = generation::latentUpscaleMode(request.hiresUpscaler);
+        if (!latentMode) imageUpscaler.emplace(request.hiresUpscaler);
+        hires.emplace(m, *hiresRequest, m_state->preview, m_state->prompts, modelState, progress, cancel,
+                      result);
+        run.setStepRange(0, run.calls() + hires->calls());
+        hires->setStepRange(run.calls(), run.calls() + hires->calls());
+    }
+
     int64_t seed = request.seed;
     if (seed < 0) seed = static_cast<int64_t>(std::random_device{}() & 0xffffffffu);
     for (int b = 0; b < request.batch; ++b) {
-        result.images.push_back(run.image(b, seed + b));
+        if (!hires) {
+            result.images.push_back(run.image(b, seed + b));
+        } else {
+            auto latents = run.denoise(b, seed + b);
+            if (latentMode) {
+                hires->setInput(
+                    {}, upscaleLatents(latents, hiresRequest->width, hiresRequest->height, *latentMode));
+            } else {
+                // Through 8-bit pictures before and after the upscaler, as A1111's PIL images are.
+                auto lowRes = rgbToTensor(tensorToRgba(run.decodeImage(latents)));
+                auto enlarged =
+                    imageUpscaler->upscale(lowRes, hiresRequest->width, hiresRequest->height, cancel);
+                hires->setInput(rgbToTensor(tensorToRgba(enlarged)), {});
+            }
+            result.images.push_back(hires->image(b, seed + b));
+        }
         auto& extra = result.images.back().extraParameters;
         if (!loraHashes.empty()) extra.insert(extra.begin(), {"Lora hashes", loraHashes});
     }

@@ -1,5 +1,6 @@
 #include "core/project/a1111_parameters.h"
 
+#include "core/generation/hires_fix.h"
 #include "core/generation/sampler_names.h"
 #include "gesso/build_config.h"
 
@@ -160,6 +161,8 @@ std::string formatA1111Parameters(const generation::GenerationSettings& request,
         fields.emplace_back("VAE", std::filesystem::path(request.vaePath).filename().string());
     if (request.mode != generation::Mode::Txt2Img)
         fields.emplace_back("Denoising strength", formatNumber(request.strength));
+    else if (generation::usesHiresFix(request))
+        fields.emplace_back("Denoising strength", formatNumber(request.hiresStrength)); // as A1111 writes it
     if (request.clipSkip > 1) fields.emplace_back("Clip skip", std::to_string(request.clipSkip));
     if (request.mode == generation::Mode::Inpaint) {
         fields.emplace_back("Mask blur", formatNumber(request.maskBlur));
@@ -167,6 +170,11 @@ std::string formatA1111Parameters(const generation::GenerationSettings& request,
             fields.emplace_back("Inpaint area", "Only masked");
             fields.emplace_back("Masked area padding", std::to_string(request.onlyMaskedPadding));
         }
+    }
+    if (generation::usesHiresFix(request)) {
+        fields.emplace_back("Hires upscale", formatNumber(request.hiresScale));
+        if (request.hiresSteps > 0) fields.emplace_back("Hires steps", std::to_string(request.hiresSteps));
+        fields.emplace_back("Hires upscaler", generation::hiresUpscalerLabel(request.hiresUpscaler));
     }
     if (request.guidanceRescale > 0.0)
         fields.emplace_back("CFG rescale", formatNumber(request.guidanceRescale));
@@ -289,6 +297,8 @@ A1111Parameters parseA1111Parameters(const std::string& input) {
                 result.clipSkip = n;
             else
                 warnBad(key, value);
+        } else if (key == "Hires upscale") {
+            if (auto n = parseReal(value); !n || *n <= 0) warnBad(key, value);
         } else if (key == "Mask blur") {
             if (auto n = parseReal(value))
                 result.maskBlur = n;
@@ -308,11 +318,25 @@ generation::GenerationSettings A1111Parameters::applyTo(generation::GenerationSe
     if (seed) base.seed = *seed;
     if (width) base.width = *width;
     if (height) base.height = *height;
-    if (denoisingStrength) base.strength = *denoisingStrength;
     if (clipSkip) base.clipSkip = *clipSkip;
     if (maskBlur) base.maskBlur = *maskBlur;
-    base.mode = maskBlur ? generation::Mode::Inpaint
-                         : (denoisingStrength ? generation::Mode::Img2Img : generation::Mode::Txt2Img);
+    // A1111 writes a txt2img hires fix's second-pass strength as "Denoising strength" beside "Hires upscale".
+    const auto* hiresUpscale = field("Hires upscale");
+    const auto hiresScale = hiresUpscale ? parseReal(*hiresUpscale) : std::nullopt;
+    if (hiresScale && !maskBlur) {
+        base.mode = generation::Mode::Txt2Img;
+        base.hiresScale = *hiresScale;
+        if (denoisingStrength) base.hiresStrength = *denoisingStrength;
+        base.hiresSteps = 0;
+        if (const auto* hiresSteps = field("Hires steps"))
+            if (auto n = parseInteger<int>(*hiresSteps); n && *n >= 0) base.hiresSteps = *n;
+        if (const auto* upscaler = field("Hires upscaler")) base.hiresUpscaler = *upscaler;
+    } else {
+        if (denoisingStrength) base.strength = *denoisingStrength;
+        base.mode = maskBlur ? generation::Mode::Inpaint
+                             : (denoisingStrength ? generation::Mode::Img2Img : generation::Mode::Txt2Img);
+        base.hiresScale = 0;
+    }
     if (const auto* rescale = field("CFG rescale"))
         if (auto n = parseReal(*rescale)) base.guidanceRescale = *n;
     if (const auto* area = field("Inpaint area")) base.inpaintOnlyMasked = *area == "Only masked";

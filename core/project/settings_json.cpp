@@ -54,6 +54,10 @@ nlohmann::json settingsToJson(const generation::GenerationSettings& r) {
         {"width", r.width},
         {"height", r.height},
         {"strength", r.strength},
+        {"hires_scale", r.hiresScale},
+        {"hires_strength", r.hiresStrength},
+        {"hires_steps", r.hiresSteps},
+        {"hires_upscaler", r.hiresUpscaler},
         {"batch", r.batch},
         {"clip_skip", r.clipSkip},
         {"mask_blur", r.maskBlur},
@@ -102,6 +106,10 @@ generation::GenerationSettings settingsFromJson(const nlohmann::json& json) {
     readField(json, "width", r.width);
     readField(json, "height", r.height);
     readField(json, "strength", r.strength);
+    readField(json, "hires_scale", r.hiresScale);
+    readField(json, "hires_strength", r.hiresStrength);
+    readField(json, "hires_steps", r.hiresSteps);
+    readField(json, "hires_upscaler", r.hiresUpscaler);
     readField(json, "batch", r.batch);
     readField(json, "clip_skip", r.clipSkip);
     readField(json, "mask_blur", r.maskBlur);

@@ -107,9 +107,15 @@ DiffusionResult trainDiffusion(model::Unet& unet, text::ClipTextModel& textModel
                                            : torch::randn_like(latents);
         auto alpha = setup.alphasCumprod.index_select(0, t).view({b, 1, 1, 1});
         auto noisy = alpha.sqrt() * latents + (1.0 - alpha).sqrt() * noise;
+        auto target = noise;
+        if (setup.startNoiseFrom < timesteps) {
+            const auto atStart = (t >= setup.startNoiseFrom).view({b, 1, 1, 1});
+            noisy = torch::where(atStart, (1.0 - alpha).sqrt() * noise, noisy);
+            target = torch::where(atStart, noise - (alpha / (1.0 - alpha)).sqrt() * latents, noise);
+        }
         auto context = textModel->forward(tokenWindows(setup.tokenizer, captions)).lastHiddenState;
         auto prediction = unet->forward(noisy, t.to(torch::kFloat32), context);
-        auto perSample = (prediction - noise).square().mean({1, 2, 3});
+        auto perSample = (prediction - target).square().mean({1, 2, 3});
         if (setup.minSnrGamma > 0) {
             // Min-SNR weighting (Hang et al. 2023): the nearly clean timesteps stop dominating the gradient,
             // so composition and colour, decided at high noise, are learned in far fewer steps.

@@ -31,6 +31,12 @@ struct DiffusionSetup {
     // position out of it; a model that learns to do so takes the layout from the seed at inference instead
     // of from the prompt. Coarse noise hides that leak, so the caption is what decides the layout.
     double coarseNoise = 0;
+    // Timesteps from this one up are trained on what a sampler's first step gives the UNet: Gaussian noise
+    // with no image in it (sqrt(1 - alphas_cumprod) * noise), with the epsilon target that makes the
+    // prediction's implied image the scene. The plain objective leaves sqrt(alphas_cumprod) = 0.07..0.09 of
+    // the image in the latent there, which a model learns to read; at inference that "image" is the seed's
+    // noise, so the seed picks the layout. Here the prompt alone must. >= the schedule's length: off.
+    int64_t startNoiseFrom = 1000;
 };
 
 struct DiffusionResult {

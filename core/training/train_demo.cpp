@@ -42,6 +42,7 @@ std::map<std::string, std::string> trainingMetadata(const TrainDemoOptions& o) {
             {"gesso_demo_min_snr_gamma", text(o.minSnrGamma)},
             {"gesso_demo_partial_captions", text(o.partialCaptions)},
             {"gesso_demo_coarse_noise", text(o.coarseNoise)},
+            {"gesso_demo_start_noise_from", std::to_string(o.startNoiseFrom)},
             {"gesso_demo_minutes", text(o.minutes)}};
 }
 
@@ -51,7 +52,8 @@ TrainDemoReport trainDemoModel(const TrainDemoOptions& o) {
     if (o.out.empty()) throw Error("train-demo: no output folder given");
     if (o.threads < 1) throw Error("train-demo: the thread count must be at least 1");
     if (o.vaeSteps < 1 || o.diffusionSteps < 1 || o.vaeBatch < 1 || o.diffusionBatch < 1 ||
-        o.diffusionScenes < 1 || o.partialCaptions < 0 || o.partialCaptions > 1 || o.coarseNoise < 0)
+        o.diffusionScenes < 1 || o.partialCaptions < 0 || o.partialCaptions > 1 || o.coarseNoise < 0 ||
+        o.startNoiseFrom < 0)
         throw Error("train-demo: step counts and batch sizes must be at least 1");
     if (o.imageSize < 64 || o.imageSize % 16 != 0)
         throw Error("train-demo: the image size must be a multiple of 16, at least 64");
@@ -118,6 +120,7 @@ TrainDemoReport trainDemoModel(const TrainDemoOptions& o) {
     setup.sceneCount = o.diffusionScenes;
     setup.partialCaptions = o.partialCaptions;
     setup.coarseNoise = o.coarseNoise;
+    setup.startNoiseFrom = o.startNoiseFrom;
     StageSettings diffusionSettings{o.diffusionSteps,
                                     o.diffusionBatch,
                                     o.diffusionLearningRate,

@@ -25,7 +25,7 @@ struct TrainDemoOptions {
     int threads = 2; // torch intra-op threads: part of what fixes the result
     DemoArchitecture architecture = DemoArchitecture::shipped();
     int imageSize = 128;
-    int vaeSteps = 2500;
+    int vaeSteps = 5000;
     int vaeBatch = 4; // scenes per step, each split into four quadrant crops
     double vaeLearningRate = 3e-4;
     double klWeight = 1e-5;
@@ -40,6 +40,7 @@ struct TrainDemoOptions {
     double weightDecay = 0.01;
     double partialCaptions = 0; // probability that a caption leaves out parts (see DiffusionSetup)
     double coarseNoise = 0;     // weight of the low-resolution training noise (see DiffusionSetup)
+    int startNoiseFrom = 925;   // timesteps trained on a sampler's starting noise (see DiffusionSetup)
     // > 0: stop each stage when the total time passes this many minutes (the result then depends on the
     // machine's speed; the log says so).
     double minutes = 0;

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -82,7 +84,9 @@ private:
 
 } // namespace
 
-std::optional<Resampler> resamplerNamed(const std::string& name) {
+std::optional<Resampler> resamplerNamed(const std::string& label) {
+    std::string name = label; // A1111 writes "Lanczos", the CLI takes "lanczos"
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     if (name == "lanczos") return Resampler::Lanczos;
     if (name == "bicubic") return Resampler::Bicubic;
     if (name == "nearest") return Resampler::Nearest;

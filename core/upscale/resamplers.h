@@ -9,7 +9,7 @@
 namespace gesso::upscale {
 
 enum class Resampler { Lanczos, Bicubic, Nearest };
-std::optional<Resampler> resamplerNamed(const std::string& name); // "lanczos", "bicubic", "nearest"
+std::optional<Resampler> resamplerNamed(const std::string& name); // "lanczos", "bicubic", "nearest", any case
 
 // [N, C, H, W] float -> [N, C, height, width] float32.
 torch::Tensor resize(const torch::Tensor& image, int64_t width, int64_t height, Resampler method);

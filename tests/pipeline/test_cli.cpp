@@ -14,6 +14,8 @@
 #include <QtTest/QtTest>
 #include <torch/torch.h>
 
+#include <cstring>
+
 namespace {
 
 using Run = gesso::test::CliRun;
@@ -57,6 +59,66 @@ private Q_SLOTS:
                 0) == 0);
         // Only the final file is left in the folder (no temporaries).
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
+    }
+
+    // The hires fix: the picture comes out at the larger size and its parameters say how, as A1111's do.
+    void txt2imgHiresFix() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        QTemporaryDir dir;
+        const QString out = dir.filePath("hires.png");
+        auto run = runCli(QStringList{"txt2img"} + tinyArgs(reference) +
+                          QStringList{"--prompt",
+                                      "a cat",
+                                      "--steps",
+                                      "2",
+                                      "--width",
+                                      "64",
+                                      "--height",
+                                      "64",
+                                      "--seed",
+                                      "5",
+                                      "--hires-scale",
+                                      "2",
+                                      "--hires-strength",
+                                      "0.5",
+                                      "--hires-steps",
+                                      "1",
+                                      "--hires-upscaler",
+                                      "Latent (bicubic)",
+                                      "-o",
+                                      out});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        const auto image = gesso::cli::readImageRgba(out.toStdString());
+        QCOMPARE(image.width, 128);
+        QCOMPARE(image.height, 128);
+        const auto text = gesso::cli::readPngTextChunk(out.toStdString(), "parameters");
+        QVERIFY2(text.find("Size: 64x64") != std::string::npos &&
+                     text.find("Denoising strength: 0.5, Hires upscale: 2, Hires steps: 1, Hires upscaler: "
+                               "Latent (bicubic)") != std::string::npos,
+                 text.c_str());
+    }
+
+    // inpaint --expand outpaints: the picture grows (right and bottom to multiples of 8), and beyond the
+    // 16-pixel band next to the new area the input comes back exactly.
+    void inpaintExpandOutpaints() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        QTemporaryDir dir;
+        auto input = gesso::ImageRgba8::filled(60, 40, 0, 0, 0, 255);
+        for (int y = 0; y < 40; ++y)
+            for (int x = 0; x < 60; ++x)
+                input.pixel(x, y)[0] = uint8_t(x * 4), input.pixel(x, y)[1] = uint8_t(y * 6);
+        const QString in = dir.filePath("in.png"), out = dir.filePath("out.png");
+        gesso::cli::writePng(in.toStdString(), input, {});
+        auto run = runCli(QStringList{"inpaint"} + tinyArgs(reference) +
+                          QStringList{"--image", in, "--expand", "8,0,16,0", "--prompt", "a wall", "--steps",
+                                      "2", "--strength", "1", "--seed", "3", "-o", out});
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        const auto image = gesso::cli::readImageRgba(out.toStdString());
+        QCOMPARE(image.width, 88); // 8 + 60 + 16 = 84, rounded up
+        QCOMPARE(image.height, 40);
+        for (int y = 0; y < 40; ++y)
+            for (int x = 8 + 16; x < 8 + 60 - 16; ++x)
+                QVERIFY(std::memcmp(image.pixel(x, y), input.pixel(x - 8, y), 3) == 0);
     }
 
     // A LoRA name that no file has: an error line, and the picture is made without it (as A1111 does). One
@@ -255,6 +317,15 @@ private Q_SLOTS:
             << QStringList{"txt2img", "--sampler", "euler_a_karras"} << "unknown sampler 'euler_a_karras'";
         QTest::newRow("unknown prediction type") << QStringList{"txt2img", "--prediction", "x0"}
                                                  << "--prediction must be auto, epsilon or v" + hint;
+        QTest::newRow("hires option without the scale") << QStringList{"txt2img", "--hires-strength", "0.5"}
+                                                        << "the --hires-* options need --hires-scale";
+        QTest::newRow("hires scale too large") << QStringList{"txt2img", "--hires-scale", "9"}
+                                               << "--hires-scale: '9' must be from 1 to 8" + hint;
+        QTest::newRow("expand not pixels") << QStringList{"inpaint", "--image", "@IMG64", "--expand", "1,2"}
+                                           << "--expand: '1,2' is not N or LEFT,TOP,RIGHT,BOTTOM";
+        QTest::newRow("expand with a size")
+            << QStringList{"inpaint", "--image", "@IMG64", "--expand", "8", "--width", "128"}
+            << "--expand sets the size";
         QTest::newRow("missing model") << QStringList{"txt2img", "--model", "/nonexistent/model.safetensors"}
                                        << "model not found: '/nonexistent/model.safetensors'";
         QTest::newRow("missing image")

@@ -261,6 +261,31 @@ void TestProjectImages::formatsA1111Parameters() {
     QVERIFY(back.mode == generation::Mode::Inpaint);
     QVERIFY(!parsed.modelName);
     QVERIFY(parsed.warnings.empty());
+
+    // The hires fix, under A1111's names; an upscaler file is named by its stem.
+    generation::GenerationSettings h;
+    h.hiresScale = 2;
+    h.hiresStrength = 0.55;
+    h.hiresSteps = 10;
+    h.hiresUpscaler = "Latent (bicubic antialiased)";
+    const std::string hiresText = formatA1111Parameters(h, 7, "", "");
+    QVERIFY2(hiresText.find("Denoising strength: 0.55, Hires upscale: 2, Hires steps: 10, Hires upscaler: "
+                            "Latent (bicubic antialiased)") != std::string::npos,
+             hiresText.c_str());
+    const auto hiresBack = parseA1111Parameters(hiresText).applyTo({});
+    QVERIFY(hiresBack.mode == generation::Mode::Txt2Img);
+    QCOMPARE(hiresBack.hiresScale, 2.0);
+    QCOMPARE(hiresBack.hiresStrength, 0.55);
+    QCOMPARE(hiresBack.hiresSteps, 10);
+    QCOMPARE(hiresBack.hiresUpscaler, h.hiresUpscaler);
+    h.hiresSteps = 0;
+    h.hiresUpscaler = "/models/upscalers/4x-UltraSharp.pth";
+    const std::string fileText = formatA1111Parameters(h, 7, "", "");
+    QVERIFY2(fileText.find("Hires upscale: 2, Hires upscaler: 4x-UltraSharp,") != std::string::npos,
+             fileText.c_str());
+    QCOMPARE(parseA1111Parameters(fileText).applyTo({}).hiresSteps, 0);
+    h.hiresScale = 0;
+    QVERIFY(formatA1111Parameters(h, 7, "", "").find("Hires") == std::string::npos);
 }
 
 void TestProjectImages::everySamplerReadsBackFromA1111Parameters() {
@@ -314,7 +339,14 @@ void TestProjectImages::parsesA1111Parameters() {
     QCOMPARE(*p.clipSkip, 2);
     QCOMPARE(*p.field("Lora hashes"), std::string("detail: 1a2b, style: 3c4d"));
     QCOMPARE(*p.field("Version"), std::string("v1.10.1"));
-    QVERIFY(p.applyTo({}).mode == generation::Mode::Img2Img);
+    // A txt2img hires fix, as A1111 writes it: "Denoising strength" is the second pass's.
+    const generation::GenerationSettings hires = p.applyTo({});
+    QVERIFY(hires.mode == generation::Mode::Txt2Img);
+    QCOMPARE(hires.hiresScale, 1.5);
+    QCOMPARE(hires.hiresStrength, 0.45);
+    QCOMPARE(hires.strength, generation::GenerationSettings{}.strength);
+    QVERIFY(parseA1111Parameters("x\nSteps: 2, Seed: 3, Denoising strength: 0.4").applyTo({}).mode ==
+            generation::Mode::Img2Img);
 
     // Only a prompt (no settings line), an unknown sampler, bad numbers: no throw, warnings instead.
     QCOMPARE(parseA1111Parameters("just a prompt").prompt, std::string("just a prompt"));

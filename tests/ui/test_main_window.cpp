@@ -5,6 +5,7 @@
 #include "tests/common/fake_backend.h"
 #include "tests/common/fake_model_folder.h"
 #include "ui/canvas_view.h"
+#include "ui/hires_controls.h"
 #include "ui/layers_panel.h"
 #include "ui/main_window.h"
 #include "ui/message_banner.h"
@@ -21,6 +22,7 @@
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QDockWidget>
+#include <QtWidgets/QDoubleSpinBox>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QListWidget>
 #include <QtWidgets/QPlainTextEdit>
@@ -81,6 +83,46 @@ private Q_SLOTS:
         QCOMPARE(sampler->currentText(), QString("DPM++ 2M SDE"));
         QCOMPARE(schedule->currentText(), QString("SGM Uniform"));
         QCOMPARE(panel.settings().sampler, restored.sampler);
+    }
+
+    // The hires fix row: off by default, its details shown only while ticked, the sizes of both passes
+    // stated; what it sets round-trips through the settings, and a picture's upscaler name (the file's stem,
+    // as A1111 writes it) picks the library's file.
+    void hiresFixRowMakesTheHiresSettings() {
+        ui::PromptPanel panel;
+        panel.show();
+        auto* hires = panel.hiresControls();
+        QVERIFY(hires);
+        QCOMPARE(panel.settings().hiresScale, 0.0);
+        QVERIFY(!hires->upscalerBox()->isVisible());
+        hires->enabledBox()->setChecked(true);
+        QVERIFY(hires->upscalerBox()->isVisible());
+        hires->scaleBox()->setValue(1.5);
+        hires->strengthBox()->setValue(0.45);
+        hires->stepsBox()->setValue(12);
+        hires->upscalerBox()->setCurrentIndex(hires->upscalerBox()->findText("Latent (nearest-exact)"));
+        QCOMPARE(hires->sizeLabel()->text(), QString::fromUtf8("512\u00d7512, then 768\u00d7768"));
+        panel.setSuggestedMode(generation::Mode::Img2Img); // paint in the region: the fix does not apply
+        QVERIFY(hires->sizeLabel()->text().startsWith("Text to image only"));
+        panel.setSuggestedMode(generation::Mode::Txt2Img);
+        QCOMPARE(hires->sizeLabel()->text(), QString::fromUtf8("512\u00d7512, then 768\u00d7768"));
+        const auto settings = panel.settings();
+        QCOMPARE(settings.hiresScale, 1.5);
+        QCOMPARE(settings.hiresStrength, 0.45);
+        QCOMPARE(settings.hiresSteps, 12);
+        QCOMPARE(settings.hiresUpscaler, std::string("Latent (nearest-exact)"));
+
+        hires->setUpscalers({{"4x-UltraSharp", "/lib/upscalers/4x-UltraSharp.pth"}});
+        generation::GenerationSettings fromPicture;
+        fromPicture.hiresScale = 2;
+        fromPicture.hiresUpscaler = "4x-UltraSharp";
+        panel.setSettings(fromPicture);
+        QCOMPARE(panel.settings().hiresUpscaler, std::string("/lib/upscalers/4x-UltraSharp.pth"));
+        QCOMPARE(panel.settings().hiresScale, 2.0);
+        panel.setSettings(generation::GenerationSettings{});
+        QVERIFY(!hires->enabledBox()->isChecked());
+        QVERIFY(!hires->upscalerBox()->isVisible());
+        QCOMPARE(panel.settings().hiresScale, 0.0);
     }
 
     void initTestCase() {

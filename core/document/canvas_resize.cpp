@@ -1,0 +1,108 @@
+#include "core/document/canvas_resize.h"
+
+#include "core/runtime/error.h"
+
+#include <cstring>
+
+namespace gesso::document {
+namespace {
+
+constexpr int kMaxSide = 32768; // as Document's constructor
+
+void checkSize(int width, int height) {
+    if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide)
+        throw Error("canvas size " + std::to_string(width) + "x" + std::to_string(height) +
+                    " is outside 1..32768 pixels per side");
+}
+
+// Copies the part of `from` (placed at `fromAt`) that lies inside `to` (placed at `toAt`); RGBA.
+void copyOverlap(const ImageRgba8& from, Rect fromAt, ImageRgba8& to, Rect toAt) {
+    const Rect common = fromAt.intersected(toAt);
+    for (int y = common.y; y < common.bottom(); ++y)
+        std::memcpy(to.pixel(common.x - toAt.x, y - toAt.y), from.pixel(common.x - fromAt.x, y - fromAt.y),
+                    static_cast<size_t>(common.width) * 4);
+}
+
+} // namespace
+
+CanvasPlacement placeCanvas(int oldWidth, int oldHeight, int width, int height, Anchor anchor) {
+    checkSize(width, height);
+    const int column = static_cast<int>(anchor) % 3, row = static_cast<int>(anchor) / 3;
+    const auto offset = [](int extra, int part) { return part == 0 ? 0 : part == 1 ? extra / 2 : extra; };
+    return {width, height, offset(width - oldWidth, column), offset(height - oldHeight, row)};
+}
+
+CanvasPlacement canvasHolding(const Document& document, Rect region) {
+    const Rect all = document.bounds().united(region);
+    checkSize(all.width, all.height);
+    return {all.width, all.height, -all.x, -all.y};
+}
+
+ResizeCanvasCommand::ResizeCanvasCommand(const Document& document, CanvasPlacement placement,
+                                         std::optional<Rect> regionAfter)
+    : m_to(placement), m_oldWidth(document.width()), m_oldHeight(document.height()),
+      m_oldMask(document.mask()), m_oldRegion(document.region()) {
+    checkSize(placement.width, placement.height);
+    const Rect canvas{0, 0, placement.width, placement.height};
+    if (regionAfter) {
+        m_newRegion = regionAfter->intersected(canvas);
+    } else {
+        m_newRegion = m_oldRegion == document.bounds()
+                          ? canvas
+                          : m_oldRegion.translated(placement.dx, placement.dy).intersected(canvas);
+    }
+    if (m_newRegion.empty()) m_newRegion = canvas;
+    for (const Layer& layer : document.layers())
+        m_layers.push_back({layer.id, layer.bounds()});
+}
+
+void ResizeCanvasCommand::redo(Document& document) {
+    const Rect canvas{0, 0, m_to.width, m_to.height};
+    for (const LayerBefore& before : m_layers) {
+        Layer* layer = document.layer(before.id);
+        if (!layer) continue;
+        const Rect moved = before.bounds.translated(m_to.dx, m_to.dy);
+        const Rect grown = moved.united(canvas);
+        if (grown != moved && !layer->pixels.empty()) {
+            ImageRgba8 pixels = ImageRgba8::filled(grown.width, grown.height, 0, 0, 0, 0);
+            copyOverlap(layer->pixels, moved, pixels, grown);
+            layer->pixels = std::move(pixels);
+            layer->offsetX = grown.x;
+            layer->offsetY = grown.y;
+        } else {
+            layer->offsetX = moved.x;
+            layer->offsetY = moved.y;
+        }
+    }
+    ImageGray8 mask{m_to.width, m_to.height, std::vector<uint8_t>(size_t(m_to.width) * m_to.height, 0)};
+    const Rect oldAt = Rect{0, 0, m_oldWidth, m_oldHeight}.translated(m_to.dx, m_to.dy);
+    const Rect common = oldAt.intersected(canvas);
+    for (int y = common.y; y < common.bottom(); ++y)
+        std::memcpy(&mask.pixels[size_t(y) * m_to.width + common.x],
+                    &m_oldMask.pixels[size_t(y - oldAt.y) * m_oldWidth + (common.x - oldAt.x)],
+                    size_t(common.width));
+    document.setCanvas(m_to.width, m_to.height, std::move(mask), m_newRegion);
+}
+
+void ResizeCanvasCommand::undo(Document& document) {
+    for (const LayerBefore& before : m_layers) {
+        Layer* layer = document.layer(before.id);
+        if (!layer) continue;
+        const Rect moved = before.bounds.translated(m_to.dx, m_to.dy);
+        if (layer->bounds() != moved && !layer->pixels.empty()) {
+            // Only the padding redo added goes: edits after it were undone before this runs.
+            ImageRgba8 pixels = ImageRgba8::filled(moved.width, moved.height, 0, 0, 0, 0);
+            copyOverlap(layer->pixels, layer->bounds(), pixels, moved);
+            layer->pixels = std::move(pixels);
+        }
+        layer->offsetX = before.bounds.x;
+        layer->offsetY = before.bounds.y;
+    }
+    document.setCanvas(m_oldWidth, m_oldHeight, m_oldMask, m_oldRegion);
+}
+
+std::string ResizeCanvasCommand::text() const {
+    return "Canvas size " + std::to_string(m_to.width) + "x" + std::to_string(m_to.height);
+}
+
+} // namespace gesso::document
