@@ -126,47 +126,55 @@ void CanvasView::setMaskVisible(bool visible) {
     Q_EMIT maskVisibilityChanged(visible);
 }
 
+// An overlay (step preview, live layer) is repainted with a 2-pixel margin for its frame's antialiasing.
+void CanvasView::repaintOverlay(const QImage& image, const Rect& region) {
+    if (!image.isNull()) update(widgetRect(region).adjusted(-2, -2, 2, 2));
+}
+
+void CanvasView::replaceOverlay(QImage& image, Rect& region, const QImage& next, const Rect& nextRegion) {
+    const QRect old = widgetRect(region);
+    image = next;
+    region = nextRegion;
+    update(old.united(widgetRect(nextRegion)).adjusted(-2, -2, 2, 2));
+}
+
+void CanvasView::clearOverlay(QImage& image, const Rect& region) {
+    if (image.isNull()) return;
+    repaintOverlay(image, region); // schedules the repaint, which runs after the image is gone
+    image = {};
+}
+
 void CanvasView::setPreview(const QImage& image, const Rect& region) {
-    QRect old = widgetRect(m_previewRegion);
-    m_preview = image;
-    m_previewRegion = region;
-    update(old.united(widgetRect(region)).adjusted(-2, -2, 2, 2));
+    replaceOverlay(m_preview, m_previewRegion, image, region);
 }
 
 void CanvasView::clearPreview() {
-    if (m_preview.isNull()) return;
-    m_preview = {};
-    update(widgetRect(m_previewRegion).adjusted(-2, -2, 2, 2));
+    clearOverlay(m_preview, m_previewRegion);
 }
 
 void CanvasView::setLiveLayer(const QImage& image, const Rect& region) {
-    const QRect old = widgetRect(m_liveRegion);
-    m_live = image;
-    m_liveRegion = region;
-    update(old.united(widgetRect(region)).adjusted(-2, -2, 2, 2));
+    replaceOverlay(m_live, m_liveRegion, image, region);
 }
 
 void CanvasView::clearLiveLayer() {
-    if (m_live.isNull()) return;
-    m_live = {};
-    update(widgetRect(m_liveRegion).adjusted(-2, -2, 2, 2));
+    clearOverlay(m_live, m_liveRegion);
 }
 
 void CanvasView::setComparing(bool comparing) {
     if (comparing == m_comparing) return;
     m_comparing = comparing;
-    if (!m_preview.isNull()) update(widgetRect(m_previewRegion).adjusted(-2, -2, 2, 2));
-    if (!m_live.isNull()) update(widgetRect(m_liveRegion).adjusted(-2, -2, 2, 2));
+    repaintOverlay(m_preview, m_previewRegion);
+    repaintOverlay(m_live, m_liveRegion);
 }
 
 void CanvasView::setLiveOpacity(double opacity) {
     m_liveOpacity = std::clamp(opacity, 0.0, 1.0);
-    if (!m_live.isNull()) update(widgetRect(m_liveRegion).adjusted(-2, -2, 2, 2));
+    repaintOverlay(m_live, m_liveRegion);
 }
 
 void CanvasView::setLiveVisible(bool visible) {
     m_liveVisible = visible;
-    if (!m_live.isNull()) update(widgetRect(m_liveRegion).adjusted(-2, -2, 2, 2));
+    repaintOverlay(m_live, m_liveRegion);
 }
 
 // ---- view transform ----

@@ -127,6 +127,10 @@ private:
     void pickColor(QPointF docPoint);
     document::Rect regionFromDrag() const;
     void growCanvasTo(const document::Rect& region);
+    void repaintOverlay(const QImage& image, const document::Rect& region); // when `image` is shown
+    void replaceOverlay(QImage& image, document::Rect& region, const QImage& next,
+                        const document::Rect& nextRegion);
+    void clearOverlay(QImage& image, const document::Rect& region);
     QRect widgetRect(const document::Rect& rect) const;
     void updateCursor();
     void ensureFitted();

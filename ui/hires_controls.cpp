@@ -1,6 +1,7 @@
 #include "ui/hires_controls.h"
 
 #include "core/generation/hires_fix.h"
+#include "ui/view_to_qstring.h"
 
 #include <QtCore/QFileInfo>
 #include <QtCore/QSignalBlocker>
@@ -15,13 +16,6 @@
 #include <algorithm>
 
 namespace gesso::ui {
-namespace {
-
-QString fromView(std::string_view text) {
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
-}
-
-} // namespace
 
 HiresControls::HiresControls(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);

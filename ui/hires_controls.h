@@ -1,8 +1,8 @@
 #pragma once
 // The hires fix's part of the prompt dock (GenerationSettings::hiresScale and friends): a tick box that the
-// dock places beside Strength (enabledBox()), and this widget: the scale, the second pass's denoising strength,
-// upscaler and steps, and a line with the sizes of both passes. The widget shows only while the box is ticked,
-// so the dock is no taller without it. GUI thread only.
+// dock places beside Strength (enabledBox()), and this widget: the scale, the second pass's denoising
+// strength, upscaler and steps, and a line with the sizes of both passes. The widget shows only while the box
+// is ticked, so the dock is no taller without it. GUI thread only.
 #include "core/generation/generation_settings.h"
 
 #include <QtWidgets/QWidget>

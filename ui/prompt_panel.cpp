@@ -7,6 +7,7 @@
 #include "ui/live_controls.h"
 #include "ui/prompt_edit.h"
 #include "ui/tag_weight_slider.h"
+#include "ui/view_to_qstring.h"
 
 #include <QtCore/QFileInfo>
 
@@ -30,10 +31,6 @@ namespace gesso::ui {
 namespace {
 
 constexpr int kNativeSizeRole = Qt::UserRole + 1;
-
-QString fromView(std::string_view text) {
-    return QString::fromUtf8(text.data(), qsizetype(text.size()));
-}
 
 QString modeName(generation::Mode mode) {
     switch (mode) {

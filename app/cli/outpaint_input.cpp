@@ -2,6 +2,7 @@
 
 #include "command.h"
 
+#include "core/document/composite.h"
 #include "core/document/generation_input.h"
 #include "core/document/outpaint_fill.h"
 #include "core/runtime/error.h"
@@ -10,7 +11,6 @@
 #include <QtCore/QStringList>
 
 #include <algorithm>
-#include <cstring>
 
 namespace gesso::cli {
 
@@ -38,21 +38,19 @@ OutpaintInput expandForOutpaint(const ImageRgba8& image, const ImageGray8& mask,
     if (width > 8192 || height > 8192)
         throw Error("the expanded picture would be " + std::to_string(width) + "x" + std::to_string(height) +
                     ", more than 8192 pixels a side");
+    ImageRgba8 opaque = image; // the input counts as painted everywhere
+    for (size_t i = 3; i < opaque.pixels.size(); i += 4)
+        opaque.pixels[i] = 255;
+    const document::Rect canvas{-e.left, -e.top, width, height}; // in the input's coordinates
     OutpaintInput input;
-    input.canvas = ImageRgba8::filled(width, height, 0, 0, 0, 0);
-    for (int y = 0; y < image.height; ++y) {
-        std::memcpy(input.canvas.pixel(e.left, e.top + y), image.pixel(0, y), size_t(image.width) * 4);
-        for (int x = 0; x < image.width; ++x)
-            input.canvas.pixel(e.left + x, e.top + y)[3] = 255; // the input counts as painted everywhere
-    }
+    input.canvas = document::crop(opaque, canvas); // transparent around the input
     input.init = document::fillFromEdges(input.canvas);
     input.mask = document::emptyAreaRamp(input.canvas, document::kOutpaintFeather);
-    if (!mask.empty())
-        for (int y = 0; y < mask.height; ++y)
-            for (int x = 0; x < mask.width; ++x) {
-                uint8_t& m = input.mask.pixels[size_t(e.top + y) * width + (e.left + x)];
-                m = std::max(m, mask.pixels[size_t(y) * mask.width + x]);
-            }
+    if (!mask.empty()) {
+        const ImageGray8 placed = document::crop(mask, canvas);
+        for (size_t i = 0; i < input.mask.pixels.size(); ++i)
+            input.mask.pixels[i] = std::max(input.mask.pixels[i], placed.pixels[i]);
+    }
     return input;
 }
 

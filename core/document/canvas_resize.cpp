@@ -1,8 +1,7 @@
 #include "core/document/canvas_resize.h"
 
+#include "core/document/composite.h"
 #include "core/runtime/error.h"
-
-#include <cstring>
 
 namespace gesso::document {
 namespace {
@@ -13,14 +12,6 @@ void checkSize(int width, int height) {
     if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide)
         throw Error("canvas size " + std::to_string(width) + "x" + std::to_string(height) +
                     " is outside 1..32768 pixels per side");
-}
-
-// Copies the part of `from` (placed at `fromAt`) that lies inside `to` (placed at `toAt`); RGBA.
-void copyOverlap(const ImageRgba8& from, Rect fromAt, ImageRgba8& to, Rect toAt) {
-    const Rect common = fromAt.intersected(toAt);
-    for (int y = common.y; y < common.bottom(); ++y)
-        std::memcpy(to.pixel(common.x - toAt.x, y - toAt.y), from.pixel(common.x - fromAt.x, y - fromAt.y),
-                    static_cast<size_t>(common.width) * 4);
 }
 
 } // namespace
@@ -63,25 +54,15 @@ void ResizeCanvasCommand::redo(Document& document) {
         if (!layer) continue;
         const Rect moved = before.bounds.translated(m_to.dx, m_to.dy);
         const Rect grown = moved.united(canvas);
-        if (grown != moved && !layer->pixels.empty()) {
-            ImageRgba8 pixels = ImageRgba8::filled(grown.width, grown.height, 0, 0, 0, 0);
-            copyOverlap(layer->pixels, moved, pixels, grown);
-            layer->pixels = std::move(pixels);
-            layer->offsetX = grown.x;
-            layer->offsetY = grown.y;
-        } else {
-            layer->offsetX = moved.x;
-            layer->offsetY = moved.y;
-        }
+        // crop() pads with transparent pixels what lies outside the layer.
+        if (grown != moved && !layer->pixels.empty())
+            layer->pixels = crop(layer->pixels, grown.translated(-moved.x, -moved.y));
+        const Rect placed = layer->pixels.empty() ? moved : grown;
+        layer->offsetX = placed.x;
+        layer->offsetY = placed.y;
     }
-    ImageGray8 mask{m_to.width, m_to.height, std::vector<uint8_t>(size_t(m_to.width) * m_to.height, 0)};
-    const Rect oldAt = Rect{0, 0, m_oldWidth, m_oldHeight}.translated(m_to.dx, m_to.dy);
-    const Rect common = oldAt.intersected(canvas);
-    for (int y = common.y; y < common.bottom(); ++y)
-        std::memcpy(&mask.pixels[size_t(y) * m_to.width + common.x],
-                    &m_oldMask.pixels[size_t(y - oldAt.y) * m_oldWidth + (common.x - oldAt.x)],
-                    size_t(common.width));
-    document.setCanvas(m_to.width, m_to.height, std::move(mask), m_newRegion);
+    document.setCanvas(m_to.width, m_to.height, crop(m_oldMask, canvas.translated(-m_to.dx, -m_to.dy)),
+                       m_newRegion);
 }
 
 void ResizeCanvasCommand::undo(Document& document) {
@@ -89,12 +70,9 @@ void ResizeCanvasCommand::undo(Document& document) {
         Layer* layer = document.layer(before.id);
         if (!layer) continue;
         const Rect moved = before.bounds.translated(m_to.dx, m_to.dy);
-        if (layer->bounds() != moved && !layer->pixels.empty()) {
-            // Only the padding redo added goes: edits after it were undone before this runs.
-            ImageRgba8 pixels = ImageRgba8::filled(moved.width, moved.height, 0, 0, 0, 0);
-            copyOverlap(layer->pixels, layer->bounds(), pixels, moved);
-            layer->pixels = std::move(pixels);
-        }
+        // Only the padding redo added goes: edits after it were undone before this runs.
+        if (layer->bounds() != moved && !layer->pixels.empty())
+            layer->pixels = crop(layer->pixels, moved.translated(-layer->offsetX, -layer->offsetY));
         layer->offsetX = before.bounds.x;
         layer->offsetY = before.bounds.y;
     }

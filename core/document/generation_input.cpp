@@ -170,7 +170,10 @@ ImageRgba8 resultPixels(const Document& document, const ImageRgba8& image, Rect 
                         generation::Mode mode) {
     ImageRgba8 pixels = resized(image, region.width, region.height);
     if (mode == generation::Mode::Inpaint) {
-        const ImageGray8 mask = repaintMask(document, region, composite(document, region));
+        // Compositing the region only when it has empty canvas to cover (staged previews call this too).
+        const ImageGray8 mask = hasEmptyArea(document, region)
+                                    ? repaintMask(document, region, composite(document, region))
+                                    : crop(document.mask(), region);
         for (size_t i = 0; i < mask.pixels.size(); ++i)
             pixels.pixels[i * 4 + 3] = static_cast<uint8_t>(pixels.pixels[i * 4 + 3] * mask.pixels[i] / 255);
     }

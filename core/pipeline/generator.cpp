@@ -221,7 +221,18 @@ public:
     }
 
     // Scaled latents -> RGB [1, 3, H, W] in [0, 1] by the VAE.
-    torch::Tensor decodeImage(const torch::Tensor& latents) { return decode(latents); }
+    torch::Tensor decode(const torch::Tensor& latents) {
+        const auto t0 = Clock::now();
+        const model::VaeInterrupt interrupt = [this] { checkCancel(); };
+        const auto unscaled = (latents / m_setup.scalingFactor).to(m_vaeDtype);
+        auto decoded = needsTiledVae(unscaled.size(2), unscaled.size(3))
+                           ? m.vae->decodeTiled(unscaled, kVaeTileLatentSize, kVaeTileOverlap, interrupt)
+                           : m.vae->decode(unscaled, nullptr, interrupt);
+        auto image = (decoded.to(torch::kFloat32) / 2 + 0.5).clamp(0, 1);
+        m_result.vaeDecodeSeconds += secondsSince(t0);
+        checkCancel();
+        return image;
+    }
 
     GeneratedImage finish(const torch::Tensor& latents, int64_t seed) {
         GeneratedImage out;
@@ -291,20 +302,6 @@ private:
         if (m.device.is_cuda()) (void)out.sum().item<float>(); // wait for the GPU: honest per-phase timings
         m_result.unetSeconds += secondsSince(t0);
         return out;
-    }
-
-    // Scaled latents -> RGB in [0, 1].
-    torch::Tensor decode(const torch::Tensor& latents) {
-        const auto t0 = Clock::now();
-        const model::VaeInterrupt interrupt = [this] { checkCancel(); };
-        const auto unscaled = (latents / m_setup.scalingFactor).to(m_vaeDtype);
-        auto decoded = needsTiledVae(unscaled.size(2), unscaled.size(3))
-                           ? m.vae->decodeTiled(unscaled, kVaeTileLatentSize, kVaeTileOverlap, interrupt)
-                           : m.vae->decode(unscaled, nullptr, interrupt);
-        auto image = (decoded.to(torch::kFloat32) / 2 + 0.5).clamp(0, 1);
-        m_result.vaeDecodeSeconds += secondsSince(t0);
-        checkCancel();
-        return image;
     }
 
     // The same by the TAESD decoder of the previews (GenerationSettings::taesdFinalDecode).
@@ -415,7 +412,7 @@ GenerationResult Generator::generate(const GenerationRequest& request, const Pro
                     {}, upscaleLatents(latents, hiresRequest->width, hiresRequest->height, *latentMode));
             } else {
                 // Through 8-bit pictures before and after the upscaler, as A1111's PIL images are.
-                auto lowRes = rgbToTensor(tensorToRgba(run.decodeImage(latents)));
+                auto lowRes = rgbToTensor(tensorToRgba(run.decode(latents)));
                 auto enlarged =
                     imageUpscaler->upscale(lowRes, hiresRequest->width, hiresRequest->height, cancel);
                 hires->setInput(rgbToTensor(tensorToRgba(enlarged)), {});
