@@ -26,6 +26,7 @@
 #include "ui/prompt_panel.h"
 #include "ui/queue_view.h"
 #include "ui/staging_strip.h"
+#include "ui/upscale_runner.h"
 #include "ui/welcome_panel.h"
 
 #include <QtCore/QDir>
@@ -100,6 +101,27 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
     m_modeTimer->setInterval(250);
     connect(m_modeTimer, &QTimer::timeout, this, &MainWindow::refreshMode);
     m_project = new ProjectController(this, this);
+    m_upscaler = new UpscaleRunner(*m_engine, this);
+    connect(m_upscaler, &UpscaleRunner::progressed, this,
+            [this](const QString& text) { statusBar()->showMessage(text); });
+    m_upscaler->setRepaintSource([this]() -> std::optional<UpscaleRunner::Repaint> {
+        UpscaleRunner::Repaint repaint;
+        static_cast<generation::GenerationSettings&>(repaint.settings) = promptSettings();
+        if (repaint.settings.modelPath.empty()) return std::nullopt;
+        if (repaint.settings.seed < 0) repaint.settings.seed = QRandomGenerator::global()->bounded(1 << 30);
+        addLibraryFiles(repaint.settings);
+        repaint.tile = generationLongSide() / 8 * 8;
+        return repaint;
+    });
+    connect(m_upscaler, &UpscaleRunner::failed, this, &MainWindow::showError);
+    connect(m_upscaler, &UpscaleRunner::cancelled, this,
+            [this] { statusBar()->showMessage(tr("Upscaling cancelled"), 4000); });
+    connect(m_upscaler, &UpscaleRunner::finished, this, [this] {
+        statusBar()->showMessage(tr("Upscaled: the canvas is now %1 \u00d7 %2, the result is the top layer")
+                                     .arg(m_document->width())
+                                     .arg(m_document->height()),
+                                 6000);
+    });
     setAcceptDrops(true);
 
     createLibrary();
@@ -314,6 +336,11 @@ void MainWindow::createActions() {
     QAction* canvasSize = image->addAction(tr("Canvas &size..."), this, &MainWindow::resizeCanvas);
     canvasSize->setObjectName("canvasSizeAction");
     canvasSize->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_C));
+    QAction* upscale = image->addAction(tr("&Upscale..."), m_upscaler, &UpscaleRunner::ask);
+    upscale->setObjectName("upscaleAction");
+    upscale->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_U));
+    upscale->setStatusTip(tr("Enlarge the whole picture with an upscaler model or a resampler; the result "
+                             "becomes a new layer"));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* zoomIn = view->addAction(tr("Zoom &in"), m_canvas, &CanvasView::zoomIn);
@@ -551,6 +578,7 @@ void MainWindow::setDocument(std::unique_ptr<document::Document> document) {
     refreshMode();
     m_project->documentReplaced();
     if (m_live) m_live->setDocument(m_document.get());
+    m_upscaler->setDocument(m_document.get());
 }
 
 bool MainWindow::openFile(const QString& path) {
@@ -742,6 +770,7 @@ void MainWindow::onLibraryChanged() {
         upscalers.emplace_back(QString::fromStdString(file.label),
                                QString::fromStdString(file.path.string()));
     m_prompt->hiresControls()->setUpscalers(upscalers);
+    m_upscaler->setUpscalers(upscalers);
     m_prompt->setLibraryEntries(m_library->entries());
     m_settingModels = true;
     m_prompt->setModels(models);

@@ -36,6 +36,7 @@ class ProjectController;
 class PromptPanel;
 class QueueView;
 class StagingStrip;
+class UpscaleRunner;
 
 class MainWindow : public QMainWindow, private ProjectHost {
     Q_OBJECT
@@ -75,6 +76,7 @@ public:
     void applyLive();    // live mode's current picture as a layer (undoable) and a history entry
     void clearHistory(); // every history entry but the favourites (the Clear button asks first)
     LiveMode* liveMode() const { return m_live; }
+    UpscaleRunner* upscaler() const { return m_upscaler; }
     // Re-reads GESSO_MODEL_DIRS and the other fixed folders, refreshes the library and waits (at most 30 s)
     // for the model list: for scripts and tests. The app itself never waits: the list follows the library.
     void reloadModels();
@@ -137,6 +139,7 @@ private:
     std::unique_ptr<engine::Engine> m_engine;
     ProjectController* m_project = nullptr;
     LiveMode* m_live = nullptr;
+    UpscaleRunner* m_upscaler = nullptr;
     QHash<quint64, Job> m_jobs;
     quint64 m_preloadJob = 0; // the engine job loading the picked model ahead of the first generation
     QString m_preloadedModel; // what was last asked to preload, so a re-selection does not queue it again

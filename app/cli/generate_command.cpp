@@ -103,6 +103,13 @@ void addOptions(QCommandLineParser& parser, Mode mode) {
         {"negative-original-size", "SDXL original size of the negative conditioning.", "WxH"},
         {"negative-target-size", "SDXL target size of the negative conditioning.", "WxH"},
         {"negative-crop-top-left", "SDXL crop of the negative conditioning.", "TOP,LEFT"},
+        {"masked-content",
+         "inpaint: what the masked area starts from: fill (the picture, empty canvas extended from its "
+         "edges; default), latent-noise or latent-nothing (A1111's Masked content).",
+         "MODE"},
+        {"aesthetic-score", "SDXL refiner: the prompt's aesthetic score (default 6).", "S"},
+        {"negative-aesthetic-score", "SDXL refiner: the negative prompt's aesthetic score (default 2.5).",
+         "S"},
         {"preview-dir", "Write each step's preview PNG into this folder.", "DIR"},
         {"taesd-dir", "Folder with taesd_decoder / taesdxl_decoder weights for previews.", "DIR"},
         {"taesd-decode",
@@ -207,6 +214,14 @@ generation::GenerationRequest buildRequest(const QCommandLineParser& p, Mode mod
         std::tie(r.negativeTargetWidth, r.negativeTargetHeight) = toSize(p, "negative-target-size");
     if (p.isSet("negative-crop-top-left"))
         std::tie(r.negativeCropTop, r.negativeCropLeft) = toTopLeft(p, "negative-crop-top-left");
+    if (p.isSet("masked-content")) {
+        QString content = p.value("masked-content");
+        if (content != "fill" && content != "latent-noise" && content != "latent-nothing")
+            throw optionError("masked-content", content, "is not fill, latent-noise or latent-nothing");
+        r.maskedContent = content.replace('-', ' ').toStdString();
+    }
+    r.aestheticScore = doubleOption(p, "aesthetic-score", 0, 10, r.aestheticScore);
+    r.negativeAestheticScore = doubleOption(p, "negative-aesthetic-score", 0, 10, r.negativeAestheticScore);
 
     r.width = 512;
     r.height = 512;

@@ -2,6 +2,7 @@
 
 #include "core/library/library_index.h"
 #include "core/model_manager/clip_vocabulary_search.h"
+#include "core/runtime/cpu_tuning.h"
 #include "core/runtime/threads.h"
 #include "gesso/build_config.h"
 
@@ -35,6 +36,7 @@ int dispatch(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
+    gesso::keepFreedTensorMemory(); // before any thread exists
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName("gesso-cli");
     QCoreApplication::setApplicationVersion(GESSO_VERSION_STRING);

@@ -5,6 +5,7 @@
 
 #include "core/io/safetensors.h"
 #include "core/pipeline/image_tensor.h"
+#include "core/pipeline/upscale_image.h"
 #include "core/upscale/network_upscaler.h"
 
 #include <atomic>
@@ -25,18 +26,6 @@ torch::Tensor readInputTensor(const std::filesystem::path& path) {
     const auto file = io::SafetensorsFile::open(path);
     if (!file.contains("input")) throw Error("'" + path.string() + "' has no tensor named 'input'");
     return file.tensor("input").to(torch::kFloat32).clone();
-}
-
-// Clamped, rounded RGBA8 with no full-size float temporaries (the result of a large upscale is big).
-ImageRgba8 toRgba8(torch::Tensor image) {
-    c10::InferenceMode guard; // the upscalers return inference tensors
-    image.clamp_(0, 1).mul_(255).round_();
-    const torch::Tensor rgb = image[0].to(torch::kUInt8);
-    image = torch::Tensor();
-    ImageRgba8 out = ImageRgba8::filled(int(rgb.size(2)), int(rgb.size(1)), 0, 0, 0, 255);
-    auto rgba = torch::from_blob(out.pixels.data(), {rgb.size(1), rgb.size(2), 4}, torch::kUInt8);
-    rgba.slice(2, 0, 3).copy_(rgb.permute({1, 2, 0}));
-    return out;
 }
 
 int runUpscale(const QStringList& arguments) {
@@ -93,7 +82,7 @@ int runUpscale(const QStringList& arguments) {
         io::writeSafetensors(parser.value("out-tensor").toStdString(), {{"output", output}});
     const int outIndex = tensorIn ? 0 : 1;
     if (positional.size() > outIndex)
-        writePng(positional.at(outIndex).toStdString(), toRgba8(std::move(output)), {});
+        writePng(positional.at(outIndex).toStdString(), pipeline::rgbResultToRgba8(std::move(output)), {});
     return kOk;
 }
 

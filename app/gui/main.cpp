@@ -1,5 +1,6 @@
 #include "core/library/library_index.h"
 #include "core/model_manager/clip_vocabulary_search.h"
+#include "core/runtime/cpu_tuning.h"
 #include "core/runtime/threads.h"
 #include "gesso/build_config.h"
 #include "ui/main_window.h"
@@ -12,6 +13,7 @@
 #include <cstring>
 
 int main(int argc, char** argv) {
+    gesso::keepFreedTensorMemory(); // before any thread exists
     // Answered before QApplication exists, so they work without a display.
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--version") == 0) {

@@ -1,7 +1,10 @@
 #include "core/engine/engine.h"
 
 #include "core/pipeline/generator.h"
+#include "core/pipeline/sd_upscale.h"
+#include "core/pipeline/upscale_image.h"
 #include "core/runtime/error.h"
+#include "core/upscale/network_upscaler.h"
 
 #include <filesystem>
 
@@ -32,6 +35,25 @@ BackendSet defaultBackend() {
         ensure().preload(settings);
         if (cancel) throw Cancelled();
         progress(1.0, "Loaded " + name);
+    };
+    set.upscale = [ensure](const generation::UpscaleRequest& request, const UpscaleProgress& progress,
+                           const std::atomic<bool>& cancel) {
+        if (request.image.empty()) throw Error("there is nothing to upscale: the picture is empty");
+        // A resampler goes straight to the size; a network runs at its own scale, then is resized to it.
+        const auto upscaler =
+            upscale::openUpscaler(request.upscaler, double(request.width) / request.image.width);
+        upscale::UpscaleOptions options;
+        options.tile = request.tile;
+        options.onTile = [&](int done, int tiles) { progress(done, tiles, false); };
+        ImageRgba8 image =
+            pipeline::upscaleImage(*upscaler, request.image, request.width, request.height, options, cancel);
+        if (!request.detail) return image;
+        pipeline::SdUpscaleOptions detail;
+        detail.tile = request.detailTile;
+        detail.overlap = request.detailOverlap;
+        return pipeline::sdUpscale(
+            ensure(), *request.detail, image, detail,
+            [&](int done, int tiles) { progress(done, tiles, true); }, cancel);
     };
     set.release = [generator] {
         if (*generator) (*generator)->releaseModels();

@@ -146,6 +146,13 @@ quint64 Engine::loadModel(generation::GenerationSettings settings) {
     return enqueue(std::move(job));
 }
 
+quint64 Engine::submitUpscale(generation::UpscaleRequest request) {
+    Job job;
+    job.kind = Job::Kind::Upscale;
+    job.upscale = std::make_shared<const generation::UpscaleRequest>(std::move(request));
+    return enqueue(std::move(job));
+}
+
 void Engine::releaseModels() {
     Job job;
     job.kind = Job::Kind::Release;
@@ -386,6 +393,22 @@ void Engine::runJob(const Job& job) {
             post([this, id, path = QString::fromStdString(job.request.modelPath)] {
                 Q_EMIT modelLoaded(id, path);
             });
+            break;
+        }
+        case Job::Kind::Upscale: {
+            if (!m_backend.upscale)
+                throw Error("this build of Gesso has no upscaler; rebuild with core/upscale");
+            post([this, id] { Q_EMIT started(id); });
+            generation::GeneratedImage image;
+            image.image = m_backend.upscale(
+                *job.upscale,
+                [this, id](int done, int tiles, bool repainting) {
+                    post([=, this] { Q_EMIT upscaleProgress(id, done, tiles, repainting); });
+                },
+                m_cancel);
+            generation::GenerationResult result;
+            result.images.push_back(std::move(image));
+            post([this, id, result = std::move(result)] { Q_EMIT finished(id, result); });
             break;
         }
         case Job::Kind::Release:

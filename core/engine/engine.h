@@ -45,6 +45,7 @@
 // Live mode: core/engine/live_scheduler.h debounces document changes into live jobs on top of this class.
 #include "core/engine/job_state.h"
 #include "core/generation/generation.h"
+#include "core/generation/upscale_request.h"
 
 #include <QtCore/QMetaType>
 #include <QtCore/QObject>
@@ -71,6 +72,11 @@ using Backend = std::function<generation::GenerationResult(
 using ModelLoader = std::function<void(const generation::GenerationSettings& settings,
                                        const std::function<void(double, const std::string&)>& progress,
                                        const std::atomic<bool>& cancel)>;
+// Optional: enlarges a picture (Image > Upscale); progress(tiles done, tiles in all, repainting): the
+// upscaler's tiles, then (SD upscale) the model's.
+using UpscaleProgress = std::function<void(int done, int tiles, bool repainting)>;
+using UpscaleBackend = std::function<ImageRgba8(
+    const generation::UpscaleRequest&, const UpscaleProgress& progress, const std::atomic<bool>& cancel)>;
 // Optional: frees cached models.
 using ModelReleaser = std::function<void()>;
 // Optional: sets how many models stay loaded between jobs (generation::MemoryBudget).
@@ -79,6 +85,7 @@ using MemoryBudgeter = std::function<void(const generation::MemoryBudget& budget
 struct BackendSet {
     Backend generate;
     ModelLoader load;
+    UpscaleBackend upscale;
     ModelReleaser release;
     MemoryBudgeter budget;
 };
@@ -114,6 +121,11 @@ public:
     // with them starts at once; runs in turn with generations. Emits started, modelLoadProgress, then
     // modelLoaded or failed.
     quint64 loadModel(generation::GenerationSettings settings);
+    // Queues enlarging a picture (and repainting it in tiles, request.detail); runs in turn with generations
+    // (never preempted). Emits started, upscaleProgress per tile, then finished (one image, no seed or
+    // parameters) or failed. cancel(id) stops it between tiles. Not listed in jobs(): it has no generation
+    // settings.
+    quint64 submitUpscale(generation::UpscaleRequest request);
     // Queues freeing every cached model.
     void releaseModels();
     // Queues a new memory budget for the models kept loaded; what no longer fits is unloaded in turn.
@@ -143,14 +155,16 @@ Q_SIGNALS:
     void failed(quint64 id, const QString& message, bool cancelled);
     void modelLoadProgress(quint64 id, double fraction, const QString& what);
     void modelLoaded(quint64 id, const QString& path);
+    void upscaleProgress(quint64 id, int tilesDone, int tiles, bool repainting);
 
 private:
     struct Job {
-        enum class Kind { Generate, Load, Release, Budget } kind = Kind::Generate;
+        enum class Kind { Generate, Load, Upscale, Release, Budget } kind = Kind::Generate;
         quint64 id = 0;
         JobPriority priority = JobPriority::Batch;
-        generation::GenerationRequest request; // Load: only its settings
-        generation::MemoryBudget budget;       // Budget
+        generation::GenerationRequest request;                     // Load: only its settings
+        generation::MemoryBudget budget;                           // Budget
+        std::shared_ptr<const generation::UpscaleRequest> upscale; // Upscale (shared: jobs are copied)
         bool tracked() const { return kind == Kind::Generate || kind == Kind::Load; } // has job states
         int plannedSteps() const { return kind == Kind::Generate ? request.steps : 0; }
     };

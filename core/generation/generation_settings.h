@@ -40,6 +40,11 @@ struct GenerationSettings {
     double maskBlur = 4.0;          // pixels
     bool inpaintOnlyMasked = false; // crop the mask's bounding box + padding, generate, paste back
     int onlyMaskedPadding = 32;     // pixels
+    // What the area to repaint starts from, as A1111's "Masked content" names it: "fill" (the picture as it
+    // is, empty canvas extended from its edges: the fewest seams), "latent noise" (the masked latents
+    // replaced by the seed's noise), "latent nothing" (by zeros). The latent modes matter only below
+    // strength 1.
+    std::string maskedContent = "fill";
     // SDXL micro-conditioning; 0 = default (the generation size, crop 0,0).
     int originalWidth = 0, originalHeight = 0, targetWidth = 0, targetHeight = 0, cropTop = 0, cropLeft = 0;
     std::string device = "auto"; // auto|cpu|cuda|cuda:N
@@ -57,6 +62,10 @@ struct GenerationSettings {
     int negativeOriginalWidth = 0, negativeOriginalHeight = 0, negativeTargetWidth = 0,
         negativeTargetHeight = 0;
     int negativeCropTop = -1, negativeCropLeft = -1; // < 0 = the positive crop
+    // The SDXL refiner's conditioning on the picture's rated beauty, in place of the target size: the prompt
+    // half with aestheticScore, the negative half with negativeAestheticScore (diffusers' and A1111's 6
+    // and 2.5).
+    double aestheticScore = 6.0, negativeAestheticScore = 2.5;
 };
 
 } // namespace gesso::generation

@@ -174,10 +174,17 @@ torch::Tensor UnetImpl::forwardWithActivations(const torch::Tensor& sampleIn, co
     if (m_addEmbedding) {
         if (!textEmbeds.defined() || !timeIds.defined())
             throw Error("this UNet (SDXL) needs the pooled text embedding and the size/crop time ids");
-        const int64_t pooled = c.projectionClassEmbeddingsInputDim - 6 * c.additionTimeEmbedDim;
-        if (textEmbeds.dim() != 2 || textEmbeds.size(1) != pooled || timeIds.numel() != batch * 6)
-            throw Error("SDXL added conditioning must be text_embeds [B, " + std::to_string(pooled) +
-                        "] and time_ids [B, 6]");
+        // Six ids (original size, crop, target size) for SDXL, five (the aesthetic score for the target
+        // size) for the refiner: the ADM input's width says which.
+        const int64_t idCount = timeIds.numel() / std::max<int64_t>(batch, 1);
+        const int64_t pooled = c.projectionClassEmbeddingsInputDim - idCount * c.additionTimeEmbedDim;
+        if ((idCount != 5 && idCount != 6) || timeIds.numel() != batch * idCount || textEmbeds.dim() != 2 ||
+            textEmbeds.size(1) != pooled)
+            throw Error(
+                "SDXL added conditioning must be text_embeds [B, P] and time_ids [B, 6] (the refiner's "
+                "[B, 5]) with P + ids x " +
+                std::to_string(c.additionTimeEmbedDim) + " = " +
+                std::to_string(c.projectionClassEmbeddingsInputDim));
         auto ids = timeIds.to(dev, torch::kFloat32).reshape({-1});
         auto timeProj = timestepEmbedding(ids, c.additionTimeEmbedDim, c.flipSinToCos, c.freqShift);
         record("add_time_proj", timeProj);

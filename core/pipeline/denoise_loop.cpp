@@ -107,6 +107,18 @@ torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& sch
             checkCancel(cancel);
         }
         initialNoise = noise.randn(latentShape, setup.device, "initial noise");
+        namespace F = torch::nn::functional;
+        latentMask =
+            F::interpolate(mask, F::InterpolateFuncOptions()
+                                     .size(std::vector<int64_t>{setup.latentHeight, setup.latentWidth})
+                                     .mode(torch::kNearest));
+        if (imageLatents.defined() && setup.latentFill != DenoiseSetup::LatentFill::None) {
+            // A1111 fills with the seed's own noise (a fresh generator on the same seed): the initial noise.
+            const torch::Tensor fill = setup.latentFill == DenoiseSetup::LatentFill::Noise
+                                           ? initialNoise
+                                           : torch::zeros_like(imageLatents);
+            imageLatents = imageLatents * (1 - latentMask) + fill * latentMask;
+        }
         latents = strengthMax ? initialNoise * scheduler.initNoiseSigma()
                               : scheduler.addNoise(imageLatents, initialNoise, begin);
         auto maskedImage = image * (mask < 0.5);
@@ -118,11 +130,6 @@ torch::Tensor runDenoiseLoop(const DenoiseSetup& setup, sampling::Scheduler& sch
             // diffusers encodes the masked image for 4-channel UNets too (unused); keep its draw aligned.
             noise.randn(latentShape, setup.device, "masked image latents");
         }
-        namespace F = torch::nn::functional;
-        latentMask =
-            F::interpolate(mask, F::InterpolateFuncOptions()
-                                     .size(std::vector<int64_t>{setup.latentHeight, setup.latentWidth})
-                                     .mode(torch::kNearest));
     } else {
         if (auto given = noise.initialLatents()) {
             if (given->sizes() != at::IntArrayRef(latentShape))

@@ -57,6 +57,8 @@ struct DenoiseSetup {
     // img2img from these latents (scaled, [1, C, h, w]) instead of encoding `image`: no encode, no draw.
     torch::Tensor imageLatents;
     torch::Tensor mask; // inpaint: [1, 1, H, W] in [0, 1] (1 = repaint), blurred already if wanted
+    // inpaint: the masked image latents replaced before noising (A1111's "latent noise" / "latent nothing").
+    enum class LatentFill { None, Noise, Zeros } latentFill = LatentFill::None;
 };
 
 // Returns the final latents (scaled), float32 [1, C, h, w] on setup.device.

@@ -50,6 +50,13 @@ bool needsTiledVae(int64_t latentHeight, int64_t latentWidth) {
     return latentHeight * latentWidth > kTiledVaeLatentArea;
 }
 
+DenoiseSetup::LatentFill latentFillFor(const std::string& maskedContent) {
+    if (maskedContent.empty() || maskedContent == "fill") return DenoiseSetup::LatentFill::None;
+    if (maskedContent == "latent noise") return DenoiseSetup::LatentFill::Noise;
+    if (maskedContent == "latent nothing") return DenoiseSetup::LatentFill::Zeros;
+    throw Error("unknown masked content '" + maskedContent + "' (fill, latent noise or latent nothing)");
+}
+
 void validate(const GenerationRequest& r) {
     if (r.modelPath.empty()) throw Error("no model given");
     if (r.width <= 0 || r.height <= 0 || r.width % 8 != 0 || r.height % 8 != 0)
@@ -90,6 +97,7 @@ void validate(const GenerationRequest& r) {
                 " steps, more than 1000: raise the hires denoising strength or lower the hires steps");
     }
     if (r.mode == Mode::Inpaint) {
+        latentFillFor(r.maskedContent);
         if (r.mask.empty()) throw Error("inpaint needs a mask");
         if (r.mask.width != r.initImage.width || r.mask.height != r.initImage.height)
             throw Error("the mask is " + std::to_string(r.mask.width) + "x" + std::to_string(r.mask.height) +
@@ -272,8 +280,10 @@ private:
             setup.imageLatents = torch::tensor(m_request.initLatents)
                                      .view({1, 4, m_request.height / 8, m_request.width / 8})
                                      .to(m.device);
-        if (m_request.mode == Mode::Inpaint)
+        if (m_request.mode == Mode::Inpaint) {
             setup.mask = blurMask(grayToTensor(m_request.mask), m_request.maskBlur).to(m.device);
+            setup.latentFill = latentFillFor(m_request.maskedContent);
+        }
         return setup;
     }
 

@@ -14,11 +14,6 @@ bool isXl(model::ModelFamily f) {
     return f == model::ModelFamily::Sdxl || f == model::ModelFamily::SdxlRefiner;
 }
 
-// SDXL add_time_ids: [orig_h, orig_w, crop_top, crop_left, target_h, target_w].
-torch::Tensor timeIds(int oh, int ow, int ct, int cl, int th, int tw) {
-    return torch::tensor({float(oh), float(ow), float(ct), float(cl), float(th), float(tw)}).view({1, 6});
-}
-
 // Everything the prompts' encoding depends on besides the model state: the texts, the sampler calls (prompt
 // editing switches at a fraction of them), the prompt options and the embedding files offered.
 std::string encodingKey(const std::string& modelState, const generation::GenerationRequest& r, int calls) {
@@ -36,7 +31,30 @@ std::string encodingKey(const std::string& modelState, const generation::Generat
     return key;
 }
 
+torch::Tensor idRow(std::initializer_list<double> values) {
+    std::vector<float> row(values.begin(), values.end());
+    return torch::tensor(row).view({1, int64_t(row.size())});
+}
+
 } // namespace
+
+TimeIds sdxlTimeIds(const generation::GenerationRequest& r, model::ModelFamily family) {
+    const int oh = r.originalHeight > 0 ? r.originalHeight : r.height;
+    const int ow = r.originalWidth > 0 ? r.originalWidth : r.width;
+    const int th = r.targetHeight > 0 ? r.targetHeight : r.height;
+    const int tw = r.targetWidth > 0 ? r.targetWidth : r.width;
+    const int noh = r.negativeOriginalHeight > 0 ? r.negativeOriginalHeight : oh;
+    const int now = r.negativeOriginalWidth > 0 ? r.negativeOriginalWidth : ow;
+    const int nct = r.negativeCropTop >= 0 ? r.negativeCropTop : r.cropTop;
+    const int ncl = r.negativeCropLeft >= 0 ? r.negativeCropLeft : r.cropLeft;
+    if (family == model::ModelFamily::SdxlRefiner)
+        return {idRow({double(oh), double(ow), double(r.cropTop), double(r.cropLeft), r.aestheticScore}),
+                idRow({double(noh), double(now), double(nct), double(ncl), r.negativeAestheticScore})};
+    const int nth = r.negativeTargetHeight > 0 ? r.negativeTargetHeight : th;
+    const int ntw = r.negativeTargetWidth > 0 ? r.negativeTargetWidth : tw;
+    return {idRow({double(oh), double(ow), double(r.cropTop), double(r.cropLeft), double(th), double(tw)}),
+            idRow({double(noh), double(now), double(nct), double(ncl), double(nth), double(ntw)})};
+}
 
 std::vector<Conditioning> buildStepConditioning(ModelBundle& m, const generation::GenerationRequest& request,
                                                 int calls, std::vector<std::string>& warnings,
@@ -66,20 +84,8 @@ std::vector<Conditioning> buildStepConditioning(ModelBundle& m, const generation
     tiHashes = infotextHashList(used);
     const bool cfg = request.guidance > 1.0;
     const bool xl = isXl(m.family);
-    torch::Tensor posIds, negIds;
-    if (xl) {
-        const int oh = request.originalHeight > 0 ? request.originalHeight : request.height;
-        const int ow = request.originalWidth > 0 ? request.originalWidth : request.width;
-        const int th = request.targetHeight > 0 ? request.targetHeight : request.height;
-        const int tw = request.targetWidth > 0 ? request.targetWidth : request.width;
-        posIds = timeIds(oh, ow, request.cropTop, request.cropLeft, th, tw);
-        negIds = timeIds(request.negativeOriginalHeight > 0 ? request.negativeOriginalHeight : oh,
-                         request.negativeOriginalWidth > 0 ? request.negativeOriginalWidth : ow,
-                         request.negativeCropTop >= 0 ? request.negativeCropTop : request.cropTop,
-                         request.negativeCropLeft >= 0 ? request.negativeCropLeft : request.cropLeft,
-                         request.negativeTargetHeight > 0 ? request.negativeTargetHeight : th,
-                         request.negativeTargetWidth > 0 ? request.negativeTargetWidth : tw);
-    }
+    TimeIds ids;
+    if (xl) ids = sdxlTimeIds(request, m.family);
     std::vector<Conditioning> perStep;
     perStep.reserve(calls);
     for (int s = 0; s < calls; ++s) {
@@ -93,7 +99,8 @@ std::vector<Conditioning> buildStepConditioning(ModelBundle& m, const generation
         c.context = cfg ? torch::cat({neg.context, pos.context}) : pos.context;
         if (xl) {
             c.textEmbeds = cfg ? torch::cat({neg.pooled, pos.pooled}) : pos.pooled;
-            c.timeIds = (cfg ? torch::cat({negIds, posIds}) : posIds).to(m.device, c.context.scalar_type());
+            c.timeIds = (cfg ? torch::cat({ids.negative, ids.positive}) : ids.positive)
+                            .to(m.device, c.context.scalar_type());
         }
         perStep.push_back(std::move(c));
     }

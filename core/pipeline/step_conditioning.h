@@ -23,4 +23,11 @@ std::vector<Conditioning> buildStepConditioning(ModelBundle& model,
                                                 PromptEncodingCache* cache = nullptr,
                                                 const std::string& modelState = {});
 
+// SDXL's add_time_ids for the prompt and the negative half, [1, 6] each: original size, crop, target size;
+// the refiner's are [1, 5]: original size, crop, aesthetic score (diffusers' requires_aesthetics_score).
+struct TimeIds {
+    torch::Tensor positive, negative;
+};
+TimeIds sdxlTimeIds(const generation::GenerationRequest& request, model::ModelFamily family);
+
 } // namespace gesso::pipeline

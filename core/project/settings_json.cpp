@@ -63,6 +63,9 @@ nlohmann::json settingsToJson(const generation::GenerationSettings& r) {
         {"mask_blur", r.maskBlur},
         {"inpaint_only_masked", r.inpaintOnlyMasked},
         {"only_masked_padding", r.onlyMaskedPadding},
+        {"masked_content", r.maskedContent},
+        {"aesthetic_score", r.aestheticScore},
+        {"negative_aesthetic_score", r.negativeAestheticScore},
         {"original_width", r.originalWidth},
         {"original_height", r.originalHeight},
         {"target_width", r.targetWidth},
@@ -115,6 +118,9 @@ generation::GenerationSettings settingsFromJson(const nlohmann::json& json) {
     readField(json, "mask_blur", r.maskBlur);
     readField(json, "inpaint_only_masked", r.inpaintOnlyMasked);
     readField(json, "only_masked_padding", r.onlyMaskedPadding);
+    readField(json, "masked_content", r.maskedContent);
+    readField(json, "aesthetic_score", r.aestheticScore);
+    readField(json, "negative_aesthetic_score", r.negativeAestheticScore);
     readField(json, "original_width", r.originalWidth);
     readField(json, "original_height", r.originalHeight);
     readField(json, "target_width", r.targetWidth);

@@ -18,6 +18,12 @@ void keepFreedTensorMemory() {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     mallopt(M_TOP_PAD, 64 << 20);
+    // Blocks above that threshold (a 512x512 SD1.5 convolution's buffers are ~47 MiB) would still be mapped
+    // and unmapped on every call: millions of page faults, and each unmap's TLB shootdown interrupts the UI
+    // thread's core too (gesso-cli bench ui: 57-62 ms stalls). Serving them from the heap instead removes
+    // both. One arena keeps the worker's freed blocks reusable by the next operation on any torch thread.
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_ARENA_MAX, 1);
 }
 
 } // namespace gesso

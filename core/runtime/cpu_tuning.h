@@ -10,6 +10,7 @@ bool setBlasThreads(int count);
 
 // Keeps freed tensor memory in the heap instead of returning it to the kernel after every operation:
 // glibc's default maps each large tensor afresh, and the page faults cost a third of a training run.
+// Call it first in main, before any thread starts: the arena limit applies only to arenas not yet made.
 void keepFreedTensorMemory();
 
 } // namespace gesso

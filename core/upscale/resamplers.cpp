@@ -74,7 +74,9 @@ public:
         const double factor = options.outputScale > 0 ? options.outputScale : m_factor;
         const auto width = int64_t(std::llround(double(image.size(3)) * factor));
         const auto height = int64_t(std::llround(double(image.size(2)) * factor));
-        return resize(image, width, height, m_method);
+        torch::Tensor out = resize(image, width, height, m_method);
+        if (options.onTile) options.onTile(1, 1);
+        return out;
     }
 
 private:

@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 namespace gesso::upscale {
@@ -18,6 +19,8 @@ struct UpscaleOptions {
     int overlap = 16; // Blend: input pixels shared by neighbouring tiles, cross-faded
     TileMode mode = TileMode::Blend;
     double outputScale = 0; // 0 = the upscaler's own scale; else the result is resized to it (Lanczos)
+    // Called on the calling thread after each tile (or the whole image) is done: (tiles done, tiles in all).
+    std::function<void(int done, int total)> onTile;
 };
 
 class Upscaler {

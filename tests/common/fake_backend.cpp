@@ -2,6 +2,7 @@
 
 #include "core/runtime/error.h"
 
+#include <algorithm>
 #include <chrono>
 #include <new>
 #include <optional>
@@ -80,6 +81,23 @@ engine::BackendSet fakeBackend(const FakeBackendOptions& options) {
             if (settings.modelPath.empty()) throw Error("no model chosen");
             for (int i = 1; i <= 4; ++i)
                 progress(i / 4.0, "unet");
+        };
+    }
+    if (options.upscaler) {
+        set.upscale = [](const generation::UpscaleRequest& request, const engine::UpscaleProgress& progress,
+                         const std::atomic<bool>& cancel) {
+            if (request.upscaler == kFailPrompt) throw Error(kFailMessage);
+            const ImageRgba8& in = request.image;
+            ImageRgba8 out = ImageRgba8::filled(request.width, request.height, 0, 0, 0, 0);
+            for (int band = 0; band < 4; ++band) {
+                if (cancel) throw Cancelled();
+                for (int y = band * request.height / 4; y < (band + 1) * request.height / 4; ++y)
+                    for (int x = 0; x < request.width; ++x)
+                        std::copy_n(in.pixel(x * in.width / request.width, y * in.height / request.height), 4,
+                                    out.pixel(x, y));
+                progress(band + 1, 4, false);
+            }
+            return out;
         };
     }
     return set;

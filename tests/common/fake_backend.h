@@ -35,6 +35,9 @@ struct FakeBackendOptions {
     // Image seeds request.seed + i (when request.seed >= 0) instead of firstSeed + i, and the non-fading
     // images' red channel is their seed's low byte: the result depends on the request's seed.
     bool seedFromRequest = false;
+    // Also an `upscale` function: nearest-neighbour to the requested size in 4 "tiles" (a progress report
+    // and a cancel check each); the upscaler kFailPrompt throws gesso::Error(kFailMessage).
+    bool upscaler = false;
 };
 
 engine::BackendSet fakeBackend(const FakeBackendOptions& options = {});

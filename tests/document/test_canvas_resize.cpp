@@ -1,6 +1,7 @@
-// Growing and shrinking the canvas (one undo step, bit-exact undo) and outpainting the empty canvas it adds:
-// the mode the document then implies, the pre-fill, the mask, and what applying a result may change.
+// Growing, shrinking and scaling the canvas (one undo step, bit-exact undo) and outpainting the empty canvas
+// it adds: the mode the document then implies, the pre-fill, the mask, and what applying a result may change.
 #include "core/document/canvas_resize.h"
+#include "core/document/canvas_scale.h"
 #include "core/document/composite.h"
 #include "core/document/generation_input.h"
 #include "core/document/outpaint_fill.h"
@@ -115,6 +116,50 @@ private Q_SLOTS:
         QCOMPARE(doc->region(), (Rect{0, 8, 48, 32}));
         QCOMPARE(doc->layers()[1].bounds(), (Rect{0, 0, 80, 48}));
         QVERIFY(suggestedMode(*doc) == generation::Mode::Inpaint); // empty canvas next to paint: outpaint
+    }
+
+    // Image > Upscale: every layer scaled in register, the mask and region with them, the upscaled picture on
+    // top and active; one undo step gives back every original pixel.
+    void scalingKeepsLayersInRegisterAndUndoIsExact() {
+        auto doc = painted();
+        doc->undoStack().push(std::make_unique<SetRegionCommand>(*doc, Rect{8, 8, 32, 24}));
+        doc->layer(doc->layers()[1].id)->offsetX = 4; // a layer not at the origin
+        const State before = stateOf(*doc);
+        const LayerId active = doc->activeLayer();
+        Layer added = doc->makeLayer("upscaled");
+        added.pixels = ImageRgba8::filled(128, 96, 10, 20, 30, 255);
+        auto command = std::make_unique<ScaleCanvasCommand>(*doc, 128, 96, std::move(added), "Upscale x2");
+        const LayerId addedId = command->addedLayer();
+        doc->undoStack().push(std::move(command));
+        QCOMPARE(doc->width(), 128);
+        QCOMPARE(doc->height(), 96);
+        QCOMPARE(doc->layerCount(), 3);
+        QCOMPARE(doc->layers().back().id, addedId);
+        QCOMPARE(doc->activeLayer(), addedId);
+        QCOMPARE(doc->layers()[0].bounds(), (Rect{0, 0, 128, 96}));
+        QCOMPARE(doc->layers()[1].bounds(), (Rect{8, 0, 128, 96}));
+        QCOMPARE(doc->region(), (Rect{16, 16, 64, 48}));
+        QCOMPARE(int(doc->mask().pixels.size()), 128 * 96);
+        // The red square (x 24..43 on the canvas, y 10..29) is now at twice the place and size.
+        const auto composed = composite(*doc, doc->bounds());
+        auto colourAt = [&](int x, int y) { return int(composite(*doc, {x, y, 1, 1}).pixel(0, 0)[1]); };
+        doc->layer(addedId)->visible = false;
+        QCOMPARE(colourAt(2 * 34, 2 * 20), 30);  // inside the square
+        QCOMPARE(colourAt(2 * 34, 2 * 35), 255); // white background below it
+        QCOMPARE(colourAt(2 * 15, 2 * 20), 255); // left of it
+        doc->layer(addedId)->visible = true;
+        QCOMPARE(int(composed.pixel(60, 40)[0]), 10); // the added layer covers the canvas
+        QCOMPARE(doc->undoStack().undoText(), std::string("Upscale x2"));
+        doc->undoStack().undo();
+        compareStates(stateOf(*doc), before);
+        QCOMPARE(doc->activeLayer(), active);
+        doc->undoStack().redo();
+        QCOMPARE(doc->width(), 128);
+        QCOMPARE(doc->layerCount(), 3);
+        // A result that is not the new canvas's size is refused before anything changes.
+        Layer wrong = doc->makeLayer("wrong");
+        QVERIFY_THROWS_EXCEPTION(Error, ScaleCanvasCommand(*doc, 256, 192, std::move(wrong), "x"));
+        QVERIFY_THROWS_EXCEPTION(Error, ScaleCanvasCommand(*doc, 40000, 96, std::nullopt, "x"));
     }
 
     void outpaintingFillsAndMasksTheEmptyArea() {

@@ -1,4 +1,5 @@
 #include "core/engine/engine.h"
+#include "core/runtime/error.h"
 #include "tests/common/fake_backend.h"
 
 #include <QtCore/QThread>
@@ -132,6 +133,62 @@ private Q_SLOTS:
         QCOMPARE(failed.at(0).at(1).toString(), QString(test::kFailMessage));
         QCOMPARE(failed.at(0).at(2).toBool(), false);
         QVERIFY(failed.at(1).at(1).toString().contains("memory"));
+    }
+
+    // Image > Upscale's job: tile progress on the GUI thread, the picture in finished(), cancel between
+    // tiles, and a clear failure where the build has no upscaler.
+    void upscaleJobsReportTilesAndStopOnCancel() {
+        BackendSet backend = fakeBackend(1);
+        std::atomic<int> tilesRun{0};
+        backend.upscale = [&](const generation::UpscaleRequest& r, const engine::UpscaleProgress& progress,
+                              const std::atomic<bool>& cancel) {
+            for (int tile = 1; tile <= 4; ++tile) {
+                if (cancel) throw Cancelled();
+                QThread::msleep(r.tile);
+                ++tilesRun;
+                progress(tile, 4, false);
+            }
+            return ImageRgba8::filled(r.width, r.height, 1, 2, 3, 255);
+        };
+        Engine engine(backend);
+        QSignalSpy finished(&engine, &Engine::finished);
+        QSignalSpy failed(&engine, &Engine::failed);
+        std::vector<std::pair<int, int>> tiles;
+        connect(&engine, &Engine::upscaleProgress, this,
+                [&](quint64, int done, int all, bool) { tiles.emplace_back(done, all); });
+        generation::UpscaleRequest r;
+        r.image = ImageRgba8::filled(8, 6, 0, 0, 0, 255);
+        r.width = 16;
+        r.height = 12;
+        r.tile = 1; // ms per tile here
+        const quint64 id = engine.submitUpscale(r);
+        QVERIFY(engine.jobs().empty()); // not a generation: the queue view does not list it
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(finished.at(0).at(0).value<quint64>(), id);
+        const auto result = finished.at(0).at(1).value<generation::GenerationResult>();
+        QCOMPARE(result.images.size(), size_t(1));
+        QCOMPARE(result.images[0].image.width, 16);
+        QCOMPARE(result.images[0].image.height, 12);
+        QCOMPARE(tiles, (std::vector<std::pair<int, int>>{{1, 4}, {2, 4}, {3, 4}, {4, 4}}));
+
+        tilesRun = 0;
+        r.tile = 100;
+        const quint64 slow = engine.submitUpscale(r);
+        connect(&engine, &Engine::upscaleProgress, this, [&](quint64 job, int done, int, bool) {
+            if (job == slow && done == 1) engine.cancel(slow);
+        });
+        QVERIFY(failed.wait(5000));
+        QCOMPARE(failed.at(0).at(0).value<quint64>(), slow);
+        QCOMPARE(failed.at(0).at(2).toBool(), true);
+        QVERIFY2(tilesRun.load() <= 2, qPrintable(QString("%1 tiles ran after cancel").arg(tilesRun.load())));
+        QCOMPARE(finished.count(), 1);
+
+        Engine none(fakeBackend(1)); // no upscale backend
+        QSignalSpy noneFailed(&none, &Engine::failed);
+        none.submitUpscale(r);
+        QVERIFY(noneFailed.wait(5000));
+        QCOMPARE(noneFailed.at(0).at(2).toBool(), false);
+        QVERIFY(noneFailed.at(0).at(1).toString().contains("no upscaler"));
     }
 
     void noBackendIsAnErrorNotACrash() {

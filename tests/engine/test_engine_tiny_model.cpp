@@ -122,6 +122,36 @@ private Q_SLOTS:
         qInfo("cancel at step %d of 200: last progress step %d", cancelAt, lastStep);
     }
 
+    // Image > Upscale with a repaint (SD upscale) on the real backend: Lanczos to the size, then the model's
+    // tiles, each reported; the picture comes back at the size asked.
+    void upscaleWithRepaintRunsOnTheWorker() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        Engine engine;
+        QSignalSpy finished(&engine, &Engine::finished);
+        QSignalSpy failed(&engine, &Engine::failed);
+        int upscaleReports = 0, repaintReports = 0;
+        connect(&engine, &Engine::upscaleProgress, this, [&](quint64, int, int, bool repainting) {
+            ++(repainting ? repaintReports : upscaleReports);
+        });
+        generation::UpscaleRequest request;
+        request.image = ImageRgba8::filled(48, 40, 200, 120, 40, 255);
+        request.upscaler = "lanczos";
+        request.width = 96;
+        request.height = 80;
+        request.detail = tinyRequest(reference, 2);
+        request.detail->strength = 0.5;
+        request.detailTile = 64;
+        request.detailOverlap = 16;
+        engine.submitUpscale(request);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(failed.count(), 0);
+        const auto result = finished.at(0).at(1).value<generation::GenerationResult>();
+        QCOMPARE(result.images.at(0).image.width, 96);
+        QCOMPARE(result.images.at(0).image.height, 80);
+        QCOMPARE(upscaleReports, 1);
+        QCOMPARE(repaintReports, 4);
+    }
+
     void liveBurstEndsWithTheLastChangesImage() {
         GESSO_REQUIRE_REFERENCE(reference);
         Engine engine;

@@ -338,6 +338,10 @@ private Q_SLOTS:
         QTest::newRow("mask blur not a number")
             << QStringList{"inpaint", "--image", "@IMG64", "--mask", "@IMG64", "--mask-blur", "4px"}
             << "--mask-blur: '4px' is not a number (see gesso-cli inpaint --help)";
+        QTest::newRow("unknown masked content")
+            << QStringList{"inpaint", "--image", "@IMG64", "--mask", "@IMG64", "--masked-content", "noise"}
+            << "--masked-content: 'noise' is not fill, latent-noise or latent-nothing (see gesso-cli inpaint "
+               "--help)";
         QTest::newRow("mask of the wrong size")
             << QStringList{"inpaint", "--image", "@IMG64", "--mask", "@IMG32"}
             << "the mask is 32x32 but the image is 64x64";

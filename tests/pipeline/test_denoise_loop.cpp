@@ -182,6 +182,58 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(gesso::Error, replay.randn({1, 4, 2, 2}, torch::kCPU, "test"));
     }
 
+    // A1111's "latent noise" / "latent nothing": the masked image latents become the seed's noise / zeros
+    // before noising to the start step; the unmasked ones stay the picture's.
+    void latentFillReplacesOnlyTheMaskedLatents() {
+        c10::InferenceMode guard;
+        const double picture = 3.0, scaling = 0.18215;
+        auto firstInput = [&](pipeline::DenoiseSetup::LatentFill fill) {
+            auto scheduler = sampling::makeScheduler(
+                sampling::resolveSchedulerConfig("euler", sampling::SchedulerConfig::publishedSd15Json()));
+            pipeline::DenoiseSetup setup;
+            setup.mode = generation::Mode::Inpaint;
+            setup.steps = 10;
+            setup.strength = 0.5;
+            setup.guidance = 1.0;
+            setup.latentHeight = 4;
+            setup.latentWidth = 4;
+            setup.image = torch::full({1, 3, 32, 32}, 0.5);
+            setup.mask = torch::zeros({1, 1, 32, 32});
+            setup.mask.slice(3, 0, 16).fill_(1.0); // repaint the left half
+            setup.latentFill = fill;
+            sampling::SeededNoise noise(42);
+            pipeline::Conditioning cond{torch::zeros({1, 77, 8}), {}, {}};
+            torch::Tensor first;
+            auto unet = [&](const torch::Tensor& s, const torch::Tensor&, const pipeline::Conditioning&) {
+                if (!first.defined()) first = s.clone();
+                return torch::zeros_like(s);
+            };
+            auto encode = [&](const torch::Tensor& image) {
+                auto mean = torch::full({1, 4, image.size(2) / 8, image.size(3) / 8}, picture);
+                return std::make_pair(mean, torch::zeros_like(mean));
+            };
+            std::atomic<bool> cancel{false};
+            pipeline::runDenoiseLoop(
+                setup, *scheduler, noise, unet, [&](int) -> const pipeline::Conditioning& { return cond; },
+                encode, {}, cancel);
+            return first;
+        };
+        using Fill = pipeline::DenoiseSetup::LatentFill;
+        const auto kept = firstInput(Fill::None), noised = firstInput(Fill::Noise),
+                   zeros = firstInput(Fill::Zeros);
+        const auto right = [](const torch::Tensor& t) { return t.slice(3, 2, 4); };
+        const auto left = [](const torch::Tensor& t) { return t.slice(3, 0, 2); };
+        QVERIFY(torch::equal(right(kept), right(noised)));
+        QVERIFY(torch::equal(right(kept), right(zeros)));
+        // Euler's first input is (x0 + sigma n) / sqrt(sigma^2 + 1): the picture's x0 against zeros gives the
+        // scale, hence sigma; the seed's noise as x0 then adds n / sqrt(sigma^2 + 1) = zeros' input / sigma.
+        const double scale = (left(kept) - left(zeros)).mean().item<double>() / (picture * scaling);
+        QVERIFY(scale > 0 && scale < 1);
+        const double sigma = std::sqrt(1 / (scale * scale) - 1);
+        QVERIFY(torch::allclose(left(noised) - left(zeros), left(zeros) / sigma, 1e-4, 1e-5));
+        QVERIFY(!torch::allclose(left(zeros), torch::zeros_like(left(zeros))));
+    }
+
     void cancelFlagStopsBeforeTheNextUnetCall() {
         auto scheduler = sampling::makeScheduler(
             sampling::resolveSchedulerConfig("euler", sampling::SchedulerConfig::publishedSd15Json()));

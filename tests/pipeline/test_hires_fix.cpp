@@ -8,14 +8,17 @@
 #include "core/pipeline/generator.h"
 #include "core/pipeline/hires_pass.h"
 #include "core/pipeline/image_tensor.h"
+#include "core/pipeline/sd_upscale.h"
 #include "core/runtime/error.h"
 #include "core/upscale/resamplers.h"
+#include "core/upscale/tiling.h"
 #include "tests/common/reference.h"
 #include "tests/common/small_request.h"
 
 #include <QtTest/QtTest>
 #include <torch/torch.h>
 
+#include <cstring>
 #include <filesystem>
 
 using namespace gesso;
@@ -148,6 +151,80 @@ private Q_SLOTS:
             ++files;
         }
         QVERIFY2(files > 0, "no upscaler files in the reference folder");
+    }
+
+    // SD upscale: each tile is the img2img of its crop with the same settings and seed; where one tile alone
+    // covers a pixel the result is that tile's, where two overlap it lies between theirs (a cross-fade, not a
+    // paste); a cancel stops it between steps.
+    void sdUpscaleRepaintsOverlappingTilesAndBlendsThem() {
+        GESSO_REQUIRE_REFERENCE(reference);
+        auto settings = test::smallRequest(reference, reference / "models" / "tiny-sd15" / "diffusers",
+                                           "a red house", "euler", 4, 64, 3);
+        settings.strength = 0.5;
+        ImageRgba8 picture = ImageRgba8::filled(96, 80, 0, 0, 0, 200);
+        for (int y = 0; y < picture.height; ++y)
+            for (int x = 0; x < picture.width; ++x) {
+                uint8_t* p = picture.pixel(x, y);
+                p[0] = uint8_t(x * 2), p[1] = uint8_t(y * 3), p[2] = uint8_t((x + y) % 256);
+            }
+        pipeline::SdUpscaleOptions options;
+        options.tile = 64;
+        options.overlap = 16;
+        pipeline::Generator generator;
+        const std::atomic<bool> cancel{false};
+        std::vector<std::pair<int, int>> reports;
+        const ImageRgba8 out = pipeline::sdUpscale(
+            generator, settings, picture, options,
+            [&](int done, int all) { reports.emplace_back(done, all); }, cancel);
+        QCOMPARE(out.width, 96);
+        QCOMPARE(out.height, 80);
+        QCOMPARE(int(out.pixel(50, 40)[3]), 200); // the picture's alpha
+        const auto boxes = upscale::blendTiles(96, 80, 64, 16, 0);
+        QCOMPARE(boxes.size(), size_t(4));
+        QCOMPARE(reports.back(), std::make_pair(4, 4));
+        std::vector<ImageRgba8> tiles;
+        for (const auto& box : boxes) {
+            auto r = settings;
+            r.mode = generation::Mode::Img2Img;
+            r.initImage = ImageRgba8::filled(64, 64, 0, 0, 0, 255);
+            for (int y = 0; y < 64; ++y)
+                std::memcpy(r.initImage.pixel(0, y), picture.pixel(int(box.coreX0), int(box.coreY0) + y),
+                            64 * 4);
+            tiles.push_back(generator.generate(r, {}, cancel).images.at(0).image);
+        }
+        int alone = 0, shared = 0;
+        for (int y = 0; y < 80; ++y)
+            for (int x = 0; x < 96; ++x) {
+                std::vector<const uint8_t*> covering;
+                for (size_t i = 0; i < boxes.size(); ++i)
+                    if (x >= boxes[i].coreX0 && x < boxes[i].coreX1 && y >= boxes[i].coreY0 &&
+                        y < boxes[i].coreY1)
+                        covering.push_back(
+                            tiles[i].pixel(x - int(boxes[i].coreX0), y - int(boxes[i].coreY0)));
+                for (int c = 0; c < 3; ++c) {
+                    int lo = 255, hi = 0;
+                    for (const uint8_t* p : covering)
+                        lo = std::min(lo, int(p[c])), hi = std::max(hi, int(p[c]));
+                    const int v = out.pixel(x, y)[c];
+                    QVERIFY2(v >= lo - 1 && v <= hi + 1,
+                             qPrintable(QString("(%1, %2) channel %3: %4 outside [%5, %6] of %7 tile(s)")
+                                            .arg(x)
+                                            .arg(y)
+                                            .arg(c)
+                                            .arg(v)
+                                            .arg(lo)
+                                            .arg(hi)
+                                            .arg(covering.size())));
+                }
+                ++(covering.size() == 1 ? alone : shared);
+            }
+        QVERIFY(alone > 0 && shared > 0);
+        std::atomic<bool> stop{true};
+        QVERIFY_THROWS_EXCEPTION(Cancelled,
+                                 pipeline::sdUpscale(generator, settings, picture, options, {}, stop));
+        options.tile = 60;
+        QVERIFY_THROWS_EXCEPTION(Error,
+                                 pipeline::sdUpscale(generator, settings, picture, options, {}, cancel));
     }
 
     void badSettingsFailBeforeAnyStep() {

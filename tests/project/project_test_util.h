@@ -44,6 +44,8 @@ inline project::Project sampleProject() {
     p.settings.mode = generation::Mode::Inpaint;
     p.settings.modelPath = "/models/sd15.safetensors";
     p.settings.taesdFinalDecode = true;
+    p.settings.maskedContent = "latent noise";
+    p.settings.aestheticScore = 7.5;
     project::ProjectGeneration g1;
     g1.id = 1;
     g1.createdAt = "2026-11-28T00:00:00Z";

@@ -13,6 +13,8 @@
 #include "ui/prompt_highlighter.h"
 #include "ui/prompt_panel.h"
 #include "ui/staging_strip.h"
+#include "ui/upscale_dialog.h"
+#include "ui/upscale_runner.h"
 
 #include <QtCore/QTemporaryDir>
 #include <QtGui/QAction>
@@ -21,6 +23,7 @@
 #include <QtTest/QtTest>
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
+#include <QtWidgets/QDialogButtonBox>
 #include <QtWidgets/QDockWidget>
 #include <QtWidgets/QDoubleSpinBox>
 #include <QtWidgets/QLabel>
@@ -33,6 +36,7 @@
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QToolButton>
 
+#include <array>
 #include <fstream>
 
 using namespace gesso;
@@ -683,6 +687,65 @@ private Q_SLOTS:
         QVERIFY(help);
         QVERIFY(help->width() <= dialog.width());
         QVERIFY(help->height() >= 3 * help->fontMetrics().height()); // wrapped onto several lines
+    }
+
+    // Image > Upscale: the engine job never blocks the window; the canvas grows by the factor with every
+    // layer in register and the result on top, one undo step takes it all back, and a failing upscaler leaves
+    // the picture as it was with the error on the message line.
+    void upscaleGrowsTheCanvasWithTheResultOnTop() {
+        test::FakeBackendOptions options;
+        options.upscaler = true;
+        ui::MainWindow window(test::fakeBackend(options));
+        window.newDocument(64, 48);
+        auto* doc = window.document();
+        std::copy_n(std::array<uint8_t, 4>{200, 10, 10, 255}.data(), 4,
+                    doc->layer(doc->layers()[0].id)->pixels.pixel(10, 10));
+        auto* action = window.findChild<QAction*>("upscaleAction");
+        QVERIFY(action);
+        QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_U));
+        QSignalSpy done(window.upscaler(), &ui::UpscaleRunner::finished);
+        QVERIFY(window.upscaler()->start("lanczos", "Lanczos", 2.0, false) > 0);
+        QCOMPARE(doc->width(), 64); // queued, not done on the GUI thread
+        QVERIFY(done.wait(5000));
+        QCOMPARE(doc->width(), 128);
+        QCOMPARE(doc->height(), 96);
+        QCOMPARE(doc->layerCount(), 2);
+        const auto& top = doc->layers().back();
+        QCOMPARE(QString::fromStdString(top.name), QString::fromUtf8("Upscaled \u00d72 (Lanczos)"));
+        QCOMPARE(doc->activeLayer(), top.id);
+        QCOMPARE(int(top.pixels.pixel(21, 21)[0]), 200); // the red pixel, now 2x2
+        QCOMPARE(int(top.pixels.pixel(23, 23)[0]), 255);
+        doc->undoStack().undo();
+        QCOMPARE(doc->width(), 64);
+        QCOMPARE(doc->layerCount(), 1);
+        QCOMPARE(int(doc->layers()[0].pixels.pixel(10, 10)[0]), 200);
+
+        QSignalSpy failed(window.upscaler(), &ui::UpscaleRunner::failed);
+        QVERIFY(window.upscaler()->start(test::kFailPrompt, "broken", 2.0, true) > 0);
+        QVERIFY(failed.wait(5000));
+        QVERIFY(failed.at(0).at(0).toString().contains(test::kFailMessage));
+        QCOMPARE(doc->width(), 64);
+        QCOMPARE(doc->layerCount(), 1);
+        QVERIFY(window.promptPanel()->findChild<ui::MessageBanner*>()->text().contains("Upscaling failed"));
+
+        // The dialog: the library's upscaler files first, then the resamplers; the size it will make; no
+        // canvas beyond 32768 a side.
+        ui::UpscaleDialog dialog(5000, 3000, {{"4x-UltraSharp", "/models/ESRGAN/4x-UltraSharp.pth"}},
+                                 QString(), &window);
+        QVERIFY(!dialog.repaintBox()->isEnabled()); // no model: nothing to repaint with
+        QVERIFY(!dialog.repaint());
+        ui::UpscaleDialog withModel(64, 48, {}, "/models/sd15.safetensors", &window);
+        withModel.repaintBox()->setChecked(true);
+        QVERIFY(withModel.repaint());
+        QVERIFY(withModel.strengthBox()->isEnabled());
+        QCOMPARE(dialog.upscalerBox()->count(), 4);
+        QCOMPARE(dialog.upscalerBox()->itemData(0).toString(), QString("/models/ESRGAN/4x-UltraSharp.pth"));
+        dialog.factorBox()->setValue(4.0);
+        QCOMPARE(dialog.newWidth(), 20000);
+        QVERIFY(dialog.sizeAllowed());
+        dialog.factorBox()->setValue(8.0);
+        QVERIFY(!dialog.sizeAllowed());
+        QVERIFY(!dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->isEnabled());
     }
 
     void promptHighlighterMarksWeightsAndErrors() {

@@ -1,0 +1,20 @@
+#pragma once
+// A straight-alpha picture through an Upscaler at an exact size: the colour through the upscaler, tiled, the
+// alpha (when any pixel is not opaque) through Lanczos, as networks take three channels.
+#include "core/image/image.h"
+#include "core/upscale/upscaler.h"
+
+#include <atomic>
+
+namespace gesso::pipeline {
+
+// `image` enlarged (or shrunk) to exactly width x height. Throws gesso::Cancelled between tiles and
+// gesso::Error for bad input.
+ImageRgba8 upscaleImage(const upscale::Upscaler& upscaler, const ImageRgba8& image, int width, int height,
+                        const upscale::UpscaleOptions& options, const std::atomic<bool>& cancel);
+
+// [1, 3, H, W] float (an upscaler's unclamped result) -> opaque RGBA8, clamped and rounded in place, with no
+// full-size float temporaries (an upscaled picture is big).
+ImageRgba8 rgbResultToRgba8(torch::Tensor image);
+
+} // namespace gesso::pipeline
