@@ -117,6 +117,7 @@ MainWindow::MainWindow(engine::BackendSet backend, QWidget* parent) : QMainWindo
     connect(m_upscaler, &UpscaleRunner::cancelled, this,
             [this] { statusBar()->showMessage(tr("Upscaling cancelled"), 4000); });
     connect(m_upscaler, &UpscaleRunner::finished, this, [this] {
+        m_canvas->fitToWindow(); // the whole enlarged picture, as the artist framed it before
         statusBar()->showMessage(tr("Upscaled: the canvas is now %1 \u00d7 %2, the result is the top layer")
                                      .arg(m_document->width())
                                      .arg(m_document->height()),

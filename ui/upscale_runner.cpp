@@ -7,6 +7,7 @@
 #include "core/runtime/error.h"
 #include "ui/upscale_dialog.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace gesso::ui {
@@ -82,6 +83,7 @@ quint64 UpscaleRunner::start(const QString& upscaler, const QString& label, doub
         request.detail = repaint->settings;
         request.detail->strength = *repaintStrength;
         request.detailTile = repaint->tile;
+        request.detailOverlap = std::min(request.detailOverlap, repaint->tile / 4); // a small model's tiles
     }
     request.upscaler = upscaler.toStdString();
     request.width = int(std::lround(canvas.width * factor));

@@ -94,6 +94,9 @@ int runUpscaleBench(const QStringList& arguments) {
                       "Also write the random network to this .safetensors file (rrdb: "
                       "--unshuffle 2 makes it the x2 variant).",
                       "FILE"});
+    parser.addOption(
+        {"dtype", "fp32, bf16, or both (fp32 and bf16 runs interleaved, with their ratio) (default fp32).",
+         "TYPE", "fp32"});
     parser.addOption({"unshuffle", "rrdb: pixel-unshuffle 1 (x4) or 2 (x2) (default 1).", "U", "1"});
     parser.addOption({"blocks",
                       "rrdb: RRDB blocks (default 23, the published depth; fewer blocks change the "
@@ -135,24 +138,44 @@ int runUpscaleBench(const QStringList& arguments) {
     const double convFlops = 2.0 * 64 * 64 * 9 * double(activation * activation);
     const std::atomic<bool> cancel{false};
     torch::conv2d(x, w, b, 1, 1); // warm-up
-    std::vector<double> convTimes, netTimes;
+    const QString dtype = parser.value("dtype");
+    if (dtype != "fp32" && dtype != "bf16" && dtype != "both")
+        throw optionError("dtype", dtype, "is not fp32, bf16 or both");
+    std::vector<torch::ScalarType> types;
+    if (dtype != "bf16") types.push_back(torch::kFloat32);
+    if (dtype != "fp32") types.push_back(torch::kBFloat16);
+    if (types.size() > 1) { // convert the bf16 weights before timing
+        options.dtype = torch::kBFloat16;
+        upscaler.upscale(image.slice(2, 0, 16).slice(3, 0, 16), options, cancel);
+    }
+    std::vector<double> convTimes;
+    std::vector<std::vector<double>> netTimes(types.size());
     for (int r = 0; r < runs; ++r) {
         convTimes.push_back(medianSeconds(
             1, [&] { torch::conv2d(x, w, b, 1, 1); }, false));
-        netTimes.push_back(medianSeconds(
-            1, [&] { upscaler.upscale(image, options, cancel); }, false));
+        for (size_t t = 0; t < types.size(); ++t) {
+            options.dtype = types[t];
+            netTimes[t].push_back(medianSeconds(
+                1, [&] { upscaler.upscale(image, options, cancel); }, false));
+        }
         convTimes.push_back(medianSeconds(
             1, [&] { torch::conv2d(x, w, b, 1, 1); }, false));
     }
     const double convRate = convFlops / median(convTimes) / 1e9;
-    const double netRate = flops / median(netTimes) / 1e9;
-    std::printf("conv3x3 64->64 %lldx%lld: %.1f GFLOP/s (median of %zu)\n", (long long)activation,
+    std::printf("conv3x3 64->64 %lldx%lld (fp32): %.1f GFLOP/s (median of %zu)\n", (long long)activation,
                 (long long)activation, convRate, convTimes.size());
-    std::printf(
-        "upscale %dx%d -> %lldx%lld: median %.2f s (%d runs) = %.1f useful GFLOP/s = %.2f of the conv "
-        "microbenchmark\n",
-        size, size, (long long)(size * scale), (long long)(size * scale), median(netTimes), runs, netRate,
-        netRate / convRate);
+    for (size_t t = 0; t < types.size(); ++t) {
+        const double netRate = flops / median(netTimes[t]) / 1e9;
+        std::printf(
+            "upscale %dx%d -> %lldx%lld in %s: median %.2f s (%d runs) = %.1f useful GFLOP/s = %.2f of "
+            "the conv microbenchmark\n",
+            size, size, (long long)(size * scale), (long long)(size * scale),
+            types[t] == torch::kFloat32 ? "fp32" : "bf16", median(netTimes[t]), runs, netRate,
+            netRate / convRate);
+    }
+    if (types.size() > 1)
+        std::printf("bf16 / fp32 time: %.2f (same run, interleaved)\n",
+                    median(netTimes[1]) / median(netTimes[0]));
     std::printf("peak RSS %.2f GiB\n", double(peakRssBytes()) / double(1 << 30));
     return kOk;
 }

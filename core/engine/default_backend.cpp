@@ -3,6 +3,7 @@
 #include "core/pipeline/generator.h"
 #include "core/pipeline/sd_upscale.h"
 #include "core/pipeline/upscale_image.h"
+#include "core/runtime/cpu_tuning.h"
 #include "core/runtime/error.h"
 #include "core/upscale/network_upscaler.h"
 
@@ -44,6 +45,7 @@ BackendSet defaultBackend() {
             upscale::openUpscaler(request.upscaler, double(request.width) / request.image.width);
         upscale::UpscaleOptions options;
         options.tile = request.tile;
+        if (cpuHasNativeBf16()) options.dtype = torch::kBFloat16; // twice as fast there, ~1/255 from fp32
         options.onTile = [&](int done, int tiles) { progress(done, tiles, false); };
         ImageRgba8 image =
             pipeline::upscaleImage(*upscaler, request.image, request.width, request.height, options, cancel);

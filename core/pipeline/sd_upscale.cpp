@@ -14,8 +14,8 @@ ImageRgba8 sdUpscale(Generator& generator, const generation::GenerationRequest& 
     if (picture.empty()) throw Error("there is nothing to repaint: the picture is empty");
     if (options.tile < 64 || options.tile % 8)
         throw Error("the SD upscale tile must be a multiple of 8 and at least 64 pixels");
-    if (options.overlap < 0 || options.overlap >= options.tile / 2)
-        throw Error("the SD upscale overlap must be less than half the tile");
+    if (options.overlap < 0 || options.overlap >= options.tile)
+        throw Error("the SD upscale overlap must be less than the tile");
     c10::InferenceMode guard;
     const torch::Tensor image = rgbToTensor(picture);
     const int tiles =

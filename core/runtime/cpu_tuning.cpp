@@ -3,6 +3,10 @@
 #include <dlfcn.h>
 #include <malloc.h>
 
+#include <fstream>
+#include <sstream>
+#include <string>
+
 namespace gesso {
 
 bool setBlasThreads(int count) {
@@ -24,6 +28,21 @@ void keepFreedTensorMemory() {
     // both. One arena keeps the worker's freed blocks reusable by the next operation on any torch thread.
     mallopt(M_MMAP_MAX, 0);
     mallopt(M_ARENA_MAX, 1);
+}
+
+bool cpuHasNativeBf16() {
+    static const bool native = [] {
+        std::ifstream cpuinfo("/proc/cpuinfo");
+        for (std::string line; std::getline(cpuinfo, line);) {
+            if (line.rfind("flags", 0) != 0) continue;
+            std::istringstream flags(line.substr(line.find(':') + 1));
+            for (std::string flag; flags >> flag;)
+                if (flag == "avx512_bf16" || flag == "amx_bf16") return true;
+            return false; // every core lists the same flags
+        }
+        return false;
+    }();
+    return native;
 }
 
 } // namespace gesso

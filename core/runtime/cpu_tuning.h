@@ -13,4 +13,9 @@ bool setBlasThreads(int count);
 // Call it first in main, before any thread starts: the arena limit applies only to arenas not yet made.
 void keepFreedTensorMemory();
 
+// Whether the CPU computes bfloat16 natively (AVX512-BF16 or AMX-BF16 in /proc/cpuinfo): there oneDNN's bf16
+// convolutions run about twice as fast as float32 ones (gesso-cli bench upscale --dtype both); elsewhere bf16
+// is emulated and slower. Read once.
+bool cpuHasNativeBf16();
+
 } // namespace gesso

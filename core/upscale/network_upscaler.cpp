@@ -22,6 +22,19 @@ void checkImageTensor(const torch::Tensor& image) {
 NetworkUpscaler::NetworkUpscaler(io::TensorMap weights, const std::string& label) {
     m_arch = detectUpscalerArch(weights, label);
     m_network = makeNetwork(m_arch, weights);
+    m_weights = std::move(weights);
+}
+
+const Network& NetworkUpscaler::networkFor(torch::ScalarType dtype) const {
+    if (dtype == torch::kFloat32) return *m_network;
+    if (dtype != torch::kBFloat16) throw Error("upscalers run in float32 or bfloat16");
+    std::call_once(m_bf16Once, [this] {
+        io::TensorMap converted;
+        for (const auto& [name, tensor] : m_weights)
+            converted.emplace(name, tensor.to(torch::kBFloat16));
+        m_bf16Network = makeNetwork(m_arch, converted);
+    });
+    return *m_bf16Network;
 }
 
 NetworkUpscaler::~NetworkUpscaler() = default;
@@ -41,8 +54,9 @@ torch::Tensor NetworkUpscaler::upscale(const torch::Tensor& image, const Upscale
                           ? int(realEsrganTiles(width, height, options.tile, options.tilePad).size())
                           : int(blendTiles(width, height, options.tile, overlap, options.tilePad).size());
     int done = 0;
+    const Network& network = networkFor(options.dtype);
     const auto run = [&](const torch::Tensor& crop) {
-        torch::Tensor result = m_network->forward(crop);
+        torch::Tensor result = network.forward(crop.to(options.dtype)).to(torch::kFloat32);
         if (options.onTile) options.onTile(++done, tiles);
         return result;
     };

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 
 namespace gesso::upscale {
 
@@ -25,8 +26,13 @@ public:
                           const std::atomic<bool>& cancel) const override;
 
 private:
+    const Network& networkFor(torch::ScalarType dtype) const;
+
     UpscalerArch m_arch;
+    io::TensorMap m_weights; // shared with m_network's tensors
     std::unique_ptr<Network> m_network;
+    mutable std::once_flag m_bf16Once;
+    mutable std::unique_ptr<Network> m_bf16Network;
 };
 
 // Loads an upscaler file (.pth zip or legacy, .safetensors). Throws gesso::Error.
