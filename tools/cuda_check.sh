@@ -118,6 +118,12 @@ elif [ -x "$CLI" ]; then
     done
     bench bench unet --arch sd15 --size 512 --random-weights --dtype bf16 --device $DEVICE --runs 5
     bench bench text --arch sd15 --random-weights --device $DEVICE --tokenizer-dir "$REF/tokenizer/clip"
+    # Upscalers on the device, fp32 (TF32 off) and auto (fp16): they run there, with their time; the outputs are
+    # kept under $OUT to compare with the golden case.
+    for dtype in fp32 auto; do
+        bench upscale --model "$REF/upscalers/rrdb-realesrgan-x4.pth" --device $DEVICE --dtype $dtype --tile 0 \
+            --in-tensor "$REF/golden/upscale/rrdb-realesrgan-x4.safetensors" --out-tensor "$OUT/upscale-$dtype.safetensors"
+    done
     if [ "$SDXL" = 1 ] && [ $(( $(date +%s) - T0 )) -lt "$OPTIONAL_UNTIL" ]; then
         bench bench unet --arch sdxl --size 1024 --random-weights --dtype fp16 --device $DEVICE --runs 3
         bench bench text --arch sdxl --random-weights --device $DEVICE --tokenizer-dir "$REF/tokenizer/clip"

@@ -81,6 +81,7 @@ quint64 UpscaleRunner::start(const QString& upscaler, const QString& label, doub
             return 0;
         }
         request.detail = repaint->settings;
+        request.device = repaint->settings.device; // the upscaler where the model runs
         request.detail->strength = *repaintStrength;
         request.detailTile = repaint->tile;
         request.detailOverlap = std::min(request.detailOverlap, repaint->tile / 4); // a small model's tiles

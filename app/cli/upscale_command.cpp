@@ -7,6 +7,7 @@
 #include "core/pipeline/image_tensor.h"
 #include "core/pipeline/upscale_image.h"
 #include "core/runtime/cpu_tuning.h"
+#include "core/runtime/device.h"
 #include "core/upscale/network_upscaler.h"
 
 #include <atomic>
@@ -48,7 +49,7 @@ int runUpscale(const QStringList& arguments) {
     parser.addOption({"overlap", "blend: input pixels neighbouring tiles share.", "N", "16"});
     parser.addOption({"dtype",
                       "fp32 (default), bf16 (the network in bfloat16: about a 1/255 step from fp32), or auto "
-                      "(bf16 where the CPU computes it natively, as the app does).",
+                      "(as the app: fp16 on CUDA, bf16 where the CPU computes it natively, else fp32).",
                       "TYPE", "fp32"});
     parser.addOption(
         {"in-tensor", "Read the image from key 'input' of this safetensors file instead.", "FILE"});
@@ -72,16 +73,19 @@ int runUpscale(const QStringList& arguments) {
     const QString dtype = parser.value("dtype");
     if (dtype != "fp32" && dtype != "bf16" && dtype != "auto")
         throw optionError("dtype", dtype, "is not fp32, bf16 or auto");
-    if (dtype == "bf16" || (dtype == "auto" && cpuHasNativeBf16())) options.dtype = torch::kBFloat16;
+    options.device = parseDevice(parser.value("device").toStdString());
+    if (dtype == "bf16" || (dtype == "auto" && !options.device.is_cuda() && cpuHasNativeBf16()))
+        options.dtype = torch::kBFloat16;
+    if (dtype == "auto" && options.device.is_cuda()) options.dtype = torch::kHalf;
+    if (options.device.is_cuda() && options.dtype == torch::kFloat32) setCudaTf32(false); // fp32 means fp32
     if (options.tile > 0 && options.mode == upscale::TileMode::Blend && options.overlap >= options.tile)
         throw optionError("overlap", parser.value("overlap"), "must be smaller than --tile");
 
     const auto upscaler = upscale::openUpscaler(parser.value("model").toStdString(), options.outputScale);
     torch::Tensor input = tensorIn ? readInputTensor(parser.value("in-tensor").toStdString())
                                    : pipeline::rgbToTensor(readImageRgba(positional.at(0).toStdString()));
-    std::printf("%s (%s) on %lldx%lld\n", upscaler->describe().c_str(),
-                options.dtype == torch::kBFloat16 ? "bf16" : "fp32", (long long)input.size(3),
-                (long long)input.size(2));
+    std::printf("%s (%s) on %lldx%lld\n", upscaler->describe().c_str(), c10::toString(options.dtype),
+                (long long)input.size(3), (long long)input.size(2));
     const std::atomic<bool> cancel{false};
     const auto start = std::chrono::steady_clock::now();
     torch::Tensor output = upscaler->upscale(input, options, cancel);

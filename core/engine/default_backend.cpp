@@ -4,6 +4,7 @@
 #include "core/pipeline/sd_upscale.h"
 #include "core/pipeline/upscale_image.h"
 #include "core/runtime/cpu_tuning.h"
+#include "core/runtime/device.h"
 #include "core/runtime/error.h"
 #include "core/upscale/network_upscaler.h"
 
@@ -45,7 +46,11 @@ BackendSet defaultBackend() {
             upscale::openUpscaler(request.upscaler, double(request.width) / request.image.width);
         upscale::UpscaleOptions options;
         options.tile = request.tile;
-        if (cpuHasNativeBf16()) options.dtype = torch::kBFloat16; // twice as fast there, ~1/255 from fp32
+        options.device = parseDevice(request.device);
+        if (options.device.is_cuda())
+            options.dtype = torch::kHalf; // Real-ESRGAN's own half mode
+        else if (cpuHasNativeBf16())
+            options.dtype = torch::kBFloat16; // twice as fast there, ~1/255 from fp32
         options.onTile = [&](int done, int tiles) { progress(done, tiles, false); };
         ImageRgba8 image =
             pipeline::upscaleImage(*upscaler, request.image, request.width, request.height, options, cancel);

@@ -15,6 +15,9 @@ struct UpscaleRequest {
     int width = 0;        // the result's size; a network's own scale is resized to it (Lanczos)
     int height = 0;
     int tile = 192; // input pixels per tile side, so any size runs in bounded memory
+    // Where the upscaler network runs: "auto" (the first CUDA device when there is one), "cpu", "cuda[:N]".
+    // On CUDA it runs in float16, on CPUs with native bf16 in bfloat16, else in float32.
+    std::string device = "auto";
     // SD upscale: the enlarged picture then repainted by this img2img (model, prompts, strength, seed) in
     // overlapping tiles of detailTile pixels (the model's size) sharing detailOverlap pixels.
     std::optional<GenerationRequest> detail;

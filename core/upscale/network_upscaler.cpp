@@ -25,16 +25,21 @@ NetworkUpscaler::NetworkUpscaler(io::TensorMap weights, const std::string& label
     m_weights = std::move(weights);
 }
 
-const Network& NetworkUpscaler::networkFor(torch::ScalarType dtype) const {
-    if (dtype == torch::kFloat32) return *m_network;
-    if (dtype != torch::kBFloat16) throw Error("upscalers run in float32 or bfloat16");
-    std::call_once(m_bf16Once, [this] {
+const Network& NetworkUpscaler::networkFor(torch::Device device, torch::ScalarType dtype) const {
+    if (dtype != torch::kFloat32 && dtype != torch::kBFloat16 && dtype != torch::kHalf)
+        throw Error("upscalers run in float32, bfloat16 or (on CUDA) float16");
+    if (dtype == torch::kHalf && !device.is_cuda()) throw Error("float16 upscaling needs a CUDA device");
+    if (device.is_cpu() && dtype == torch::kFloat32) return *m_network;
+    const std::string key = device.str() + "/" + c10::toString(dtype);
+    std::lock_guard lock(m_copiesMutex);
+    auto& copy = m_copies[key];
+    if (!copy) {
         io::TensorMap converted;
         for (const auto& [name, tensor] : m_weights)
-            converted.emplace(name, tensor.to(torch::kBFloat16));
-        m_bf16Network = makeNetwork(m_arch, converted);
-    });
-    return *m_bf16Network;
+            converted.emplace(name, tensor.to(device, dtype));
+        copy = makeNetwork(m_arch, converted);
+    }
+    return *copy;
 }
 
 NetworkUpscaler::~NetworkUpscaler() = default;
@@ -54,9 +59,10 @@ torch::Tensor NetworkUpscaler::upscale(const torch::Tensor& image, const Upscale
                           ? int(realEsrganTiles(width, height, options.tile, options.tilePad).size())
                           : int(blendTiles(width, height, options.tile, overlap, options.tilePad).size());
     int done = 0;
-    const Network& network = networkFor(options.dtype);
+    const Network& network = networkFor(options.device, options.dtype);
     const auto run = [&](const torch::Tensor& crop) {
-        torch::Tensor result = network.forward(crop.to(options.dtype)).to(torch::kFloat32);
+        torch::Tensor result =
+            network.forward(crop.to(options.device, options.dtype)).to(torch::kCPU, torch::kFloat32);
         if (options.onTile) options.onTile(++done, tiles);
         return result;
     };

@@ -6,8 +6,10 @@
 #include "core/upscale/upscaler_arch.h"
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace gesso::upscale {
 
@@ -26,13 +28,13 @@ public:
                           const std::atomic<bool>& cancel) const override;
 
 private:
-    const Network& networkFor(torch::ScalarType dtype) const;
+    const Network& networkFor(torch::Device device, torch::ScalarType dtype) const;
 
     UpscalerArch m_arch;
-    io::TensorMap m_weights; // shared with m_network's tensors
+    io::TensorMap m_weights; // float32 on the CPU, shared with m_network's tensors
     std::unique_ptr<Network> m_network;
-    mutable std::once_flag m_bf16Once;
-    mutable std::unique_ptr<Network> m_bf16Network;
+    mutable std::mutex m_copiesMutex;
+    mutable std::map<std::string, std::unique_ptr<Network>> m_copies; // "cuda:0/Half" -> network
 };
 
 // Loads an upscaler file (.pth zip or legacy, .safetensors). Throws gesso::Error.

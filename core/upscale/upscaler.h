@@ -19,9 +19,11 @@ struct UpscaleOptions {
     int overlap = 16; // Blend: input pixels shared by neighbouring tiles, cross-faded
     TileMode mode = TileMode::Blend;
     double outputScale = 0; // 0 = the upscaler's own scale; else the result is resized to it (Lanczos)
-    // kBFloat16: networks run in bfloat16 (weights converted once, on first use), float32 in and out; results
-    // differ from float32's by about a 1/255 step. Faster where the CPU computes bf16 natively (gesso-cli
-    // bench upscale --dtype both). Resamplers ignore it.
+    // Where and in what precision networks run: a copy of the weights is made once per (device, dtype), on
+    // first use; tiles go there and come back as float32 on the CPU. kBFloat16 differs from float32 by about
+    // a 1/255 step and is faster where the CPU computes bf16 natively (gesso-cli bench upscale --dtype both);
+    // kHalf is for CUDA (Real-ESRGAN's own half mode). Resamplers ignore both.
+    torch::Device device = torch::kCPU;
     torch::ScalarType dtype = torch::kFloat32;
     // Called on the calling thread after each tile (or the whole image) is done: (tiles done, tiles in all).
     std::function<void(int done, int total)> onTile;

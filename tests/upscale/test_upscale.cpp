@@ -129,6 +129,10 @@ private Q_SLOTS:
                         label.c_str(), error, error / range * 256, range);
             QVERIFY(error > 0); // it did run in bf16
             QVERIFY(error <= 4.0 / 256 * range);
+            options.dtype = torch::kHalf; // float16 is for CUDA
+            QVERIFY_THROWS_EXCEPTION(Error, upscaler.upscale(x, options, kNoCancel));
+            options.dtype = torch::kFloat64;
+            QVERIFY_THROWS_EXCEPTION(Error, upscaler.upscale(x, options, kNoCancel));
         }
     }
 
