@@ -19,7 +19,7 @@ CanvasSizeDialog::CanvasSizeDialog(int width, int height, QWidget* parent)
     m_width = new QSpinBox(this);
     m_height = new QSpinBox(this);
     for (QSpinBox* box : {m_width, m_height}) {
-        box->setRange(8, 32768);
+        box->setRange(8, document::kMaxCanvasSide);
         box->setSingleStep(64);
         box->setSuffix(tr(" px"));
     }

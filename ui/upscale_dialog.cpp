@@ -1,5 +1,7 @@
 #include "ui/upscale_dialog.h"
 
+#include "core/document/document.h"
+
 #include <QtCore/QSettings>
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
@@ -14,12 +16,6 @@
 #include <cmath>
 
 namespace gesso::ui {
-namespace {
-
-constexpr int kMaxSide = 32768; // as Document's
-
-} // namespace
-
 UpscaleDialog::UpscaleDialog(int width, int height, const std::vector<std::pair<QString, QString>>& upscalers,
                              const QString& model, QWidget* parent)
     : QDialog(parent), m_width(width), m_height(height) {
@@ -136,7 +132,7 @@ double UpscaleDialog::repaintStrength() const {
 }
 
 bool UpscaleDialog::sizeAllowed() const {
-    return newWidth() <= kMaxSide && newHeight() <= kMaxSide;
+    return newWidth() <= document::kMaxCanvasSide && newHeight() <= document::kMaxCanvasSide;
 }
 
 void UpscaleDialog::refresh() {
@@ -145,8 +141,10 @@ void UpscaleDialog::refresh() {
                               .arg(m_height)
                               .arg(newWidth())
                               .arg(newHeight());
-    m_summary->setText(
-        sizeAllowed() ? sizes : sizes + "\n" + tr("Too large: at most %1 pixels a side").arg(kMaxSide));
+    m_summary->setText(sizeAllowed()
+                           ? sizes
+                           : sizes + "\n" +
+                                 tr("Too large: at most %1 pixels a side").arg(document::kMaxCanvasSide));
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(sizeAllowed());
     m_strength->setEnabled(repaint());
 }

@@ -29,7 +29,7 @@ public:
     bool fromActiveLayer() const;
     int newWidth() const;
     int newHeight() const;
-    bool sizeAllowed() const; // the new canvas is at most 32768 a side
+    bool sizeAllowed() const; // the new canvas is at most document::kMaxCanvasSide a side
     bool repaint() const;     // SD upscale: repaint the enlarged picture with the model in tiles
     double repaintStrength() const;
 

@@ -5,7 +5,6 @@
 
 #include "core/io/safetensors.h"
 #include "core/pipeline/image_tensor.h"
-#include "core/pipeline/upscale_image.h"
 #include "core/runtime/cpu_tuning.h"
 #include "core/runtime/device.h"
 #include "core/upscale/network_upscaler.h"
@@ -96,7 +95,7 @@ int runUpscale(const QStringList& arguments) {
         io::writeSafetensors(parser.value("out-tensor").toStdString(), {{"output", output}});
     const int outIndex = tensorIn ? 0 : 1;
     if (positional.size() > outIndex)
-        writePng(positional.at(outIndex).toStdString(), pipeline::rgbResultToRgba8(std::move(output)), {});
+        writePng(positional.at(outIndex).toStdString(), pipeline::tensorToRgbaInPlace(std::move(output)), {});
     return kOk;
 }
 

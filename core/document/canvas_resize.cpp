@@ -1,23 +1,11 @@
 #include "core/document/canvas_resize.h"
 
 #include "core/document/composite.h"
-#include "core/runtime/error.h"
 
 namespace gesso::document {
-namespace {
-
-constexpr int kMaxSide = 32768; // as Document's constructor
-
-void checkSize(int width, int height) {
-    if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide)
-        throw Error("canvas size " + std::to_string(width) + "x" + std::to_string(height) +
-                    " is outside 1..32768 pixels per side");
-}
-
-} // namespace
 
 CanvasPlacement placeCanvas(int oldWidth, int oldHeight, int width, int height, Anchor anchor) {
-    checkSize(width, height);
+    checkCanvasSize(width, height);
     const int column = static_cast<int>(anchor) % 3, row = static_cast<int>(anchor) / 3;
     const auto offset = [](int extra, int part) { return part == 0 ? 0 : part == 1 ? extra / 2 : extra; };
     return {width, height, offset(width - oldWidth, column), offset(height - oldHeight, row)};
@@ -25,7 +13,7 @@ CanvasPlacement placeCanvas(int oldWidth, int oldHeight, int width, int height, 
 
 CanvasPlacement canvasHolding(const Document& document, Rect region) {
     const Rect all = document.bounds().united(region);
-    checkSize(all.width, all.height);
+    checkCanvasSize(all.width, all.height);
     return {all.width, all.height, -all.x, -all.y};
 }
 
@@ -33,7 +21,7 @@ ResizeCanvasCommand::ResizeCanvasCommand(const Document& document, CanvasPlaceme
                                          std::optional<Rect> regionAfter)
     : m_to(placement), m_oldWidth(document.width()), m_oldHeight(document.height()),
       m_oldMask(document.mask()), m_oldRegion(document.region()) {
-    checkSize(placement.width, placement.height);
+    checkCanvasSize(placement.width, placement.height);
     const Rect canvas{0, 0, placement.width, placement.height};
     if (regionAfter) {
         m_newRegion = regionAfter->intersected(canvas);

@@ -8,8 +8,6 @@
 namespace gesso::document {
 namespace {
 
-constexpr int kMaxSide = 32768; // as Document's constructor
-
 // Edges are scaled, not sizes, so neighbouring layers and the region keep sharing their borders.
 int scaled(int coordinate, int from, int to) {
     return int(std::lround(double(coordinate) * to / from));
@@ -27,9 +25,7 @@ ScaleCanvasCommand::ScaleCanvasCommand(const Document& document, int width, int 
                                        std::optional<Layer> added, std::string text)
     : m_oldWidth(document.width()), m_oldHeight(document.height()), m_width(width), m_height(height),
       m_oldMask(document.mask()), m_oldRegion(document.region()), m_text(std::move(text)) {
-    if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide)
-        throw Error("canvas size " + std::to_string(width) + "x" + std::to_string(height) +
-                    " is outside 1..32768 pixels per side");
+    checkCanvasSize(width, height);
     const Rect canvas{0, 0, width, height};
     m_newRegion = m_oldRegion == document.bounds()
                       ? canvas

@@ -6,10 +6,14 @@
 
 namespace gesso::document {
 
-Document::Document(int width, int height) : m_width(width), m_height(height) {
-    if (width < 1 || height < 1 || width > 32768 || height > 32768)
+void checkCanvasSize(int width, int height) {
+    if (width < 1 || height < 1 || width > kMaxCanvasSide || height > kMaxCanvasSide)
         throw Error("canvas size " + std::to_string(width) + "x" + std::to_string(height) +
-                    " is outside 1..32768 pixels per side");
+                    " is outside 1.." + std::to_string(kMaxCanvasSide) + " pixels per side");
+}
+
+Document::Document(int width, int height) : m_width(width), m_height(height) {
+    checkCanvasSize(width, height);
     m_mask = ImageGray8{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height, 0)};
     m_region = bounds();
     m_settings.width = 0; // 0 x 0: follow the generation region (see buildRequest)

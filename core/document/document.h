@@ -49,6 +49,11 @@ struct Change {
     Rect rect;
 };
 
+// The largest canvas side, and the check every change of canvas size makes: throws gesso::Error for a side
+// outside 1..kMaxCanvasSide.
+inline constexpr int kMaxCanvasSide = 32768;
+void checkCanvasSize(int width, int height);
+
 class Document {
 public:
     // A canvas of width x height with one white "Background" layer, an empty mask and the

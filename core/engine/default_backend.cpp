@@ -40,7 +40,6 @@ BackendSet defaultBackend() {
     };
     set.upscale = [ensure](const generation::UpscaleRequest& request, const UpscaleProgress& progress,
                            const std::atomic<bool>& cancel) {
-        if (request.image.empty()) throw Error("there is nothing to upscale: the picture is empty");
         // A resampler goes straight to the size; a network runs at its own scale, then is resized to it.
         const auto upscaler =
             upscale::openUpscaler(request.upscaler, double(request.width) / request.image.width);

@@ -25,16 +25,21 @@ torch::Tensor grayToTensor(const ImageGray8& image) {
     return g.to(torch::kFloat32).div(255.0).contiguous();
 }
 
-ImageRgba8 tensorToRgba(const torch::Tensor& imageIn) {
-    auto image = imageIn.dim() == 4 ? imageIn[0] : imageIn;
-    auto u8 =
-        image.detach().to(torch::kCPU, torch::kFloat32).clamp(0, 1).mul(255.0).round().to(torch::kUInt8);
-    const int h = static_cast<int>(u8.size(1)), w = static_cast<int>(u8.size(2));
-    auto rgba = torch::full({h, w, 4}, 255, torch::kUInt8);
-    rgba.slice(2, 0, 3).copy_(u8.permute({1, 2, 0}));
-    ImageRgba8 out{w, h, std::vector<uint8_t>(size_t(w) * h * 4)};
-    std::memcpy(out.pixels.data(), rgba.contiguous().data_ptr<uint8_t>(), out.pixels.size());
+ImageRgba8 tensorToRgbaInPlace(torch::Tensor image) {
+    c10::InferenceMode guard; // upscalers return inference tensors
+    image.clamp_(0, 1).mul_(255.0).round_();
+    const torch::Tensor rgb = image[0].to(torch::kUInt8);
+    image = torch::Tensor();
+    ImageRgba8 out = ImageRgba8::filled(int(rgb.size(2)), int(rgb.size(1)), 0, 0, 0, 255);
+    auto rgba = torch::from_blob(out.pixels.data(), {rgb.size(1), rgb.size(2), 4}, torch::kUInt8);
+    rgba.slice(2, 0, 3).copy_(rgb.permute({1, 2, 0}));
     return out;
+}
+
+ImageRgba8 tensorToRgba(const torch::Tensor& imageIn) {
+    const torch::Tensor image = imageIn.dim() == 4 ? imageIn[0] : imageIn;
+    return tensorToRgbaInPlace(
+        image.detach().unsqueeze(0).to(torch::kCPU, torch::kFloat32, /*non_blocking=*/false, /*copy=*/true));
 }
 
 ImageGray8 tensorToGray(const torch::Tensor& maskIn) {

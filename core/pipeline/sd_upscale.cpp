@@ -18,9 +18,6 @@ ImageRgba8 sdUpscale(Generator& generator, const generation::GenerationRequest& 
         throw Error("the SD upscale overlap must be less than the tile");
     c10::InferenceMode guard;
     const torch::Tensor image = rgbToTensor(picture);
-    const int tiles =
-        int(upscale::blendTiles(picture.width, picture.height, options.tile, options.overlap, 0).size());
-    int done = 0;
     const auto repaint = [&](const torch::Tensor& crop) {
         // A tile narrower than the tile size (a small picture) is generated at the next multiple of 8.
         const int64_t h = crop.size(2), w = crop.size(3);
@@ -37,11 +34,10 @@ ImageRgba8 sdUpscale(Generator& generator, const generation::GenerationRequest& 
         const auto result = generator.generate(r, {}, cancel);
         torch::Tensor out = rgbToTensor(result.images.at(0).image);
         if (h8 != h || w8 != w) out = resizeImage(out, int(w), int(h));
-        if (progress) progress(++done, tiles);
         return out;
     };
     const torch::Tensor blended =
-        upscale::upscaleBlendedTiles(image, 1, options.tile, options.overlap, 0, repaint, cancel);
+        upscale::upscaleBlendedTiles(image, 1, options.tile, options.overlap, 0, repaint, cancel, progress);
     ImageRgba8 result = tensorToRgba(blended);
     for (size_t i = 3; i < result.pixels.size(); i += 4)
         result.pixels[i] = picture.pixels[i];

@@ -4,8 +4,6 @@
 #include "core/runtime/error.h"
 #include "core/upscale/resamplers.h"
 
-#include <algorithm>
-
 namespace gesso::pipeline {
 namespace {
 
@@ -23,17 +21,6 @@ torch::Tensor alphaTensor(const ImageRgba8& image) {
 
 } // namespace
 
-ImageRgba8 rgbResultToRgba8(torch::Tensor image) {
-    c10::InferenceMode guard; // the upscalers return inference tensors
-    image.clamp_(0, 1).mul_(255).round_();
-    const torch::Tensor rgb = image[0].to(torch::kUInt8);
-    image = torch::Tensor();
-    ImageRgba8 out = ImageRgba8::filled(int(rgb.size(2)), int(rgb.size(1)), 0, 0, 0, 255);
-    auto rgba = torch::from_blob(out.pixels.data(), {rgb.size(1), rgb.size(2), 4}, torch::kUInt8);
-    rgba.slice(2, 0, 3).copy_(rgb.permute({1, 2, 0}));
-    return out;
-}
-
 ImageRgba8 upscaleImage(const upscale::Upscaler& upscaler, const ImageRgba8& image, int width, int height,
                         const upscale::UpscaleOptions& options, const std::atomic<bool>& cancel) {
     if (image.empty()) throw Error("there is nothing to upscale: the picture is empty");
@@ -42,13 +29,13 @@ ImageRgba8 upscaleImage(const upscale::Upscaler& upscaler, const ImageRgba8& ima
     torch::Tensor out = upscaler.upscale(rgbToTensor(image), options, cancel);
     if (out.size(3) != width || out.size(2) != height)
         out = upscale::resize(out, width, height, upscale::Resampler::Lanczos);
-    ImageRgba8 result = rgbResultToRgba8(std::move(out));
+    ImageRgba8 result = tensorToRgbaInPlace(std::move(out));
     if (!opaque(image)) {
         const torch::Tensor alpha =
             upscale::resize(alphaTensor(image), width, height, upscale::Resampler::Lanczos)[0][0];
-        const torch::Tensor bytes = alpha.clamp_(0, 1).mul_(255).round_().to(torch::kUInt8);
-        auto rgba = torch::from_blob(result.pixels.data(), {height, width, 4}, torch::kUInt8);
-        rgba.select(2, 3).copy_(bytes);
+        const ImageGray8 bytes = tensorToGray(alpha);
+        for (size_t i = 0; i < bytes.pixels.size(); ++i)
+            result.pixels[i * 4 + 3] = bytes.pixels[i];
     }
     return result;
 }

@@ -13,8 +13,4 @@ namespace gesso::pipeline {
 ImageRgba8 upscaleImage(const upscale::Upscaler& upscaler, const ImageRgba8& image, int width, int height,
                         const upscale::UpscaleOptions& options, const std::atomic<bool>& cancel);
 
-// [1, 3, H, W] float (an upscaler's unclamped result) -> opaque RGBA8, clamped and rounded in place, with no
-// full-size float temporaries (an upscaled picture is big).
-ImageRgba8 rgbResultToRgba8(torch::Tensor image);
-
 } // namespace gesso::pipeline

@@ -51,29 +51,22 @@ torch::Tensor NetworkUpscaler::upscale(const torch::Tensor& image, const Upscale
         throw Error("this upscaler takes " + std::to_string(m_arch.inChannels) + "-channel images");
     c10::InferenceMode guard;
     const torch::Tensor input = image.to(torch::kCPU, torch::kFloat32).contiguous();
-    const bool whole = options.tile <= 0 || (options.tile >= input.size(2) && options.tile >= input.size(3));
-    const int64_t overlap = std::min<int64_t>(options.overlap, options.tile - 1);
-    const int64_t width = input.size(3), height = input.size(2);
-    const int tiles = whole ? 1
-                      : options.mode == TileMode::RealEsrgan
-                          ? int(realEsrganTiles(width, height, options.tile, options.tilePad).size())
-                          : int(blendTiles(width, height, options.tile, overlap, options.tilePad).size());
-    int done = 0;
     const Network& network = networkFor(options.device, options.dtype);
     const auto run = [&](const torch::Tensor& crop) {
-        torch::Tensor result =
-            network.forward(crop.to(options.device, options.dtype)).to(torch::kCPU, torch::kFloat32);
-        if (options.onTile) options.onTile(++done, tiles);
-        return result;
+        return network.forward(crop.to(options.device, options.dtype)).to(torch::kCPU, torch::kFloat32);
     };
     torch::Tensor out;
-    if (whole) {
+    if (options.tile <= 0 || (options.tile >= input.size(2) && options.tile >= input.size(3))) {
         if (cancel.load()) throw Cancelled();
         out = run(input);
+        if (options.onTile) options.onTile(1, 1);
     } else if (options.mode == TileMode::RealEsrgan) {
-        out = upscaleRealEsrganTiles(input, m_arch.scale, options.tile, options.tilePad, run, cancel);
+        out = upscaleRealEsrganTiles(input, m_arch.scale, options.tile, options.tilePad, run, cancel,
+                                     options.onTile);
     } else {
-        out = upscaleBlendedTiles(input, m_arch.scale, options.tile, overlap, options.tilePad, run, cancel);
+        const int64_t overlap = std::min<int64_t>(options.overlap, options.tile - 1);
+        out = upscaleBlendedTiles(input, m_arch.scale, options.tile, overlap, options.tilePad, run, cancel,
+                                  options.onTile);
     }
     if (options.outputScale > 0 && options.outputScale != m_arch.scale) {
         const auto width = int64_t(std::llround(double(image.size(3)) * options.outputScale));

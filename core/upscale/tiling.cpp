@@ -113,12 +113,16 @@ std::vector<TileBox> realEsrganTiles(int64_t width, int64_t height, int64_t tile
 }
 
 torch::Tensor upscaleRealEsrganTiles(const torch::Tensor& image, int64_t scale, int64_t tile, int64_t pad,
-                                     const TileFunction& run, const std::atomic<bool>& cancel) {
+                                     const TileFunction& run, const std::atomic<bool>& cancel,
+                                     const TileProgress& onTile) {
     checkTiling(image, tile, 0, pad);
     torch::Tensor output;
-    for (const TileBox& box : realEsrganTiles(image.size(3), image.size(2), tile, pad)) {
+    const auto tiles = realEsrganTiles(image.size(3), image.size(2), tile, pad);
+    for (size_t i = 0; i < tiles.size(); ++i) {
         checkCancel(cancel);
+        const TileBox& box = tiles[i];
         const torch::Tensor core = runCore(image, box, scale, run);
+        if (onTile) onTile(int(i + 1), int(tiles.size()));
         if (!output.defined()) output = outputFor(image, core.size(1), scale);
         output.slice(2, box.coreY0 * scale, box.coreY1 * scale)
             .slice(3, box.coreX0 * scale, box.coreX1 * scale)
@@ -132,7 +136,8 @@ std::vector<TileBox> blendTiles(int64_t width, int64_t height, int64_t tile, int
 }
 
 torch::Tensor upscaleBlendedTiles(const torch::Tensor& image, int64_t scale, int64_t tile, int64_t overlap,
-                                  int64_t pad, const TileFunction& run, const std::atomic<bool>& cancel) {
+                                  int64_t pad, const TileFunction& run, const std::atomic<bool>& cancel,
+                                  const TileProgress& onTile) {
     checkTiling(image, tile, overlap, pad);
     const int64_t width = image.size(3), height = image.size(2);
     const auto xs = evenSpans(width, tile, overlap), ys = evenSpans(height, tile, overlap);
@@ -143,6 +148,7 @@ torch::Tensor upscaleBlendedTiles(const torch::Tensor& image, int64_t scale, int
         checkCancel(cancel);
         const TileBox& box = tiles[i];
         torch::Tensor core = runCore(image, box, scale, run);
+        if (onTile) onTile(int(i + 1), int(tiles.size()));
         if (!output.defined()) output = outputFor(image, core.size(1), scale);
         const auto& weightX = wx[i % xs.size()];
         const auto& weightY = wy[i / xs.size()];

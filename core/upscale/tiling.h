@@ -15,12 +15,15 @@ struct TileBox {
 };
 
 using TileFunction = std::function<torch::Tensor(const torch::Tensor& crop)>; // x`scale`, same channels
+// Called after each tile: (tiles done, tiles in all).
+using TileProgress = std::function<void(int done, int total)>;
 
 // Real-ESRGAN's RealESRGANer.tile_process: tile x tile cores in row-major order, each run with up to `pad`
 // pixels of context (clipped at the border, never padded), the core of its result pasted without blending.
 std::vector<TileBox> realEsrganTiles(int64_t width, int64_t height, int64_t tile, int64_t pad);
 torch::Tensor upscaleRealEsrganTiles(const torch::Tensor& image, int64_t scale, int64_t tile, int64_t pad,
-                                     const TileFunction& run, const std::atomic<bool>& cancel);
+                                     const TileFunction& run, const std::atomic<bool>& cancel,
+                                     const TileProgress& onTile = {});
 
 // Gesso's tiling: tiles of `tile` pixels spread evenly so that neighbours share at least `overlap` pixels,
 // each run with `pad` pixels of context that are cut away; across each shared band the tiles cross-fade
@@ -28,6 +31,7 @@ torch::Tensor upscaleRealEsrganTiles(const torch::Tensor& image, int64_t scale, 
 // buffer: the weights are separable and normalised per axis.
 std::vector<TileBox> blendTiles(int64_t width, int64_t height, int64_t tile, int64_t overlap, int64_t pad);
 torch::Tensor upscaleBlendedTiles(const torch::Tensor& image, int64_t scale, int64_t tile, int64_t overlap,
-                                  int64_t pad, const TileFunction& run, const std::atomic<bool>& cancel);
+                                  int64_t pad, const TileFunction& run, const std::atomic<bool>& cancel,
+                                  const TileProgress& onTile = {});
 
 } // namespace gesso::upscale

@@ -282,9 +282,15 @@ private Q_SLOTS:
         const auto whole = nearest2(x);
         for (const auto& [tile, overlap, pad] : std::vector<std::tuple<int, int, int>>{
                  {16, 6, 0}, {16, 6, 4}, {20, 12, 3}, {37, 1, 0}, {8, 7, 2}, {64, 8, 8}}) {
-            const auto out = upscale::upscaleBlendedTiles(x, 2, tile, overlap, pad, nearest2, kNoCancel);
+            std::vector<std::pair<int, int>> reports; // one per tile, counting up to the layout's count
+            const auto out =
+                upscale::upscaleBlendedTiles(x, 2, tile, overlap, pad, nearest2, kNoCancel,
+                                             [&](int done, int all) { reports.emplace_back(done, all); });
             QVERIFY2(maxAbsDiff(out, whole) < 1e-5,
                      qPrintable(QString("tile %1 overlap %2").arg(tile).arg(overlap)));
+            const int count = int(upscale::blendTiles(53, 37, tile, overlap, pad).size());
+            QCOMPARE(int(reports.size()), count);
+            QCOMPARE(reports.back(), std::make_pair(count, count));
         }
         // Neighbouring tiles share at least the overlap.
         const auto boxes = upscale::blendTiles(53, 37, 16, 6, 0);
